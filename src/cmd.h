@@ -1,0 +1,25 @@
+/* cmd.h — the subcommands; each lives in its own cmd-NAME.c and is called
+ * with argv[0] = its name. Each returns the process exit status
+ * (0 success, 1 findings or conflicts, 2 usage or fatal error). */
+#ifndef WINNOW_CMD_H
+#define WINNOW_CMD_H
+
+int cmd_browse(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_confusion(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* "winnow NAME: not built yet" for subcommands still to come; returns 2. */
+int cmd_not_yet(const char *name);
+
+
+
+/* Print the top-level usage to stdout (main.c). */
+void usage_help(void);
+/* One-line usage error "winnow CMD: message (try 'winnow CMD --help')";
+ * returns 2 for the caller to return. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#endif

@@ -1,0 +1,1 @@
+/* confusion.c */

@@ -1,0 +1,627 @@
+/* dataset.c — index a folder-per-label tree or a CSV/TSV manifest. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "csv.h"
+#include "dataset.h"
+#include "util.h"
+
+/* At most this many problems of one sort are listed one by one. */
+#define PROBLEMS_LISTED 20
+
+static const char *const split_folders[] = {
+	"train", "val", "valid", "validation", "test",
+};
+
+int
+is_split_folder(const char *name)
+{
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(split_folders); i++)
+		if (strcmp(name, split_folders[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+dataset_problem(struct dataset *ds, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	struct problem *p;
+	ds->problems = xgrow(ds->problems, &ds->capproblems, ds->nproblems + 1,
+	    sizeof *ds->problems);
+	p = &ds->problems[ds->nproblems++];
+	p->path = xstrdup(path);
+	va_start(ap, fmt);
+	p->message = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+unsigned
+dataset_label_intern(struct dataset *ds, const char *name)
+{
+	gpointer v = g_hash_table_lookup(ds->label_index, name);
+	if (v != NULL)
+		return GPOINTER_TO_UINT(v) - 1;
+	if (ds->nlabels >= LABEL_NONE)
+		die("%s: more than %d labels", ds->root, LABEL_NONE - 1);
+	ds->labels = xgrow(ds->labels, &ds->caplabels, ds->nlabels + 1, sizeof *ds->labels);
+	ds->labels[ds->nlabels] = xstrdup(name);
+	g_hash_table_insert(ds->label_index, ds->labels[ds->nlabels],
+	    GUINT_TO_POINTER(ds->nlabels + 1));
+	return (unsigned)ds->nlabels++;
+}
+
+int
+dataset_label_find(const struct dataset *ds, const char *name)
+{
+	gpointer v = g_hash_table_lookup(ds->label_index, name);
+	return v ? (int)GPOINTER_TO_UINT(v) - 1 : -1;
+}
+
+const char *
+dataset_label_name(const struct dataset *ds, unsigned label)
+{
+	return label < ds->nlabels ? ds->labels[label] : "";
+}
+
+static unsigned
+split_intern(struct dataset *ds, const char *name)
+{
+	int i = dataset_split_find(ds, name);
+	if (i >= 0)
+		return (unsigned)i;
+	if (ds->nsplits >= UINT8_MAX)
+		return SPLIT_NONE;
+	ds->splits = xgrow(ds->splits, &ds->capsplits, ds->nsplits + 1, sizeof *ds->splits);
+	ds->splits[ds->nsplits] = xstrdup(name);
+	return (unsigned)ds->nsplits++;
+}
+
+int
+dataset_split_find(const struct dataset *ds, const char *name)
+{
+	size_t i;
+	for (i = 0; i < ds->nsplits; i++)
+		if (strcmp(ds->splits[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+dataset_split_name(const struct dataset *ds, unsigned split)
+{
+	return split < ds->nsplits ? ds->splits[split] : "";
+}
+
+enum kind
+sample_kind(const struct sample *s)
+{
+	if (s->content_format != FMT_NONE)
+		return format_kind(s->content_format);
+	return format_kind(s->ext_format);
+}
+
+enum format
+dataset_sniff(struct dataset *ds, size_t i)
+{
+	struct sample *s = &ds->samples[i];
+	if (s->content_format == FMT_NONE)
+		s->content_format = format_sniff_at(ds->rootfd, sample_path(ds, i));
+	return s->content_format;
+}
+
+static void
+add_sample(struct dataset *ds, const char *path, size_t len, unsigned label,
+    unsigned split, unsigned flags)
+{
+	struct sample *s;
+	ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
+	    sizeof *ds->samples);
+	s = &ds->samples[ds->nsamples++];
+	s->path = strpool_add(&ds->paths, path, len);
+	s->label = (uint16_t)label;
+	s->split = (uint8_t)split;
+	s->ext_format = (uint8_t)format_from_name(path);
+	s->content_format = FMT_NONE;
+	s->flags = (uint8_t)flags;
+	s->reserved = 0;
+}
+
+/* ---- path index: open addressing over sample numbers ---- */
+
+struct path_index {
+	uint32_t *slot;     /* sample index + 1, 0 empty */
+	size_t mask;
+};
+
+static void
+path_index_put(const struct dataset *ds, struct path_index *pi, size_t i)
+{
+	size_t h = g_str_hash(sample_path(ds, i)) & pi->mask;
+	while (pi->slot[h] != 0)
+		h = (h + 1) & pi->mask;
+	pi->slot[h] = (uint32_t)(i + 1);
+}
+
+static long
+path_index_get(const struct dataset *ds, const struct path_index *pi, const char *path)
+{
+	size_t h = g_str_hash(path) & pi->mask;
+	while (pi->slot[h] != 0) {
+		if (strcmp(sample_path(ds, pi->slot[h] - 1), path) == 0)
+			return (long)pi->slot[h] - 1;
+		h = (h + 1) & pi->mask;
+	}
+	return -1;
+}
+
+static void
+path_index_build(struct dataset *ds)
+{
+	struct path_index *pi;
+	size_t size = 16, i;
+	if (ds->path_index != NULL) {
+		pi = ds->path_index;
+		free(pi->slot);
+		free(pi);
+	}
+	while (size < ds->nsamples * 2 + 2)
+		size *= 2;
+	pi = xmalloc(sizeof *pi);
+	pi->slot = xcalloc(size, sizeof *pi->slot);
+	pi->mask = size - 1;
+	for (i = 0; i < ds->nsamples; i++)
+		path_index_put(ds, pi, i);
+	ds->path_index = pi;
+}
+
+long
+dataset_find(struct dataset *ds, const char *path)
+{
+	if (ds->path_index == NULL)
+		path_index_build(ds);
+	return path_index_get(ds, ds->path_index, path);
+}
+
+/* ---- folder layout ---- */
+
+struct scan {
+	struct dataset *ds;
+	struct buf path;        /* current folder, relative to ROOT, with '/' */
+	size_t links_out;
+};
+
+static int
+is_hidden(const char *name)
+{
+	return name[0] == '.';
+}
+
+/* A symbolic link inside the tree: where does it lead? Returns the st_mode
+ * of its target when the target stays inside ROOT, 0 otherwise (reported). */
+static mode_t
+link_target_mode(struct scan *sc, const char *rel)
+{
+	struct stat st;
+	int fd = open_beneath(sc->ds->rootfd, rel, O_PATH);
+	if (fd < 0) {
+		if (errno == EXDEV || errno == ELOOP) {
+			if (sc->links_out++ < PROBLEMS_LISTED)
+				dataset_problem(sc->ds, rel, "link leads out of the dataset; skipped");
+		} else {
+			dataset_problem(sc->ds, rel, "broken link: %s", strerror(errno));
+		}
+		return 0;
+	}
+	if (fstat(fd, &st) != 0)
+		st.st_mode = 0;
+	close(fd);
+	return st.st_mode;
+}
+
+/* role of a folder's entries: at ROOT, inside a split folder, inside a label */
+enum level { LEVEL_ROOT, LEVEL_SPLIT, LEVEL_LABEL };
+
+static void
+scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsigned split)
+{
+	DIR *dir;
+	struct dirent *de;
+	size_t base = sc->path.len;
+	int type, fd;
+	unsigned flags;
+	struct stat st;
+
+	if ((dir = fdopendir(dirfd)) == NULL) {
+		dataset_problem(sc->ds, base ? buf_str(&sc->path) : ".",
+		    "cannot read folder: %s", strerror(errno));
+		close(dirfd);
+		return;
+	}
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		if (is_hidden(de->d_name))
+			continue;
+		sc->path.len = base;
+		buf_adds(&sc->path, de->d_name);
+		type = de->d_type;
+		flags = 0;
+		if (type == DT_UNKNOWN) {
+			if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+				continue;
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG :
+			    S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
+		}
+		if (type == DT_LNK) {
+			mode_t m = link_target_mode(sc, sc->path.data);
+			if (S_ISDIR(m)) {
+				dataset_problem(sc->ds, sc->path.data,
+				    "link to a folder; not followed");
+				continue;
+			}
+			if (!S_ISREG(m))
+				continue;
+			type = DT_REG;
+			flags = SAMPLE_LINK;
+		}
+		if (type == DT_REG) {
+			/* Files in ROOT or directly in a split folder are not samples. */
+			if (level == LEVEL_LABEL)
+				add_sample(sc->ds, sc->path.data, sc->path.len, label, split, flags);
+			continue;
+		}
+		if (type != DT_DIR)
+			continue;
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			dataset_problem(sc->ds, sc->path.data, "cannot read folder: %s",
+			    strerror(errno));
+			continue;
+		}
+		buf_addc(&sc->path, '/');
+		if (level == LEVEL_ROOT && is_split_folder(de->d_name))
+			scan_folder(sc, fd, LEVEL_SPLIT, LABEL_NONE, split_intern(sc->ds, de->d_name));
+		else if (level != LEVEL_LABEL)
+			scan_folder(sc, fd, LEVEL_LABEL, de->d_name[0] == '_' ? LABEL_NONE :
+			    dataset_label_intern(sc->ds, de->d_name), split);
+		else
+			scan_folder(sc, fd, LEVEL_LABEL, label, split);
+	}
+	if (errno != 0)
+		dataset_problem(sc->ds, base ? buf_str(&sc->path) : ".",
+		    "error reading folder: %s", strerror(errno));
+	sc->path.len = base;
+	if (sc->path.data)
+		sc->path.data[base] = '\0';
+	closedir(dir);
+}
+
+/* Speech Commands' validation_list.txt / testing_list.txt. */
+static void
+apply_split_list(struct dataset *ds, const char *file, const char *split_name,
+    uint8_t *listed)
+{
+	char *text, *line, *save = NULL, *cause = NULL;
+	unsigned split;
+	size_t missing = 0, lineno = 0;
+	long i;
+	int fd = openat(ds->rootfd, file, O_RDONLY | O_CLOEXEC);
+	char proc[64];
+
+	if (fd < 0)
+		return;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	text = read_file(proc, NULL, &cause);
+	close(fd);
+	if (text == NULL) {
+		dataset_problem(ds, file, "%s", cause);
+		free(cause);
+		return;
+	}
+	split = split_intern(ds, split_name);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(line);
+		lineno++;
+		if (n && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		if (*line == '\0')
+			continue;
+		if ((i = dataset_find(ds, line)) < 0) {
+			if (missing++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s is not in the dataset",
+				    lineno, line);
+			continue;
+		}
+		ds->samples[i].split = (uint8_t)split;
+		listed[i] = 1;
+	}
+	if (missing > PROBLEMS_LISTED)
+		dataset_problem(ds, file, "%zu paths in all are not in the dataset", missing);
+	free(text);
+}
+
+static void
+apply_split_lists(struct dataset *ds)
+{
+	uint8_t *listed;
+	unsigned training;
+	size_t i;
+	int have = faccessat(ds->rootfd, "validation_list.txt", F_OK, 0) == 0 ||
+	    faccessat(ds->rootfd, "testing_list.txt", F_OK, 0) == 0;
+	if (!have || ds->nsamples == 0)
+		return;
+	listed = xcalloc(ds->nsamples, 1);
+	apply_split_list(ds, "validation_list.txt", "validation", listed);
+	apply_split_list(ds, "testing_list.txt", "testing", listed);
+	training = split_intern(ds, "training");
+	for (i = 0; i < ds->nsamples; i++)
+		if (!listed[i] && ds->samples[i].label != LABEL_NONE &&
+		    ds->samples[i].split == SPLIT_NONE)
+			ds->samples[i].split = (uint8_t)training;
+	free(listed);
+}
+
+/* ---- manifest layout ---- */
+
+static int
+load_manifest(struct dataset *ds, const char *file, char **cause)
+{
+	struct csv c;
+	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
+	int cpath, clabel, csplit, fd, r;
+	size_t bad = 0, missing = 0, dups = 0;
+	struct stat st;
+	struct path_index pi = { 0 };
+
+	if (csv_open(&c, full, cause) != 0) {
+		free(full);
+		return -1;
+	}
+	free(full);
+	cpath = csv_column(&c, "path");
+	clabel = csv_column(&c, "label");
+	csplit = csv_column(&c, "split");
+	if (cpath < 0 || clabel < 0) {
+		set_cause(cause, "%s: the header must name the columns 'path' and 'label'", file);
+		csv_close(&c);
+		return -1;
+	}
+	pi.mask = 1023;
+	pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
+	while ((r = csv_next(&c, &why)) != 0) {
+		const char *path, *label, *split;
+		if (r < 0) {
+			if (bad++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "%s", why);
+			free(why);
+			why = NULL;
+			continue;
+		}
+		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield) {
+			if (bad++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %zu fields, expected %zu",
+				    c.line, c.nfield, c.nheader);
+			continue;
+		}
+		path = c.field[cpath];
+		label = c.field[clabel];
+		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
+		while (path[0] == '.' && path[1] == '/')
+			path += 2;
+		if (!path_is_clean(path) || *label == '\0') {
+			if (bad++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, *label ? "line %zu: path '%s' is refused "
+				    "(absolute, empty, or with '..')" : "line %zu: '%s' has no label",
+				    c.line, path);
+			continue;
+		}
+		fd = open_beneath(ds->rootfd, path, O_PATH);
+		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			int e = fd < 0 ? errno : 0;
+			if (missing++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s: %s", c.line, path,
+				    e == EXDEV ? "leads out of the dataset; skipped" :
+				    e ? strerror(e) : "not a regular file");
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		close(fd);
+		if (path_index_get(ds, &pi, path) >= 0) {
+			if (dups++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s is listed again; "
+				    "the first row counts", c.line, path);
+			continue;
+		}
+		add_sample(ds, path, strlen(path), dataset_label_intern(ds, label),
+		    *split ? split_intern(ds, split) : SPLIT_NONE, 0);
+		if (ds->nsamples * 2 > pi.mask) {
+			size_t i;
+			free(pi.slot);
+			pi.mask = pi.mask * 2 + 1;
+			pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
+			for (i = 0; i < ds->nsamples; i++)
+				path_index_put(ds, &pi, i);
+		} else {
+			path_index_put(ds, &pi, ds->nsamples - 1);
+		}
+	}
+	if (bad > PROBLEMS_LISTED)
+		dataset_problem(ds, file, "%zu malformed rows in all", bad);
+	if (missing > PROBLEMS_LISTED)
+		dataset_problem(ds, file, "%zu rows in all name files that are missing", missing);
+	if (dups > PROBLEMS_LISTED)
+		dataset_problem(ds, file, "%zu repeated rows in all", dups);
+	free(pi.slot);
+	csv_close(&c);
+	return 0;
+}
+
+/* ---- ordering ---- */
+
+static const struct dataset *sort_ds;
+
+static int
+cmp_sample_path(const void *a, const void *b)
+{
+	const struct sample *x = a, *y = b;
+	return strcmp(strpool_get(&sort_ds->paths, x->path), strpool_get(&sort_ds->paths, y->path));
+}
+
+static int
+cmp_label_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Labels in sorted order (the confusion matrix's order), samples by path. */
+static void
+dataset_sort(struct dataset *ds)
+{
+	char **sorted = xmalloc((ds->nlabels ? ds->nlabels : 1) * sizeof *sorted);
+	uint16_t *remap = xmalloc((ds->nlabels ? ds->nlabels : 1) * sizeof *remap);
+	size_t i;
+
+	memcpy(sorted, ds->labels, ds->nlabels * sizeof *sorted);
+	qsort(sorted, ds->nlabels, sizeof *sorted, cmp_label_name);
+	for (i = 0; i < ds->nlabels; i++)
+		g_hash_table_insert(ds->label_index, sorted[i], GUINT_TO_POINTER(i + 1));
+	for (i = 0; i < ds->nlabels; i++)
+		remap[i] = (uint16_t)(GPOINTER_TO_UINT(g_hash_table_lookup(ds->label_index,
+		    ds->labels[i])) - 1);
+	for (i = 0; i < ds->nsamples; i++)
+		if (ds->samples[i].label != LABEL_NONE)
+			ds->samples[i].label = remap[ds->samples[i].label];
+	free(ds->labels);
+	ds->labels = sorted;
+	ds->caplabels = ds->nlabels;
+	free(remap);
+
+	/* Not thread-safe, like the rest of indexing: one index at a time. */
+	sort_ds = ds;
+	qsort(ds->samples, ds->nsamples, sizeof *ds->samples, cmp_sample_path);
+	sort_ds = NULL;
+}
+
+struct dataset *
+dataset_open(const char *path, char **cause)
+{
+	struct dataset *ds;
+	struct stat st;
+	char *real, *slash;
+	struct scan sc = { 0 };
+	int fd;
+
+	if (stat(path, &st) != 0) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		set_cause(cause, "%s: not a folder or a manifest file", path);
+		return NULL;
+	}
+	if ((real = realpath(path, NULL)) == NULL) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	ds = xcalloc(1, sizeof *ds);
+	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
+	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
+	ds->splits[ds->nsplits++] = xstrdup("");
+	ds->rootfd = -1;
+	if (S_ISDIR(st.st_mode)) {
+		ds->layout = LAYOUT_FOLDERS;
+		ds->root = real;
+	} else {
+		ds->layout = LAYOUT_MANIFEST;
+		slash = strrchr(real, '/');
+		ds->manifest = xstrdup(slash + 1);
+		ds->root = slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
+		free(real);
+	}
+	ds->rootfd = open(ds->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ds->rootfd < 0) {
+		set_cause(cause, "%s: %s", ds->root, strerror(errno));
+		dataset_free(ds);
+		return NULL;
+	}
+	if (ds->layout == LAYOUT_MANIFEST) {
+		if (load_manifest(ds, ds->manifest, cause) != 0) {
+			dataset_free(ds);
+			return NULL;
+		}
+	} else {
+		if ((fd = dup(ds->rootfd)) < 0) {
+			set_cause(cause, "%s: %s", ds->root, strerror(errno));
+			dataset_free(ds);
+			return NULL;
+		}
+		sc.ds = ds;
+		buf_str(&sc.path);
+		scan_folder(&sc, fd, LEVEL_ROOT, LABEL_NONE, SPLIT_NONE);
+		if (sc.links_out > PROBLEMS_LISTED)
+			dataset_problem(ds, ".", "%zu links in all lead out of the dataset",
+			    sc.links_out);
+		buf_free(&sc.path);
+	}
+	dataset_sort(ds);
+	if (ds->layout == LAYOUT_FOLDERS)
+		apply_split_lists(ds);
+	return ds;
+}
+
+void
+dataset_free(struct dataset *ds)
+{
+	size_t i;
+	struct path_index *pi;
+	if (ds == NULL)
+		return;
+	if (ds->rootfd >= 0)
+		close(ds->rootfd);
+	for (i = 0; i < ds->nlabels; i++)
+		free(ds->labels[i]);
+	free(ds->labels);
+	for (i = 0; i < ds->nsplits; i++)
+		free(ds->splits[i]);
+	free(ds->splits);
+	for (i = 0; i < ds->nproblems; i++) {
+		free(ds->problems[i].path);
+		free(ds->problems[i].message);
+	}
+	free(ds->problems);
+	if (ds->label_index)
+		g_hash_table_destroy(ds->label_index);
+	if ((pi = ds->path_index) != NULL) {
+		free(pi->slot);
+		free(pi);
+	}
+	strpool_free(&ds->paths);
+	free(ds->samples);
+	free(ds->manifest);
+	free(ds->root);
+	free(ds);
+}
+
+const char *
+demo_dataset_path(void)
+{
+	const char *env = getenv("WINNOW_DEMO");
+	struct stat st;
+	if (env && *env)
+		return env;
+	if (stat(DATADIR "/demo", &st) == 0 && S_ISDIR(st.st_mode))
+		return DATADIR "/demo";
+	return SRCDIR "/data/demo";
+}

@@ -1,0 +1,1 @@
+/* listview.h */

@@ -1,0 +1,1 @@
+/* pane-preview.c */

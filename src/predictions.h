@@ -1,0 +1,1 @@
+/* predictions.h */

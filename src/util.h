@@ -1,0 +1,79 @@
+/* util.h — allocation, strings, errors and small helpers shared by every part. */
+#ifndef WINNOW_UTIL_H
+#define WINNOW_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define WN_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+extern const char *progname;
+
+/* Allocation failure is not recoverable: these abort with a message. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grow an array of *cap elements of size `size` so that it holds at least `need`. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) WN_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* Print "winnow: message" to stderr and exit with status 2. */
+void die(const char *fmt, ...) WN_PRINTF(1, 2) __attribute__((noreturn));
+/* Print "winnow: message" to stderr. */
+void warnx_(const char *fmt, ...) WN_PRINTF(1, 2);
+
+/* A recoverable error is returned as a heap string in *cause (tmux's convention);
+ * the caller frees it. set_cause() does nothing when cause is NULL. */
+void set_cause(char **cause, const char *fmt, ...) WN_PRINTF(2, 3);
+
+/* A growable byte buffer. */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addf(struct buf *b, const char *fmt, ...) WN_PRINTF(2, 3);
+void buf_addc(struct buf *b, char c);
+/* Returns the NUL-terminated contents (owned by b). */
+const char *buf_str(struct buf *b);
+void buf_free(struct buf *b);
+
+/* Write `name` (arbitrary bytes) for display: valid UTF-8 printable text as is,
+ * control characters and invalid bytes as \xNN. Appends to b. */
+void escape_name(struct buf *b, const char *name);
+int utf8_valid(const char *s, size_t n);
+
+/* Read a whole file. Returns a heap buffer (NUL-terminated, *len excludes the
+ * NUL) or NULL with *cause set. */
+char *read_file(const char *path, size_t *len, char **cause);
+
+/* Time now as 2026-11-27T21:03:11Z into buf (at least 21 bytes). */
+void utc_now(char *buf, size_t size);
+/* Monotonic clock in seconds. */
+double now_seconds(void);
+
+/* sha256 of a file's bytes, relative to dirfd, as 64 hex digits into out[65].
+ * Returns 0, or -1 with errno set. */
+int sha256_file_at(int dirfd, const char *path, char out[65]);
+
+/* String ends with suffix, ignoring ASCII case. */
+int has_suffix_ci(const char *s, const char *suffix);
+
+#endif
+
+/* Open path relative to dirfd without ever leaving dirfd's tree: absolute
+ * paths, ".." that climbs out and symbolic links leading outside fail with
+ * errno EXDEV (openat2 RESOLVE_BENEATH where the kernel has it; a realpath
+ * check otherwise). flags as for openat (O_PATH works). Returns fd or -1. */
+int open_beneath(int dirfd, const char *path, int flags);
+/* Does a relative path stay inside its root by its words alone: not empty,
+ * not absolute, no "." or ".." component, no empty component? */
+int path_is_clean(const char *path);

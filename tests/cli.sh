@@ -1,0 +1,3 @@
+#!/bin/sh
+# cli.sh — not written yet.
+exit 77

@@ -1,0 +1,3 @@
+#!/bin/sh
+# demo.sh — not written yet.
+exit 77

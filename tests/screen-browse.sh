@@ -1,0 +1,3 @@
+#!/bin/sh
+# screen-browse.sh — not written yet.
+exit 77

@@ -1,0 +1,3 @@
+#!/bin/sh
+# screen-decide.sh — not written yet.
+exit 77
