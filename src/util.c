@@ -317,7 +317,9 @@ sha256_file_at(int dirfd, const char *path, char out[65])
 	ssize_t n;
 	int fd, saved;
 
-	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	/* A sample reached through a link inside the dataset is hashed as its
+	 * target; a link (or a linked folder) leading out is refused. */
+	if ((fd = open_beneath(dirfd, path, O_RDONLY)) < 0)
 		return -1;
 	ck = g_checksum_new(G_CHECKSUM_SHA256);
 	for (;;) {

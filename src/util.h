@@ -61,13 +61,12 @@ void utc_now(char *buf, size_t size);
 double now_seconds(void);
 
 /* sha256 of a file's bytes, relative to dirfd, as 64 hex digits into out[65].
- * Returns 0, or -1 with errno set. */
+ * The path is opened with open_beneath(): links are followed only inside
+ * dirfd's tree. Returns 0, or -1 with errno set (EXDEV: leads outside). */
 int sha256_file_at(int dirfd, const char *path, char out[65]);
 
 /* String ends with suffix, ignoring ASCII case. */
 int has_suffix_ci(const char *s, const char *suffix);
-
-#endif
 
 /* Open path relative to dirfd without ever leaving dirfd's tree: absolute
  * paths, ".." that climbs out and symbolic links leading outside fail with
@@ -77,3 +76,5 @@ int open_beneath(int dirfd, const char *path, int flags);
 /* Does a relative path stay inside its root by its words alone: not empty,
  * not absolute, no "." or ".." component, no empty component? */
 int path_is_clean(const char *path);
+
+#endif

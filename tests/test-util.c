@@ -1,9 +1,270 @@
-/* test-util.c */
+/* test-util.c — names shown escaped, UTF-8 validation, paths that must stay
+ * inside a root, and file hashes checked against sha256sum(1). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "tap.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/winnow-test-util.XXXXXX";
+
+static void
+write_file(const char *rel, const void *data, size_t n)
+{
+	char *path = xasprintf("%s/%s", tmpdir, rel);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+	free(path);
+}
+
+static void
+mkdir_in(const char *rel)
+{
+	char *path = xasprintf("%s/%s", tmpdir, rel);
+	if (mkdir(path, 0755) != 0) {
+		perror(path);
+		exit(2);
+	}
+	free(path);
+}
+
+static void
+symlink_in(const char *target, const char *rel)
+{
+	char *path = xasprintf("%s/%s", tmpdir, rel);
+	if (symlink(target, path) != 0) {
+		perror(path);
+		exit(2);
+	}
+	free(path);
+}
+
+static void
+is_escaped(const char *name, const char *want, const char *what)
+{
+	struct buf b = { 0 };
+	escape_name(&b, name);
+	is_str(buf_str(&b), want, what);
+	buf_free(&b);
+}
+
+static void
+test_escape(void)
+{
+	is_escaped("yes/0a7c2a8d_nohash_0.wav", "yes/0a7c2a8d_nohash_0.wav",
+	    "plain ASCII is shown as is");
+	is_escaped("caf\xc3\xa9/\xe5\xa3\xb0.wav", "caf\xc3\xa9/\xe5\xa3\xb0.wav",
+	    "valid UTF-8 is shown as is");
+	is_escaped("caf\xe9.wav", "caf\\xe9.wav", "a Latin-1 byte is shown as \\xNN");
+	is_escaped("a\tb\nc\x7f", "a\\x09b\\x0ac\\x7f", "control characters are escaped");
+	is_escaped("back\\slash", "back\\\\slash", "a backslash is doubled, so escapes are unambiguous");
+	is_escaped("\xc2\x85x", "\\xc2\\x85x", "a C1 control (U+0085) is escaped byte by byte");
+	is_escaped("\xc2\xa0x", "\xc2\xa0x", "U+00A0 is printable and kept");
+	is_escaped("\xe2\x82", "\\xe2\\x82", "a sequence cut short is escaped");
+	is_escaped("\xed\xa0\x80", "\\xed\\xa0\\x80", "an encoded surrogate is escaped");
+	is_escaped("\xc0\xaf", "\\xc0\\xaf", "an overlong encoding is escaped");
+	is_escaped("", "", "the empty name");
+}
+
+static void
+test_utf8(void)
+{
+	ok(utf8_valid("", 0), "empty is valid UTF-8");
+	ok(utf8_valid("h\xc3\xa9llo \xf0\x9f\x8e\xa4", 11), "two-byte and four-byte sequences");
+	ok(!utf8_valid("\xff", 1), "0xff is never UTF-8");
+	ok(!utf8_valid("\xc3", 1), "a lead byte without its continuation");
+	ok(!utf8_valid("\xc3\xa9", 1), "the length bounds the check");
+	ok(!utf8_valid("\xe0\x80\xaf", 3), "overlong three-byte form");
+	ok(!utf8_valid("\xf4\x90\x80\x80", 4), "beyond U+10FFFF");
+	ok(!utf8_valid("\xed\xb0\x80", 3), "a surrogate");
+	ok(utf8_valid("\xef\xbf\xbf", 3), "U+FFFF is valid");
+}
+
+static void
+test_path_is_clean(void)
+{
+	ok(path_is_clean("yes/a.wav"), "label/file is clean");
+	ok(path_is_clean("a.wav"), "a bare name is clean");
+	ok(path_is_clean("..a/b..c/...wav"), "dots inside names are fine");
+	ok(!path_is_clean(""), "empty is refused");
+	ok(!path_is_clean("/etc/passwd"), "absolute is refused");
+	ok(!path_is_clean("../x.wav"), "a leading .. is refused");
+	ok(!path_is_clean("yes/../../x.wav"), "an inner .. is refused");
+	ok(!path_is_clean("yes/.."), "a trailing .. is refused");
+	ok(!path_is_clean("./yes/a.wav"), "a . component is refused");
+	ok(!path_is_clean("yes//a.wav"), "an empty component is refused");
+	ok(!path_is_clean("yes/"), "a trailing slash is refused");
+}
+
+static void
+test_open_beneath(void)
+{
+	int root, fd;
+	char *path;
+
+	mkdir_in("root");
+	mkdir_in("root/yes");
+	write_file("root/yes/a.wav", "RIFF", 4);
+	write_file("secret", "secret", 6);
+	symlink_in("../yes/a.wav", "root/yes/inside.wav");
+	symlink_in("../../secret", "root/yes/out.wav");
+	path = xasprintf("%s/secret", tmpdir);
+	symlink_in(path, "root/yes/abs.wav");
+	free(path);
+	symlink_in("..", "root/up");
+	symlink_in("missing.wav", "root/yes/broken.wav");
+
+	path = xasprintf("%s/root", tmpdir);
+	root = open(path, O_RDONLY | O_DIRECTORY);
+	free(path);
+	ok(root >= 0, "open the root");
+
+	fd = open_beneath(root, "yes/a.wav", O_RDONLY);
+	ok(fd >= 0, "a file inside opens");
+	if (fd >= 0)
+		close(fd);
+	fd = open_beneath(root, "yes/inside.wav", O_RDONLY);
+	ok(fd >= 0, "a link that stays inside opens");
+	if (fd >= 0) {
+		char head[4];
+		ok(read(fd, head, 4) == 4 && memcmp(head, "RIFF", 4) == 0,
+		    "and reads its target");
+		close(fd);
+	}
+	errno = 0;
+	is_int(open_beneath(root, "../secret", O_RDONLY), -1, "'..' out of the root fails");
+	is_int(errno, EXDEV, "with EXDEV");
+	errno = 0;
+	is_int(open_beneath(root, "yes/../../secret", O_RDONLY), -1,
+	    "an inner '..' that climbs out fails");
+	is_int(errno, EXDEV, "with EXDEV");
+	errno = 0;
+	is_int(open_beneath(root, "yes/out.wav", O_RDONLY), -1, "a relative link out fails");
+	is_int(errno, EXDEV, "with EXDEV");
+	errno = 0;
+	is_int(open_beneath(root, "yes/abs.wav", O_RDONLY), -1, "an absolute link out fails");
+	is_int(errno, EXDEV, "with EXDEV");
+	errno = 0;
+	is_int(open_beneath(root, "up/secret", O_RDONLY), -1, "a linked folder out fails");
+	is_int(errno, EXDEV, "with EXDEV");
+	errno = 0;
+	path = xasprintf("%s/secret", tmpdir);
+	is_int(open_beneath(root, path, O_RDONLY), -1, "an absolute path fails");
+	is_int(errno, EXDEV, "with EXDEV");
+	free(path);
+	errno = 0;
+	is_int(open_beneath(root, "yes/nothing.wav", O_RDONLY), -1, "a missing file fails");
+	is_int(errno, ENOENT, "with ENOENT");
+	errno = 0;
+	is_int(open_beneath(root, "yes/broken.wav", O_RDONLY), -1, "a broken link fails");
+	is_int(errno, ENOENT, "with ENOENT");
+	close(root);
+}
+
+/* sha256sum's answer for a file, or "" when it cannot be run. */
+static void
+sha256sum_of(const char *rel, char out[65])
+{
+	char *cmd = xasprintf("sha256sum '%s/%s'", tmpdir, rel);
+	FILE *p = popen(cmd, "r");
+	out[0] = '\0';
+	if (p != NULL) {
+		if (fscanf(p, "%64s", out) != 1)
+			out[0] = '\0';
+		pclose(p);
+	}
+	free(cmd);
+}
+
+static void
+test_sha256(void)
+{
+	static const char *const names[] = { "empty", "short", "big" };
+	char got[65], want[65], *path;
+	unsigned char *big;
+	size_t i, n = 200000;
+	int root;
+
+	mkdir_in("hash");
+	write_file("hash/empty", "", 0);
+	write_file("hash/short", "abc", 3);
+	big = xmalloc(n);
+	for (i = 0; i < n; i++)
+		big[i] = (unsigned char)(i * 7919 >> 3);
+	/* Larger than one read chunk, so the hash spans several reads. */
+	write_file("hash/big", big, n);
+	free(big);
+	symlink_in("short", "hash/link");
+	symlink_in("../secret", "hash/out");
+
+	path = xasprintf("%s/hash", tmpdir);
+	root = open(path, O_RDONLY | O_DIRECTORY);
+	free(path);
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		char *rel = xasprintf("hash/%s", names[i]);
+		sha256sum_of(rel, want);
+		ok(sha256_file_at(root, names[i], got) == 0, "sha256 of %s", names[i]);
+		is_str(got, want, "matches sha256sum");
+		free(rel);
+	}
+	sha256sum_of("hash/short", want);
+	ok(sha256_file_at(root, "link", got) == 0, "a link inside the root is hashed");
+	is_str(got, want, "as its target");
+	errno = 0;
+	is_int(sha256_file_at(root, "out", got), -1, "a link out of the root is refused");
+	is_int(errno, EXDEV, "with EXDEV");
+	errno = 0;
+	is_int(sha256_file_at(root, "none", got), -1, "a missing file fails");
+	is_int(errno, ENOENT, "with ENOENT");
+	close(root);
+}
+
+static void
+test_buf_and_strings(void)
+{
+	struct buf b = { 0 };
+	size_t i;
+	is_str(buf_str(&b), "", "an empty buffer reads as \"\"");
+	for (i = 0; i < 1000; i++)
+		buf_addf(&b, "%zu,", i);
+	is_int((long long)b.len, (long long)strlen(b.data), "length follows appends");
+	ok(strncmp(b.data, "0,1,2,", 6) == 0 && strstr(b.data, ",999,") != NULL,
+	    "appends keep their order");
+	buf_free(&b);
+	ok(has_suffix_ci("A.WAV", ".wav"), "suffix ignores ASCII case");
+	ok(!has_suffix_ci("wav", ".wav"), "a suffix longer than the string");
+}
 
 int
 main(void)
 {
-	ok(1, "placeholder");
+	char *cmd;
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_escape();
+	test_utf8();
+	test_path_is_clean();
+	test_open_beneath();
+	test_sha256();
+	test_buf_and_strings();
+	if (tap_failed == 0) {
+		cmd = xasprintf("rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "# could not remove %s\n", tmpdir);
+		free(cmd);
+	} else {
+		fprintf(stderr, "# files kept in %s\n", tmpdir);
+	}
 	return tap_done();
 }
