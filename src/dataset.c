@@ -217,9 +217,11 @@ link_target_mode(struct scan *sc, const char *rel)
 	struct stat st;
 	int fd = open_beneath(sc->ds->rootfd, rel, O_PATH);
 	if (fd < 0) {
-		if (errno == EXDEV || errno == ELOOP) {
+		if (errno == EXDEV) {
 			if (sc->links_out++ < PROBLEMS_LISTED)
 				dataset_problem(sc->ds, rel, "link leads out of the dataset; skipped");
+		} else if (errno == ELOOP) {
+			dataset_problem(sc->ds, rel, "link loop; skipped");
 		} else {
 			dataset_problem(sc->ds, rel, "broken link: %s", strerror(errno));
 		}
@@ -229,6 +231,18 @@ link_target_mode(struct scan *sc, const char *rel)
 		st.st_mode = 0;
 	close(fd);
 	return st.st_mode;
+}
+
+/* The folder being scanned, for a problem: its path without the trailing
+ * '/' (which is cut off; callers rebuild the path from their own length). */
+static const char *
+folder_name(struct scan *sc, size_t base)
+{
+	if (base == 0)
+		return ".";
+	sc->path.len = base - 1;
+	sc->path.data[base - 1] = '\0';
+	return sc->path.data;
 }
 
 /* role of a folder's entries: at ROOT, inside a split folder, inside a label */
@@ -245,8 +259,8 @@ scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsign
 	struct stat st;
 
 	if ((dir = fdopendir(dirfd)) == NULL) {
-		dataset_problem(sc->ds, base ? buf_str(&sc->path) : ".",
-		    "cannot read folder: %s", strerror(errno));
+		dataset_problem(sc->ds, folder_name(sc, base), "cannot read folder: %s",
+		    strerror(errno));
 		close(dirfd);
 		return;
 	}
@@ -263,6 +277,11 @@ scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsign
 			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG :
 			    S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
 		}
+		/* A link beside the labels (predictions.csv kept elsewhere, say)
+		 * is no sample wherever it leads: only a linked folder matters. */
+		if (type == DT_LNK && level != LEVEL_LABEL &&
+		    fstatat(dirfd, de->d_name, &st, 0) == 0 && !S_ISDIR(st.st_mode))
+			continue;
 		if (type == DT_LNK) {
 			mode_t m = link_target_mode(sc, sc->path.data);
 			if (S_ISDIR(m)) {
@@ -299,11 +318,8 @@ scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsign
 			scan_folder(sc, fd, LEVEL_LABEL, label, split);
 	}
 	if (errno != 0)
-		dataset_problem(sc->ds, base ? buf_str(&sc->path) : ".",
-		    "error reading folder: %s", strerror(errno));
-	sc->path.len = base;
-	if (sc->path.data)
-		sc->path.data[base] = '\0';
+		dataset_problem(sc->ds, folder_name(sc, base), "error reading folder: %s",
+		    strerror(errno));
 	closedir(dir);
 }
 
