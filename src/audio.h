@@ -1,1 +1,110 @@
-/* audio.h */
+/* audio.h — decoding and measuring audio clips with libsndfile. No curses.
+ *
+ * Samples are floats on libsndfile's scale: full-scale 16-bit PCM is ±1.0
+ * (-32768 → -1.0, 32767 → 0.99997), as sox scales them.
+ *
+ * Levels, and what they are measured on:
+ * - peak: the largest |sample| over every channel;
+ * - rms: over every sample of every channel.
+ *   These are the figures of `sox FILE -n stat` ("Maximum/Minimum
+ *   amplitude", "RMS amplitude") and of the Overall column of
+ *   `sox FILE -n stats`.
+ * - the loudest section, the edge levels: on the mono mix (the mean of
+ *   the channels), as Speech Commands' tools see a clip.
+ * - clipping: per channel, runs of consecutive samples at full scale on
+ *   the same side (a jump from one rail to the other starts a new run).
+ * dBFS values are 20·log10 of the linear level; digital silence is
+ * -INFINITY.
+ *
+ * Everything here is thread-safe: no globals, no shared state. Error
+ * messages in *cause do not name the file (the caller does) and are freed
+ * by the caller. */
+#ifndef WINNOW_AUDIO_H
+#define WINNOW_AUDIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A sample at or above this magnitude counts as clipped (8-bit PCM, whose
+ * largest positive value is 127/128, uses that value instead). */
+#define AUDIO_CLIP_LEVEL 0.999f
+/* Default shortest run of clipped samples that counts as clipping: one
+ * full-scale sample happens in loud clean audio, three in a row rarely. */
+#define AUDIO_CLIP_RUN 3
+/* Length of the loudest section (extract_loudest_section's rule: the
+ * window with the largest sum of |x|; the whole clip when shorter). */
+#define AUDIO_LOUDEST_SECONDS 1.0
+/* Length of the stretch at each end whose level tells speech cut off at
+ * the edge from a clip that fades in and out. */
+#define AUDIO_EDGE_SECONDS 0.02
+
+struct audio_stats {
+	uint64_t frames;        /* frames decoded (every channel) */
+	unsigned rate;          /* frames per second */
+	unsigned channels;
+	double duration;        /* frames / rate, seconds */
+	char format[32];        /* "WAV 16-bit", "FLAC 24-bit", "Ogg Vorbis", "MP3" */
+
+	float peak, rms;        /* linear, see above */
+	float peak_db, rms_db;  /* dBFS */
+
+	uint64_t loudest_start; /* first frame of the loudest section */
+	uint64_t loudest_frames;/* its length: min(frames, rate · 1 s) */
+	float loudest_rms_db;   /* RMS of the mono mix over that section */
+
+	float start_db, end_db; /* RMS of the mono mix over the first and the
+	                           last AUDIO_EDGE_SECONDS */
+
+	unsigned clip_runs;     /* runs of >= min_clip_run clipped samples */
+	uint64_t clipped;       /* samples in those runs */
+};
+
+/* A decoded clip. samples holds the first `frames` frames interleaved
+ * (frames · channels floats); mono the same frames mixed to one channel
+ * (the same pointer as samples for a mono clip). frames equals
+ * stats.frames unless the file is longer than AUDIO_KEEP_SAMPLES allows:
+ * the statistics always cover the whole file. */
+#define AUDIO_KEEP_SAMPLES ((size_t)1 << 25)
+struct audio_clip {
+	struct audio_stats stats;
+	size_t frames;
+	float *samples;
+	float *mono;
+};
+
+/* The fast path (`winnow check`): decode path, relative to dirfd and never
+ * leaving its tree, and measure it in one pass without keeping samples.
+ * min_clip_run 0 means AUDIO_CLIP_RUN. Returns 0, or -1 with *cause set:
+ * an empty file, a header with no audio data, a truncated file, bytes
+ * libsndfile cannot read. */
+int audio_measure_at(int dirfd, const char *path, unsigned min_clip_run,
+    struct audio_stats *st, char **cause);
+
+/* Decode a whole clip and measure it (clipping with AUDIO_CLIP_RUN).
+ * Returns a clip the caller frees with audio_clip_free, or NULL with
+ * *cause set (the same failures as audio_measure_at). */
+struct audio_clip *audio_decode_at(int dirfd, const char *path, char **cause);
+void audio_clip_free(struct audio_clip *clip);
+
+/* Measure samples already in memory (interleaved), the same way. The
+ * format name is left empty. */
+void audio_measure_samples(const float *samples, size_t frames,
+    unsigned channels, unsigned rate, unsigned min_clip_run,
+    struct audio_stats *st);
+
+/* Min/max envelope of frames [first, first + count) of a clip over every
+ * channel, in `columns` columns: lo[i] and hi[i] are the smallest and the
+ * largest sample of column i. With fewer frames than columns a frame
+ * spans several columns. count must be > 0 and first + count <= frames. */
+void audio_envelope(const struct audio_clip *clip, size_t first, size_t count,
+    unsigned columns, float *lo, float *hi);
+
+/* One line for the preview: "1.00 s · 16 kHz · mono · WAV 16-bit ·
+ * peak -6.0 dBFS · RMS -9.0 dBFS", with the clipping when there is some.
+ * Returns a heap string the caller frees. */
+char *audio_describe(const struct audio_stats *st);
+
+/* Linear level to dBFS (-INFINITY for 0). */
+float audio_db(float level);
+
+#endif
