@@ -1,1 +1,214 @@
-/* spectrum.c */
+/* spectrum.c — log-magnitude spectrogram with FFTW. */
+#include "config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fftw3.h>
+
+#include "spectrum.h"
+#include "util.h"
+
+/* FFTW's planner is not thread-safe; its plans are, for new-array execution
+ * on arrays aligned as fftwf_malloc aligns them. A few sizes cover every
+ * common rate (8 kHz: 256 … 96 kHz: 4096). */
+static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	unsigned n;
+	fftwf_plan plan;
+} plans[8];
+static unsigned nplans;
+
+/* The plan for size n. *owned is set when it was not kept (the cache is
+ * full) and the caller must destroy it with plan_drop. */
+static fftwf_plan
+plan_get(unsigned n, int *owned)
+{
+	fftwf_plan plan = NULL;
+	unsigned i;
+	float *in;
+	fftwf_complex *out;
+
+	*owned = 0;
+	pthread_mutex_lock(&plan_lock);
+	for (i = 0; i < nplans; i++)
+		if (plans[i].n == n)
+			plan = plans[i].plan;
+	if (plan == NULL) {
+		in = fftwf_malloc(n * sizeof *in);
+		out = fftwf_malloc((n / 2 + 1) * sizeof *out);
+		if (in == NULL || out == NULL)
+			die("out of memory");
+		/* FFTW_ESTIMATE: measuring would cost more than a clip's
+		 * whole transform, and leaves the arrays untouched. */
+		plan = fftwf_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+		fftwf_free(in);
+		fftwf_free(out);
+		if (nplans < ARRAY_SIZE(plans)) {
+			plans[nplans].n = n;
+			plans[nplans++].plan = plan;
+		} else
+			*owned = 1;
+	}
+	pthread_mutex_unlock(&plan_lock);
+	return plan;
+}
+
+static void
+plan_drop(fftwf_plan plan)
+{
+	pthread_mutex_lock(&plan_lock);
+	fftwf_destroy_plan(plan);
+	pthread_mutex_unlock(&plan_lock);
+}
+
+struct spectrogram *
+spectrogram_compute(const float *mono, size_t n, unsigned rate)
+{
+	struct spectrogram *s = xcalloc(1, sizeof *s);
+	fftwf_plan plan;
+	float *in, *win, *row, gain = 0, scale;
+	fftwf_complex *out;
+	size_t f, start, k, len;
+	unsigned b;
+	int owned;
+	double mag;
+
+	s->rate = rate;
+	s->window = (unsigned)lround(rate * SPECTRUM_WINDOW_SECONDS);
+	if (s->window < 2)
+		s->window = 2;
+	for (s->fft = 2; s->fft < s->window; s->fft *= 2)
+		;
+	s->bins = s->fft / 2 + 1;
+	s->hop = (unsigned)lround(rate * SPECTRUM_HOP_SECONDS);
+	if (s->hop < 1)
+		s->hop = 1;
+	if (n <= s->window)
+		s->frames = 1;
+	else {
+		if ((n - s->window + s->hop - 1) / s->hop + 1 > SPECTRUM_MAX_FRAMES)
+			s->hop = (unsigned)((n - s->window + SPECTRUM_MAX_FRAMES - 2) /
+			    (SPECTRUM_MAX_FRAMES - 1));
+		s->frames = (n - s->window + s->hop - 1) / s->hop + 1;
+	}
+	s->db = xmalloc(s->frames * s->bins * sizeof *s->db);
+
+	win = xmalloc(s->window * sizeof *win);
+	for (k = 0; k < s->window; k++) {
+		win[k] = 0.5f - 0.5f * cosf(2 * (float)M_PI * k / s->window);
+		gain += win[k];
+	}
+	/* A sine of amplitude A peaks at A·Σw/2 in its bin. */
+	scale = 2.0f / gain;
+
+	in = fftwf_malloc(s->fft * sizeof *in);
+	out = fftwf_malloc(s->bins * sizeof *out);
+	if (in == NULL || out == NULL)
+		die("out of memory");
+	plan = plan_get(s->fft, &owned);
+	s->max_db = SPECTRUM_FLOOR_DB;
+	for (f = 0; f < s->frames; f++) {
+		start = f * s->hop;
+		len = start < n ? n - start : 0;
+		if (len > s->window)
+			len = s->window;
+		for (k = 0; k < len; k++)
+			in[k] = mono[start + k] * win[k];
+		memset(in + len, 0, (s->fft - len) * sizeof *in);
+		fftwf_execute_dft_r2c(plan, in, out);
+		row = s->db + f * s->bins;
+		for (b = 0; b < s->bins; b++) {
+			mag = hypot(out[b][0], out[b][1]) * scale;
+			row[b] = mag > 1e-6 ? (float)(20 * log10(mag)) : SPECTRUM_FLOOR_DB;
+			if (row[b] > s->max_db)
+				s->max_db = row[b];
+		}
+	}
+	if (owned)
+		plan_drop(plan);
+	fftwf_free(in);
+	fftwf_free(out);
+	free(win);
+	return s;
+}
+
+void
+spectrogram_free(struct spectrogram *s)
+{
+	if (s == NULL)
+		return;
+	free(s->db);
+	free(s);
+}
+
+double
+spectrogram_bin_hz(const struct spectrogram *s, unsigned bin)
+{
+	return (double)bin * s->rate / s->fft;
+}
+
+static double
+hz_to_mel(double hz)
+{
+	return 2595 * log10(1 + hz / 700);
+}
+
+static double
+mel_to_hz(double mel)
+{
+	return 700 * (pow(10, mel / 2595) - 1);
+}
+
+void
+spectrogram_row_hz(const struct spectrogram *s, unsigned row, unsigned rows,
+    double *lo, double *hi)
+{
+	double top = hz_to_mel(s->rate / 2.0);
+	unsigned band = rows - 1 - row;
+
+	*lo = mel_to_hz(top * band / rows);
+	*hi = mel_to_hz(top * (band + 1) / rows);
+}
+
+void
+spectrogram_grid(const struct spectrogram *s, unsigned cols, unsigned rows,
+    float *out)
+{
+	unsigned r, c, b, b0, b1;
+	size_t f, f0, f1;
+	double lo, hi, step = (double)s->rate / s->fft;
+	float v;
+
+	for (r = 0; r < rows; r++) {
+		spectrogram_row_hz(s, r, rows, &lo, &hi);
+		/* The bins whose centres fall in the band; a band narrower
+		 * than a bin (low rows) takes the bin nearest its middle. */
+		b0 = (unsigned)ceil(lo / step);
+		b1 = (unsigned)ceil(hi / step);
+		if (r == 0)
+			b1 = s->bins;
+		if (b1 > s->bins)
+			b1 = s->bins;
+		if (b0 >= b1) {
+			b0 = (unsigned)lround((lo + hi) / 2 / step);
+			if (b0 >= s->bins)
+				b0 = s->bins - 1;
+			b1 = b0 + 1;
+		}
+		for (c = 0; c < cols; c++) {
+			f0 = s->frames * c / cols;
+			f1 = s->frames * (c + 1) / cols;
+			if (f1 <= f0)
+				f1 = f0 + 1;
+			v = SPECTRUM_FLOOR_DB;
+			for (f = f0; f < f1; f++)
+				for (b = b0; b < b1; b++)
+					if (s->db[f * s->bins + b] > v)
+						v = s->db[f * s->bins + b];
+			out[(size_t)r * cols + c] = v;
+		}
+	}
+}

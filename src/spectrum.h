@@ -1,1 +1,53 @@
-/* spectrum.h */
+/* spectrum.h — log-magnitude spectrogram of a clip, with FFTW. No curses.
+ *
+ * Frames are 25 ms long (a Hann window, the usual frame for speech) and
+ * start every 10 ms; each is zero-padded to the next power of two and
+ * transformed. For long clips the hop grows so that there are at most
+ * SPECTRUM_MAX_FRAMES frames: a screen never shows more columns.
+ *
+ * Values are dB relative to full scale: a full-scale sine centred on a bin
+ * reads 0 dB there (the window's gain is divided out); silence reads
+ * SPECTRUM_FLOOR_DB.
+ *
+ * Thread-safe: FFTW's plan creation is not, so plans are made under a lock
+ * and kept for reuse; executing a plan is. */
+#ifndef WINNOW_SPECTRUM_H
+#define WINNOW_SPECTRUM_H
+
+#include <stddef.h>
+
+#define SPECTRUM_WINDOW_SECONDS 0.025
+#define SPECTRUM_HOP_SECONDS 0.010
+#define SPECTRUM_MAX_FRAMES 4096
+#define SPECTRUM_FLOOR_DB -120.0f
+
+struct spectrogram {
+	unsigned rate;
+	size_t frames;          /* time steps */
+	unsigned bins;          /* fft / 2 + 1, from 0 Hz to rate / 2 */
+	unsigned window, hop, fft;      /* in samples */
+	float max_db;           /* the loudest cell */
+	float *db;              /* frames × bins: db[frame * bins + bin] */
+};
+
+/* Spectrogram of n mono samples at `rate`. Returns a new spectrogram the
+ * caller frees with spectrogram_free; a clip shorter than one frame gets
+ * one zero-padded frame. */
+struct spectrogram *spectrogram_compute(const float *mono, size_t n, unsigned rate);
+void spectrogram_free(struct spectrogram *s);
+
+/* Centre frequency of a bin, in Hz. */
+double spectrogram_bin_hz(const struct spectrogram *s, unsigned bin);
+
+/* Resample onto a cols × rows grid for drawing: columns split the frames
+ * evenly, rows split the frequencies evenly on the mel scale, row 0 the
+ * highest band (the top of the screen). A cell holds the largest dB value
+ * of the frames and bins it covers. out holds cols · rows floats, row by
+ * row. */
+void spectrogram_grid(const struct spectrogram *s, unsigned cols, unsigned rows,
+    float *out);
+/* The mel band of grid row `row` of `rows`, in Hz. */
+void spectrogram_row_hz(const struct spectrogram *s, unsigned row, unsigned rows,
+    double *lo, double *hi);
+
+#endif

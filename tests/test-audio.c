@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sndfile.h>
 
 #include "audio.h"
+#include "spectrum.h"
 #include "tap.h"
 #include "util.h"
 
@@ -374,6 +376,105 @@ test_samples(void)
 	is_int(st.loudest_frames, 3, "samples: loudest section is the whole (short) clip");
 }
 
+/* A 1000 Hz sine at half scale, 16 kHz: 512-point frames, bin 32 is
+ * exactly 1000 Hz and reads -6.02 dB; bins far from it are dark. */
+static void
+test_spectrum(void)
+{
+	float x[16000], grid[20 * 10];
+	struct spectrogram *s;
+	unsigned b, best = 0, row = 0, r;
+	double lo, hi;
+	int k;
+
+	for (k = 0; k < 16000; k++)
+		x[k] = 0.5f * (float)sin(2 * M_PI * 1000 * k / 16000.0);
+	s = spectrogram_compute(x, 16000, 16000);
+	is_int(s->fft, 512, "spectrum: 512-point FFT at 16 kHz");
+	is_int(s->window, 400, "spectrum: 25 ms window");
+	is_int(s->hop, 160, "spectrum: 10 ms hop");
+	is_int(s->frames, 99, "spectrum: 99 frames in 1 s");
+	for (b = 0; b < s->bins; b++)
+		if (s->db[50 * s->bins + b] > s->db[50 * s->bins + best])
+			best = b;
+	is_int(best, 32, "spectrum: the peak is in the 1000 Hz bin");
+	is_near(spectrogram_bin_hz(s, best), 1000, 0, "spectrum: bin 32 is 1000 Hz");
+	is_near(s->db[50 * s->bins + 32], -6.02, 0.05, "spectrum: peak reads -6.02 dB");
+	is_near(s->max_db, -6.02, 0.05, "spectrum: the loudest cell");
+	ok(s->db[50 * s->bins + 100] < -60, "spectrum: 3125 Hz is dark (%.1f dB)",
+	    s->db[50 * s->bins + 100]);
+
+	spectrogram_grid(s, 10, 20, grid);
+	for (r = 0; r < 20; r++)
+		if (grid[r * 10 + 5] > grid[row * 10 + 5])
+			row = r;
+	spectrogram_row_hz(s, row, 20, &lo, &hi);
+	ok(lo <= 1000 && 1000 < hi + 16000.0 / 512 / 2,
+	    "spectrum: the grid's brightest row holds 1000 Hz (%.0f-%.0f Hz)", lo, hi);
+	spectrogram_row_hz(s, 0, 20, &lo, &hi);
+	is_near(hi, 8000, 1e-6, "spectrum: the top row ends at 8 kHz");
+	spectrogram_free(s);
+
+	s = spectrogram_compute(x, 100, 16000);
+	is_int(s->frames, 1, "spectrum: a clip shorter than a frame gets one frame");
+	spectrogram_free(s);
+}
+
+struct spectrum_job {
+	const float *x;
+	size_t n;
+	unsigned rate;
+	struct spectrogram *s;
+};
+
+static void *
+spectrum_thread(void *arg)
+{
+	struct spectrum_job *j = arg;
+	j->s = spectrogram_compute(j->x, j->n, j->rate);
+	return NULL;
+}
+
+/* Threads planning different sizes at once get what one thread gets. */
+static void
+test_spectrum_threads(void)
+{
+	static const unsigned rates[] = { 8000, 22050, 44100, 96000, 11025, 32000,
+	    24000, 12000, 16000, 48000 };
+	struct spectrum_job j[ARRAY_SIZE(rates)];
+	pthread_t t[ARRAY_SIZE(rates)];
+	size_t n = 200000, i, same = 0;
+	float *x = xmalloc(n * sizeof *x);
+	struct spectrogram *one;
+
+	for (i = 0; i < n; i++)
+		x[i] = (float)sin(i * 0.05) * 0.3f + (float)((i * 7919) % 101) / 500.0f;
+	for (i = 0; i < ARRAY_SIZE(rates); i++) {
+		j[i] = (struct spectrum_job){ x, n, rates[i], NULL };
+		pthread_create(&t[i], NULL, spectrum_thread, &j[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(rates); i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < ARRAY_SIZE(rates); i++) {
+		one = spectrogram_compute(x, n, rates[i]);
+		same += one->frames == j[i].s->frames && memcmp(one->db, j[i].s->db,
+		    one->frames * one->bins * sizeof *one->db) == 0;
+		spectrogram_free(one);
+		spectrogram_free(j[i].s);
+	}
+	is_int(same, ARRAY_SIZE(rates), "spectrum: threads agree with one thread");
+
+	/* 100 s at 16 kHz: the hop grows to keep the frames on screen. */
+	x = xrealloc(x, 1600000 * sizeof *x);
+	memset(x, 0, 1600000 * sizeof *x);
+	one = spectrogram_compute(x, 1600000, 16000);
+	ok(one->frames <= SPECTRUM_MAX_FRAMES && one->frames > SPECTRUM_MAX_FRAMES - 10,
+	    "spectrum: a long clip keeps %zu frames", one->frames);
+	ok(one->db[one->bins * 7 + 3] == SPECTRUM_FLOOR_DB, "spectrum: silence is the floor");
+	spectrogram_free(one);
+	free(x);
+}
+
 int
 main(void)
 {
@@ -392,6 +493,8 @@ main(void)
 	test_formats();
 	test_broken();
 	test_samples();
+	test_spectrum();
+	test_spectrum_threads();
 	close(dirfd_);
 	if (tap_failed == 0)
 		run("rm -rf %s", tmpdir);
