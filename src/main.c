@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "util.h"
@@ -57,6 +58,9 @@ main(int argc, char **argv)
 	size_t i;
 
 	setlocale(LC_ALL, "");
+	/* Numbers written for scripts (TSV, JSON, the journal) take '.' as the
+	 * decimal point whatever the user's locale. */
+	setlocale(LC_NUMERIC, "C");
 	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
 		usage_help();
 		return 0;
@@ -72,6 +76,16 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], "help") == 0) {
 			usage_help();
 			return 0;
+		}
+		/* A word that names neither a subcommand nor a file is most
+		 * likely a mistyped subcommand. */
+		if (argv[1][0] != '-' && access(argv[1], F_OK) != 0) {
+			struct buf b = { 0 };
+			escape_name(&b, argv[1]);
+			fprintf(stderr, "%s: '%s' is neither a subcommand nor a dataset "
+			    "(try '%s --help')\n", progname, b.data, progname);
+			buf_free(&b);
+			return 2;
 		}
 	}
 	return cmd_browse(argc, argv);
