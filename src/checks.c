@@ -1,1 +1,643 @@
-/* checks.c */
+/* checks.c — thresholds, findings, and the judges that look at every
+ * sample's measures at once. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "util.h"
+
+/* ---- thresholds ---- */
+
+static const struct {
+	const char *name;
+	double value;
+	const char *help;
+} thresholds[TH_COUNT] = {
+	[TH_SILENT] = { "silent", -60,
+	    "dBFS: a clip whose peak is below this is silent" },
+	[TH_QUIET] = { "quiet", -30,
+	    "dB: a peak this far below the dataset's median peak is quiet" },
+	[TH_TRUNCATED] = { "truncated", 0.8,
+	    "a clip shorter than this times its class's median duration is truncated" },
+	[TH_EDGE] = { "edge", -10,
+	    "dB: a first or last 10 ms within this of the loudest 10 ms is cut off" },
+	[TH_CLIPPED] = { "clipped", 0.1,
+	    "%: this share of samples in runs at full scale is clipped" },
+	[TH_BLANK] = { "blank", 2,
+	    "an image whose pixel values spread less than this (of 255) is blank" },
+	[TH_TINY] = { "tiny", 0.25,
+	    "an image whose shorter side is below this times the median is tiny" },
+	[TH_IMBALANCE] = { "imbalance", 10,
+	    "the largest class this many times the smallest is an imbalance" },
+};
+
+/* A clip cut at an edge stands out from its own background by at least
+ * this much; stationary noise (no quiet part) is never "cut off". */
+#define EDGE_RANGE_DB 20.0
+/* A class needs this many measured clips to have a duration norm of its
+ * own; smaller classes are held to the dataset's median. */
+#define CLASS_NORM_MIN 5
+
+const char *
+threshold_name(enum threshold_id id)
+{
+	return (unsigned)id < TH_COUNT ? thresholds[id].name : NULL;
+}
+
+double
+threshold_default(enum threshold_id id)
+{
+	return (unsigned)id < TH_COUNT ? thresholds[id].value : NAN;
+}
+
+const char *
+threshold_help(enum threshold_id id)
+{
+	return (unsigned)id < TH_COUNT ? thresholds[id].help : NULL;
+}
+
+void
+thresholds_init(struct thresholds *t)
+{
+	int i;
+	for (i = 0; i < TH_COUNT; i++)
+		t->v[i] = thresholds[i].value;
+}
+
+int
+thresholds_set(struct thresholds *t, const char *assignment, char **cause)
+{
+	const char *eq = strchr(assignment, '=');
+	char *end;
+	double v;
+	int i;
+
+	if (eq == NULL) {
+		set_cause(cause, "'%s': expected NAME=VALUE", assignment);
+		return -1;
+	}
+	for (i = 0; i < TH_COUNT; i++)
+		if (strlen(thresholds[i].name) == (size_t)(eq - assignment) &&
+		    strncmp(thresholds[i].name, assignment, (size_t)(eq - assignment)) == 0)
+			break;
+	if (i == TH_COUNT) {
+		set_cause(cause, "'%.*s': no such threshold", (int)(eq - assignment), assignment);
+		return -1;
+	}
+	errno = 0;
+	v = strtod(eq + 1, &end);
+	if (eq[1] == '\0' || *end != '\0' || errno != 0 || !isfinite(v)) {
+		set_cause(cause, "'%s': the value is not a number", assignment);
+		return -1;
+	}
+	t->v[i] = v;
+	return 0;
+}
+
+/* ---- findings ---- */
+
+void
+findings_add(struct findings *f, long sample, const char *path, enum check_id check,
+    const char *fmt, ...)
+{
+	struct finding *x;
+	va_list ap;
+	f->v = xgrow(f->v, &f->cap, f->n + 1, sizeof *f->v);
+	x = &f->v[f->n++];
+	x->sample = sample;
+	x->path = sample < 0 ? xstrdup(path) : NULL;
+	x->check = check;
+	va_start(ap, fmt);
+	x->detail = xvasprintf(fmt, ap);
+	va_end(ap);
+	f->count[check]++;
+}
+
+const char *
+finding_path(const struct finding *f, const struct dataset *ds)
+{
+	return f->sample >= 0 ? sample_path(ds, (size_t)f->sample) : f->path;
+}
+
+static int
+cmp_finding(const void *a, const void *b, void *arg)
+{
+	const struct finding *x = a, *y = b;
+	const struct dataset *ds = arg;
+	int c;
+	if (x->sample >= 0 && y->sample >= 0 && x->sample != y->sample)
+		return x->sample < y->sample ? -1 : 1;
+	if ((c = strcmp(finding_path(x, ds), finding_path(y, ds))) != 0)
+		return c;
+	return (int)x->check - (int)y->check;
+}
+
+void
+findings_sort(struct findings *f, const struct dataset *ds)
+{
+	qsort_r(f->v, f->n, sizeof *f->v, cmp_finding, (void *)ds);
+}
+
+void
+findings_free(struct findings *f)
+{
+	size_t i;
+	for (i = 0; i < f->n; i++) {
+		free(f->v[i].path);
+		free(f->v[i].detail);
+	}
+	free(f->v);
+	memset(f, 0, sizeof *f);
+}
+
+/* ---- helpers ---- */
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median of n values (sorted in place); NAN for none. */
+static double
+median(float *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof *v, cmp_float);
+	return n % 2 ? v[n / 2] : ((double)v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int
+is_audio(const struct measure *m)
+{
+	return m->state == MEASURE_OK && format_kind(m->format) == KIND_AUDIO;
+}
+
+static int
+is_image(const struct measure *m)
+{
+	return m->state == MEASURE_OK && format_kind(m->format) == KIND_IMAGE &&
+	    m->width > 0 && m->height > 0;
+}
+
+static const char *
+label_of(const struct dataset *ds, size_t i)
+{
+	return dataset_label_name(ds, ds->samples[i].label);
+}
+
+/* ---- per sample: files ---- */
+
+static void
+judge_files(const struct check_context *ctx, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	size_t i;
+	for (i = 0; i < ds->nsamples; i++) {
+		const struct measure *m = &ctx->m[i];
+		enum format ext = ds->samples[i].ext_format, fmt = m->format;
+		long s = (long)i;
+		switch (m->state) {
+		case MEASURE_CANNOT_OPEN:
+			findings_add(out, s, NULL, CHECK_UNREADABLE, "cannot read: %s",
+			    strerror(m->err));
+			break;
+		case MEASURE_EMPTY:
+			findings_add(out, s, NULL, CHECK_UNREADABLE, "0 bytes, named as %s",
+			    format_name(ext));
+			break;
+		case MEASURE_UNKNOWN_BYTES:
+			findings_add(out, s, NULL, CHECK_UNREADABLE,
+			    "%s bytes (%llu), named as %s",
+			    fmt == FMT_TEXT ? "text" : "no known format",
+			    (unsigned long long)m->size, format_name(ext));
+			break;
+		case MEASURE_NO_FRAMES:
+			findings_add(out, s, NULL, CHECK_UNREADABLE,
+			    "%s header with 0 audio frames (%llu bytes)", format_name(fmt),
+			    (unsigned long long)m->size);
+			break;
+		case MEASURE_UNDECODABLE:
+			findings_add(out, s, NULL, CHECK_UNREADABLE,
+			    "does not decode as %s (%llu bytes)", format_name(fmt),
+			    (unsigned long long)m->size);
+			break;
+		default:
+			break;
+		}
+		if (m->state == MEASURE_NONE || m->state == MEASURE_CANNOT_OPEN)
+			continue;
+		if (ext != FMT_NONE && fmt != ext && fmt != FMT_EMPTY && fmt != FMT_DATA &&
+		    !(m->state == MEASURE_UNKNOWN_BYTES && fmt == FMT_TEXT))
+			findings_add(out, s, NULL, CHECK_EXT_MISMATCH,
+			    "%s content, named as %s", format_name(fmt), format_name(ext));
+	}
+}
+
+/* ---- per sample, against the dataset: audio ---- */
+
+struct audio_norms {
+	double peak;            /* median peak of labelled, not silent clips */
+	double duration;        /* median duration of labelled clips */
+	double *class_duration; /* per label; NAN: too few clips */
+};
+
+static void
+audio_norms(const struct check_context *ctx, struct audio_norms *n)
+{
+	const struct dataset *ds = ctx->ds;
+	size_t i, k, cnt, nl = ds->nlabels;
+	float *v = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *v);
+	size_t *start = xcalloc(nl + 1, sizeof *start), *fill;
+	float *byclass;
+
+	cnt = 0;
+	for (i = 0; i < ds->nsamples; i++)
+		if (is_audio(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE &&
+		    ctx->m[i].peak_db >= ctx->th->v[TH_SILENT])
+			v[cnt++] = ctx->m[i].peak_db;
+	n->peak = median(v, cnt);
+
+	/* Durations grouped by label: counting sort into one array. */
+	for (i = 0; i < ds->nsamples; i++)
+		if (is_audio(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE)
+			start[ds->samples[i].label + 1]++;
+	for (k = 0; k < nl; k++)
+		start[k + 1] += start[k];
+	fill = xmalloc((nl + 1) * sizeof *fill);
+	memcpy(fill, start, (nl + 1) * sizeof *fill);
+	byclass = xmalloc((start[nl] ? start[nl] : 1) * sizeof *byclass);
+	for (i = 0; i < ds->nsamples; i++)
+		if (is_audio(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE)
+			byclass[fill[ds->samples[i].label]++] = ctx->m[i].duration;
+	memcpy(v, byclass, start[nl] * sizeof *v);
+	n->duration = median(v, start[nl]);
+	n->class_duration = xmalloc((nl ? nl : 1) * sizeof *n->class_duration);
+	for (k = 0; k < nl; k++)
+		n->class_duration[k] = start[k + 1] - start[k] >= CLASS_NORM_MIN ?
+		    median(byclass + start[k], start[k + 1] - start[k]) : NAN;
+	free(byclass);
+	free(fill);
+	free(start);
+	free(v);
+}
+
+static void
+judge_audio(const struct check_context *ctx, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	const double *th = ctx->th->v;
+	struct audio_norms n;
+	size_t i;
+
+	audio_norms(ctx, &n);
+	for (i = 0; i < ds->nsamples; i++) {
+		const struct measure *m = &ctx->m[i];
+		unsigned label = ds->samples[i].label;
+		long s = (long)i;
+		int silent;
+		double norm, edge;
+
+		if (!is_audio(m))
+			continue;
+		silent = !(m->peak_db >= th[TH_SILENT]);
+		if (silent)
+			findings_add(out, s, NULL, CHECK_SILENT, "peak %.1f dBFS < %g dBFS",
+			    m->peak_db, th[TH_SILENT]);
+		if (m->clipped > 0 && m->clipped >= th[TH_CLIPPED])
+			findings_add(out, s, NULL, CHECK_CLIPPED,
+			    "%.2f%% of samples in full-scale runs >= %g%%", m->clipped,
+			    th[TH_CLIPPED]);
+		/* Samples outside any label (background noise) have no norm. */
+		if (label == LABEL_NONE)
+			continue;
+		if (!silent && m->peak_db < n.peak + th[TH_QUIET])
+			findings_add(out, s, NULL, CHECK_QUIET,
+			    "peak %.1f dBFS < %.1f dBFS (median %.1f dBFS %+g dB)",
+			    m->peak_db, n.peak + th[TH_QUIET], n.peak, th[TH_QUIET]);
+		norm = isnan(n.class_duration[label]) ? n.duration : n.class_duration[label];
+		edge = m->loud_db + th[TH_EDGE];
+		if (m->duration < th[TH_TRUNCATED] * norm)
+			findings_add(out, s, NULL, CHECK_TRUNCATED,
+			    "%.2f s < %.2f s (%g x median %.2f s of %s)", m->duration,
+			    th[TH_TRUNCATED] * norm, th[TH_TRUNCATED], norm,
+			    isnan(n.class_duration[label]) ? "the dataset" : label_of(ds, i));
+		else if (!silent && m->loud_db - m->still_db >= EDGE_RANGE_DB &&
+		    (m->head_db >= edge || m->tail_db >= edge))
+			findings_add(out, s, NULL, CHECK_TRUNCATED,
+			    "%s 10 ms at %.1f dBFS >= %.1f dBFS (loudest 10 ms %.1f dBFS %+g dB)",
+			    m->head_db >= edge ? "first" : "last",
+			    m->head_db >= edge ? m->head_db : m->tail_db, edge, m->loud_db,
+			    th[TH_EDGE]);
+	}
+	free(n.class_duration);
+}
+
+/* ---- per sample, against the dataset: images ---- */
+
+static void
+judge_images(const struct check_context *ctx, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	const double *th = ctx->th->v;
+	float *v = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *v);
+	size_t i, cnt = 0;
+	double side;
+
+	for (i = 0; i < ds->nsamples; i++)
+		if (is_image(&ctx->m[i]))
+			v[cnt++] = (float)(ctx->m[i].width < ctx->m[i].height ?
+			    ctx->m[i].width : ctx->m[i].height);
+	side = median(v, cnt);
+	free(v);
+	for (i = 0; i < ds->nsamples; i++) {
+		const struct measure *m = &ctx->m[i];
+		unsigned short_side = m->width < m->height ? m->width : m->height;
+		if (!is_image(m))
+			continue;
+		if (m->spread < th[TH_BLANK])
+			findings_add(out, (long)i, NULL, CHECK_BLANK,
+			    "pixel spread %.1f < %g", m->spread, th[TH_BLANK]);
+		if (short_side < th[TH_TINY] * side)
+			findings_add(out, (long)i, NULL, CHECK_TINY,
+			    "%ux%u px: shorter side %u < %.0f px (%g x median %.0f px)",
+			    m->width, m->height, short_side, th[TH_TINY] * side,
+			    th[TH_TINY], side);
+	}
+}
+
+/* ---- across samples: identical content ---- */
+
+static int
+cmp_content(const void *a, const void *b, void *arg)
+{
+	const struct measure *m = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	if (m[i].hash_hi != m[j].hash_hi)
+		return m[i].hash_hi < m[j].hash_hi ? -1 : 1;
+	if (m[i].hash_lo != m[j].hash_lo)
+		return m[i].hash_lo < m[j].hash_lo ? -1 : 1;
+	if (m[i].size != m[j].size)
+		return m[i].size < m[j].size ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static int
+same_content(const struct measure *a, const struct measure *b)
+{
+	return a->hash_hi == b->hash_hi && a->hash_lo == b->hash_lo && a->size == b->size;
+}
+
+/* The split most members of a group are in, or SPLIT_NONE when two or
+ * more splits tie (then every member is reported). counts has nsplits. */
+static unsigned
+majority_split(const size_t *counts, size_t nsplits)
+{
+	size_t k, best = 0, best_n = 0, ties = 0;
+	for (k = 1; k < nsplits; k++) {
+		if (counts[k] > best_n) {
+			best = k;
+			best_n = counts[k];
+			ties = 0;
+		} else if (counts[k] == best_n && best_n > 0) {
+			ties++;
+		}
+	}
+	return ties ? SPLIT_NONE : (unsigned)best;
+}
+
+static size_t
+splits_present(const size_t *counts, size_t nsplits)
+{
+	size_t k, n = 0;
+	for (k = 1; k < nsplits; k++)
+		n += counts[k] > 0;
+	return n;
+}
+
+/* One group of byte-identical samples g[0..n), in path order. */
+static void
+judge_group(const struct check_context *ctx, const size_t *g, size_t n,
+    size_t *split_counts, uint8_t *leaked, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	const struct sample *sm = ds->samples;
+	size_t a, b, labels = 0, maj;
+	unsigned first_label = LABEL_NONE;
+
+	for (a = 0; a < n; a++) {
+		unsigned l = sm[g[a]].label;
+		if (l == LABEL_NONE)
+			continue;
+		if (first_label == LABEL_NONE)
+			first_label = l, labels = 1;
+		else if (l != first_label)
+			labels = 2;
+	}
+	for (a = 0; a < n; a++) {
+		unsigned l = sm[g[a]].label;
+		/* duplicate: a copy after the first under the same label */
+		for (b = 0; b < a; b++)
+			if (sm[g[b]].label == l)
+				break;
+		if (b < a)
+			findings_add(out, (long)g[a], NULL, CHECK_DUPLICATE,
+			    "same bytes as %s (%zu copies)", sample_path(ds, g[b]), n);
+		/* label-conflict: every labelled copy, naming one of another label */
+		if (labels > 1 && l != LABEL_NONE) {
+			for (b = 0; b < n; b++)
+				if (sm[g[b]].label != LABEL_NONE && sm[g[b]].label != l)
+					break;
+			findings_add(out, (long)g[a], NULL, CHECK_LABEL_CONFLICT,
+			    "same bytes as %s, labelled %s (%zu copies)",
+			    sample_path(ds, g[b]), label_of(ds, g[b]), n);
+		}
+	}
+
+	memset(split_counts, 0, ds->nsplits * sizeof *split_counts);
+	for (a = 0; a < n; a++)
+		split_counts[sm[g[a]].split]++;
+	if (splits_present(split_counts, ds->nsplits) < 2)
+		return;
+	maj = majority_split(split_counts, ds->nsplits);
+	for (a = 0; a < n; a++) {
+		unsigned sp = sm[g[a]].split;
+		if (sp == SPLIT_NONE || sp == maj)
+			continue;
+		for (b = 0; b < n; b++)
+			if (sm[g[b]].split != SPLIT_NONE && sm[g[b]].split != sp)
+				break;
+		findings_add(out, (long)g[a], NULL, CHECK_SPLIT_LEAK,
+		    "same bytes in %s as %s in %s", dataset_split_name(ds, sp),
+		    sample_path(ds, g[b]), dataset_split_name(ds, sm[g[b]].split));
+		leaked[g[a]] = 1;
+	}
+}
+
+static void
+judge_content(const struct check_context *ctx, uint8_t *leaked, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	size_t *idx = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *idx);
+	size_t *split_counts = xcalloc(ds->nsplits ? ds->nsplits : 1, sizeof *split_counts);
+	size_t i, j, n = 0;
+
+	/* Empty and undecodable files are all "identical" in the ways that
+	 * matter least; unreadable says what is wrong with them. */
+	for (i = 0; i < ds->nsamples; i++)
+		if (ctx->m[i].state == MEASURE_OK && ctx->m[i].size > 0)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof *idx, cmp_content, (void *)ctx->m);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && same_content(&ctx->m[idx[i]], &ctx->m[idx[j]]); j++)
+			;
+		if (j - i > 1)
+			judge_group(ctx, idx + i, j - i, split_counts, leaked, out);
+	}
+	free(split_counts);
+	free(idx);
+}
+
+/* ---- across samples: Speech Commands speakers ---- */
+
+struct speaker {
+	size_t sample;
+	const char *id;         /* file name up to "_nohash_" */
+	size_t len;
+};
+
+static int
+cmp_speaker(const void *a, const void *b)
+{
+	const struct speaker *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->id, y->id, n);
+	if (c != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->sample < y->sample ? -1 : x->sample > y->sample;
+}
+
+static void
+describe_splits(struct buf *b, const struct dataset *ds, const size_t *counts)
+{
+	size_t k, done = 0, most;
+	size_t *order = xmalloc(ds->nsplits * sizeof *order), n = 0;
+	/* Largest count first; ties in split order. */
+	for (k = 1; k < ds->nsplits; k++)
+		if (counts[k] > 0)
+			order[n++] = k;
+	while (done < n) {
+		size_t pick = done;
+		most = counts[order[done]];
+		for (k = done + 1; k < n; k++)
+			if (counts[order[k]] > most)
+				most = counts[order[k]], pick = k;
+		k = order[pick];
+		order[pick] = order[done];
+		order[done] = k;
+		buf_addf(b, "%s%zu in %s", done ? ", " : "", counts[k],
+		    dataset_split_name(ds, (unsigned)k));
+		done++;
+	}
+	free(order);
+}
+
+static void
+judge_speakers(const struct check_context *ctx, const uint8_t *leaked, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	struct speaker *sp = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *sp);
+	size_t *counts = xcalloc(ds->nsplits ? ds->nsplits : 1, sizeof *counts);
+	size_t i, j, k, n = 0;
+	struct buf b = { 0 };
+
+	for (i = 0; i < ds->nsamples; i++) {
+		const char *path = sample_path(ds, i), *base = strrchr(path, '/'), *h;
+		base = base ? base + 1 : path;
+		if (ds->samples[i].split == SPLIT_NONE ||
+		    (h = strstr(base, "_nohash_")) == NULL || h == base)
+			continue;
+		sp[n].sample = i;
+		sp[n].id = base;
+		sp[n].len = (size_t)(h - base);
+		n++;
+	}
+	qsort(sp, n, sizeof *sp, cmp_speaker);
+	for (i = 0; i < n; i = j) {
+		unsigned maj;
+		for (j = i + 1; j < n && sp[j].len == sp[i].len &&
+		    memcmp(sp[j].id, sp[i].id, sp[i].len) == 0; j++)
+			;
+		memset(counts, 0, ds->nsplits * sizeof *counts);
+		for (k = i; k < j; k++)
+			counts[ds->samples[sp[k].sample].split]++;
+		if (splits_present(counts, ds->nsplits) < 2)
+			continue;
+		maj = majority_split(counts, ds->nsplits);
+		b.len = 0;
+		describe_splits(&b, ds, counts);
+		for (k = i; k < j; k++) {
+			size_t s = sp[k].sample;
+			if (ds->samples[s].split == maj || leaked[s])
+				continue;
+			findings_add(out, (long)s, NULL, CHECK_SPLIT_LEAK,
+			    "speaker %.*s in %s: %s", (int)sp[k].len, sp[k].id,
+			    dataset_split_name(ds, ds->samples[s].split), buf_str(&b));
+		}
+	}
+	buf_free(&b);
+	free(counts);
+	free(sp);
+}
+
+/* ---- the dataset: class balance ---- */
+
+static void
+judge_imbalance(const struct check_context *ctx, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	size_t *count = xcalloc(ds->nlabels ? ds->nlabels : 1, sizeof *count);
+	size_t i, big = 0, small = 0, classes = 0;
+
+	for (i = 0; i < ds->nsamples; i++)
+		if (ds->samples[i].label != LABEL_NONE)
+			count[ds->samples[i].label]++;
+	for (i = 0; i < ds->nlabels; i++) {
+		if (count[i] == 0)
+			continue;
+		if (classes++ == 0 || count[i] > count[big])
+			big = i;
+		if (classes == 1 || count[i] < count[small])
+			small = i;
+	}
+	if (classes >= 2 && (double)count[big] / count[small] > ctx->th->v[TH_IMBALANCE])
+		findings_add(out, -1, ".", CHECK_IMBALANCE,
+		    "largest class %s has %zu samples, smallest %s %zu: ratio %.1f > %g",
+		    ds->labels[big], count[big], ds->labels[small], count[small],
+		    (double)count[big] / count[small], ctx->th->v[TH_IMBALANCE]);
+	free(count);
+}
+
+int
+checks_judge(const struct check_context *ctx, struct findings *out, char **cause)
+{
+	uint8_t *leaked = xcalloc(ctx->ds->nsamples ? ctx->ds->nsamples : 1, 1);
+	(void)cause;
+	judge_files(ctx, out);
+	judge_audio(ctx, out);
+	judge_images(ctx, out);
+	judge_content(ctx, leaked, out);
+	judge_speakers(ctx, leaked, out);
+	judge_imbalance(ctx, out);
+	free(leaked);
+	return 0;
+}
