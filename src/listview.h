@@ -57,7 +57,8 @@ enum sort_key {
 const char *sort_key_name(enum sort_key k);
 
 /* A parsed filter: every term must hold. Terms, space-separated:
- *   TEXT          path contains TEXT (bytes, case-sensitive)
+ *   TEXT          path contains TEXT (ignoring ASCII case unless TEXT
+ *                 has a capital, as less and vim's smartcase do)
  *   label=X       labelled X (split=, pred= likewise; X may be a,b,c)
  *   check=NAME    has finding NAME (check names of annot.h)
  *   decision=D    relabel, delete, accept, flag, none
