@@ -13,6 +13,7 @@
 #include <sndfile.h>
 #include <xxhash.h>
 
+#include "audio.h"
 #include "checks.h"
 #include "util.h"
 
@@ -81,32 +82,59 @@ db_power(double mean_square)
 	return (float)(10.0 * log10(mean_square));
 }
 
-/* The level at which a sample is at full scale: integer formats reach
- * (2^(b-1) - 1) / 2^(b-1) at most, so "full" is just below that. */
-static float
-full_scale(int format)
+static uint32_t
+get32(const unsigned char *p, int big)
 {
-	switch (format & SF_FORMAT_SUBMASK) {
-	case SF_FORMAT_PCM_S8:
-	case SF_FORMAT_PCM_U8:
-		return 126.5f / 128.0f;
-	default:
-		return 0.9999f;
+	if (big)
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* libsndfile quietly plays what is there when a WAV's data chunk claims
+ * more than the file holds, the trace of a copy cut short. Returns the
+ * frames the header declares, or 0 when it declares nothing checkable. */
+static uint64_t
+wav_declared_frames(const unsigned char *p, size_t len)
+{
+	size_t off = 12;
+	unsigned block = 0;
+	uint32_t n;
+	int big, i;
+
+	if (len < 12 || (memcmp(p, "RIFF", 4) != 0 && memcmp(p, "RIFX", 4) != 0))
+		return 0;
+	big = p[3] == 'X';
+	for (i = 0; i < 64 && len - off >= 8; i++) {
+		n = get32(p + off + 4, big);
+		if (memcmp(p + off, "fmt ", 4) == 0 && n >= 16 && len - off - 8 >= 16)
+			block = big ? (unsigned)p[off + 20] << 8 | p[off + 21] :
+			    (unsigned)p[off + 21] << 8 | p[off + 20];
+		if (memcmp(p + off, "data", 4) == 0)
+			/* 0 and 0xffffffff: a stream whose writer never came
+			 * back to fill in the size. */
+			return n == 0 || n == 0xffffffff || block == 0 ? 0 : n / block;
+		if (n > len - off - 8)
+			return 0;
+		off += 8 + (size_t)n + (n & 1);
 	}
+	return 0;
 }
 
 /* One pass over the decoded frames: peak, RMS, 10 ms windows (first, last,
- * loudest, quietest) and samples in full-scale runs. */
+ * loudest, quietest) and samples in full-scale runs, counted as audio.h
+ * counts them (a run is one flattened peak: changing rails starts anew). */
 struct audio_pass {
-	int channels;
-	sf_count_t frames, win;
+	unsigned channels;
+	uint64_t frames;
+	size_t win, pos;        /* window length; ring position */
 	double sum_sq;
 	float peak, level;
 	double block_sq;        /* current window's sum of mean squares */
-	sf_count_t block_n;
+	size_t block_n;
 	double head, loud, still; /* window mean squares; loud < 0: none yet */
 	float *ring;            /* last `win` frames' mean squares */
-	uint32_t *run;          /* per channel: current full-scale run */
+	unsigned *run;          /* per channel: current full-scale run */
+	signed char *rail;      /* per channel: +1 / -1, the run's side */
 	uint64_t clipped;
 };
 
@@ -126,34 +154,73 @@ pass_end_block(struct audio_pass *a)
 	a->block_n = 0;
 }
 
-static void
-pass_frames(struct audio_pass *a, const float *x, sf_count_t n)
+static inline void
+pass_clip(struct audio_pass *a, unsigned c, float v)
 {
-	sf_count_t f;
-	int c, nc = a->channels;
-	for (f = 0; f < n; f++, x += nc) {
-		double sq = 0;
-		for (c = 0; c < nc; c++) {
-			float v = fabsf(x[c]);
-			sq += (double)x[c] * x[c];
-			if (v > a->peak)
-				a->peak = v;
-			if (v >= a->level) {
-				a->run[c]++;
-			} else {
-				if (a->run[c] >= CLIP_RUN)
-					a->clipped += a->run[c];
-				a->run[c] = 0;
-			}
+	if (fabsf(v) >= a->level) {
+		signed char side = v > 0 ? 1 : -1;
+		if (a->run[c] > 0 && a->rail[c] != side) {
+			if (a->run[c] >= AUDIO_CLIP_RUN)
+				a->clipped += a->run[c];
+			a->run[c] = 0;
 		}
-		a->sum_sq += sq;
-		sq /= nc;
-		a->ring[a->frames % a->win] = (float)sq;
-		a->frames++;
-		a->block_sq += sq;
-		if (++a->block_n == a->win)
-			pass_end_block(a);
+		a->rail[c] = side;
+		a->run[c]++;
+	} else if (a->run[c] > 0) {
+		if (a->run[c] >= AUDIO_CLIP_RUN)
+			a->clipped += a->run[c];
+		a->run[c] = 0;
 	}
+}
+
+static inline void
+pass_window(struct audio_pass *a, double sq)
+{
+	a->ring[a->pos] = (float)sq;
+	if (++a->pos == a->win)
+		a->pos = 0;
+	a->block_sq += sq;
+	if (++a->block_n == a->win)
+		pass_end_block(a);
+}
+
+static void
+pass_frames(struct audio_pass *a, float *x, size_t n, int floats)
+{
+	size_t f, k;
+	unsigned c, nc = a->channels;
+	if (floats)
+		/* Float files can hold NaN and infinities: they would poison
+		 * every sum. */
+		for (k = 0; k < n * nc; k++)
+			if (!isfinite(x[k]))
+				x[k] = 0;
+	if (nc == 1) {
+		for (f = 0; f < n; f++) {
+			float v = x[f], m = fabsf(v);
+			double sq = (double)v * v;
+			a->sum_sq += sq;
+			if (m > a->peak)
+				a->peak = m;
+			if (m >= a->level || a->run[0] > 0)
+				pass_clip(a, 0, v);
+			pass_window(a, sq);
+		}
+	} else {
+		for (f = 0; f < n; f++, x += nc) {
+			double sq = 0;
+			for (c = 0; c < nc; c++) {
+				float m = fabsf(x[c]);
+				sq += (double)x[c] * x[c];
+				if (m > a->peak)
+					a->peak = m;
+				pass_clip(a, c, x[c]);
+			}
+			a->sum_sq += sq;
+			pass_window(a, sq / nc);
+		}
+	}
+	a->frames += n;
 }
 
 static void
@@ -164,48 +231,60 @@ measure_audio(const void *bytes, size_t len, struct measure *m)
 	SF_INFO info = { 0 };
 	SNDFILE *sf;
 	float chunk[4096];
-	sf_count_t per_read, got, i, tail_n;
+	size_t per_read, i, tail_n;
+	sf_count_t got;
+	uint64_t declared;
 	double tail = 0;
-	int c;
+	unsigned c;
+	int sub;
 
 	if ((sf = sf_open_virtual(&mem_io, SFM_READ, &info, &mf)) == NULL ||
-	    info.channels <= 0 || info.samplerate <= 0) {
+	    info.channels <= 0 || info.samplerate <= 0 ||
+	    (size_t)info.channels > sizeof chunk / sizeof chunk[0]) {
 		if (sf)
 			sf_close(sf);
 		m->state = MEASURE_UNDECODABLE;
 		return;
 	}
-	a.channels = info.channels;
-	a.level = full_scale(info.format);
-	a.win = (sf_count_t)lround(info.samplerate * EDGE_SECONDS);
+	sub = info.format & SF_FORMAT_SUBMASK;
+	a.channels = (unsigned)info.channels;
+	a.level = sub == SF_FORMAT_PCM_S8 || sub == SF_FORMAT_PCM_U8 ?
+	    127.0f / 128.0f : AUDIO_CLIP_LEVEL;
+	a.win = (size_t)lround(info.samplerate * CHECK_WINDOW_SECONDS);
 	if (a.win < 1)
 		a.win = 1;
 	a.loud = -1;
-	a.ring = xmalloc((size_t)a.win * sizeof *a.ring);
-	a.run = xcalloc((size_t)a.channels, sizeof *a.run);
-	per_read = (sf_count_t)(sizeof chunk / sizeof chunk[0]) / a.channels;
-	if (per_read == 0) {
-		/* More channels than a chunk holds: not a clip worth judging. */
-		m->state = MEASURE_UNDECODABLE;
-		goto out;
-	}
-	while ((got = sf_readf_float(sf, chunk, per_read)) > 0)
-		pass_frames(&a, chunk, got);
+	a.ring = xcalloc(a.win, sizeof *a.ring);
+	a.run = xcalloc(a.channels, sizeof *a.run);
+	a.rail = xcalloc(a.channels, sizeof *a.rail);
+	per_read = sizeof chunk / sizeof chunk[0] / a.channels;
+	while ((got = sf_readf_float(sf, chunk, (sf_count_t)per_read)) > 0)
+		pass_frames(&a, chunk, (size_t)got,
+		    sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE);
 	for (c = 0; c < a.channels; c++)
-		if (a.run[c] >= CLIP_RUN)
+		if (a.run[c] >= AUDIO_CLIP_RUN)
 			a.clipped += a.run[c];
+	m->duration = (float)((double)a.frames / info.samplerate);
+	declared = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV ||
+	    (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAVEX ?
+	    wav_declared_frames(bytes, len) : 0;
 	if (a.frames == 0) {
 		m->state = MEASURE_NO_FRAMES;
-		m->duration = 0;
+		m->declared = (float)((double)declared / info.samplerate);
+		goto out;
+	}
+	if (declared > a.frames) {
+		m->state = MEASURE_CUT_SHORT;
+		m->declared = (float)((double)declared / info.samplerate);
 		goto out;
 	}
 	if (a.block_n > 0 && (a.loud < 0 || a.block_n * 2 >= a.win))
 		pass_end_block(&a);
-	tail_n = a.frames < a.win ? a.frames : a.win;
+	tail_n = a.frames < a.win ? (size_t)a.frames : a.win;
+	/* The ring holds the last tail_n frames (the whole ring once full). */
 	for (i = 0; i < tail_n; i++)
 		tail += a.ring[i];
-	m->duration = (float)((double)a.frames / info.samplerate);
-	m->peak_db = (float)(20.0 * log10(a.peak));
+	m->peak_db = audio_db(a.peak);
 	m->rms_db = db_power(a.sum_sq / ((double)a.frames * a.channels));
 	m->head_db = db_power(a.head);
 	m->tail_db = db_power(tail / (double)tail_n);
@@ -216,6 +295,7 @@ measure_audio(const void *bytes, size_t len, struct measure *m)
 out:
 	free(a.ring);
 	free(a.run);
+	free(a.rail);
 	sf_close(sf);
 }
 
@@ -237,7 +317,7 @@ measure_clear(struct measure *m)
 	memset(m, 0, sizeof *m);
 	m->duration = m->peak_db = m->rms_db = NAN;
 	m->loud_db = m->still_db = m->head_db = m->tail_db = NAN;
-	m->clipped = m->spread = NAN;
+	m->clipped = m->spread = m->declared = NAN;
 }
 
 void

@@ -385,7 +385,7 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
  * written with 9 significant digits so that they read back to the same bits:
  * a merge judges exactly what one run would. */
 
-#define PARTIAL_FIELDS 17
+#define PARTIAL_FIELDS 18
 
 int
 checks_write_partial(struct checks *c, FILE *f, char **cause)
@@ -400,12 +400,12 @@ checks_write_partial(struct checks *c, FILE *f, char **cause)
 		b.len = 0;
 		escape_name(&b, sample_path(c->ds, i));
 		fprintf(f, "%s\t%llu\t%016llx%016llx\t%u\t%u\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t"
-		    "%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%u\n",
+		    "%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%u\n",
 		    buf_str(&b), (unsigned long long)m->size,
 		    (unsigned long long)m->hash_hi, (unsigned long long)m->hash_lo,
 		    m->format, m->state, m->err, m->duration, m->peak_db, m->rms_db,
 		    m->loud_db, m->still_db, m->head_db, m->tail_db, m->clipped,
-		    m->spread, m->width, m->height);
+		    m->spread, m->declared, m->width, m->height);
 	}
 	buf_free(&b);
 	if (fflush(f) != 0 || ferror(f)) {
@@ -446,7 +446,8 @@ parse_record(char *line, char **path, struct measure *m)
 {
 	char *field[PARTIAL_FIELDS], *save = NULL, *end;
 	float *floats[] = { &m->duration, &m->peak_db, &m->rms_db, &m->loud_db,
-	    &m->still_db, &m->head_db, &m->tail_db, &m->clipped, &m->spread };
+	    &m->still_db, &m->head_db, &m->tail_db, &m->clipped, &m->spread,
+	    &m->declared };
 	unsigned long long hi, lo;
 	unsigned long v[5];
 	size_t k;
@@ -493,7 +494,7 @@ parse_record(char *line, char **path, struct measure *m)
 			return -1;
 	}
 	for (k = 0; k < 2; k++) {
-		v[3 + k] = strtoul(field[15 + k], &end, 10);
+		v[3 + k] = strtoul(field[16 + k], &end, 10);
 		if (*end || v[3 + k] > UINT32_MAX)
 			return -1;
 	}

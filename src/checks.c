@@ -220,9 +220,19 @@ judge_files(const struct check_context *ctx, struct findings *out)
 			    (unsigned long long)m->size, format_name(ext));
 			break;
 		case MEASURE_NO_FRAMES:
+			if (m->declared > 0)
+				findings_add(out, s, NULL, CHECK_UNREADABLE,
+				    "%s header only: 0 of the %.2f s it declares",
+				    format_name(fmt), m->declared);
+			else
+				findings_add(out, s, NULL, CHECK_UNREADABLE,
+				    "%s header with 0 audio frames (%llu bytes)",
+				    format_name(fmt), (unsigned long long)m->size);
+			break;
+		case MEASURE_CUT_SHORT:
 			findings_add(out, s, NULL, CHECK_UNREADABLE,
-			    "%s header with 0 audio frames (%llu bytes)", format_name(fmt),
-			    (unsigned long long)m->size);
+			    "file cut short: %.2f s of the %.2f s its header declares",
+			    m->duration, m->declared);
 			break;
 		case MEASURE_UNDECODABLE:
 			findings_add(out, s, NULL, CHECK_UNREADABLE,

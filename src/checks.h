@@ -66,16 +66,19 @@ enum measure_state {
 	MEASURE_UNKNOWN_BYTES,  /* media by extension, bytes of no known format */
 	MEASURE_NO_FRAMES,      /* audio header without audio */
 	MEASURE_UNDECODABLE,    /* the decoder refused the bytes */
+	MEASURE_CUT_SHORT,      /* audio: fewer frames than the header declares */
 	MEASURE_STATE_COUNT
 };
 
-/* What a sample's bytes say, 80 bytes a sample. Floats are NAN where they
+/* What a sample's bytes say, 88 bytes a sample. Floats are NAN where they
  * do not apply; dB values may be -INFINITY (digital silence). */
 struct measure {
 	uint64_t hash_lo, hash_hi;      /* XXH3-128 of the bytes */
 	uint64_t size;                  /* bytes */
 	int64_t mtime_ns;               /* cache key with path and size */
-	float duration;                 /* audio: seconds */
+	float duration;                 /* audio: seconds decoded */
+	float declared;                 /* audio: seconds the header declares,
+	                                   when more than decoded or none */
 	float peak_db, rms_db;          /* audio: dBFS over the whole clip */
 	float loud_db, still_db;        /* audio: loudest and quietest 10 ms RMS */
 	float head_db, tail_db;         /* audio: first and last 10 ms RMS */
@@ -87,10 +90,9 @@ struct measure {
 	int16_t err;                    /* errno for MEASURE_CANNOT_OPEN */
 };
 
-/* A run of at least this many full-scale samples counts as clipping. */
-#define CLIP_RUN 3
-/* Audio windows (edges, loudest, quietest) are this long. */
-#define EDGE_SECONDS 0.010
+/* Audio windows (edges, loudest, quietest) are this long. Clipping is
+ * counted as audio.h counts it (AUDIO_CLIP_LEVEL, AUDIO_CLIP_RUN). */
+#define CHECK_WINDOW_SECONDS 0.010
 
 /* Measure sample i of ds: read, hash, sniff and decode. Thread-safe.
  * scratch holds the bytes; keep it between calls to save allocations, and
