@@ -1227,36 +1227,32 @@ image_info_clear(struct image_info *info)
 	info->damage = NULL;
 }
 
-int
-image_probe_at(int dirfd, const char *path, struct image_probe *out, char **cause)
+/* The rest of a probe once the loader has run (rc its result). */
+static int
+probe_finish(int rc, struct image *img, struct image_info *info,
+    struct image_probe *out, char **cause)
 {
-	struct image img;
-	struct image_info info;
 	double sum[4] = { 0, 0, 0, 0 }, sq[4] = { 0, 0, 0, 0 }, n, var, worst = 0;
 	size_t i, count;
 	int c;
 
-	memset(out, 0, sizeof *out);
-	if (image_load_at(dirfd, path, 64, 64, &img, &info, cause) != 0) {
-		out->format = info.format;
-		out->width = info.width;
-		out->height = info.height;
-		image_info_clear(&info);
+	out->format = info->format;
+	out->width = info->width;
+	out->height = info->height;
+	if (rc != 0) {
+		image_info_clear(info);
 		return -1;
 	}
-	out->format = info.format;
-	out->width = info.width;
-	out->height = info.height;
-	if (info.damage != NULL) {
-		set_cause(cause, "%s", info.damage);
-		image_info_clear(&info);
-		image_clear(&img);
+	if (info->damage != NULL) {
+		set_cause(cause, "%s", info->damage);
+		image_info_clear(info);
+		image_clear(img);
 		return -1;
 	}
-	count = (size_t)img.width * img.height;
+	count = (size_t)img->width * img->height;
 	for (i = 0; i < count; i++)
 		for (c = 0; c < 4; c++) {
-			double v = img.rgba[i * 4 + c];
+			double v = img->rgba[i * 4 + c];
 			sum[c] += v;
 			sq[c] += v * v;
 		}
@@ -1267,7 +1263,32 @@ image_probe_at(int dirfd, const char *path, struct image_probe *out, char **caus
 			worst = var;
 	}
 	out->flatness = sqrt(worst);
-	image_info_clear(&info);
-	image_clear(&img);
+	image_info_clear(info);
+	image_clear(img);
 	return 0;
+}
+
+int
+image_probe_at(int dirfd, const char *path, struct image_probe *out, char **cause)
+{
+	struct image img;
+	struct image_info info;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = image_load_at(dirfd, path, 64, 64, &img, &info, cause);
+	return probe_finish(rc, &img, &info, out, cause);
+}
+
+int
+image_probe_mem(const void *data, size_t len, const char *name,
+    struct image_probe *out, char **cause)
+{
+	struct image img;
+	struct image_info info;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = image_load_mem(data, len, name, 64, 64, &img, &info, cause);
+	return probe_finish(rc, &img, &info, out, cause);
 }

@@ -71,5 +71,9 @@ struct image_probe {
  * decodes completely (damage counts as failure here: it is `unreadable`). */
 int image_probe_at(int dirfd, const char *path, struct image_probe *out,
     char **cause);
+/* The same from bytes in memory (`winnow check` reads each file once);
+ * name gives the extension and may be NULL. */
+int image_probe_mem(const void *data, size_t len, const char *name,
+    struct image_probe *out, char **cause);
 
 #endif
