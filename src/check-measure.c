@@ -15,6 +15,7 @@
 
 #include "audio.h"
 #include "checks.h"
+#include "image.h"
 #include "util.h"
 
 /* ---- libsndfile reading from memory (virtual I/O) ---- */
@@ -304,8 +305,14 @@ out:
 static void
 measure_image(const void *bytes, size_t len, struct measure *m)
 {
-	(void)bytes;
-	(void)len;
+	struct image_probe probe;
+	if (image_probe_mem(bytes, len, NULL, &probe, NULL) != 0) {
+		m->state = MEASURE_UNDECODABLE;
+		return;
+	}
+	m->width = (uint32_t)probe.width;
+	m->height = (uint32_t)probe.height;
+	m->spread = (float)probe.flatness;
 	m->state = MEASURE_OK;
 }
 

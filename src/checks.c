@@ -453,9 +453,10 @@ judge_group(const struct check_context *ctx, const size_t *g, size_t n,
 	}
 	for (a = 0; a < n; a++) {
 		unsigned l = sm[g[a]].label;
-		/* duplicate: a copy after the first under the same label */
+		/* duplicate: a copy after the first under the same label, in
+		 * the same split (across splits it is a split-leak) */
 		for (b = 0; b < a; b++)
-			if (sm[g[b]].label == l)
+			if (sm[g[b]].label == l && sm[g[b]].split == sm[g[a]].split)
 				break;
 		if (b < a)
 			findings_add(out, (long)g[a], NULL, CHECK_DUPLICATE,
