@@ -533,6 +533,119 @@ audio_decode_at(int dirfd, const char *path, char **cause)
 	return clip;
 }
 
+struct audio_reader {
+	struct source src;
+	int floats;
+};
+
+struct audio_reader *
+audio_reader_open(int dirfd, const char *path, unsigned *rate,
+    unsigned *channels, double *duration, char **cause)
+{
+	struct audio_reader *r = xcalloc(1, sizeof *r);
+	int sub;
+
+	if (source_open(dirfd, path, &r->src, cause) != 0) {
+		free(r);
+		return NULL;
+	}
+	sub = r->src.info.format & SF_FORMAT_SUBMASK;
+	r->floats = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE;
+	*rate = (unsigned)r->src.info.samplerate;
+	*channels = (unsigned)r->src.info.channels;
+	*duration = r->src.info.frames == SF_COUNT_MAX ? 0 :
+	    (double)r->src.info.frames / r->src.info.samplerate;
+	return r;
+}
+
+size_t
+audio_reader_read(struct audio_reader *r, float *buf, size_t n)
+{
+	sf_count_t got = sf_readf_float(r->src.sf, buf, (sf_count_t)n);
+
+	if (got <= 0)
+		return 0;
+	if (r->floats)
+		sanitize(buf, (size_t)got * (size_t)r->src.info.channels);
+	return (size_t)got;
+}
+
+void
+audio_reader_close(struct audio_reader *r)
+{
+	if (r == NULL)
+		return;
+	source_close(&r->src);
+	free(r);
+}
+
+struct audio_resampler {
+	unsigned channels, from, to;
+	uint64_t in_done;       /* input frames consumed */
+	uint64_t t;             /* next output frame */
+	float *carry;           /* the last input frame of the last block */
+};
+
+struct audio_resampler *
+audio_resampler_new(unsigned channels, unsigned from, unsigned to)
+{
+	struct audio_resampler *rs = xcalloc(1, sizeof *rs);
+
+	rs->channels = channels;
+	rs->from = from;
+	rs->to = to;
+	rs->carry = xcalloc(channels, sizeof *rs->carry);
+	return rs;
+}
+
+void
+audio_resampler_free(struct audio_resampler *rs)
+{
+	if (rs == NULL)
+		return;
+	free(rs->carry);
+	free(rs);
+}
+
+size_t
+audio_resample_max(const struct audio_resampler *rs, size_t n)
+{
+	return (size_t)((uint64_t)n * rs->to / rs->from) + 2;
+}
+
+size_t
+audio_resample(struct audio_resampler *rs, const float *in, size_t n, float *out)
+{
+	unsigned nc = rs->channels, c;
+	uint64_t base = rs->in_done, end = base + n, num, i;
+	const float *a, *b;
+	size_t made = 0;
+	float frac;
+
+	if (rs->from == rs->to) {
+		memcpy(out, in, n * nc * sizeof *in);
+		rs->in_done = end;
+		return n;
+	}
+	for (;; rs->t++, made++) {
+		num = rs->t * rs->from;
+		i = num / rs->to;
+		frac = (float)(num % rs->to) / rs->to;
+		/* Both neighbours are needed; at the end the last frame, whose
+		 * right neighbour never comes, is held. */
+		if (n > 0 ? i + 1 >= end : base == 0 || i >= base)
+			break;
+		a = i < base ? rs->carry : in + (i - base) * nc;
+		b = n == 0 ? a : i + 1 < base ? rs->carry : in + (i + 1 - base) * nc;
+		for (c = 0; c < nc; c++)
+			out[made * nc + c] = a[c] + (b[c] - a[c]) * frac;
+	}
+	if (n > 0)
+		memcpy(rs->carry, in + (n - 1) * nc, nc * sizeof *in);
+	rs->in_done = end;
+	return made;
+}
+
 void
 audio_clip_free(struct audio_clip *clip)
 {

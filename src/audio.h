@@ -92,6 +92,36 @@ void audio_measure_samples(const float *samples, size_t frames,
     unsigned channels, unsigned rate, unsigned min_clip_run,
     struct audio_stats *st);
 
+/* Reading a clip a block at a time (the player's decoder): the same
+ * checks as audio_decode_at when opening, samples as floats, interleaved.
+ * Returns a reader the caller closes with audio_reader_close, or NULL with
+ * *cause set. */
+struct audio_reader;
+struct audio_reader *audio_reader_open(int dirfd, const char *path,
+    unsigned *rate, unsigned *channels, double *duration, char **cause);
+/* Read up to n frames into buf (n · channels floats). Returns the frames
+ * read: 0 at the end of the clip or on an error. */
+size_t audio_reader_read(struct audio_reader *r, float *buf, size_t n);
+void audio_reader_close(struct audio_reader *r);
+
+/* Rate conversion for the player, a block at a time: linear interpolation
+ * between neighbouring frames (output frame t sits at input position
+ * t · from / to, computed exactly in integers, so long clips do not
+ * drift). Cheap and free of ringing, but it lets some aliasing through
+ * when lowering the rate: it serves devices that refuse a clip's rate,
+ * which mostly means raising 8–22 kHz speech to 44.1 or 48 kHz. */
+struct audio_resampler;
+struct audio_resampler *audio_resampler_new(unsigned channels, unsigned from,
+    unsigned to);
+void audio_resampler_free(struct audio_resampler *rs);
+/* The most frames one call with n input frames writes. */
+size_t audio_resample_max(const struct audio_resampler *rs, size_t n);
+/* Convert n frames of in (interleaved) into out; n == 0 marks the end of
+ * the clip and writes the last frames. Returns the frames written. Over a
+ * whole clip of N frames, ceil(N · to / from) frames come out. */
+size_t audio_resample(struct audio_resampler *rs, const float *in, size_t n,
+    float *out);
+
 /* Min/max envelope of frames [first, first + count) of a clip over every
  * channel, in `columns` columns: lo[i] and hi[i] are the smallest and the
  * largest sample of column i. With fewer frames than columns a frame

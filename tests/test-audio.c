@@ -475,6 +475,73 @@ test_spectrum_threads(void)
 	free(x);
 }
 
+/* Run a whole clip through a resampler in blocks of `block` frames. */
+static size_t
+resample_all(const float *x, size_t n, unsigned nc, unsigned from, unsigned to,
+    size_t block, float *out)
+{
+	struct audio_resampler *rs = audio_resampler_new(nc, from, to);
+	size_t i, k, made = 0;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < block ? n - i : block;
+		made += audio_resample(rs, x + i * nc, k, out + made * nc);
+	}
+	made += audio_resample(rs, NULL, 0, out + made * nc);
+	audio_resampler_free(rs);
+	return made;
+}
+
+static void
+test_resample(void)
+{
+	size_t n = 16000, i, made, bad;
+	float *x = xmalloc(n * 2 * sizeof *x), *y = xmalloc(n * 4 * sizeof *y),
+	    *z = xmalloc(n * 4 * sizeof *z);
+	double err = 0;
+
+	for (i = 0; i < n; i++)
+		x[i] = 0.5f * (float)sin(2 * M_PI * 440 * i / 16000.0);
+
+	made = resample_all(x, n, 1, 16000, 16000, 1000, y);
+	ok(made == n && memcmp(x, y, n * sizeof *x) == 0, "resample: equal rates copy");
+
+	made = resample_all(x, n, 1, 16000, 48000, 1000, y);
+	is_int(made, 48000, "resample: 16 -> 48 kHz makes 3 frames a frame");
+	for (i = 0, bad = 0; i < n; i++)
+		bad += y[3 * i] != x[i];
+	is_int(bad, 0, "resample: every third frame is an input frame");
+	/* The last two frames lie past the last input frame: held, not
+	 * interpolated. */
+	for (i = 0; i < made - 2; i++)
+		err = fmax(err, fabs(y[i] - 0.5 * sin(2 * M_PI * 440 * i / 48000.0)));
+	/* Linear interpolation of a 440 Hz sine sampled at 16 kHz errs by
+	 * at most A·(2π·440/16000)²/8 ≈ 0.0037. */
+	ok(err < 0.004, "resample: close to the sine at 48 kHz (error %.4f)", err);
+	made = resample_all(x, n, 1, 16000, 48000, 7, z);
+	ok(made == 48000 && memcmp(y, z, made * sizeof *y) == 0,
+	    "resample: blocks of 7 frames give what blocks of 1000 give");
+
+	made = resample_all(x, n, 1, 48000, 16000, 1024, y);
+	is_int(made, 5334, "resample: 48 -> 16 kHz keeps ceil(n/3) frames");
+	for (i = 0, bad = 0; i < made; i++)
+		bad += y[i] != x[3 * i];
+	is_int(bad, 0, "resample: 48 -> 16 kHz keeps every third frame");
+
+	for (i = 0; i < n; i++) {
+		x[2 * i] = 0.25f;
+		x[2 * i + 1] = -0.75f;
+	}
+	made = resample_all(x, n, 2, 44100, 48000, 512, y);
+	is_int(made, (16000 * 48000 + 44099) / 44100, "resample: 44.1 -> 48 kHz frame count");
+	for (i = 0, bad = 0; i < made; i++)
+		bad += y[2 * i] != 0.25f || y[2 * i + 1] != -0.75f;
+	is_int(bad, 0, "resample: stereo channels stay apart");
+	free(x);
+	free(y);
+	free(z);
+}
+
 int
 main(void)
 {
@@ -495,6 +562,7 @@ main(void)
 	test_samples();
 	test_spectrum();
 	test_spectrum_threads();
+	test_resample();
 	close(dirfd_);
 	if (tap_failed == 0)
 		run("rm -rf %s", tmpdir);
