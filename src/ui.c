@@ -1400,6 +1400,16 @@ draw_too_small(struct app *app)
 	wnoutrefresh(stdscr);
 }
 
+/* Panes that write to the terminal themselves (pictures) go last. */
+static void
+after_update(struct app *app)
+{
+	int i;
+	for (i = 0; i < PANE_COUNT; i++)
+		if (app->panes[i].ops->after_update)
+			app->panes[i].ops->after_update(app, &app->panes[i]);
+}
+
 static void
 draw(struct app *app)
 {
@@ -1410,6 +1420,7 @@ draw(struct app *app)
 	if (app->too_small) {
 		draw_too_small(app);
 		doupdate();
+		after_update(app);
 		return;
 	}
 	/* Titles carry the files pane's counts. */
@@ -1440,6 +1451,7 @@ draw(struct app *app)
 		wnoutrefresh(stdscr);
 	}
 	doupdate();
+	after_update(app);
 }
 
 /* ---- the dataset, indexed on a worker ---- */

@@ -126,6 +126,10 @@ struct pane_ops {
 	/* Title text after the pane's name ("1,284 of 2,412 · filter: …"),
 	 * appended to b. May be NULL. */
 	void (*title)(struct app *, struct pane *, struct buf *b);
+	/* After every screen update (doupdate), whether the pane is shown or
+	 * not: write what curses cannot draw (terminal graphics) straight to
+	 * the terminal. May be NULL. */
+	void (*after_update)(struct app *, struct pane *);
 };
 
 struct pane {
