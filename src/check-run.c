@@ -41,6 +41,8 @@ struct checks {
 	char *cache_path;               /* NULL: no cache */
 	char *cache_bytes;              /* the loaded cache file */
 	const unsigned char **cached;   /* per sample: its record, or NULL */
+	atomic_int cache_loaded;        /* by the first thread that measures */
+	pthread_mutex_t cache_lock;
 
 	struct judge *judges;
 	size_t njudges, capjudges;
@@ -78,14 +80,16 @@ cache_file(const char *root)
 	return path;
 }
 
+/* Records are in the dataset's order (paths sorted by bytes), so they are
+ * matched to samples by one merge walk, without a path index. */
 static void
 cache_load(struct checks *c)
 {
-	size_t len, off, plen, rootlen = strlen(c->ds->root);
+	size_t len, off, plen, rootlen = strlen(c->ds->root), i = 0;
 	size_t head = sizeof CACHE_MAGIC - 1;
 	char *bytes;
 	uint32_t hdr[3];
-	long i;
+	int cmp;
 
 	if ((bytes = read_file(c->cache_path, &len, NULL)) == NULL)
 		return;
@@ -99,15 +103,19 @@ cache_load(struct checks *c)
 		goto bad;
 	off += rootlen;
 	c->cached = xcalloc(c->ds->nsamples ? c->ds->nsamples : 1, sizeof *c->cached);
-	while (len - off >= 2) {
+	while (len - off >= 2 && i < c->ds->nsamples) {
 		uint16_t l16;
+		const char *path = bytes + off + 2;
 		memcpy(&l16, bytes + off, 2);
 		plen = l16;
 		if (plen == 0 || len - off - 2 < plen + sizeof(struct measure) ||
-		    bytes[off + 2 + plen - 1] != '\0')
+		    path[plen - 1] != '\0')
 			break;
-		if ((i = dataset_find(c->ds, bytes + off + 2)) >= 0)
-			c->cached[i] = (const unsigned char *)bytes + off + 2 + plen;
+		while (i < c->ds->nsamples &&
+		    (cmp = strcmp(sample_path(c->ds, i), path)) < 0)
+			i++;
+		if (i < c->ds->nsamples && cmp == 0)
+			c->cached[i++] = (const unsigned char *)path + plen;
 		off += 2 + plen + sizeof(struct measure);
 	}
 	c->cache_bytes = bytes;
@@ -216,11 +224,9 @@ checks_new(struct dataset *ds, const struct check_options *opt)
 			c->todo[c->ntodo++] = i;
 	atomic_init(&c->next, 0);
 	atomic_init(&c->done, 0);
-	if (opt->use_cache && (c->cache_path = cache_file(ds->root)) != NULL) {
-		/* dataset_find builds its index here, before threads share ds. */
-		dataset_find(ds, "");
-		cache_load(c);
-	}
+	if (opt->use_cache)
+		c->cache_path = cache_file(ds->root);
+	pthread_mutex_init(&c->cache_lock, NULL);
 	return c;
 }
 
@@ -235,6 +241,7 @@ checks_free(struct checks *c)
 	free(c->cache_bytes);
 	free(c->cached);
 	free(c->judges);
+	pthread_mutex_destroy(&c->cache_lock);
 	free(c);
 }
 
@@ -273,6 +280,15 @@ checks_measure_some(struct checks *c, size_t most)
 
 	if (from >= c->ntodo)
 		return 0;
+	if (!atomic_load(&c->cache_loaded)) {
+		pthread_mutex_lock(&c->cache_lock);
+		if (!atomic_load(&c->cache_loaded)) {
+			if (c->cache_path)
+				cache_load(c);
+			atomic_store(&c->cache_loaded, 1);
+		}
+		pthread_mutex_unlock(&c->cache_lock);
+	}
 	to = from + most < c->ntodo ? from + most : c->ntodo;
 	for (k = from; k < to; k++) {
 		size_t i = c->todo[k];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "settings.h"
 #include "util.h"
 
 /* ---- thresholds ---- */
@@ -66,7 +67,8 @@ thresholds_init(struct thresholds *t)
 {
 	int i;
 	for (i = 0; i < TH_COUNT; i++)
-		t->v[i] = thresholds[i].value;
+		if (!(t->given & 1u << i))
+			t->v[i] = settings_threshold(thresholds[i].name, thresholds[i].value);
 }
 
 int
@@ -96,6 +98,7 @@ thresholds_set(struct thresholds *t, const char *assignment, char **cause)
 		return -1;
 	}
 	t->v[i] = v;
+	t->given |= 1u << i;
 	return 0;
 }
 

@@ -44,6 +44,8 @@ enum threshold_id {
 
 struct thresholds {
 	double v[TH_COUNT];
+	unsigned given;         /* 1 << id: set by thresholds_set, which wins
+	                           over the configuration file */
 };
 
 /* The name used by --threshold and the configuration file ("quiet"), its
@@ -51,7 +53,9 @@ struct thresholds {
 const char *threshold_name(enum threshold_id id);
 double threshold_default(enum threshold_id id);
 const char *threshold_help(enum threshold_id id);
-/* Defaults, then the configuration file's values (settings.h). */
+/* Each threshold not given yet: the configuration file's `thresholds:`
+ * value (settings.h; load the settings first), else the default. Start
+ * from a zeroed struct. */
 void thresholds_init(struct thresholds *t);
 /* Apply "NAME=VALUE" (--threshold). Returns 0, or -1 with *cause set. */
 int thresholds_set(struct thresholds *t, const char *assignment, char **cause);
@@ -160,8 +164,8 @@ struct check_options {
 
 struct checks;
 
-/* Start a run over ds (which must outlive it): loads the cache. Returns
- * a new run that checks_free() frees. */
+/* Start a run over ds (which must outlive it); the cache is read by the
+ * first thread that measures. Returns a new run that checks_free() frees. */
 struct checks *checks_new(struct dataset *ds, const struct check_options *opt);
 void checks_free(struct checks *c);
 /* Add a judge (see check_judge_fn) run by checks_finish(). */

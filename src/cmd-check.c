@@ -12,6 +12,7 @@
 #include "checks.h"
 #include "cmd.h"
 #include "dataset.h"
+#include "settings.h"
 #include "util.h"
 
 static const char check_usage[] =
@@ -202,7 +203,6 @@ cmd_check(int argc, char **argv)
 	size_t k;
 	long first;
 
-	thresholds_init(&opt.th);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:e:f:t:o:h", longopts, NULL)) != -1) {
@@ -264,11 +264,11 @@ cmd_check(int argc, char **argv)
 		return usage_error("check", merge ? "--merge needs PARTIAL files and a DATASET" :
 		    optind == argc ? "a DATASET is needed" : "one DATASET only");
 
-	if ((ds = dataset_open(argv[argc - 1], &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
-		return 2;
-	}
+	if (settings_load(NULL, &cause) != 0)
+		goto fail;
+	thresholds_init(&opt.th);
+	if ((ds = dataset_open(argv[argc - 1], &cause)) == NULL)
+		goto fail;
 	for (k = 0; k < ds->nproblems; k++)
 		fprintf(stderr, "%s: %s: %s\n", progname, ds->problems[k].path,
 		    ds->problems[k].message);
@@ -335,6 +335,8 @@ out:
 	findings_free(&found);
 	checks_free(run);
 	free(pred_default);
-	dataset_free(ds);
+	if (ds != NULL)
+		dataset_free(ds);
+	settings_free();
 	return status;
 }
