@@ -685,17 +685,18 @@ audio_envelope(const struct audio_clip *clip, size_t first, size_t count,
 }
 
 static void
-add_db(struct buf *b, const char *what, float db)
+add_db(struct buf *b, const char *what, float db, const char *unit)
 {
 	if (isinf(db))
-		buf_addf(b, "  %s -inf dBFS", what);
+		buf_addf(b, "%s -inf%s", what, unit);
 	else
-		buf_addf(b, "  %s %.1f dBFS", what, db);
+		buf_addf(b, "%s %.1f%s", what, db, unit);
 }
 
 char *
-audio_describe(const struct audio_stats *st)
+audio_describe(const struct audio_stats *st, int compact)
 {
+	const char *sep = compact ? " " : "  ";
 	struct buf b = { 0 };
 	double d = st->duration;
 
@@ -703,19 +704,21 @@ audio_describe(const struct audio_stats *st)
 		buf_addf(&b, "%.2f s", d);
 	else
 		buf_addf(&b, "%d:%04.1f", (int)(d / 60), fmod(d, 60));
-	buf_addf(&b, "  %g kHz", st->rate / 1000.0);
+	buf_addf(&b, "%s%g kHz%s", sep, st->rate / 1000.0, sep);
 	if (st->channels == 1)
-		buf_adds(&b, "  mono");
+		buf_adds(&b, "mono");
 	else if (st->channels == 2)
-		buf_adds(&b, "  stereo");
+		buf_adds(&b, "stereo");
 	else
-		buf_addf(&b, "  %u ch", st->channels);
-	if (st->format[0] != '\0')
-		buf_addf(&b, "  %s", st->format);
-	add_db(&b, "peak", st->peak_db);
-	add_db(&b, "RMS", st->rms_db);
+		buf_addf(&b, "%u ch", st->channels);
+	if (st->format[0] != '\0' && !compact)
+		buf_addf(&b, "%s%s", sep, st->format);
+	buf_adds(&b, sep);
+	add_db(&b, compact ? "pk" : "peak", st->peak_db, compact ? "" : " dBFS");
+	buf_adds(&b, sep);
+	add_db(&b, compact ? "rms" : "RMS", st->rms_db, " dBFS");
 	if (st->clip_runs > 0)
-		buf_addf(&b, "  clipped x%u", st->clip_runs);
+		buf_addf(&b, "%sclipped x%u", sep, st->clip_runs);
 	buf_str(&b);
 	return b.data;
 }
