@@ -1,3 +1,220 @@
 #!/bin/sh
-# check.sh — not written yet.
-exit 77
+# check.sh — `winnow check` on a speech and an image dataset with planted
+# faults (tests/make-fixtures): every fault found by its check, and nothing
+# else found (a false alarm fails as surely as a miss); clean datasets give
+# exit 0; TSV and JSON agree; the cache is used and invalidated; shards
+# merge into exactly one run's output; thresholds from options and the
+# configuration file; usage errors.
+. "$top_srcdir/tests/lib.sh"
+need espeak-ng sox /usr/bin/convert
+
+S=$TMP/speech I=$TMP/images
+sh "$top_srcdir/tests/make-fixtures" speech "$S" || fail "make-fixtures speech"
+sh "$top_srcdir/tests/make-fixtures" images "$I" || fail "make-fixtures images"
+
+# found FILE: the (path, check) pairs of a TSV output, sorted
+found() { cut -f1,2 "$1" | sort; }
+# missed/extra OUT EXPECTED: lines only in one of them, for the log
+report() {
+	sort "$2" | comm -13 - "$TMP/pairs" | sed 's/^/#   false alarm: /'
+	sort "$2" | comm -23 - "$TMP/pairs" | sed 's/^/#   missed: /'
+}
+
+for set in speech images; do
+	D=$TMP/$set
+	expect_status "$set: findings exit 1" 1 "$WINNOW" check "$D"
+	cp "$TMP/out" "$TMP/$set.tsv"
+	cp "$TMP/err" "$TMP/$set.err"
+	found "$TMP/$set.tsv" >"$TMP/pairs"
+	if cmp -s "$TMP/pairs" "$D/EXPECTED"; then
+		pass "$set: every planted fault found, and nothing else"
+	else
+		fail "$set: findings differ from the planted faults"
+		report "$TMP/$set.tsv" "$D/EXPECTED"
+	fi
+	for c in $(cut -f2 "$D/EXPECTED" | sort -u); do
+		n=$(grep -c "	$c$" "$D/EXPECTED")
+		got=$(sed -n "s/^  $c  *\([0-9]*\)$/\1/p" "$TMP/$set.err")
+		expect_eq "$set: summary counts $c" "$got" "$n"
+	done
+	check "$set: three fields a line" \
+		awk -F '\t' 'NF != 3 { exit 1 }' "$TMP/$set.tsv"
+	check "$set: no progress when stderr is not a terminal" \
+		sh -c "! grep -q 'measured' '$TMP/$set.err'"
+done
+
+# Details name the measured value and the threshold.
+T=$TMP/speech.tsv
+detail() { grep -F "$1	$2	" "$T" | cut -f3; }
+check "silent: peak and threshold" sh -c \
+	"echo '$(detail yes/00a0c001_nohash_0.wav silent)' | grep -Eq '^peak -[0-9.]+ dBFS < -60 dBFS$|^peak -inf dBFS < -60 dBFS$'"
+check "quiet: peak below the median minus 30 dB" sh -c \
+	"echo '$(detail no/00a0c002_nohash_0.wav quiet)' | grep -Eq '^peak -4[0-9]\.[0-9] dBFS < -[0-9.]+ dBFS \(median -[0-9.]+ dBFS -30 dB\)$'"
+check "truncated: duration against the class median" sh -c \
+	"echo '$(detail up/00a0c003_nohash_0.wav truncated)' | grep -q '^0.40 s < 0.80 s (0.8 x median 1.00 s of up)$'"
+check "truncated: speech cut at the start" sh -c \
+	"echo '$(detail down/00a0c004_nohash_0.wav truncated)' | grep -q '^first 10 ms at '"
+check "clipped: share of full-scale samples" sh -c \
+	"echo '$(detail left/00a0c006_nohash_0.wav clipped)' | grep -Eq '^[0-9.]+% of samples in full-scale runs >= 0.1%$'"
+check "unreadable: zero bytes" sh -c \
+	"echo '$(detail down/00a0c008_nohash_0.wav unreadable)' | grep -q '^0 bytes'"
+check "unreadable: header only" sh -c \
+	"echo '$(detail yes/00a0c009_nohash_0.wav unreadable)' | grep -q 'header only'"
+check "unreadable: a copy cut short" sh -c \
+	"echo '$(detail left/00a0c005_nohash_0.wav unreadable)' | grep -q '^file cut short: 0.38 s of the 1.00 s'"
+check "ext-mismatch: names both formats" sh -c \
+	"echo '$(detail no/00a0c00a_nohash_0.wav ext-mismatch)' | grep -q '^flac content, named as wav$'"
+check "split-leak: names the speaker and the splits" sh -c \
+	"echo '$(detail no/9d0c55e1_nohash_0.wav split-leak)' | grep -q '^speaker 9d0c55e1 in validation: 4 in training, 1 in validation$'"
+check "label-conflict: names the other copy" sh -c \
+	"echo '$(detail up/7be04d11_nohash_0.wav label-conflict)' | grep -q 'down/00a0c00b_nohash_0.wav, labelled down'"
+T=$TMP/images.tsv
+check "tiny: size against the median" sh -c \
+	"echo '$(detail train/dog/tiny.png tiny)' | grep -Eq '^8x8 px: shorter side 8 < [0-9]+ px \(0.25 x median [0-9]+ px\)$'"
+check "blank: spread and threshold" sh -c \
+	"echo '$(detail train/cat/blank.jpg blank)' | grep -Eq '^pixel spread [01]\.[0-9] < 2$'"
+
+# ---- clean datasets: nothing at all ----
+C=$TMP/clean
+for l in yes no up down left; do
+	mkdir -p "$C/speech/$l"
+	for spk in 3a1f09c2 7be04d11 c4d2e8a0 1e6b3f77 9d0c55e1 5f8a2b3c b2e7c410; do
+		cp "$S/$l/${spk}_nohash_0.wav" "$C/speech/$l/"
+	done
+done
+mkdir -p "$C/images"
+cp -R "$I/train" "$C/images/"
+for f in cut.jpg empty.jpg blank.jpg copy-of-cat1.jpg not-a-cat.png; do rm "$C/images/train/cat/$f"; done
+for f in cut.png garbage.png tiny.png really-png.jpg; do rm "$C/images/train/dog/$f"; done
+for set in speech images; do
+	expect_status "clean $set: exit 0" 0 "$WINNOW" check "$C/$set"
+	check "clean $set: no finding" test ! -s "$TMP/out"
+	check "clean $set: the summary says so" contains "$TMP/err" "nothing found"
+done
+
+# ---- JSON carries the same findings ----
+expect_status "json: exit 1" 1 "$WINNOW" check --format json "$S"
+if $PYTHON - "$TMP/out" "$TMP/speech.tsv" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+tsv = [l.rstrip("\n").split("\t") for l in open(sys.argv[2])]
+got = [[f["path"], f["check"], f["detail"]] for f in doc["findings"]]
+assert got == tsv, (got, tsv)
+counts = {}
+for _, c, _ in tsv:
+    counts[c] = counts.get(c, 0) + 1
+assert doc["counts"] == counts, doc["counts"]
+assert doc["samples"] > 0
+EOF
+then pass "json: the same findings and counts as TSV"; else fail "json: differs from TSV"; fi
+expect_status "json: nothing found is still a document" 0 "$WINNOW" check -f json "$C/speech"
+check "json: an empty list" $PYTHON -c \
+	"import json,sys; d=json.load(open('$TMP/out')); sys.exit(d['findings'] != [] or d['counts'] != {})"
+
+# ---- the cache ----
+cachedir=$XDG_CACHE_HOME/winnow/checks
+check "the cache is written under XDG_CACHE_HOME" sh -c "ls '$cachedir' | grep -q ."
+expect_status "second run" 1 "$WINNOW" check "$S"
+check "second run: the same output" cmp -s "$TMP/out" "$TMP/speech.tsv"
+# Swap a clean clip for silence of the same size, keeping its mtime: the
+# cache still holds the old measures (it is used, not re-read) ...
+f=$S/up/1e6b3f77_nohash_0.wav
+cp -p "$f" "$TMP/ref.wav"
+sox -q -n -r 16000 -c 1 -b 16 "$TMP/silence.wav" trim 0 1
+expect_eq "the silent clip has the same size" "$(stat -c %s "$TMP/silence.wav")" "$(stat -c %s "$f")"
+cat "$TMP/silence.wav" >"$f"
+touch -r "$TMP/ref.wav" "$f"
+expect_status "unchanged size and mtime" 1 "$WINNOW" check "$S"
+check "... measures come from the cache" cmp -s "$TMP/out" "$TMP/speech.tsv"
+# ... and a new mtime makes it read again.
+touch "$f"
+expect_status "after touch" 1 "$WINNOW" check "$S"
+check "... the file is measured again" contains "$TMP/out" "up/1e6b3f77_nohash_0.wav	silent	"
+expect_status "--no-cache" 1 "$WINNOW" check --no-cache "$S"
+check "... agrees" contains "$TMP/out" "up/1e6b3f77_nohash_0.wav	silent	"
+cp -p "$TMP/ref.wav" "$f"
+expect_status "restored" 1 "$WINNOW" check "$S"
+check "... back to the first output" cmp -s "$TMP/out" "$TMP/speech.tsv"
+printf 'not a cache' >"$cachedir/$(ls "$cachedir" | head -1)"
+expect_status "a damaged cache is ignored" 1 "$WINNOW" check "$S"
+check "... with the same output" cmp -s "$TMP/out" "$TMP/speech.tsv"
+
+# ---- shards ----
+# Pick N so that a label-conflict pair falls in two shards: the merge must
+# find what no single shard sees.
+for n in 3 4 5 6 7; do
+	for i in $(seq 1 $n); do
+		"$WINNOW" check --shard "$i/$n" -o "$TMP/part$i" "$S" 2>"$TMP/err" ||
+			fail "shard $i/$n"
+	done
+	a=$(grep -l '^up/7be04d11_nohash_0.wav	' "$TMP"/part[0-9]*)
+	b=$(grep -l '^down/00a0c00b_nohash_0.wav	' "$TMP"/part[0-9]*)
+	[ "$a" != "$b" ] && break
+	rm -f "$TMP"/part[0-9]*
+done
+check "the label-conflict pair is in two shards of $n" test "$a" != "$b"
+expect_eq "each sample in exactly one shard" \
+	"$(cat "$TMP"/part[0-9]* | grep -vc '^winnow-partial')" \
+	"$("$WINNOW" stats --format json "$S" | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)["samples"])')"
+set --
+for i in $(seq 1 $n); do set -- "$@" "$TMP/part$i"; done
+expect_status "merge of $n shards" 1 "$WINNOW" check --merge "$@" "$S"
+check "merge: byte for byte one run's output" cmp -s "$TMP/out" "$TMP/speech.tsv"
+expect_status "merge, shards in another order" 1 "$WINNOW" check --merge \
+	$(printf '%s\n' "$@" | sort -r) "$S"
+check "... the same" cmp -s "$TMP/out" "$TMP/speech.tsv"
+"$WINNOW" check --shard "1/$n" "$S" >"$TMP/stdout-part" 2>/dev/null
+check "--shard without -o writes to stdout" cmp -s "$TMP/stdout-part" "$TMP/part1"
+shift
+expect_status "merge with a shard missing" 2 "$WINNOW" check --merge "$@" "$S"
+check "... says a shard is missing" contains "$TMP/err" "is a shard missing?"
+expect_status "merge of something else" 2 "$WINNOW" check --merge "$S/validation_list.txt" "$S"
+check "... says it is not a partial file" contains "$TMP/err" "not a partial file"
+
+# ---- thresholds: options, the configuration file ----
+U=$TMP/unbalanced
+cp -R "$C/speech" "$U"
+rm "$U/no/3a1f09c2_nohash_0.wav" "$U/no/7be04d11_nohash_0.wav"
+expect_status "7 against 5 is no imbalance by default" 0 "$WINNOW" check "$U"
+expect_status "imbalance=1.2" 1 "$WINNOW" check -t imbalance=1.2 "$U"
+expect_eq "... one finding" "$(wc -l <"$TMP/out")" 1
+check "... a dataset-wide finding at ." sh -c \
+	"grep -q '^\.	imbalance	largest class down has 7 samples, smallest no 5: ratio 1.4 > 1.2$' '$TMP/out'"
+mkdir -p "$XDG_CONFIG_HOME/winnow"
+printf 'thresholds:\n  quiet: -50\n' >"$XDG_CONFIG_HOME/winnow/config.yaml"
+"$WINNOW" check "$S" >"$TMP/out" 2>/dev/null
+check "config quiet: -50 lets a -40 dB clip pass" sh -c "! grep -q '	quiet	' '$TMP/out'"
+"$WINNOW" check -t quiet=-30 "$S" >"$TMP/out" 2>/dev/null
+check "an option wins over the configuration file" cmp -s "$TMP/out" "$TMP/speech.tsv"
+printf 'thresholds:\n  quiet: loud\n' >"$XDG_CONFIG_HOME/winnow/config.yaml"
+expect_status "a bad configuration file" 2 "$WINNOW" check "$S"
+check "... names the file" contains "$TMP/err" "config.yaml"
+rm "$XDG_CONFIG_HOME/winnow/config.yaml"
+
+# ---- hostile names stay one line ----
+H=$TMP/hostile
+mkdir -p "$H/yes"
+cp "$C/speech/yes/"*.wav "$H/yes/"
+cp "$S/yes/00a0c001_nohash_0.wav" "$H/yes/$(printf 'tab\there\nnewline.wav')"
+expect_status "a name with a tab and a newline" 1 "$WINNOW" check "$H"
+expect_eq "... one line" "$(wc -l <"$TMP/out")" 1
+check "... escaped" contains "$TMP/out" 'yes/tab\x09here\x0anewline.wav	silent	'
+
+# ---- progress on a terminal ----
+script -qec "'$WINNOW' check --no-cache '$S' >/dev/null" /dev/null >"$TMP/tty" 2>&1
+check "progress on stderr when it is a terminal" contains "$TMP/tty" "files measured"
+
+# ---- usage errors ----
+expect_status "no dataset" 2 "$WINNOW" check
+expect_status "a missing dataset" 2 "$WINNOW" check "$TMP/nowhere"
+check "... names it" contains "$TMP/err" "$TMP/nowhere"
+expect_status "unknown threshold" 2 "$WINNOW" check -t loudness=3 "$S"
+check "... says so" contains "$TMP/err" "no such threshold"
+expect_status "threshold not a number" 2 "$WINNOW" check -t quiet=x "$S"
+expect_status "bad shard" 2 "$WINNOW" check --shard 4/3 "$S"
+expect_status "bad format" 2 "$WINNOW" check --format xml "$S"
+expect_status "--merge with --shard" 2 "$WINNOW" check --merge --shard 1/2 "$TMP/part1" "$S"
+expect_status "--help" 0 "$WINNOW" check --help
+check "--help lists the thresholds" contains "$TMP/out" "imbalance"
+
+finish
