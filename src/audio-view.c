@@ -360,10 +360,10 @@ audio_view_draw(struct app *app, WINDOW *win, int y, int x, int h, int w,
 		else
 			draw_waveform(app, win, y, x, h - 1, w, v, cursor);
 	}
-	info = audio_describe(&clip->stats, 0);
+	info = audio_describe(&clip->stats);
 	if (ui_width(info) > w) {
 		free(info);
-		info = audio_describe(&clip->stats, 1);
+		info = audio_describe_short(&clip->stats);
 	}
 	buf_adds(&line, info);
 	if (clip->frames < clip->stats.frames)

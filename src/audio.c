@@ -693,8 +693,8 @@ add_db(struct buf *b, const char *what, float db, const char *unit)
 		buf_addf(b, "%s %.1f%s", what, db, unit);
 }
 
-char *
-audio_describe(const struct audio_stats *st, int compact)
+static char *
+describe(const struct audio_stats *st, int compact)
 {
 	const char *sep = compact ? " " : "  ";
 	struct buf b = { 0 };
@@ -721,4 +721,16 @@ audio_describe(const struct audio_stats *st, int compact)
 		buf_addf(&b, "%sclipped x%u", sep, st->clip_runs);
 	buf_str(&b);
 	return b.data;
+}
+
+char *
+audio_describe(const struct audio_stats *st)
+{
+	return describe(st, 0);
+}
+
+char *
+audio_describe_short(const struct audio_stats *st)
+{
+	return describe(st, 1);
 }

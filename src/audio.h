@@ -130,10 +130,11 @@ void audio_envelope(const struct audio_clip *clip, size_t first, size_t count,
     unsigned columns, float *lo, float *hi);
 
 /* One line for the preview: "1.00 s  16 kHz  mono  WAV 16-bit  peak -6.0
- * dBFS  RMS -9.0 dBFS", with the clipping when there is some; compact, for
- * narrow panes: "1.00 s 16 kHz mono pk -6.0 rms -9.0 dBFS". Returns a heap
- * string the caller frees. */
-char *audio_describe(const struct audio_stats *st, int compact);
+ * dBFS  RMS -9.0 dBFS", with the clipping when there is some. Returns a
+ * heap string the caller frees. */
+char *audio_describe(const struct audio_stats *st);
+/* The same for narrow panes: "1.00 s 16 kHz mono pk -6.0 rms -9.0 dBFS". */
+char *audio_describe_short(const struct audio_stats *st);
 
 /* Linear level to dBFS (-INFINITY for 0). */
 float audio_db(float level);

@@ -138,11 +138,11 @@ test_sine(void)
 		bad += fabsf(hi[i] - 0.5f) > 0.01f || fabsf(lo[i] + 0.5f) > 0.01f;
 	is_int(bad, 0, "sine: every envelope column spans -0.5..0.5");
 
-	line = audio_describe(&clip->stats, 0);
+	line = audio_describe(&clip->stats);
 	is_str(line, "1.00 s  16 kHz  mono  WAV 16-bit  peak -6.0 dBFS  RMS -9.0 dBFS",
 	    "sine: info line");
 	free(line);
-	line = audio_describe(&clip->stats, 1);
+	line = audio_describe_short(&clip->stats);
 	is_str(line, "1.00 s 16 kHz mono pk -6.0 rms -9.0 dBFS", "sine: compact info line");
 	free(line);
 
@@ -168,7 +168,7 @@ test_silence(void)
 	is_int(clip->stats.frames, 4000, "silence: 4000 frames");
 	is_int(clip->stats.loudest_start, 0, "silence: shorter than a second, loudest from 0");
 	is_int(clip->stats.loudest_frames, 4000, "silence: loudest is the whole clip");
-	line = audio_describe(&clip->stats, 0);
+	line = audio_describe(&clip->stats);
 	ok(strstr(line, "peak -inf dBFS") != NULL, "silence: info line says -inf (%s)", line);
 	free(line);
 	audio_clip_free(clip);
