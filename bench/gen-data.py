@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""Make the benchmark data of `make bench` once, into a cache folder.
+
+  speech/      105,829 one-second 16 kHz WAVs under 35 labels (Speech Commands
+               size): 280 espeak-ng clips (35 words x 8 voices), each copied
+               with its own gain and a little noise, so no two files are equal
+  speech-1m/   1,000,000 hard links to those files under 35 labels (memory per
+               sample, 1M-row confusion matrix)
+  images/      10,000 640x480 images (JPEG and PNG), hard links to 100 made
+               with ImageMagick
+  pred-1m.csv  1,000,000 prediction rows for speech-1m, 35 probability columns
+  pred-1m-labelled.csv  the same with the true label, for pandas + scikit-learn
+
+Usage: gen-data.py CACHE_DIR   (each part is skipped when its stamp exists)
+"""
+import os
+import subprocess
+import sys
+import wave
+
+import numpy as np
+
+WORDS = ("backward bed bird cat dog down eight five follow forward four go happy "
+         "house learn left marvin nine no off on one right seven sheila six stop "
+         "three tree two up visual wow yes zero").split()
+VOICES = ["en", "en-us", "en-gb-scotland", "en-gb-x-rp", "en+m3", "en+f2", "en+f4", "en+m7"]
+N_SPEECH = 105829
+N_1M = 1000000
+N_IMAGES = 10000
+RATE = 16000
+
+
+def log(*a):
+    print("gen-data:", *a, file=sys.stderr, flush=True)
+
+
+def done(cache, part):
+    return os.path.exists(os.path.join(cache, "." + part + ".done"))
+
+
+def mark(cache, part):
+    open(os.path.join(cache, "." + part + ".done"), "w").close()
+
+
+def base_clips(cache):
+    """280 one-second clips as int16 arrays, spoken by espeak-ng, cut by sox."""
+    tmp = os.path.join(cache, "base")
+    os.makedirs(tmp, exist_ok=True)
+    clips = {}
+    for w in WORDS:
+        for v in VOICES:
+            out = os.path.join(tmp, "%s-%s.wav" % (w, v.replace("+", "_")))
+            if not os.path.exists(out):
+                raw = out + ".raw.wav"
+                subprocess.run(["espeak-ng", "-v", v, "-w", raw, w], check=True)
+                subprocess.run(["sox", "-q", raw, "-r", str(RATE), "-c", "1", "-b", "16",
+                                out, "pad", "0.1", "1", "trim", "0", "1"], check=True)
+                os.unlink(raw)
+            with wave.open(out) as f:
+                a = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+            clips[(w, v)] = np.pad(a, (0, max(0, RATE - len(a))))[:RATE].astype(np.float32)
+    return clips
+
+
+def write_wav(path, samples):
+    with wave.open(path, "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(RATE)
+        f.writeframes(samples.astype("<i2").tobytes())
+
+
+def speech(cache):
+    root = os.path.join(cache, "speech")
+    clips = base_clips(cache)
+    rng = np.random.default_rng(1)
+    per = [N_SPEECH // len(WORDS) + (1 if i < N_SPEECH % len(WORDS) else 0)
+           for i in range(len(WORDS))]
+    n = 0
+    for wi, w in enumerate(WORDS):
+        d = os.path.join(root, w)
+        os.makedirs(d, exist_ok=True)
+        for k in range(per[wi]):
+            v = VOICES[k % len(VOICES)]
+            speaker = "%08x" % ((wi * 7919 + k // 3) * 2654435761 % (1 << 32))
+            gain = 0.4 + 0.6 * rng.random()
+            noise = rng.normal(0, 30, RATE).astype(np.float32)
+            s = np.clip(clips[(w, v)] * gain + noise, -32768, 32767)
+            write_wav(os.path.join(d, "%s_nohash_%d.wav" % (speaker, k % 3)), s)
+            n += 1
+            if n % 10000 == 0:
+                log("speech %d/%d" % (n, N_SPEECH))
+    mark(cache, "speech")
+
+
+def speech_1m(cache):
+    src = os.path.join(cache, "speech")
+    root = os.path.join(cache, "speech-1m")
+    files = []
+    for w in WORDS:
+        files += [(w, os.path.join(src, w, f)) for f in sorted(os.listdir(os.path.join(src, w)))]
+    rng = np.random.default_rng(2)
+    probs_rows = []
+    with open(os.path.join(cache, "pred-1m.csv"), "w") as pred, \
+         open(os.path.join(cache, "pred-1m-labelled.csv"), "w") as lab:
+        head = ",".join("p_" + w for w in WORDS)
+        pred.write("path,pred," + head + "\n")
+        lab.write("path,label,pred," + head + "\n")
+        for w in WORDS:
+            os.makedirs(os.path.join(root, w), exist_ok=True)
+        for i in range(N_1M):
+            w, f = files[i % len(files)]
+            rel = "%s/%07d.wav" % (w, i)
+            os.link(f, os.path.join(root, rel))
+            # A pseudo-model: right 85% of the time, confused with the next word.
+            true = WORDS.index(w)
+            p = rng.dirichlet(np.ones(len(WORDS)) * 0.3)
+            top = true if rng.random() < 0.85 else (true + 1) % len(WORDS)
+            p = 0.3 * p
+            p[top] += 0.7
+            cells = ",".join("%.4f" % x for x in p)
+            pred.write("%s,%s,%s\n" % (rel, WORDS[top], cells))
+            lab.write("%s,%s,%s,%s\n" % (rel, w, WORDS[top], cells))
+            if (i + 1) % 100000 == 0:
+                log("speech-1m %d/%d" % (i + 1, N_1M))
+    mark(cache, "speech-1m")
+
+
+def images(cache):
+    root = os.path.join(cache, "images")
+    base = os.path.join(cache, "image-base")
+    os.makedirs(base, exist_ok=True)
+    made = []
+    for i in range(100):
+        ext = "png" if i % 5 == 0 else "jpg"
+        out = os.path.join(base, "b%03d.%s" % (i, ext))
+        if not os.path.exists(out):
+            subprocess.run(["/usr/bin/convert", "-size", "640x480", "-seed", str(i),
+                            "plasma:", "-blur", "0x1", out], check=True)
+        made.append((ext, out))
+    for c in range(10):
+        os.makedirs(os.path.join(root, "class%d" % c), exist_ok=True)
+    for i in range(N_IMAGES):
+        ext, f = made[i % len(made)]
+        os.link(f, os.path.join(root, "class%d" % (i % 10), "%05d.%s" % (i, ext)))
+    mark(cache, "images")
+
+
+def main():
+    cache = sys.argv[1]
+    os.makedirs(cache, exist_ok=True)
+    for part, fn in (("speech", speech), ("speech-1m", speech_1m), ("images", images)):
+        if not done(cache, part):
+            log("making", part, "in", cache)
+            fn(cache)
+
+
+main()
