@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,9 +14,11 @@
 
 #include <sndfile.h>
 
+#include "audio-view.h"
 #include "audio.h"
 #include "spectrum.h"
 #include "tap.h"
+#include "ui.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/winnow-test-audio.XXXXXX";
@@ -545,6 +548,123 @@ test_resample(void)
 	free(z);
 }
 
+/* The character, attributes and colour pair of a cell. */
+static wchar_t
+cell_at(WINDOW *w, int y, int x, attr_t *attr, int *pair)
+{
+	wchar_t wch[CCHARW_MAX + 1] = { 0 };
+	cchar_t cc;
+	short spair;
+
+	mvwin_wch(w, y, x, &cc);
+	*pair = 0;
+	getcchar(&cc, wch, attr, &spair, pair);
+	return wch[0];
+}
+
+/* Draw the burst fixture and a sine into a real curses window (on a
+ * terminal that goes to /dev/null) and read the cells back. */
+static void
+test_view(void)
+{
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	struct app app;
+	struct audio_view *v;
+	SCREEN *scr;
+	WINDOW *w;
+	char *cause = NULL, *line, got[128];
+	int x, y, pair, loud_pair, quiet_blank = 1, burst_ink = 1, in_band = 1, out_band = 1;
+	int brightest = -1;
+	attr_t attr;
+	wchar_t ch;
+
+	setlocale(LC_ALL, "C.UTF-8");
+	scr = newterm("xterm-256color", out, in);
+	if (!ok(scr != NULL, "view: a curses terminal"))
+		return;
+	start_color();
+	use_default_colors();
+	memset(&app, 0, sizeof app);
+	app.colours = 256;
+	app.utf8 = 1;
+	w = newwin(12, 66, 0, 0);
+
+	/* burst.wav: 3.3 s, the square wave from 1.3 s to 2.3 s. 66 columns:
+	 * 0.05 s a column, the burst in columns 26-45. */
+	v = audio_view_load(dirfd_, "burst.wav", &cause);
+	if (!ok(v != NULL, "view: burst loads"))
+		goto out;
+	audio_view_draw(&app, w, 0, 0, 12, 66, v, AUDIO_VIEW_WAVEFORM, 0.5);
+	loud_pair = ui_pair(&app, 229, 236);
+	for (x = 0; x < 66; x++) {
+		int loud = x >= 26 && x <= 45;
+		for (y = 0; y < 11; y++) {
+			ch = cell_at(w, y, x, &attr, &pair);
+			if (x == 33)
+				continue;
+			/* ±0.5 spans the middle half of the 11 rows. */
+			if (loud && y >= 3 && y <= 7 && (ch <= 0x2800 || ch > 0x28ff))
+				burst_ink = 0;
+			if (loud && (y < 2 || y > 8) && ch != ' ')
+				burst_ink = 0;
+			if (!loud && (y < 3 || y > 7) && ch != ' ')
+				quiet_blank = 0;
+			if (loud && pair != loud_pair)
+				in_band = 0;
+			if (!loud && pair == loud_pair)
+				out_band = 0;
+		}
+	}
+	ok(burst_ink, "view: braille fills the burst's columns from -0.5 to 0.5");
+	ok(quiet_blank, "view: the quiet parts stay near the middle line");
+	ok(in_band && out_band, "view: the loudest second, and only it, is highlighted");
+	cell_at(w, 0, 33, &attr, &pair);
+	ok(attr & A_REVERSE, "view: the cursor at half the clip is column 33");
+	mvwinnstr(w, 11, 0, got, 66);
+	line = audio_describe(&audio_view_clip(v)->stats);
+	ok(strncmp(got, line, strlen(line)) == 0, "view: the info line (%s)", got);
+	free(line);
+	audio_view_free(v);
+
+	/* The sine's spectrogram without colour: shades, the 1000 Hz band
+	 * the darkest shade (█), the top of the picture blank. */
+	app.colours = 0;
+	v = audio_view_load(dirfd_, "sine.wav", &cause);
+	if (!ok(v != NULL, "view: sine loads"))
+		goto out;
+	werase(w);
+	audio_view_draw(&app, w, 0, 0, 12, 66, v, AUDIO_VIEW_SPECTROGRAM, -1);
+	for (y = 0; y < 11; y++) {
+		ch = cell_at(w, y, 30, &attr, &pair);
+		if (ch == 0x2588 && brightest < 0)
+			brightest = y;
+	}
+	{
+		double lo, hi;
+		spectrogram_row_hz(&(struct spectrogram){ .rate = 16000 }, (unsigned)brightest,
+		    11, &lo, &hi);
+		ok(brightest >= 0 && lo <= 1000 && 1000 <= hi,
+		    "view: the full shade is in the row of 1000 Hz (row %d)", brightest);
+	}
+	ch = cell_at(w, 0, 30, &attr, &pair);
+	ok(ch == ' ', "view: 8 kHz is blank");
+
+	/* ASCII and no colour: the waveform in plain characters. */
+	app.utf8 = 0;
+	werase(w);
+	audio_view_draw(&app, w, 0, 0, 12, 66, v, AUDIO_VIEW_WAVEFORM, -1);
+	ch = cell_at(w, 5, 10, &attr, &pair);
+	ok(ch == '|' && pair == 0, "view: ASCII waveform");
+	audio_view_free(v);
+out:
+	free(cause);
+	delwin(w);
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -566,6 +686,7 @@ main(void)
 	test_spectrum();
 	test_spectrum_threads();
 	test_resample();
+	test_view();
 	close(dirfd_);
 	if (tap_failed == 0)
 		run("rm -rf %s", tmpdir);
