@@ -84,10 +84,12 @@ tmux_start() {
 	cols=$1 rows=$2; shift 2
 	: >"$TMP/cmd"
 	for a in "$@"; do printf "'%s' " "$(printf %s "$a" | sed "s/'/'\\\\''/g")" >>"$TMP/cmd"; done
-	# Keep the pane after the program exits, to see how it left the terminal.
-	tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s t -x "$cols" -y "$rows" \
+	# Keep the pane after the program exits, to see how it left the terminal;
+	# set in the server's configuration, before the program starts, so that
+	# a program that exits at once is kept too.
+	echo "set-option -g remain-on-exit on" >"$TMP/tmux.conf"
+	tmux -L "$TMUX_SOCKET" -f "$TMP/tmux.conf" new-session -d -s t -x "$cols" -y "$rows" \
 		"exec env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' $(cat "$TMP/cmd") 2>'$TMP/stderr'"
-	tmux -L "$TMUX_SOCKET" set-option -g remain-on-exit on >/dev/null
 }
 tmux_keys() { tmux -L "$TMUX_SOCKET" send-keys -t t "$@"; }
 tmux_resize() { tmux -L "$TMUX_SOCKET" resize-window -t t -x "$1" -y "$2"; }
