@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "annot.h"
 #include "dataset.h"
@@ -75,58 +74,13 @@ files_ready(struct app *app, struct pane *pane)
 static int
 put_middle(struct app *app, WINDOW *w, int y, int x, const char *s, int cols)
 {
-	int total = ui_width(s), head, used;
-	size_t n = strlen(s), i = 0, tail_at;
-	const char *dots = app->utf8 ? "…" : "~";
-	mbstate_t st;
-	wchar_t wc;
-	int width;
+	int used, dots = ui_width("…");
 
-	if (total <= cols)
+	if (ui_width(s) <= cols || cols < dots + 2)
 		return ui_putn(app, w, y, x, s, cols);
-	if (cols < 3)
-		return ui_putn(app, w, y, x, s, cols);
-	head = (cols - 1) / 2;
-	used = ui_putn(app, w, y, x, s, head);
-	used += ui_putn(app, w, y, x + used, dots, 1);
-	/* Find where the last (cols - used) columns of s start. */
-	{
-		int skip = total - (cols - used), seen = 0;
-		tail_at = n;
-		while (i < n) {
-			size_t k;
-			memset(&st, 0, sizeof st);
-			k = mbrtowc(&wc, s + i, n - i, &st);
-			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-				k = 1;
-				width = 1;
-			} else if ((width = wcwidth(wc)) < 0)
-				width = 1;
-			if (seen >= skip) {
-				tail_at = i;
-				break;
-			}
-			seen += width;
-			i += k;
-		}
-	}
-	used += ui_putn(app, w, y, x + used, s + tail_at, cols - used);
-	return used;
-}
-
-static void
-format_count(char *buf, size_t size, size_t n)
-{
-	char digits[32];
-	size_t len, i, o = 0;
-	snprintf(digits, sizeof digits, "%zu", n);
-	len = strlen(digits);
-	for (i = 0; i < len && o + 2 < size; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
+	used = ui_putn(app, w, y, x, s, (cols - dots) / 2);
+	used += ui_putn(app, w, y, x + used, "…", dots);
+	return used + ui_putn(app, w, y, x + used, ui_tail(s, cols - used), cols - used);
 }
 
 static const struct {
@@ -140,11 +94,14 @@ static const struct {
 	[DECISION_FLAG] = { 'F', ROLE_DECISION_FLAG },
 };
 
-/* Width kept for badges and the prediction at the right of each row. */
+/* Width kept for badges and the prediction at the right of each row, once
+ * there are any. */
 static int
-badge_width(const struct pane *pane)
+badge_width(const struct app *app, const struct pane *pane)
 {
 	int w = pane->w / 3;
+	if (app->annot.findings == NULL && app->annot.pred == NULL)
+		return 0;
 	return w > 26 ? 26 : w;
 }
 
@@ -160,7 +117,7 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	unsigned decision = an->decision ? an->decision[i] : DECISION_NONE;
 	unsigned label = s->label;
 	attr_t base = A_NORMAL;
-	int x = 0, bw = badge_width(pane), path_w, k;
+	int x = 0, bw = badge_width(app, pane), path_w, k;
 	char glyph[2] = { ' ', '\0' };
 	struct buf *b = &f->scratch;
 
@@ -215,7 +172,7 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	if (an->pred && i < an->n && an->pred[i] != LABEL_NONE && x + k + 2 < width) {
 		int agree = an->pred[i] == s->label;
 		b->len = 0;
-		buf_addf(b, "%s%s", app->utf8 ? "→" : "->", dataset_label_name(app->ds, an->pred[i]));
+		buf_addf(b, "→%s", dataset_label_name(app->ds, an->pred[i]));
 		if (an->pred_p && isfinite(an->pred_p[i]))
 			buf_addf(b, " %.2f", an->pred_p[i]);
 		wattrset(w, selected ? base : ui_attr(app, agree ? ROLE_PRED_AGREE : ROLE_PRED_DISAGREE));
@@ -234,7 +191,7 @@ files_draw(struct app *app, struct pane *pane)
 		struct buf b = { 0 };
 		buf_adds(&b, "indexing ");
 		escape_name(&b, app->opt.dataset);
-		buf_adds(&b, app->utf8 ? "…" : "...");
+		buf_adds(&b, "…");
 		wattrset(w, ui_attr(app, ROLE_DIM));
 		ui_putn(app, w, 0, 1, buf_str(&b), pane->w - 1);
 		wattrset(w, A_NORMAL);
@@ -266,11 +223,11 @@ files_title(struct app *app, struct pane *pane, struct buf *b)
 	size_t k;
 
 	if (app->ds == NULL) {
-		buf_adds(b, app->utf8 ? "indexing…" : "indexing...");
+		buf_adds(b, "indexing…");
 		return;
 	}
-	format_count(shown, sizeof shown, app->view.lv.n);
-	format_count(total, sizeof total, app->ds->nsamples);
+	ui_count(shown, sizeof shown, app->view.lv.n);
+	ui_count(total, sizeof total, app->ds->nsamples);
 	if (app->view.nfilters)
 		buf_addf(b, "%s of %s", shown, total);
 	else
@@ -288,6 +245,18 @@ files_title(struct app *app, struct pane *pane, struct buf *b)
 		buf_addf(b, " · sort: %s", sort_key_name(app->view.sort));
 }
 
+/* Where the selection is: "3/2,412". */
+static void
+files_footer(struct app *app, struct pane *pane, struct buf *b)
+{
+	char at[32], of[32];
+	if (app->ds == NULL || app->view.lv.n == 0)
+		return;
+	ui_count(at, sizeof at, app->view.lv.sel + 1);
+	ui_count(of, sizeof of, app->view.lv.n);
+	buf_addf(b, "%s/%s", at, of);
+}
+
 const struct pane_ops files_pane_ops = {
 	.name = "files",
 	.init = files_init,
@@ -296,4 +265,5 @@ const struct pane_ops files_pane_ops = {
 	.resize = files_resize,
 	.ready = files_ready,
 	.title = files_title,
+	.footer = files_footer,
 };

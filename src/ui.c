@@ -442,23 +442,48 @@ ui_pair(struct app *app, int fg, int bg)
 
 /* ---- text ---- */
 
-/* Next character of s: its wide char (L'?' when the locale cannot decode
- * it), display width (>= 0), and byte length (>= 1). */
+/* Whether the locale decodes UTF-8 (app->utf8, for the text functions). */
+static int locale_utf8 = 1;
+
+/* Punctuation the interface writes, for terminals without UTF-8. */
+static const struct {
+	const char *utf8, *ascii;
+} fallbacks[] = {
+	{ "·", "-" }, { "…", "..." }, { "→", "->" }, { "×", "x" },
+	{ "—", "-" }, { "–", "-" }, { "─", "-" }, { "│", "|" },
+};
+
+/* Next character of s (n bytes) as up to three wide chars in out (*nout of
+ * them; L'?' for what the locale cannot show), their display width, and
+ * the bytes read (>= 1). */
 static size_t
-next_char(const char *s, size_t n, wchar_t *wc, int *width)
+next_char(const char *s, size_t n, wchar_t out[3], int *nout, int *width)
 {
 	mbstate_t st;
-	size_t k;
+	size_t k, i;
+
+	if (!locale_utf8 && (unsigned char)*s >= 0x80) {
+		for (i = 0; i < ARRAY_SIZE(fallbacks); i++) {
+			size_t len = strlen(fallbacks[i].utf8);
+			if (len <= n && memcmp(s, fallbacks[i].utf8, len) == 0) {
+				for (k = 0; fallbacks[i].ascii[k]; k++)
+					out[k] = (wchar_t)fallbacks[i].ascii[k];
+				*nout = *width = (int)k;
+				return len;
+			}
+		}
+	}
+	*nout = 1;
 	memset(&st, 0, sizeof st);
-	k = mbrtowc(wc, s, n, &st);
+	k = mbrtowc(out, s, n, &st);
 	if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-		*wc = L'?';
+		out[0] = L'?';
 		*width = 1;
 		return 1;
 	}
-	*width = wcwidth(*wc);
+	*width = wcwidth(out[0]);
 	if (*width < 0) {
-		*wc = L'?';
+		out[0] = L'?';
 		*width = 1;
 	}
 	return k;
@@ -468,13 +493,26 @@ int
 ui_width(const char *s)
 {
 	size_t n = strlen(s), i = 0;
-	int cols = 0, w;
-	wchar_t wc;
+	int cols = 0, w, nw;
+	wchar_t wc[3];
 	while (i < n) {
-		i += next_char(s + i, n - i, &wc, &w);
+		i += next_char(s + i, n - i, wc, &nw, &w);
 		cols += w;
 	}
 	return cols;
+}
+
+const char *
+ui_tail(const char *s, int cols)
+{
+	size_t n = strlen(s), i = 0;
+	int skip = ui_width(s) - cols, w, nw;
+	wchar_t wc[3];
+	while (i < n && skip > 0) {
+		i += next_char(s + i, n - i, wc, &nw, &w);
+		skip -= w;
+	}
+	return s + i;
 }
 
 int
@@ -482,14 +520,15 @@ ui_putn(const struct app *app, WINDOW *win, int y, int x, const char *s, int col
 {
 	wchar_t out[512];
 	size_t n = strlen(s), i = 0, k = 0;
-	int used = 0, w;
-	wchar_t wc;
+	int used = 0, w, nw, j;
+	wchar_t wc[3];
 
-	while (i < n && k < ARRAY_SIZE(out) - 1) {
-		size_t len = next_char(s + i, n - i, &wc, &w);
+	while (i < n && k < ARRAY_SIZE(out) - 4) {
+		size_t len = next_char(s + i, n - i, wc, &nw, &w);
 		if (used + w > cols)
 			break;
-		out[k++] = wc;
+		for (j = 0; j < nw; j++)
+			out[k++] = wc[j];
 		used += w;
 		i += len;
 	}
@@ -497,6 +536,21 @@ ui_putn(const struct app *app, WINDOW *win, int y, int x, const char *s, int col
 	if (k)
 		mvwaddnwstr(win, y, x, out, (int)k);
 	return used;
+}
+
+void
+ui_count(char *buf, size_t size, size_t n)
+{
+	char digits[32];
+	size_t len, i, o = 0;
+	snprintf(digits, sizeof digits, "%zu", n);
+	len = strlen(digits);
+	for (i = 0; i < len && o + 2 < size; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
 }
 
 /* Box-drawing pieces, UTF-8 or ASCII. */
@@ -1223,6 +1277,28 @@ draw_title(struct app *app, struct pane *p, int y, int x, int room)
 	buf_free(&b);
 }
 
+/* " text " ending at column `right` of row y, within the pane's width. */
+static void
+draw_footer(struct app *app, struct pane *p, int y, int right)
+{
+	struct buf b = { 0 };
+	int w;
+	if (p->ops->footer == NULL)
+		return;
+	p->ops->footer(app, p, &b);
+	if (b.len) {
+		char *t = xasprintf(" %s ", buf_str(&b));
+		w = ui_width(t);
+		if (w < p->w - 4) {
+			wattrset(stdscr, ui_attr(app, ROLE_TITLE));
+			ui_putn(app, stdscr, y, right - w, t, w);
+			wattrset(stdscr, A_NORMAL);
+		}
+		free(t);
+	}
+	buf_free(&b);
+}
+
 static void
 draw_frame(struct app *app)
 {
@@ -1250,6 +1326,8 @@ draw_frame(struct app *app)
 		mvwaddstr(stdscr, y, W - 1, bx(app, BX_V));
 	}
 	wattrset(stdscr, A_NORMAL);
+	draw_footer(app, f, mid, sep - 1);
+	draw_footer(app, pv, mid, W - 2);
 	draw_title(app, f, 0, 1, sep - 2);
 	draw_title(app, pv, 0, sep + 1, W - sep - 3);
 	draw_title(app, bt, mid, 1, W - 4);
@@ -1505,8 +1583,8 @@ scan_done(void *arg, int cancelled)
 	{
 		char n[32];
 		struct buf b = { 0 };
-		buf_addf(&b, "%s samples · %zu labels", (snprintf(n, sizeof n, "%zu",
-		    app->ds->nsamples), n), app->ds->nlabels);
+		ui_count(n, sizeof n, app->ds->nsamples);
+		buf_addf(&b, "%s samples · %zu labels", n, app->ds->nlabels);
 		if (app->ds->nproblems)
 			buf_addf(&b, " · %zu problems indexing (see winnow stats)", app->ds->nproblems);
 		ui_status(app, STATUS_SCAN, "%s", buf_str(&b));
@@ -1777,6 +1855,7 @@ terminal_start(struct app *app)
 	const char *codeset = nl_langinfo(CODESET);
 
 	app->utf8 = codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
+	locale_utf8 = app->utf8;
 	if (tcgetattr(STDIN_FILENO, &saved_termios) == 0)
 		have_saved_termios = 1;
 	set_escdelay(25);

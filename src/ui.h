@@ -15,7 +15,7 @@
  *  - Panes: files (left), preview (right), and at the bottom confusion or
  *    cluster (the `cluster` command switches). Each pane is one file with a
  *    const struct pane_ops: init, free, draw, key, resize, select, ready,
- *    title. The frame, titles and status line are drawn by ui.c; a pane
+ *    title, footer. The frame, titles and status line are drawn by ui.c; a pane
  *    draws only inside its own WINDOW (pane->win, interior size pane->h ×
  *    pane->w) and only when asked (draw). Anything may ask for a redraw
  *    with ui_redraw(app, REDRAW_x) — it happens once, after the current
@@ -126,6 +126,10 @@ struct pane_ops {
 	/* Title text after the pane's name ("1,284 of 2,412 · filter: …"),
 	 * appended to b. May be NULL. */
 	void (*title)(struct app *, struct pane *, struct buf *b);
+	/* Text for the right end of the border below the pane ("3/2,412"),
+	 * appended to b; files and preview only (the bottom pane has the status
+	 * line below it). May be NULL. */
+	void (*footer)(struct app *, struct pane *, struct buf *b);
 	/* After every screen update (doupdate), whether the pane is shown or
 	 * not: write what curses cannot draw (terminal graphics) straight to
 	 * the terminal. May be NULL. */
@@ -296,8 +300,12 @@ int ui_pair(struct app *app, int fg, int bg);
  * locale cannot show become '?'. Returns the columns used. */
 int ui_putn(const struct app *app, WINDOW *w, int y, int x, const char *s,
     int cols);
+/* n with thousands separators ("1,284") into buf. */
+void ui_count(char *buf, size_t size, size_t n);
 /* Display columns of UTF-8 text. */
 int ui_width(const char *s);
+/* The end of s that fits in `cols` columns (a pointer into s). */
+const char *ui_tail(const char *s, int cols);
 /* Draw a box border for overlays (UTF-8 or ASCII). */
 void ui_box(const struct app *app, WINDOW *w);
 

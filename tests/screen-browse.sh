@@ -1,3 +1,271 @@
 #!/bin/sh
-# screen-browse.sh — not written yet.
-exit 77
+# screen-browse.sh — the browser in a private tmux server: rows, moving,
+# filtering, sorting, shuffling, help, key bindings from config.yaml,
+# --trace, and the terminal given back after q, SIGTERM and a crash.
+. "${top_srcdir:-.}/tests/lib.sh"
+need tmux sox pgrep
+
+# A small dataset of real files: speech and tones, images, a noise folder
+# (browsable, not a label), and a name that is not UTF-8.
+ds=$TMP/ds
+mkdir -p "$ds/yes" "$ds/no" "$ds/up" "$ds/_background_noise_"
+if command -v espeak-ng >/dev/null; then
+	speak yes "$ds/yes/a1b2c3d4_nohash_0.wav"
+	speak no "$ds/no/a1b2c3d4_nohash_0.wav"
+else
+	sox -q -n -r 16000 -c 1 -b 16 "$ds/yes/a1b2c3d4_nohash_0.wav" synth 1 sine 440
+	sox -q -n -r 16000 -c 1 -b 16 "$ds/no/a1b2c3d4_nohash_0.wav" synth 1 sine 330
+fi
+for i in 1 2 3; do
+	sox -q -n -r 16000 -c 1 -b 16 "$ds/yes/e5f6a7b8_nohash_$i.wav" synth 1 sine $((300 + 50 * i))
+	sox -q -n -r 16000 -c 1 -b 16 "$ds/no/c9d0e1f2_nohash_$i.wav" synth 1 sine $((500 + 50 * i))
+done
+sox -q -n -r 16000 -c 1 -b 16 "$ds/_background_noise_/white_noise.wav" synth 3 whitenoise
+/usr/bin/convert -size 64x48 xc:red "$ds/up/red.png"
+/usr/bin/convert -size 64x48 xc:blue "$ds/up/blue.png"
+cp "$ds/no/c9d0e1f2_nohash_1.wav" "$(printf '%s/no/caf\351.wav' "$ds")"
+total=12
+
+# The files pane's rows: the text between the first two vertical bars.
+files_rows() { screen | sed -n "2,$((1 + ${1:-17}))p" | awk -F'│' '{print $2}' | sed 's/ *$//'; }
+first_row() { files_rows 1; }
+
+# ---- refusals, before the terminal is touched ----
+expect_status "a missing dataset is refused" 2 "$WINNOW" "$TMP/nope"
+check "the message names it" contains "$TMP/err" "$TMP/nope"
+expect_status "no terminal: refused" 2 "$WINNOW" "$ds"
+check "the message says why" contains "$TMP/err" "needs a terminal"
+expect_status "an unknown option is refused" 2 "$WINNOW" --bogus "$ds"
+
+# ---- browse ----
+tmux_start 100 30 "$WINNOW" --trace "$TMP/trace" "$ds"
+check "rows appear" screen_wait "yes/e5f6a7b8_nohash_3.wav"
+check "labels are shown" screen_wait "│   no     no/a1b2c3d4_nohash_0.wav"
+check "the noise folder is browsable" screen_wait "_background_noise_/white_noise.wav"
+check "a non-UTF-8 name is shown escaped" screen_wait 'no/caf\xe9.wav'
+check "the title counts the samples" screen_wait "files (12)"
+check "the status line sums the dataset up" screen_wait "12 samples · 3 labels"
+check "the selection starts on the first row" screen_wait " 1/12 "
+expect_eq "path order: the first row" "$(first_row | awk '{print $NF}')" "_background_noise_/white_noise.wav"
+
+tmux_keys j j
+check "j moves down" screen_wait " 3/12 "
+tmux_keys k
+check "k moves up" screen_wait " 2/12 "
+tmux_keys G
+check "G goes to the last row" screen_wait " 12/12 "
+tmux_keys g
+check "g goes to the first row" screen_wait " 1/12 "
+tmux_keys Down Down Down
+check "Down moves too" screen_wait " 4/12 "
+tmux_keys Up
+check "Up moves too" screen_wait " 3/12 "
+tmux_keys PgDn
+check "PgDn moves a page (to the end here)" screen_wait " 12/12 "
+tmux_keys PgUp
+check "PgUp moves a page back" screen_wait " 1/12 "
+
+# Filter by label, with Tab completion.
+tmux_keys /
+check "/ opens the filter prompt" screen_wait "filter: "
+check "the prompt offers completions" screen_wait "label=yes"
+tmux_keys l a b e l = y Tab Enter
+check "the filter shows in the title" screen_wait "files (4 of 12 · filter: label=yes)"
+rows=$(files_rows | grep -c .)
+expect_eq "only the label's rows" "$rows" 4
+others=$(files_rows | grep -c 'no/')
+expect_eq "no other label on screen" "$others" 0
+tmux_keys Escape
+check "Esc goes back to every sample" screen_wait "files (12)"
+
+# Path text, stacked with a label.
+tmux_keys / n o h a s h _ 1 Enter
+check "path text filters" screen_wait "files (2 of 12 · filter: nohash_1)"
+tmux_keys / l a b e l = n o Enter
+check "filters stack" screen_wait "files (1 of 12 · filter: nohash_1 label=no)"
+check "the row that matches both" screen_wait "no/c9d0e1f2_nohash_1.wav"
+tmux_keys Escape
+check "Esc pops one filter" screen_wait "files (2 of 12 · filter: nohash_1)"
+tmux_keys Escape
+check "and the next" screen_wait "files (12)"
+tmux_keys / l a b e l = n o p e Enter
+check "a bad filter is explained" screen_wait "filter: no label 'nope'"
+check "and changes nothing" screen_wait "files (12)"
+tmux_keys / z z z Enter
+check "a filter that matches nothing says so" screen_wait "no sample matches the filter"
+tmux_keys Escape
+check "and Esc backs out of it" screen_wait "files (12)"
+tmux_keys / x y Escape
+check "Esc cancels the prompt" screen_wait "files (12)"
+
+# Sort: label order puts the noise folder (no label) last.
+tmux_keys j j
+check "select the third row" screen_wait " 3/12 "
+selected=$(files_rows 3 | tail -1 | awk '{print $NF}')
+tmux_keys s
+check "s sorts by label" screen_wait "sort: label"
+expect_eq "label order: first row" "$(first_row | awk '{print $NF}')" "no/a1b2c3d4_nohash_0.wav"
+expect_eq "label order: the unlabelled sample last" "$(files_rows 12 | tail -1 | awk '{print $NF}')" \
+	"_background_noise_/white_noise.wav"
+n=$(screen | sed -n 's/.* \([0-9]*\)\/12 .*/\1/p' | head -1)
+expect_eq "the selected sample stays selected" "$(files_rows "$n" | tail -1 | awk '{print $NF}')" "$selected"
+tmux_keys s
+check "s again: suspect" screen_wait "sort: suspect"
+tmux_keys s
+check "then loudness" screen_wait "sort: loudness"
+tmux_keys s
+check "then duration" screen_wait "sort: duration"
+tmux_keys s
+check "then path again" screen_wait "files (12)"
+
+# Shuffle: the same rows in another order.
+sorted=$(files_rows 12 | awk '{print $NF}')
+shuffled=$sorted
+for attempt in 1 2 3; do
+	tmux_keys R
+	screen_wait "shuffled" >/dev/null
+	sleep 0.2
+	shuffled=$(files_rows 12 | awk '{print $NF}')
+	[ "$shuffled" != "$sorted" ] && break
+done
+check "R shuffles" screen_wait "· shuffled)"
+check "the order changed" test "$shuffled" != "$sorted"
+expect_eq "the same samples" "$(echo "$shuffled" | sort)" "$(echo "$sorted" | sort)"
+tmux_keys s
+check "s after a shuffle sorts again" screen_wait "files (12)"
+
+
+# Help lists every binding, generated from the command table.
+tmux_resize 100 50
+tmux_keys '?'
+check "? opens the help" screen_wait " keys "
+help=$(screen | sed 's/  */ /g')
+tmux_keys G
+sleep 0.3
+help="$help
+$(screen | sed 's/  */ /g')"
+missing=
+while read -r keys command; do
+	echo "$help" | grep -qF " $keys $command " || missing="$missing [$keys $command]"
+done <<'EOF'
+j Down C-n down
+k Up C-p up
+PgDn C-f page-down
+PgUp C-b page-up
+g Home top
+G End bottom
+Tab next-pane
+S-Tab prev-pane
+Space play
+n autoplay
+Enter enter
+Esc back
+/ filter
+s sort
+R shuffle
+v preview-mode
+r relabel
+1 relabel-1
+5 relabel-5
+9 relabel-9
+d delete
+a accept
+f flag
+u undo
+c cluster
+? F1 help
+C-l redraw
+q quit
+EOF
+expect_eq "every binding is in the help" "$missing" ""
+tmux_keys q
+check "q closes the help, not winnow" screen_gone " keys "
+tmux_keys '?' Escape
+check "Esc closes the help" screen_gone " keys "
+check "the file list is back" screen_wait "files (12)"
+
+tmux_keys q
+check "q quits" wait_exit
+expect_eq "exit status 0" "$(pane_dead)" "1 0"
+expect_eq "the alternate screen is off" "$(alternate_screen)" "0"
+check "nothing reached stderr" test ! -s "$TMP/stderr"
+check "the log file was used for stderr" contains "$XDG_STATE_HOME/winnow/winnow.log" "started"
+check "the trace has the first frame" grep -q '^first-frame	[0-9.]*$' "$TMP/trace"
+check "the trace has the dataset ready" grep -q '^ready	[0-9.]*$' "$TMP/trace"
+check "the trace has each key with its latency" grep -q '^key	[0-9.]*	j	[0-9.]*$' "$TMP/trace"
+nkeys=$(grep -c '^key' "$TMP/trace")
+check "many keys traced ($nkeys)" test "$nkeys" -gt 50
+tmux_stop
+
+# ---- config.yaml: rebinding, and a bad file ----
+mkdir -p "$XDG_CONFIG_HOME/winnow"
+cat >"$XDG_CONFIG_HOME/winnow/config.yaml" <<'EOF'
+# quit with Q only; J moves down as well as j
+keys:
+  quit: Q
+  down: [j, J]
+colours:
+  selected: "bold white on 24"
+thresholds:
+  quiet-db: -40
+EOF
+tmux_start 100 30 "$WINNOW" "$ds"
+check "starts with a config file" screen_wait "files (12)"
+tmux_keys J
+check "a rebound key works" screen_wait " 2/12 "
+tmux_keys q
+sleep 0.3
+expect_eq "the old key no longer quits" "$(pane_dead)" "0 "
+tmux_keys Q
+check "the new key quits" wait_exit
+expect_eq "exit status 0 (Q)" "$(pane_dead)" "1 0"
+tmux_stop
+
+bad_config() {
+	printf '%s\n' "$1" >"$XDG_CONFIG_HOME/winnow/config.yaml"
+	tmux_start 100 30 "$WINNOW" "$ds"
+	wait_exit
+	expect_eq "bad config ($2): exit 2" "$(pane_dead)" "1 2"
+	check "bad config ($2): the message" contains "$TMP/stderr" "$3"
+	expect_eq "bad config ($2): the terminal was not taken" "$(alternate_screen)" "0"
+	tmux_stop
+}
+bad_config 'keys:
+  quit: Nope' "key name" "config.yaml:2: keys: quit: no key called 'Nope'"
+bad_config 'keys:
+  play: p
+  jump: x' "command" "config.yaml:3: keys: no command 'jump'"
+bad_config 'keys:
+  quit: x
+  play: x' "one key twice" "config.yaml:3: keys: 'x' is bound to quit (line 2) and play"
+bad_config 'thresholds:
+  quiet-db: loud' "threshold" "config.yaml:2: threshold quiet-db: 'loud' is not a number"
+bad_config 'colours:
+  selected: "sparkly"' "colour" "config.yaml:2: colours: selected: cannot read 'sparkly'"
+bad_config 'keys: [q' "YAML" "config.yaml:"
+bad_config 'kees:
+  quit: Q' "unknown setting" "config.yaml:1: unknown setting 'kees'"
+rm -f "$XDG_CONFIG_HOME/winnow/config.yaml"
+
+# ---- the terminal is given back after SIGTERM and after a crash ----
+cat >"$TMP/run.sh" <<EOF
+"\$@"
+echo "\$?" >"$TMP/status"
+stty -a >"$TMP/stty"
+EOF
+for sig in TERM SEGV; do
+	rm -f "$TMP/status" "$TMP/stty"
+	tmux_start 100 30 sh "$TMP/run.sh" "$WINNOW" "$ds"
+	screen_wait "files (12)" >/dev/null
+	pid=$(pgrep -P "$(tmux -L "$TMUX_SOCKET" display-message -p -t t '#{pane_pid}')")
+	check "SIG$sig: found the process" test -n "$pid"
+	kill -s "$sig" "$pid"
+	check "SIG$sig: the program ended" wait_exit
+	expect_eq "SIG$sig: the alternate screen is off" "$(alternate_screen)" "0"
+	check "SIG$sig: the terminal echoes again" grep -qE '(^| )echo( |$)' "$TMP/stty"
+	check "SIG$sig: canonical mode again" grep -qE '(^| )icanon( |$)' "$TMP/stty"
+	[ "$sig" = TERM ] && expect_eq "SIGTERM: died of the signal" "$(cat "$TMP/status")" 143
+	tmux_stop
+done
+
+finish
