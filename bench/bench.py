@@ -1,0 +1,369 @@
+#!/usr/bin/python3
+"""The measurements of `make bench` (run through bench/run, which makes the data).
+
+Each figure is the median of several runs after a warm-up, with min and max;
+each comparison is a ratio of times measured pair by pair in the same run
+(the machine is shared and noisy: absolute times mean little). Peak memory
+comes from wait4's rusage."""
+import argparse
+import datetime
+import hashlib
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--winnow", required=True)
+ap.add_argument("--thumb")
+ap.add_argument("--cache", required=True)
+ap.add_argument("--results")
+ap.add_argument("--runs", type=int, default=5)
+ap.add_argument("--only", default="", help="comma-separated row names")
+args = ap.parse_args()
+
+W = args.winnow
+C = args.cache
+SPEECH = os.path.join(C, "speech")
+SPEECH1M = os.path.join(C, "speech-1m")
+IMAGES = os.path.join(C, "images")
+rows = []
+
+
+def log(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def run(cmd, env=None, ok=(0,), stdin=None, cwd=None):
+    """Run cmd; return (seconds, max RSS in bytes)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env=env, stdin=stdin, cwd=cwd)
+    err = b""
+    _, status, ru = os.wait4(p.pid, 0)
+    t = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        err = p.stderr.read().decode(errors="replace")[-600:]
+        raise RuntimeError("%s exited %d: %s" % (" ".join(cmd[:4]), code, err))
+    p.stderr.close()
+    return t, ru.ru_maxrss * 1024
+
+
+def stats3(xs):
+    return statistics.median(xs), min(xs), max(xs)
+
+
+def fmt_t(xs):
+    m, lo, hi = stats3(xs)
+    unit, k = ("s", 1) if m >= 1 else ("ms", 1000)
+    return "%.3g %s (%.3g–%.3g)" % (m * k, unit, lo * k, hi * k)
+
+
+def pair(a, b, runs, setup=None):
+    """Time a and b alternately; returns (times a, times b, ratios a/b)."""
+    ta, tb = [], []
+    for i in range(runs + 1):
+        for which, cmd, out in ((0, a, ta), (1, b, tb)):
+            if setup:
+                setup(which)
+            t = cmd()
+            if i > 0:           # the first round warms caches
+                out.append(t)
+    return ta, tb, [x / y for x, y in zip(ta, tb)]
+
+
+def row(name, what, winnow, reference, ratio, goal, met):
+    rows.append((name, what, winnow, reference, ratio, goal, met))
+    log("%-10s %s | %s | %s | %s | goal %s: %s" % (name, what, winnow, reference, ratio, goal, met))
+
+
+def want(name):
+    return not args.only or name in args.only.split(",")
+
+
+def guarded(name, what, goal, fn):
+    if not want(name):
+        return
+    try:
+        fn()
+    except Exception as e:  # a row that cannot be measured says why
+        row(name, what, "n/a: %s" % str(e).splitlines()[0][:120], "", "", goal, "not measured")
+
+
+# ---- rows ----
+
+def index():
+    ta, tb, r = pair(lambda: run([W, "stats", SPEECH])[0],
+                     lambda: run(["sh", "-c", "find '%s' -type f | wc -l" % SPEECH])[0],
+                     args.runs)
+    m = statistics.median(r)
+    row("index", "index the speech tree (`winnow stats`, 105,829 files)", fmt_t(ta),
+        "`find -type f \\| wc -l`: " + fmt_t(tb), "%.2f×" % m, "≤ 1.5×", "yes" if m <= 1.5 else "NO")
+
+
+def memory():
+    small = tempfile.mkdtemp()
+    os.makedirs(os.path.join(small, "a"))
+    open(os.path.join(small, "a", "x.wav"), "w").close()
+    base = min(run([W, "stats", small])[1] for _ in range(3))
+    big = min(run([W, "stats", SPEECH1M])[1] for _ in range(2))
+    shutil.rmtree(small)
+    n = 0
+    pathbytes = 0
+    for d in os.listdir(SPEECH1M):
+        fs = os.listdir(os.path.join(SPEECH1M, d))
+        n += len(fs)
+        pathbytes += sum(len(d) + 1 + len(f) + 1 for f in fs)
+    per = (big - base) / n
+    beyond = per - pathbytes / n
+    row("memory", "memory per sample at %d samples (peak RSS of `winnow stats`)" % n,
+        "%.0f B/sample, %.0f B beyond the path" % (per, beyond), "—", "—",
+        "≤ 100 B beyond the path", "yes" if beyond <= 100 else "NO")
+
+
+def tmux(sock, *a):
+    return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null"] + list(a),
+                          capture_output=True, text=True).stdout
+
+
+def browse(dataset, keys=0, interval=0.02, settle=0.0):
+    """Open the browser in a private tmux server with --trace; optionally send
+    `keys` j presses; returns the trace lines."""
+    tmp = tempfile.mkdtemp()
+    trace = os.path.join(tmp, "trace")
+    sock = "winnow-bench-%d" % os.getpid()
+    env = "HOME=%s XDG_CACHE_HOME=%s/cache XDG_STATE_HOME=%s/state XDG_CONFIG_HOME=%s/config" % (
+        tmp, tmp, tmp, tmp)
+    tmux(sock, "new-session", "-d", "-x", "120", "-y", "40",
+         "env %s TERM=xterm-256color %s --trace %s %s" % (env, W, trace, dataset))
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if os.path.exists(trace) and "ready" in open(trace).read():
+                break
+            time.sleep(0.02)
+        time.sleep(settle)
+        for _ in range(keys):
+            tmux(sock, "send-keys", "j")
+            time.sleep(interval)
+        time.sleep(0.3)
+        tmux(sock, "send-keys", "q")
+        time.sleep(0.3)
+        return open(trace).read().splitlines() if os.path.exists(trace) else []
+    finally:
+        tmux(sock, "kill-server")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def startup():
+    first, ready = [], []
+    for i in range(args.runs + 1):
+        lines = browse(SPEECH)
+        ev = {l.split("\t")[0]: float(l.split("\t")[1]) for l in lines
+              if not l.startswith("#") and l.split("\t")[0] in ("first-frame", "ready")}
+        if "ready" not in ev:
+            raise RuntimeError("no 'ready' in the trace")
+        if i > 0:
+            first.append(ev.get("first-frame", float("nan")) / 1000)
+            ready.append(ev["ready"] / 1000)
+    m = statistics.median(ready)
+    row("startup", "start-up to the first frame with the file list, speech tree",
+        fmt_t(ready) + " (first frame %s)" % fmt_t(first), "—", "—", "< 0.5 s",
+        "yes" if m < 0.5 else "NO")
+
+
+def latency():
+    lat = []
+    for _ in range(max(1, args.runs // 2)):
+        lines = browse(SPEECH, keys=300, interval=0.015)
+        lat += [float(l.split("\t")[3]) for l in lines if l.startswith("key\t")]
+    if not lat:
+        raise RuntimeError("no key events in the trace")
+    lat.sort()
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    row("latency", "key-to-frame while the background checks run (%d keys)" % len(lat),
+        "p99 %.2f ms, median %.2f ms" % (p99, statistics.median(lat)), "—", "—",
+        "< 16 ms", "yes" if p99 < 16 else "NO")
+
+
+def check():
+    files = []
+    for d in sorted(os.listdir(SPEECH)):
+        files += [os.path.join(SPEECH, d, f) for f in sorted(os.listdir(os.path.join(SPEECH, d)))]
+    cachedir = tempfile.mkdtemp()
+    env = dict(os.environ, XDG_CACHE_HOME=cachedir, XDG_CONFIG_HOME=cachedir)
+
+    def fresh(which):
+        if which == 0:
+            shutil.rmtree(cachedir, ignore_errors=True)
+            os.makedirs(cachedir)
+    cat = "find '%s' -type f -print0 | xargs -0 cat > /dev/null" % SPEECH
+    ta, tb, r = pair(lambda: run([W, "check", SPEECH], env=env, ok=(0, 1))[0],
+                     lambda: run(["sh", "-c", cat])[0], args.runs, setup=fresh)
+    m = statistics.median(r)
+    row("check", "`winnow check` on the speech tree, warm page cache, first run",
+        fmt_t(ta), "cat of all files: " + fmt_t(tb), "%.2f×" % m, "≤ 1.5× cat",
+        "yes" if m <= 1.5 else "NO")
+    cached = [run([W, "check", SPEECH], env=env, ok=(0, 1))[0] for _ in range(args.runs)]
+    row("check-cached", "`winnow check` again, results cached", fmt_t(cached), "—",
+        "%.2f× the first run" % (statistics.median(cached) / statistics.median(ta)), "a fraction", "yes"
+        if statistics.median(cached) < statistics.median(ta) / 2 else "NO")
+    sample = files[::len(files) // 300][:300]
+    t0 = time.perf_counter()
+    for f in sample:
+        subprocess.run(["sox", f, "-n", "stat"], stderr=subprocess.DEVNULL, check=False)
+    sox_per = (time.perf_counter() - t0) / len(sample)
+    ours = statistics.median(ta) / len(files)
+    row("check-sox", "per file: `winnow check` vs `sox FILE -n stat` (300 files)",
+        "%.1f µs/file" % (ours * 1e6), "sox: %.2f ms/file" % (sox_per * 1000),
+        "%.0f× faster" % (sox_per / ours), "≥ 20× faster", "yes" if sox_per / ours >= 20 else "NO")
+    shutil.rmtree(cachedir, ignore_errors=True)
+
+
+def thumbnail():
+    if not args.thumb or not os.path.exists(args.thumb):
+        raise RuntimeError("bench/thumb was not built")
+    jpgs = []
+    for d in sorted(os.listdir(IMAGES)):
+        jpgs += [os.path.join(IMAGES, d, f) for f in sorted(os.listdir(os.path.join(IMAGES, d)))
+                 if f.endswith(".jpg")]
+    jpgs = jpgs[:200]
+    ours, ref = [], []
+    for i in range(args.runs + 1):
+        out = subprocess.run([args.thumb, "40", "20"] + jpgs, capture_output=True, text=True,
+                             check=True).stdout.split()
+        t0 = time.perf_counter()
+        for f in jpgs[:50]:
+            subprocess.run(["chafa", "-s", "40x20", f], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+        if i > 0:
+            ours.append(statistics.median(float(x) for x in out) / 1000)
+            ref.append((time.perf_counter() - t0) / 50)
+    r = [b / a for a, b in zip(ours, ref)]
+    m = statistics.median(r)
+    row("thumbnail", "thumbnail of a 640×480 JPEG at 40×20 cells (decode + chafa cells)",
+        fmt_t(ours), "`chafa -s 40x20` per file: " + fmt_t(ref), "%.1f× faster" % m,
+        "≥ 5× faster, < 15 ms", "yes" if m >= 5 and statistics.median(ours) < 0.015 else "NO")
+
+
+PANDAS = """
+import sys, pandas as pd
+from sklearn.metrics import confusion_matrix
+d = pd.read_csv(sys.argv[1])
+labels = sorted(set(d['label']) | set(d['pred']))
+m = confusion_matrix(d['label'], d['pred'], labels=labels)
+print(m.sum())
+"""
+
+
+def predictions():
+    pred = os.path.join(C, "pred-1m.csv")
+    labelled = os.path.join(C, "pred-1m-labelled.csv")
+    ta, tb, r = pair(lambda: run([W, "confusion", "-p", pred, SPEECH1M])[0],
+                     lambda: run(["/usr/bin/python3", "-c", PANDAS, labelled])[0],
+                     max(3, args.runs // 2))
+    idx = [run([W, "stats", SPEECH1M])[0] for _ in range(3)]
+    m = statistics.median(r)
+    row("confusion", "1M prediction rows × 35 probabilities → confusion matrix "
+        "(includes indexing 1M files: %s)" % fmt_t(idx), fmt_t(ta),
+        "pandas + scikit-learn: " + fmt_t(tb), "%.1f× faster" % (1 / m), "≥ 10× faster",
+        "yes" if 1 / m >= 10 else "NO")
+
+
+def q(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def apply_():
+    work = os.path.join(C, "apply-work")
+    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run(["cp", "-al", SPEECH, work], check=True)
+    labels = sorted(os.listdir(work))
+    moves = []
+    for li, d in enumerate(labels):
+        for f in sorted(os.listdir(os.path.join(work, d))):
+            moves.append((d, f, labels[(li + 1) % len(labels)]))
+    moves = moves[:100000]
+    journal = os.path.join(C, "apply-journal.yaml")
+    now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open(journal, "w") as j:
+        j.write("---\nwinnow-journal: 1\ndataset: %s\nlayout: folders\ncreated: %s\n" % (q(work), now))
+        for i, (d, f, to) in enumerate(moves, 1):
+            sha = hashlib.sha256(open(os.path.join(work, d, f), "rb").read()).hexdigest()
+            j.write("---\nid: %d\nop: relabel\npath: %s\nlabel: %s\nto: %s\nsha256: %s\n"
+                    "at: %s\nby: \"bench\"\n" % (i, q(d + "/" + f), q(d), q(to), sha, now))
+    fwd = "".join("%s/%s\t%s/%s\n" % (d, f, to, f) for d, f, to in moves)
+    back = "".join("%s/%s\t%s/%s\n" % (to, f, d, f) for d, f, to in moves)
+    mv_fwd = "".join("mv -n '%s/%s' '%s/%s'\n" % (d, f, to, f) for d, f, to in moves)
+    mv_back = "".join("mv -n '%s/%s' '%s/%s'\n" % (to, f, d, f) for d, f, to in moves)
+    renames = os.path.join(C, "renames")
+    subprocess.run(["cc", "-O2", "-o", renames, os.path.join(os.path.dirname(__file__), "renames.c")],
+                   check=True)
+    appl, bare, mvs = [], [], []
+    for i in range(max(2, args.runs // 2) + 1):
+        t0 = time.perf_counter()
+        p = subprocess.run([W, "apply", journal], capture_output=True, text=True, cwd=work)
+        t = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise RuntimeError("apply exited %d: %s" % (p.returncode, p.stderr.strip()[-300:]))
+        record = [l for l in (p.stdout + p.stderr).split() if "/.winnow/applied/" in l]
+        if not record:
+            raise RuntimeError("apply printed no record path")
+        u = subprocess.run([W, "apply", "--undo", record[-1].strip("'\":,")], capture_output=True,
+                           text=True)
+        if u.returncode != 0:
+            raise RuntimeError("undo exited %d: %s" % (u.returncode, u.stderr.strip()[-300:]))
+        shutil.rmtree(os.path.join(work, ".winnow"), ignore_errors=True)
+        t0 = time.perf_counter()
+        subprocess.run([renames], input=fwd, text=True, cwd=work, check=True)
+        tb = time.perf_counter() - t0
+        subprocess.run([renames], input=back, text=True, cwd=work, check=True)
+        t0 = time.perf_counter()
+        subprocess.run(["sh"], input=mv_fwd, text=True, cwd=work, check=True)
+        tm = time.perf_counter() - t0
+        subprocess.run(["sh"], input=mv_back, text=True, cwd=work, check=True)
+        if i > 0:
+            appl.append(t)
+            bare.append(tb)
+            mvs.append(tm)
+    r = [a / b for a, b in zip(appl, bare)]
+    m = statistics.median(r)
+    row("apply", "`winnow apply` of 100,000 relabels (sha256 checked, record written)",
+        fmt_t(appl), "rename(2) loop: %s; `mv` loop: %s" % (fmt_t(bare), fmt_t(mvs)),
+        "%.2f× bare renames, %.1f× faster than mv" % (m, statistics.median(mvs) / statistics.median(appl)),
+        "≤ 2× bare renames", "yes" if m <= 2 else "NO")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+guarded("index", "index the speech tree", "≤ 1.5×", index)
+guarded("memory", "memory per sample", "≤ 100 B", memory)
+guarded("startup", "start-up to first frame", "< 0.5 s", startup)
+guarded("latency", "key-to-frame p99", "< 16 ms", latency)
+guarded("check", "winnow check", "≤ 1.5× cat", check)
+guarded("thumbnail", "thumbnail", "≥ 5×", thumbnail)
+guarded("confusion", "1M predictions", "≥ 10×", predictions)
+guarded("apply", "apply 100k relabels", "≤ 2× bare", apply_)
+
+cpu = "?"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip()
+        break
+head = "| row | what | winnow | reference | ratio | goal | met |\n|---|---|---|---|---|---|---|\n"
+table = head + "".join("| %s |\n" % " | ".join(r) for r in rows)
+print("\n" + table)
+if args.results and not args.only:
+    with open(args.results, "w") as f:
+        f.write("# make bench — results\n\n")
+        f.write("Run on %s UTC, on %d cores (%s), %s, Linux %s; %d runs per figure "
+                "(median, with min–max) after a warm-up.\n\n" % (
+                    datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), os.cpu_count(),
+                    cpu, platform.machine(), platform.release(), args.runs))
+        f.write(table)
+        f.write("\nRatios are taken pair by pair in the same run. Data: bench/gen-data.py.\n")
+    log("wrote", args.results)
