@@ -17,7 +17,7 @@
 
 /* Top-level names the file may use; a typo is an error, not a silent default. */
 static const char *const known_names[] = {
-	"keys", "colours", "colors", "thresholds", "trash",
+	"keys", "colours", "colors", "thresholds", "trash", "pixels",
 };
 
 static struct {
