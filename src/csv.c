@@ -1,19 +1,54 @@
 /* csv.c — CSV/TSV rows split in place over one buffer. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
 
 #include "csv.h"
 #include "util.h"
 
-static void
+static inline void
 csv_push(struct csv *c, char *f)
 {
-	c->field = xgrow(c->field, &c->capfield, c->nfield + 1, sizeof *c->field);
+	if (c->nfield == c->capfield)
+		c->field = xgrow(c->field, &c->capfield, c->nfield + 1, sizeof *c->field);
 	c->field[c->nfield++] = f;
+}
+
+/* The end of an unquoted field: the first delimiter or newline at or after
+ * p, or end. Eight bytes at a time where they lie before end (fields of a
+ * predictions file are short, but there are tens of millions of them);
+ * never reads at or past end, so readers of neighbouring parts of one
+ * buffer do not touch each other's bytes. */
+static inline char *
+field_end(char *p, char *end, char delim)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const uint64_t dl = ones * (unsigned char)delim, nl = ones * '\n';
+	uint64_t w, a, b, hit;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		a = w ^ dl;
+		b = w ^ nl;
+		/* a byte of a (or b) is zero where w holds delim (or '\n') */
+		hit = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
+		if (hit)
+			return p + (__builtin_ctzll(hit) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != delim && *p != '\n')
+		p++;
+	return p;
 }
 
 /* Split the row starting at c->pos. Returns 1, 0 at end, -1 malformed. */
@@ -64,8 +99,7 @@ csv_row(struct csv *c, char **cause)
 				p++;
 		} else {
 			start = p;
-			while (p < end && *p != c->delim && *p != '\n')
-				p++;
+			p = field_end(p, end, c->delim);
 			out = p;
 			if (out > start && out[-1] == '\r' && (p >= end || *p == '\n'))
 				out--;
@@ -132,12 +166,58 @@ csv_open_buffer(struct csv *c, const char *data, size_t len, char **cause)
 	return 0;
 }
 
+/* The whole file in one buffer with a NUL after it, read straight into
+ * place: a predictions file can be hundreds of megabytes, and a copy through
+ * a bounce buffer costs as much as the read. */
+static char *
+slurp(const char *path, size_t *len, char **cause)
+{
+	struct stat st;
+	size_t cap, n = 0;
+	ssize_t got;
+	char *data;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+		set_cause(cause, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a folder" :
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	data = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap)       /* the file grew while read */
+			data = xrealloc(data, cap *= 2);
+		got = read(fd, data + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			set_cause(cause, "%s: %s", path, strerror(errno));
+			free(data);
+			close(fd);
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
 int
 csv_open(struct csv *c, const char *path, char **cause)
 {
 	char *why = NULL;
 	memset(c, 0, sizeof *c);
-	if ((c->data = read_file(path, &c->len, cause)) == NULL)
+	if ((c->data = slurp(path, &c->len, cause)) == NULL)
 		return -1;
 	if (csv_start(c, &why) != 0) {
 		set_cause(cause, "%s: %s", path, why);
@@ -167,6 +247,33 @@ csv_column(const struct csv *c, const char *name)
 	return -1;
 }
 
+size_t
+csv_split(struct csv *c, struct csv *parts, size_t n)
+{
+	size_t i, start = c->pos, line = c->line, cut;
+	char *nl;
+
+	for (i = 0; i < n && start < c->len; i++) {
+		memset(&parts[i], 0, sizeof parts[i]);
+		parts[i].data = c->data;
+		parts[i].borrowed = 1;
+		parts[i].delim = c->delim;
+		parts[i].pos = start;
+		parts[i].line = line;
+		cut = i == n - 1 ? c->len : start + (c->len - start) / (n - i);
+		nl = cut < c->len ? memchr(c->data + cut, '\n', c->len - cut) : NULL;
+		cut = nl ? (size_t)(nl - c->data) + 1 : c->len;
+		parts[i].len = cut;
+		/* The next part's first line number: count this part's lines. */
+		for (nl = c->data + start; nl < c->data + cut &&
+		    (nl = memchr(nl, '\n', (size_t)(c->data + cut - nl))) != NULL; nl++)
+			line++;
+		start = cut;
+	}
+	c->pos = c->len;
+	return i;
+}
+
 void
 csv_close(struct csv *c)
 {
@@ -175,6 +282,7 @@ csv_close(struct csv *c)
 		free(c->header[i]);
 	free(c->header);
 	free(c->field);
-	free(c->data);
+	if (!c->borrowed)
+		free(c->data);
 	memset(c, 0, sizeof *c);
 }
