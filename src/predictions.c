@@ -1,1 +1,1092 @@
-/* predictions.c */
+/* predictions.c — load a predictions file, join it to the dataset, find
+ * suspect labels, and watch the file for rewrites. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "csv.h"
+#include "predictions.h"
+#include "util.h"
+
+/* A row's probabilities may sum to 1 within this (values printed with few
+ * decimals over many classes drift a little). */
+#define PROB_SUM_TOLERANCE 0.01
+/* Each value within [0, 1] give or take this. */
+#define PROB_RANGE_TOLERANCE 1e-4
+/* Files smaller than this are read by one thread. */
+#define PARALLEL_BYTES (4u << 20)
+#define MAX_PARTS 8
+/* Locks guarding the samples' rows, chosen by sample number. */
+#define ROW_LOCKS 64
+
+static const char *const problem_names[PRED_PROBLEM_KINDS] = {
+	[PRED_MALFORMED] = "malformed rows",
+	[PRED_UNKNOWN_PATH] = "paths not in the dataset",
+	[PRED_DUPLICATE] = "repeated rows",
+	[PRED_UNKNOWN_LABEL] = "unknown labels",
+	[PRED_BAD_PROB] = "bad probabilities",
+};
+
+const char *
+pred_problem_name(enum pred_problem_kind kind)
+{
+	return (unsigned)kind < PRED_PROBLEM_KINDS ? problem_names[kind] : "";
+}
+
+/* ---- numbers ---- */
+
+static const double pow10_table[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+/* Multiplying is many times faster than dividing; the last bit it may
+ * lose is far below a float's precision. */
+static const double pow10_neg_table[] = {
+	1e-0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11,
+	1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
+};
+
+/* Below this, ten times a mantissa plus a digit (or 1e8 times plus eight
+ * digits, below EIGHT_MAX) still fits in 64 bits. */
+#define DIGIT_MAX 1000000000000000000ULL
+#define EIGHT_MAX 100000000000ULL
+
+/* Add the run of digits at *pp to *m (a digit is counted in *dropped when
+ * the mantissa is full); returns how many digits were read. Eight at a
+ * time (Lemire's SWAR conversion) where the bytes up to limit are known to
+ * be readable. */
+static inline int
+add_digits(const char **pp, const char *limit, uint64_t *m, int *dropped)
+{
+	const char *p = *pp, *start = p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w;
+	while (limit - p >= 8 && *m < EIGHT_MAX) {
+		memcpy(&w, p, 8);
+		if ((((w + 0x4646464646464646ULL) | (w - 0x3030303030303030ULL)) &
+		    0x8080808080808080ULL) != 0)
+			break;
+		w -= 0x3030303030303030ULL;
+		w = w * 10 + (w >> 8);
+		w = (((w & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
+		    (((w >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
+		*m = *m * 100000000ULL + w;
+		p += 8;
+	}
+#endif
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (*m < DIGIT_MAX)
+			*m = *m * 10 + (uint64_t)(*p - '0');
+		else
+			(*dropped)++;
+	}
+	*pp = p;
+	return (int)(p - start);
+}
+
+/* A decimal number ("0.125", "1e-05", "-3", ".5", " 0.1 "), parsed without
+ * strtod: it is locale-dependent (a decimal comma under de_DE) and several
+ * times slower, which shows over 35 million fields. Bytes from s up to
+ * limit may be read ahead (limit may be s). Returns 0, or -1 when s is not
+ * a number in this form (nan and inf are not probabilities). */
+static int
+parse_number(const char *s, const char *limit, double *out)
+{
+	const char *p = s;
+	uint64_t m = 0;
+	int neg = 0, any, exp10 = 0, e = 0, eneg = 0, dropped = 0, n;
+	double v;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	any = add_digits(&p, limit, &m, &dropped);
+	exp10 = dropped;
+	if (*p == '.') {
+		p++;
+		dropped = 0;
+		n = add_digits(&p, limit, &m, &dropped);
+		exp10 -= n - dropped;
+		any += n;
+	}
+	if (!any)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '-' || *p == '+')
+			eneg = *p++ == '-';
+		if (*p < '0' || *p > '9')
+			return -1;
+		for (; *p >= '0' && *p <= '9'; p++)
+			if (e < 10000)
+				e = e * 10 + (*p - '0');
+		exp10 += eneg ? -e : e;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p != '\0')
+		return -1;
+	v = (double)m;
+	if (m == 0)
+		v = 0;
+	else if (exp10 < 0 && exp10 >= -22)
+		v *= pow10_neg_table[-exp10];
+	else if (exp10 > 0 && exp10 <= 22)
+		v *= pow10_table[exp10];
+	else if (exp10 != 0)
+		v *= pow(10, exp10);
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* ---- labels ---- */
+
+/* The labels a load resolves names against: the dataset's, copied so that a
+ * load on another thread never reads the dataset's label table while its
+ * owner changes it. */
+struct label_set {
+	char **names;
+	size_t n;
+};
+
+static void
+label_set_copy(struct label_set *ls, const struct dataset *ds)
+{
+	size_t i;
+	ls->n = ds->nlabels;
+	ls->names = xmalloc((ls->n ? ls->n : 1) * sizeof *ls->names);
+	for (i = 0; i < ls->n; i++)
+		ls->names[i] = xstrdup(ds->labels[i]);
+}
+
+static void
+label_set_free(struct label_set *ls)
+{
+	size_t i;
+	for (i = 0; i < ls->n; i++)
+		free(ls->names[i]);
+	free(ls->names);
+	ls->names = NULL;
+	ls->n = 0;
+}
+
+/* ---- loading ---- */
+
+/* Probability columns: column index in the file -> own label id. */
+struct prob_col {
+	int field;
+	uint16_t label;
+	const char *name;       /* the label's name, for messages */
+};
+
+/* What the parts of one load share. The file is cut into parts read by
+ * threads side by side; everything here is either fixed before they start
+ * or guarded by a lock. */
+struct loader {
+	struct predictions *p;
+	struct dataset *ds;
+	int cpath, cpred;
+	size_t need;            /* fields a row must have */
+	struct prob_col *cols;
+	size_t ncols;
+
+	GHashTable *known;      /* name -> own id + 1: fixed while parts run */
+
+	pthread_mutex_t label_lock;     /* guards the three below */
+	GHashTable *extra;      /* predicted names found while reading */
+	size_t caplabels;       /* of p->labels */
+
+	/* per sample: the line of the row that counts (the first), 0 none */
+	uint32_t *owner;
+	pthread_mutex_t row_lock[ROW_LOCKS];
+};
+
+/* One part of the file and what its reader found. */
+struct part {
+	struct loader *ld;
+	struct csv c;
+	size_t rows, matched, count[PRED_PROBLEM_KINDS];
+	struct pred_problem *problems;
+	size_t nproblems;
+	size_t last_line[PRED_PROBLEM_KINDS];   /* highest line listed */
+	struct buf show;
+	float *row;             /* one row of probabilities, parsed */
+};
+
+static void
+problem(struct part *pt, enum pred_problem_kind kind, size_t line,
+    const char *fmt, ...) WN_PRINTF(4, 5);
+
+static void
+problem(struct part *pt, enum pred_problem_kind kind, size_t line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	struct pred_problem *pp = NULL;
+	char *text;
+	size_t i;
+
+	/* Keep the first lines of each kind. A part reads its lines in order,
+	 * but a repeat it displaces from another part comes out of order. */
+	if (pt->count[kind]++ >= PRED_PROBLEMS_LISTED) {
+		if (line >= pt->last_line[kind])
+			return;
+		for (i = 0; i < pt->nproblems; i++)
+			if (pt->problems[i].kind == kind && (pp == NULL || pt->problems[i].line >
+			    pp->line))
+				pp = &pt->problems[i];
+		free(pp->message);
+		pt->last_line[kind] = 0;
+		for (i = 0; i < pt->nproblems; i++)
+			if (pt->problems[i].kind == kind && &pt->problems[i] != pp &&
+			    pt->problems[i].line > pt->last_line[kind])
+				pt->last_line[kind] = pt->problems[i].line;
+	} else {
+		pt->problems = xrealloc(pt->problems, (pt->nproblems + 1) *
+		    sizeof *pt->problems);
+		pp = &pt->problems[pt->nproblems++];
+	}
+	if (line > pt->last_line[kind])
+		pt->last_line[kind] = line;
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	pp->kind = kind;
+	pp->line = line;
+	pp->message = xasprintf("line %zu: %s", line, text);
+	free(text);
+}
+
+/* csv's messages start "line N: ", which problem() adds itself. */
+static const char *
+without_line(const char *why)
+{
+	const char *q = strstr(why, ": ");
+	return strncmp(why, "line ", 5) == 0 && q ? q + 2 : why;
+}
+
+/* Bytes of a file name or label, made safe to show. */
+static const char *
+shown(struct buf *b, const char *s)
+{
+	b->len = 0;
+	escape_name(b, s);
+	return buf_str(b);
+}
+
+static int
+table_find(GHashTable *t, const char *name)
+{
+	gpointer v = g_hash_table_lookup(t, name);
+	return v ? (int)GPOINTER_TO_UINT(v) - 1 : -1;
+}
+
+/* Add a label to p's own table t. Returns its id, -1 past the id space. */
+static int
+label_add(struct loader *ld, GHashTable *t, const char *name)
+{
+	struct predictions *p = ld->p;
+	if (p->nlabels >= LABEL_NONE)
+		return -1;
+	p->labels = xgrow(p->labels, &ld->caplabels, p->nlabels + 1, sizeof *p->labels);
+	p->labels[p->nlabels] = xstrdup(name);
+	g_hash_table_insert(t, p->labels[p->nlabels], GUINT_TO_POINTER(p->nlabels + 1));
+	return (int)p->nlabels++;
+}
+
+/* Own id of a predicted label; 1 in *unknown when the dataset lacks it.
+ * Returns -1 past the id space. Any thread. */
+static int
+label_of_pred(struct loader *ld, const char *name, int *unknown)
+{
+	int id = table_find(ld->known, name);
+	*unknown = id < 0 || (size_t)id >= ld->p->nknown;
+	if (id >= 0)
+		return id;
+	pthread_mutex_lock(&ld->label_lock);
+	if ((id = table_find(ld->extra, name)) < 0)
+		id = label_add(ld, ld->extra, name);
+	pthread_mutex_unlock(&ld->label_lock);
+	return id;
+}
+
+/* Trim what people put before a path: "./", or the dataset root itself. */
+static const char *
+relative_path(const struct dataset *ds, const char *path)
+{
+	size_t n = strlen(ds->root);
+	if (path[0] == '/' && strncmp(path, ds->root, n) == 0 && path[n] == '/')
+		path += n + 1;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	return path;
+}
+
+static int
+stamp_of(const char *file, struct pred_stamp *st, char **cause)
+{
+	struct stat sb;
+	if (stat(file, &sb) != 0) {
+		set_cause(cause, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->size = sb.st_size;
+	st->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+	return 0;
+}
+
+static int
+stamp_equal(const struct pred_stamp *a, const struct pred_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime_ns == b->mtime_ns;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read the header: the path and pred columns, and the p_<label> columns.
+ * Labels named by p_ columns that the dataset lacks get ids after the
+ * dataset's, in name order. Problems go to pt (the header's line). */
+static int
+read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
+{
+	struct predictions *p = ld->p;
+	char **extra = xmalloc((c->nheader ? c->nheader : 1) * sizeof *extra);
+	size_t i, j, nextra = 0, n = 0;
+	int id;
+
+	ld->cpath = csv_column(c, "path");
+	ld->cpred = csv_column(c, "pred");
+	for (i = 0; i < c->nheader; i++) {
+		const char *h = c->header[i];
+		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' || table_find(ld->known, h + 2) >= 0)
+			continue;
+		for (j = 0; j < nextra && strcmp(extra[j], h + 2) != 0; j++)
+			;
+		if (j == nextra)
+			extra[nextra++] = (char *)h + 2;
+	}
+	qsort(extra, nextra, sizeof *extra, cmp_names);
+	for (i = 0; i < nextra; i++) {
+		problem(pt, PRED_UNKNOWN_LABEL, c->line, "column p_%s: not a label of the "
+		    "dataset", shown(&pt->show, extra[i]));
+		label_add(ld, ld->known, extra[i]);
+	}
+	free(extra);
+
+	ld->cols = xmalloc((c->nheader ? c->nheader : 1) * sizeof *ld->cols);
+	for (i = 0; i < c->nheader; i++) {
+		const char *h = c->header[i];
+		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' ||
+		    (id = table_find(ld->known, h + 2)) < 0)
+			continue;
+		for (j = 0; j < n && ld->cols[j].label != id; j++)
+			;
+		if (j < n) {
+			problem(pt, PRED_MALFORMED, c->line, "column %s repeated; the first "
+			    "counts", shown(&pt->show, h));
+			continue;
+		}
+		ld->cols[n].field = (int)i;
+		ld->cols[n].label = (uint16_t)id;
+		ld->cols[n].name = p->labels[id];
+		n++;
+	}
+	ld->ncols = n;
+	if (ld->cpath < 0 || (ld->cpred < 0 && n == 0)) {
+		set_cause(cause, "%s: the header must name the columns 'path' and 'pred'",
+		    p->file);
+		return -1;
+	}
+	ld->need = (size_t)(ld->cpath > ld->cpred ? ld->cpath : ld->cpred);
+	for (i = 0; i < n; i++)
+		if ((size_t)ld->cols[i].field > ld->need)
+			ld->need = (size_t)ld->cols[i].field;
+	ld->need++;
+	return 0;
+}
+
+/* Parse one row's probabilities into pt->row (zero where the file has no
+ * column). Returns 1 when usable, 0 when not (reported): a value that is not
+ * a probability, or a sum far from 1 (the thresholds of confident learning
+ * mean nothing over such rows). */
+static int
+read_probs(struct part *pt)
+{
+	struct loader *ld = pt->ld;
+	struct csv *c = &pt->c;
+	double v, sum = 0;
+	size_t j;
+
+	memset(pt->row, 0, ld->p->nprob * sizeof *pt->row);
+	for (j = 0; j < ld->ncols; j++) {
+		size_t k = (size_t)ld->cols[j].field;
+		const char *f = c->field[k];
+		/* A field's bytes run up to the next field; the last one's end is
+		 * not known, so it is read a byte at a time. */
+		if (parse_number(f, k + 1 < c->nfield ? c->field[k + 1] : f, &v) != 0) {
+			problem(pt, PRED_BAD_PROB, c->line, "p_%s: '%s' is not a number",
+			    ld->cols[j].name, shown(&pt->show, f));
+			return 0;
+		}
+		if (v < -PROB_RANGE_TOLERANCE || v > 1 + PROB_RANGE_TOLERANCE) {
+			problem(pt, PRED_BAD_PROB, c->line, "p_%s: %g is not a probability",
+			    ld->cols[j].name, v);
+			return 0;
+		}
+		pt->row[ld->cols[j].label] = (float)v;
+		sum += v;
+	}
+	if (fabs(sum - 1) > PROB_SUM_TOLERANCE) {
+		problem(pt, PRED_BAD_PROB, c->line, "probabilities sum to %.3f, not 1", sum);
+		return 0;
+	}
+	return 1;
+}
+
+static uint16_t
+argmax(const float *row, size_t n)
+{
+	size_t k, best = 0;
+	for (k = 1; k < n; k++)
+		if (row[k] > row[best])
+			best = k;
+	return (uint16_t)best;
+}
+
+/* One data row: checked, then stored for its sample unless an earlier line
+ * named the same sample (parts run side by side, so a later line may have
+ * got there first: the earlier one then takes its place). */
+static void
+read_row(struct part *pt)
+{
+	struct loader *ld = pt->ld;
+	struct predictions *p = ld->p;
+	struct csv *c = &pt->c;
+	const char *path, *name;
+	pthread_mutex_t *lock;
+	size_t line = c->line;
+	uint32_t before;
+	int probs_ok = 0, id, unknown;
+	long s;
+
+	if (c->nfield < ld->need) {
+		problem(pt, PRED_MALFORMED, line, "%zu fields, expected %zu", c->nfield,
+		    ld->need);
+		return;
+	}
+	path = relative_path(ld->ds, c->field[ld->cpath]);
+	if (*path == '\0') {
+		problem(pt, PRED_MALFORMED, line, "empty path");
+		return;
+	}
+	if ((s = dataset_find(ld->ds, path)) < 0) {
+		problem(pt, PRED_UNKNOWN_PATH, line, "%s is not in the dataset",
+		    shown(&pt->show, path));
+		return;
+	}
+	if (p->prob)
+		probs_ok = read_probs(pt);
+	name = ld->cpred >= 0 ? c->field[ld->cpred] : "";
+	if (*name == '\0') {
+		if (!probs_ok) {
+			problem(pt, PRED_MALFORMED, line, "no prediction");
+			return;
+		}
+		id = argmax(pt->row, p->nprob);
+	} else if ((id = label_of_pred(ld, name, &unknown)) < 0) {
+		problem(pt, PRED_MALFORMED, line, "too many labels");
+		return;
+	} else if (unknown) {
+		problem(pt, PRED_UNKNOWN_LABEL, line, "'%s' is not a label of the dataset",
+		    shown(&pt->show, name));
+	}
+
+	lock = &ld->row_lock[(size_t)s % ROW_LOCKS];
+	pthread_mutex_lock(lock);
+	before = ld->owner[s];
+	if (before == 0 || before > line) {
+		ld->owner[s] = (uint32_t)line;
+		p->pred[s] = (uint16_t)id;
+		if (p->prob) {
+			memcpy(p->prob + (size_t)s * p->nprob, pt->row, p->nprob * sizeof *pt->row);
+			p->prob_ok[s] = (uint8_t)probs_ok;
+		}
+	}
+	pthread_mutex_unlock(lock);
+	if (before == 0)
+		pt->matched++;
+	else
+		problem(pt, PRED_DUPLICATE, before > line ? before : line, "%s is listed "
+		    "again; the first row counts", shown(&pt->show, path));
+}
+
+static void *
+read_part(void *arg)
+{
+	struct part *pt = arg;
+	char *why = NULL;
+	int r;
+
+	while ((r = csv_next(&pt->c, &why)) != 0) {
+		pt->rows++;
+		if (r < 0) {
+			problem(pt, PRED_MALFORMED, pt->c.line, "%s", without_line(why));
+			free(why);
+			why = NULL;
+			continue;
+		}
+		read_row(pt);
+	}
+	return NULL;
+}
+
+static int
+cmp_problems(const void *a, const void *b)
+{
+	const struct pred_problem *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
+}
+
+/* Gather the parts' counts and problems into p, in line order, keeping the
+ * first few of each kind. */
+static void
+merge_parts(struct predictions *p, struct part *parts, size_t nparts)
+{
+	size_t i, j, k, listed[PRED_PROBLEM_KINDS] = { 0 };
+
+	for (i = 0; i < nparts; i++) {
+		p->rows += parts[i].rows;
+		p->matched += parts[i].matched;
+		for (k = 0; k < PRED_PROBLEM_KINDS; k++)
+			p->count[k] += parts[i].count[k];
+		if (parts[i].nproblems > 0) {
+			p->problems = xrealloc(p->problems, (p->nproblems +
+			    parts[i].nproblems) * sizeof *p->problems);
+			memcpy(p->problems + p->nproblems, parts[i].problems,
+			    parts[i].nproblems * sizeof *p->problems);
+			p->nproblems += parts[i].nproblems;
+		}
+		free(parts[i].problems);
+		parts[i].problems = NULL;
+	}
+	if (p->nproblems > 1)
+		qsort(p->problems, p->nproblems, sizeof *p->problems, cmp_problems);
+	for (i = j = 0; i < p->nproblems; i++) {
+		if (listed[p->problems[i].kind]++ < PRED_PROBLEMS_LISTED)
+			p->problems[j++] = p->problems[i];
+		else
+			free(p->problems[i].message);
+	}
+	p->nproblems = j;
+}
+
+static int
+cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
+}
+
+static struct predictions *
+load(const char *file, struct dataset *ds, const struct label_set *ls, char **cause)
+{
+	struct loader ld = { 0 };
+	struct part parts[MAX_PARTS], head = { 0 };
+	struct csv views[MAX_PARTS];
+	pthread_t threads[MAX_PARTS];
+	struct predictions *p;
+	struct csv c;
+	size_t i, nparts = 0;
+	double t0 = now_seconds();
+	int failed;
+
+	p = xcalloc(1, sizeof *p);
+	p->file = xstrdup(file);
+	if (stamp_of(file, &p->stamp, cause) != 0 || csv_open(&c, file, cause) != 0) {
+		predictions_free(p);
+		return NULL;
+	}
+	ld.p = p;
+	ld.ds = ds;
+	ld.known = g_hash_table_new(g_str_hash, g_str_equal);
+	ld.extra = g_hash_table_new(g_str_hash, g_str_equal);
+	pthread_mutex_init(&ld.label_lock, NULL);
+	for (i = 0; i < ROW_LOCKS; i++)
+		pthread_mutex_init(&ld.row_lock[i], NULL);
+	for (i = 0; i < ls->n; i++)
+		label_add(&ld, ld.known, ls->names[i]);
+	p->nknown = p->nlabels;
+
+	head.ld = &ld;
+	failed = read_header(&ld, &head, &c, cause) != 0;
+	if (!failed) {
+		p->nsamples = ds->nsamples;
+		p->pred = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *p->pred);
+		for (i = 0; i < ds->nsamples; i++)
+			p->pred[i] = LABEL_NONE;
+		if (ld.ncols > 0) {
+			p->nprob = p->nlabels;
+			/* calloc: the kernel's zeroed pages, touched only where written */
+			p->prob = xcalloc(ds->nsamples ? ds->nsamples * p->nprob : 1,
+			    sizeof *p->prob);
+			p->prob_ok = xcalloc(ds->nsamples ? ds->nsamples : 1, 1);
+		}
+		ld.owner = xcalloc(ds->nsamples ? ds->nsamples : 1, sizeof *ld.owner);
+		dataset_find(ds, "");   /* the path index, before threads read it */
+
+		nparts = csv_split(&c, views, c.len < PARALLEL_BYTES ? 1 :
+		    (size_t)cpu_count());
+		for (i = 0; i < nparts; i++) {
+			memset(&parts[i], 0, sizeof parts[i]);
+			parts[i].ld = &ld;
+			parts[i].c = views[i];
+			parts[i].row = xmalloc((p->nprob ? p->nprob : 1) * sizeof *parts[i].row);
+		}
+		for (i = 1; i < nparts; i++)
+			if (pthread_create(&threads[i], NULL, read_part, &parts[i]) != 0)
+				die("cannot start a thread");
+		if (nparts > 0)
+			read_part(&parts[0]);
+		for (i = 1; i < nparts; i++)
+			pthread_join(threads[i], NULL);
+	}
+	merge_parts(p, &head, 1);
+	merge_parts(p, parts, nparts);
+	for (i = 0; i < nparts; i++) {
+		free(parts[i].row);
+		buf_free(&parts[i].show);
+		csv_close(&parts[i].c);
+	}
+	buf_free(&head.show);
+	free(ld.cols);
+	free(ld.owner);
+	csv_close(&c);
+	g_hash_table_destroy(ld.known);
+	g_hash_table_destroy(ld.extra);
+	pthread_mutex_destroy(&ld.label_lock);
+	for (i = 0; i < ROW_LOCKS; i++)
+		pthread_mutex_destroy(&ld.row_lock[i]);
+	if (failed) {
+		predictions_free(p);
+		return NULL;
+	}
+	p->seconds = now_seconds() - t0;
+	return p;
+}
+
+struct predictions *
+predictions_load(const char *file, struct dataset *ds, char **cause)
+{
+	struct label_set ls;
+	struct predictions *p;
+	label_set_copy(&ls, ds);
+	p = load(file, ds, &ls, cause);
+	label_set_free(&ls);
+	return p;
+}
+
+void
+predictions_free(struct predictions *p)
+{
+	size_t i;
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nproblems; i++)
+		free(p->problems[i].message);
+	free(p->problems);
+	for (i = 0; i < p->nlabels; i++)
+		free(p->labels[i]);
+	free(p->labels);
+	free(p->to_dataset);
+	free(p->pred);
+	free(p->prob);
+	free(p->prob_ok);
+	free(p->file);
+	free(p);
+}
+
+/* Own label ids of the labels the dataset lacked, in name order. */
+static int
+cmp_label_ids(const void *a, const void *b, void *arg)
+{
+	const struct predictions *p = arg;
+	return strcmp(p->labels[*(const uint16_t *)a], p->labels[*(const uint16_t *)b]);
+}
+
+void
+predictions_annotate(struct predictions *p, struct dataset *ds, struct annotations *a)
+{
+	struct suspect *sus;
+	size_t i, n, nextra = p->nlabels - p->nknown;
+	uint16_t *extra = xmalloc((nextra ? nextra : 1) * sizeof *extra);
+
+	/* Known labels keep their ids (interning finds them); the others are
+	 * added in name order so the matrix's extra columns come sorted. */
+	free(p->to_dataset);
+	p->to_dataset = xmalloc((p->nlabels ? p->nlabels : 1) * sizeof *p->to_dataset);
+	for (i = 0; i < p->nknown; i++)
+		p->to_dataset[i] = (uint16_t)dataset_label_intern(ds, p->labels[i]);
+	for (i = 0; i < nextra; i++)
+		extra[i] = (uint16_t)(p->nknown + i);
+	qsort_r(extra, nextra, sizeof *extra, cmp_label_ids, p);
+	for (i = 0; i < nextra; i++)
+		p->to_dataset[extra[i]] = (uint16_t)dataset_label_intern(ds, p->labels[extra[i]]);
+	free(extra);
+
+	if (a->n == 0)
+		a->n = ds->nsamples;
+	free(a->pred);
+	free(a->pred_p);
+	free(a->suspect);
+	a->pred = xmalloc((a->n ? a->n : 1) * sizeof *a->pred);
+	a->pred_p = annot_floats(a->n);
+	a->suspect = annot_floats(a->n);
+	for (i = 0; i < a->n; i++) {
+		uint16_t k = i < p->nsamples ? p->pred[i] : LABEL_NONE;
+		a->pred[i] = k == LABEL_NONE ? LABEL_NONE : p->to_dataset[k];
+		if (k != LABEL_NONE && p->prob_ok && p->prob_ok[i] && k < p->nprob)
+			a->pred_p[i] = p->prob[i * p->nprob + k];
+	}
+	sus = suspects_find(p, ds, NULL, &n);
+	for (i = 0; i < n; i++)
+		if (sus[i].sample < a->n)
+			a->suspect[sus[i].sample] = sus[i].score;
+	free(sus);
+}
+
+/* ---- suspects ---- */
+
+static int
+cmp_suspects(const void *a, const void *b)
+{
+	const struct suspect *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	/* samples are in path order */
+	return x->sample < y->sample ? -1 : x->sample > y->sample;
+}
+
+struct suspect *
+suspects_find(const struct predictions *p, const struct dataset *ds,
+    const uint16_t *labels, size_t *n)
+{
+	struct suspect *out = NULL;
+	size_t i, k, nout = 0, cap = 0, nds = ds->nlabels;
+	size_t nsamples = p->nsamples < ds->nsamples ? p->nsamples : ds->nsamples;
+	uint16_t *own;          /* dataset label -> own label, LABEL_NONE none */
+	double *sum = NULL;
+	size_t *count = NULL;
+	float *t = NULL;
+
+	*n = 0;
+	if (p->to_dataset == NULL)
+		return NULL;
+	own = xmalloc((nds ? nds : 1) * sizeof *own);
+	for (k = 0; k < nds; k++)
+		own[k] = LABEL_NONE;
+	for (k = 0; k < p->nlabels; k++)
+		if (p->to_dataset[k] < nds)
+			own[p->to_dataset[k]] = (uint16_t)k;
+
+	if (p->prob) {
+		sum = xcalloc(p->nprob, sizeof *sum);
+		count = xcalloc(p->nprob, sizeof *count);
+		t = xmalloc(p->nprob * sizeof *t);
+		for (i = 0; i < nsamples; i++) {
+			unsigned y = labels ? labels[i] : ds->samples[i].label;
+			if (y >= nds || !p->prob_ok[i] || own[y] >= p->nprob)
+				continue;
+			sum[own[y]] += p->prob[i * p->nprob + own[y]];
+			count[own[y]]++;
+		}
+		/* A class nobody is labelled with has no threshold to pass. */
+		for (k = 0; k < p->nprob; k++)
+			t[k] = count[k] ? (float)(sum[k] / (double)count[k]) : INFINITY;
+	}
+
+	for (i = 0; i < nsamples; i++) {
+		unsigned y = labels ? labels[i] : ds->samples[i].label;
+		struct suspect s = { .sample = i, .label = (uint16_t)y };
+		if (y >= nds || p->pred[i] == LABEL_NONE)
+			continue;
+		if (p->prob) {
+			const float *row = p->prob + i * p->nprob;
+			unsigned yo = own[y];
+			int best = -1;
+			if (!p->prob_ok[i] || (yo < p->nprob && argmax(row, p->nprob) == yo))
+				continue;
+			for (k = 0; k < p->nprob; k++)
+				if (k != yo && row[k] >= t[k] && (best < 0 || row[k] > row[best]))
+					best = (int)k;
+			if (best < 0)
+				continue;
+			s.p_label = yo < p->nprob ? row[yo] : 0;
+			s.likely = p->to_dataset[best];
+			s.p_likely = row[best];
+			s.threshold = t[best];
+			s.score = 1 - s.p_label;
+		} else {
+			if (p->to_dataset[p->pred[i]] == y)
+				continue;
+			s.likely = p->to_dataset[p->pred[i]];
+			s.p_label = s.p_likely = s.threshold = NAN;
+			s.score = 1;
+		}
+		out = xgrow(out, &cap, nout + 1, sizeof *out);
+		out[nout++] = s;
+	}
+	if (nout > 1)
+		qsort(out, nout, sizeof *out, cmp_suspects);
+	free(own);
+	free(sum);
+	free(count);
+	free(t);
+	*n = nout;
+	return out;
+}
+
+void
+suspect_detail(const struct suspect *s, const struct dataset *ds, struct buf *b)
+{
+	struct buf y = { 0 }, k = { 0 };
+	escape_name(&y, dataset_label_name(ds, s->label));
+	escape_name(&k, dataset_label_name(ds, s->likely));
+	buf_str(&y);
+	buf_str(&k);
+	if (isnan(s->p_label))
+		buf_addf(b, "pred %s != label %s", k.data, y.data);
+	else
+		buf_addf(b, "p(%s)=%.2f < p(%s)=%.2f >= t_%s=%.2f", y.data, s->p_label,
+		    k.data, s->p_likely, k.data, s->threshold);
+	buf_free(&y);
+	buf_free(&k);
+}
+
+/* ---- watching ---- */
+
+/* Writes settle for this long before a reload, so a file written in many
+ * pieces is read once, whole. */
+#define SETTLE_SECONDS 0.15
+/* Where inotify says nothing (NFS, or no inotify), the file is stat'ed this
+ * often. */
+#define POLL_SECONDS 1.0
+
+struct pred_watch {
+	char *file, *base;
+	struct dataset *ds;
+	struct label_set labels;
+	void (*notify)(void *);
+	void *arg;
+
+	pthread_t thread;
+	int stop_pipe[2];
+	int inotify_fd;
+
+	/* The watcher thread's own state. */
+	struct pred_stamp loaded;
+	int have_loaded, missing_told;
+
+	pthread_mutex_t lock;   /* guards the two below */
+	struct predictions *ready;
+	char *ready_cause;
+};
+
+static void
+post(struct pred_watch *w, struct predictions *p, char *cause)
+{
+	pthread_mutex_lock(&w->lock);
+	predictions_free(w->ready);
+	free(w->ready_cause);
+	w->ready = p;
+	w->ready_cause = cause;
+	pthread_mutex_unlock(&w->lock);
+	if (w->notify)
+		w->notify(w->arg);
+}
+
+/* Load the file when it differs from what was loaded last. */
+static void
+watch_try(struct pred_watch *w)
+{
+	struct pred_stamp now;
+	struct predictions *p;
+	char *cause = NULL;
+
+	if (stamp_of(w->file, &now, &cause) != 0) {
+		if (!w->missing_told) {
+			w->missing_told = 1;
+			w->have_loaded = 0;
+			post(w, NULL, cause);
+		} else {
+			free(cause);
+		}
+		return;
+	}
+	if (w->have_loaded && stamp_equal(&now, &w->loaded))
+		return;
+	w->missing_told = 0;
+	if ((p = load(w->file, w->ds, &w->labels, &cause)) == NULL) {
+		/* Remember the stamp anyway: a garbage file is told about once. */
+		w->loaded = now;
+		w->have_loaded = 1;
+		post(w, NULL, cause);
+		return;
+	}
+	w->loaded = p->stamp;
+	w->have_loaded = 1;
+	post(w, p, NULL);
+}
+
+/* Does a batch of inotify events concern the watched file? */
+static int
+watch_events(struct pred_watch *w)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *e;
+	ssize_t n;
+	char *q;
+	int hit = 0;
+
+	while ((n = read(w->inotify_fd, ev, sizeof ev)) > 0) {
+		for (q = ev; q < ev + n; q += sizeof *e + e->len) {
+			e = (const struct inotify_event *)q;
+			if ((e->mask & IN_Q_OVERFLOW) ||
+			    (e->len > 0 && strcmp(e->name, w->base) == 0))
+				hit = 1;
+		}
+	}
+	return hit;
+}
+
+static void *
+watch_thread(void *arg)
+{
+	struct pred_watch *w = arg;
+	double due = 0, next_poll;
+	struct pollfd pfd[2];
+
+	watch_try(w);
+	next_poll = now_seconds() + POLL_SECONDS;
+	for (;;) {
+		double now = now_seconds(), until = due ? due : next_poll;
+		int timeout = until > now ? (int)((until - now) * 1000) + 1 : 0, nfd = 1;
+
+		pfd[0].fd = w->stop_pipe[0];
+		pfd[0].events = POLLIN;
+		if (w->inotify_fd >= 0) {
+			pfd[1].fd = w->inotify_fd;
+			pfd[1].events = POLLIN;
+			nfd = 2;
+		}
+		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			break;
+		now = now_seconds();
+		if (nfd == 2 && (pfd[1].revents & POLLIN) && watch_events(w))
+			due = now + SETTLE_SECONDS;
+		if (due && now >= due) {
+			due = 0;
+			watch_try(w);
+			next_poll = now_seconds() + POLL_SECONDS;
+		} else if (!due && now >= next_poll) {
+			watch_try(w);
+			next_poll = now_seconds() + POLL_SECONDS;
+		}
+	}
+	return NULL;
+}
+
+struct pred_watch *
+pred_watch_start(const char *file, struct dataset *ds, void (*notify)(void *), void *arg)
+{
+	struct pred_watch *w = xcalloc(1, sizeof *w);
+	char *dir, *slash;
+
+	w->file = xstrdup(file);
+	slash = strrchr(w->file, '/');
+	w->base = xstrdup(slash ? slash + 1 : w->file);
+	dir = slash ? xstrndup(w->file, (size_t)(slash - w->file)) : xstrdup(".");
+	if (*dir == '\0') {
+		free(dir);
+		dir = xstrdup("/");
+	}
+	w->ds = ds;
+	w->notify = notify;
+	w->arg = arg;
+	label_set_copy(&w->labels, ds);
+	dataset_find(ds, "");   /* build the path index before sharing ds */
+	pthread_mutex_init(&w->lock, NULL);
+	if (pipe2(w->stop_pipe, O_CLOEXEC) != 0)
+		die("pipe: %s", strerror(errno));
+	/* The folder, not the file: a rename over the file replaces the inode a
+	 * file watch would follow. */
+	w->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->inotify_fd >= 0 && inotify_add_watch(w->inotify_fd, dir, IN_CLOSE_WRITE |
+	    IN_MODIFY | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM) < 0) {
+		close(w->inotify_fd);
+		w->inotify_fd = -1;
+	}
+	free(dir);
+	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0)
+		die("cannot start a thread");
+	return w;
+}
+
+struct predictions *
+pred_watch_take(struct pred_watch *w, char **cause)
+{
+	struct predictions *p;
+	pthread_mutex_lock(&w->lock);
+	p = w->ready;
+	if (cause)
+		*cause = w->ready_cause;
+	else
+		free(w->ready_cause);
+	w->ready = NULL;
+	w->ready_cause = NULL;
+	pthread_mutex_unlock(&w->lock);
+	return p;
+}
+
+void
+pred_watch_stop(struct pred_watch *w)
+{
+	if (w == NULL)
+		return;
+	if (write(w->stop_pipe[1], "x", 1) < 0)
+		die("pipe: %s", strerror(errno));
+	pthread_join(w->thread, NULL);
+	close(w->stop_pipe[0]);
+	close(w->stop_pipe[1]);
+	if (w->inotify_fd >= 0)
+		close(w->inotify_fd);
+	pthread_mutex_destroy(&w->lock);
+	predictions_free(w->ready);
+	free(w->ready_cause);
+	label_set_free(&w->labels);
+	free(w->file);
+	free(w->base);
+	free(w);
+}
