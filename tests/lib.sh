@@ -119,10 +119,19 @@ pane_dead() { tmux -L "$TMUX_SOCKET" display-message -p -t t '#{pane_dead} #{pan
 wait_exit() {
 	end=$(( $(date +%s) + WAIT_SECONDS ))
 	while [ "$(date +%s)" -le "$end" ]; do
-		case "$(pane_dead)" in 1*) return 0 ;; esac
+		case "$(pane_dead)" in 1*) break ;; esac
 		sleep 0.05
 	done
-	return 1
+	case "$(pane_dead)" in 1*) ;; *) return 1 ;; esac
+	# tmux may see the terminal close a moment before it collects the exit
+	# status (and misses it for a program that exits at once).
+	n=0
+	while [ $n -lt 20 ] && [ -z "$(tmux -L "$TMUX_SOCKET" display-message -p -t t \
+	    '#{pane_dead_status}#{pane_dead_signal}')" ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	return 0
 }
 # alternate_screen: 1 while the program holds the alternate screen.
 alternate_screen() { tmux -L "$TMUX_SOCKET" display-message -p -t t '#{alternate_on}'; }
