@@ -124,8 +124,15 @@ worker_start(int nthreads)
 	if (pipe2(pool->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		die("cannot make a pipe: %s", strerror(errno));
 
-	/* Signals are the UI thread's business (ppoll); threads inherit this. */
+	/* Signals are the UI thread's business (ppoll); threads inherit this.
+	 * Not the faults: a blocked SIGSEGV from a fault kills the process
+	 * without running the handler that gives the terminal back. */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pool->nthreads = nthreads + 1;
 	pool->threads = xcalloc(pool->nthreads, sizeof *pool->threads);

@@ -23,8 +23,8 @@ typedef void (*worker_done_fn)(void *arg, int cancelled);
 enum worker_priority { WORKER_BACKGROUND, WORKER_URGENT };
 
 /* Start a pool: nthreads threads for any job (0: one per core) plus one
- * for urgent jobs only. Threads start with every signal blocked. Free with
- * worker_stop. */
+ * for urgent jobs only. Threads start with every signal blocked but the
+ * faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT). Free with worker_stop. */
 struct worker_pool *worker_start(int nthreads);
 /* Wait for the running jobs to end, cancel the queued ones (done(arg, 1)),
  * join the threads and free the pool. Call from the UI thread. */
