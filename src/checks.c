@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "embed.h"
 #include "settings.h"
 #include "util.h"
 
@@ -35,6 +36,10 @@ static const struct {
 	    "an image whose shorter side is below this times the median is tiny" },
 	[TH_IMBALANCE] = { "imbalance", 10,
 	    "the largest class this many times the smallest is an imbalance" },
+	[TH_OUTLIER] = { "outlier", EMBED_OUTLIER_THRESHOLD,
+	    "an embedding this many class spreads from its class's centre is an outlier" },
+	[TH_SPLIT] = { "split", EMBED_SPLIT_THRESHOLD,
+	    "a class whose two k-means groups are this far apart (in their spread) is split" },
 };
 
 /* A clip cut at an edge stands out from its own background by at least

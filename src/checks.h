@@ -39,6 +39,8 @@ enum threshold_id {
 	TH_BLANK,       /* pixel-value spread (0-255) below which an image is flat */
 	TH_TINY,        /* fraction of the dataset's median shorter side */
 	TH_IMBALANCE,   /* largest class / smallest class */
+	TH_OUTLIER,     /* embeddings: distance to the class centre in spreads */
+	TH_SPLIT,       /* embeddings: a class's split score (embed.h) */
 	TH_COUNT
 };
 

@@ -12,6 +12,7 @@
 #include "checks.h"
 #include "cmd.h"
 #include "dataset.h"
+#include "embed.h"
 #include "settings.h"
 #include "util.h"
 
@@ -200,6 +201,7 @@ cmd_check(int argc, char **argv)
 	struct dataset *ds = NULL;
 	struct checks *run = NULL;
 	struct findings found = { 0 };
+	struct embed_judge ej;
 	size_t k;
 	long first;
 
@@ -275,10 +277,12 @@ cmd_check(int argc, char **argv)
 	if (pred == NULL)
 		pred = pred_default = default_in_root(ds, "predictions.csv");
 	opt.predictions = pred;
-	(void)embeddings;
 	if (merge)
 		opt.use_cache = 0;
 	run = checks_new(ds, &opt);
+	ej.file = embeddings;
+	ej.problems = stderr;
+	checks_add_judge(run, embed_judge, &ej);
 
 	if (merge) {
 		for (i = optind; i < argc - 1; i++)
