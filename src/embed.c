@@ -1224,7 +1224,7 @@ embed_judge(const struct check_context *ctx, void *arg, struct findings *out,
 		embed_free(e);
 		return -1;
 	}
-	embed_findings(e, a, ctx->ds, j->outlier, j->split, out);
+	embed_findings(e, a, ctx->ds, ctx->th->v[TH_OUTLIER], ctx->th->v[TH_SPLIT], out);
 	embed_analysis_free(a);
 	embed_free(e);
 	return 0;

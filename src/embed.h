@@ -137,12 +137,11 @@ void embed_findings(const struct embeddings *e, const struct embed_analysis *a,
 
 /* A judge for checks_add_judge (checks.h): arg is a struct embed_judge. It
  * reads the file (or the dataset's default; none is no error), reports bad
- * rows on `problems` when not NULL, and adds the findings. */
+ * rows on `problems` when not NULL, and adds the findings at the context's
+ * thresholds TH_OUTLIER and TH_SPLIT. */
 struct embed_judge {
 	const char *file;       /* NULL: embed_default_file */
 	FILE *problems;         /* stderr headless; NULL: not reported */
-	double outlier;         /* thresholds (EMBED_*_THRESHOLD by default) */
-	double split;
 };
 int embed_judge(const struct check_context *ctx, void *arg,
     struct findings *out, char **cause);
