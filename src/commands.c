@@ -261,6 +261,12 @@ cmd_undo(struct app *app, int arg)
 }
 
 static unsigned
+cmd_note(struct app *app, int arg)
+{
+	return decide_note(app);
+}
+
+static unsigned
 cmd_cluster(struct app *app, int arg)
 {
 	ui_show_bottom(app, app->bottom == PANE_CLUSTER ? PANE_CONFUSION : PANE_CLUSTER);
@@ -317,6 +323,7 @@ const struct command commands[] = {
 	{ "accept", "accept: the label is verified", cmd_accept, 0, "a" },
 	{ "flag", "flag: keep, and add to the rogues gallery", cmd_flag, 0, "f" },
 	{ "undo", "undo the last decision", cmd_undo, 0, "u" },
+	{ "note", "add a note to the selected sample (in the journal)", cmd_note, 0, "m" },
 	{ "cluster", "bottom pane: confusion matrix / embedding clusters", cmd_cluster, 0, "c" },
 	{ "help", "this help", cmd_help, 0, "? F1" },
 	{ "redraw", "redraw the screen", cmd_redraw, 0, "C-l" },

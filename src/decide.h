@@ -1,17 +1,27 @@
-/* decide.h — decisions in the browser (relabel, delete, accept, flag,
- * undo), journalled. The commands r, 1–9, d, a, f, u call these; each
- * returns REDRAW_ flags (ui.h). */
+/* decide.h — decisions in the browser (relabel, delete, accept, flag, note,
+ * undo), journalled. The commands r, 1–9, d, a, f, m, u call these; each
+ * returns REDRAW_ flags (ui.h).
+ *
+ * A decision is written to the journal and fsync'd on a worker thread, one
+ * at a time in the order they were made; only then does the file pane show
+ * it and the status line count it. */
 #ifndef WINNOW_DECIDE_H
 #define WINNOW_DECIDE_H
 
 struct app;
 
+/* Prompt for the new label: completion over the labels, the predicted one
+ * first (Enter alone takes it); "LABEL # NOTE" adds a note, "# NOTE" alone
+ * is a note. A label the dataset lacks is created after a y/n question. */
 unsigned decide_relabel_prompt(struct app *app);
 /* Relabel to the Nth (1-based) label of the confusion matrix. */
 unsigned decide_relabel_nth(struct app *app, int n);
 unsigned decide_delete(struct app *app);
 unsigned decide_accept(struct app *app);
 unsigned decide_flag(struct app *app);
+/* Prompt for a note on the selected sample. */
+unsigned decide_note(struct app *app);
+/* Cancel the latest decision or note still standing (an undo entry). */
 unsigned decide_undo(struct app *app);
 /* The dataset is loaded: open the journal, replay it into app->annot. */
 void decide_ready(struct app *app);

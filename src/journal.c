@@ -1189,35 +1189,55 @@ fail:
 	return NULL;
 }
 
-long
-journal_append(struct journal *j, const struct journal_draft *d, char **cause)
+/* An entry of a draft, its strings in pool (offset 0 being ""). */
+static void
+draft_entry(struct journal_entry *e, struct strpool *pool, const struct journal_draft *d,
+    uint32_t id, const char *at, const char *by)
 {
-	struct journal_entry e = { 0 };
+#define ADD(s) ((s) && *(s) ? strpool_add(pool, (s), strlen(s)) : 0)
+	memset(e, 0, sizeof *e);
+	e->id = id;
+	e->op = (uint8_t)d->op;
+	e->target = d->target;
+	e->path = ADD(d->path);
+	e->label = ADD(d->label);
+	e->to = ADD(d->to);
+	e->by = ADD(by);
+	e->reason = ADD(d->reason);
+	e->note = ADD(d->note);
+#undef ADD
+	if (d->sha256)
+		snprintf(e->sha256, sizeof e->sha256, "%s", d->sha256);
+	snprintf(e->at, sizeof e->at, "%s", at);
+	e->prev = -1;
+}
+
+uint32_t
+journal_next_id(const struct journal *j)
+{
+	return j->n ? j->entries[j->n - 1].id + 1 : 1;
+}
+
+int
+journal_write_draft(const struct journal *j, const struct journal_draft *d, uint32_t id,
+    const char *at, char **cause)
+{
+	struct journal tmp = { 0 };
+	struct journal_entry e;
 	struct buf b = { 0 };
 	struct yout *y;
 	struct stat st;
-	size_t strings_len = j->strings.len;
 
 	if (j->fd < 0) {
 		set_cause(cause, "%s: not open for writing", j->file);
 		return -1;
 	}
-	e.id = j->n ? j->entries[j->n - 1].id + 1 : 1;
-	e.op = (uint8_t)d->op;
-	e.target = d->target;
-	e.path = pool_add(j, d->path);
-	e.label = pool_add(j, d->label);
-	e.to = pool_add(j, d->to);
-	e.by = pool_add(j, j->user);
-	e.reason = pool_add(j, d->reason);
-	e.note = pool_add(j, d->note);
-	if (d->sha256)
-		snprintf(e.sha256, sizeof e.sha256, "%s", d->sha256);
-	utc_now(e.at, sizeof e.at);
-
+	strpool_add(&tmp.strings, "", 0);
+	draft_entry(&e, &tmp.strings, d, id, at, j->user);
 	y = yout_new(&b);
-	journal_write_entry(y, j, &e, 0);
+	journal_write_entry(y, &tmp, &e, 0);
 	yout_free(y);
+	strpool_free(&tmp.strings);
 	if (fstat(j->fd, &st) != 0 || write_all(j->fd, b.data, b.len) != 0 ||
 	    fsync(j->fd) != 0) {
 		int saved = errno;
@@ -1227,11 +1247,18 @@ journal_append(struct journal *j, const struct journal_draft *d, char **cause)
 		set_cause(cause, "%s: cannot write the decision: %s", j->file,
 		    strerror(saved));
 		buf_free(&b);
-		j->strings.len = strings_len;
 		return -1;
 	}
 	buf_free(&b);
-	e.line = 0;
+	return 0;
+}
+
+long
+journal_commit(struct journal *j, const struct journal_draft *d, uint32_t id, const char *at)
+{
+	struct journal_entry e;
+
+	draft_entry(&e, &j->strings, d, id, at, j->user);
 	j->entries = xgrow(j->entries, &j->cap, j->n + 1, sizeof *j->entries);
 	j->entries[j->n] = e;
 	if (e.op == JOP_UNDO) {
@@ -1240,8 +1267,19 @@ journal_append(struct journal *j, const struct journal_draft *d, char **cause)
 			j->entries[t].undone = 1;
 	}
 	index_entry(j, j->n);
-	j->good_size += b.len;
 	return (long)j->n++;
+}
+
+long
+journal_append(struct journal *j, const struct journal_draft *d, char **cause)
+{
+	uint32_t id = journal_next_id(j);
+	char at[24];
+
+	utc_now(at, sizeof at);
+	if (journal_write_draft(j, d, id, at, cause) != 0)
+		return -1;
+	return journal_commit(j, d, id, at);
 }
 
 /* ---- replay ---- */

@@ -126,9 +126,19 @@ struct journal_draft {
 	uint32_t target;        /* undo */
 };
 /* Append an entry (id, at, by filled in), write it and fsync the file.
- * Only when this returns 0 is the decision made. Returns the new entry's
+ * Only when this returns is the decision made. Returns the new entry's
  * index, or -1 with *cause (the file is left as it was). */
 long journal_append(struct journal *j, const struct journal_draft *d, char **cause);
+/* journal_append in two halves, for a writer on another thread: the first
+ * writes and fsyncs, touching only the file (one at a time); the second,
+ * on the journal's own thread, adds the entry in memory and returns its
+ * index. The id comes from journal_next_id, taken when the previous
+ * entry is committed; at is the time, as utc_now writes it. */
+int journal_write_draft(const struct journal *j, const struct journal_draft *d,
+    uint32_t id, const char *at, char **cause);
+long journal_commit(struct journal *j, const struct journal_draft *d, uint32_t id,
+    const char *at);
+uint32_t journal_next_id(const struct journal *j);
 
 /* The decision standing for a path (latest relabel/delete/accept/flag not
  * undone), or NULL. Pointers into j->entries last until the next append. */
