@@ -375,7 +375,9 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
 	if (a->findings == NULL)
 		a->findings = xcalloc(n ? n : 1, sizeof *a->findings);
 	else
-		memset(a->findings, 0, n * sizeof *a->findings);
+		/* The cluster bits come from the embeddings (pane-cluster.c). */
+		for (i = 0; i < n; i++)
+			a->findings[i] &= 1u << CHECK_CLUSTER_OUTLIER | 1u << CHECK_CLUSTER_SPLIT;
 	if (a->peak_db == NULL)
 		a->peak_db = annot_floats(n);
 	if (a->rms_db == NULL)
