@@ -742,9 +742,10 @@ add_entry(struct journal *j, const struct ydoc *d, char **why)
 		if (e.op == JOP_RELABEL) {
 			NEED(to, "to");
 			if (*to == '\0' || strchr(to, '/') || to[0] == '.' || to[0] == '_') {
+				ydoc_get(d, "to", &line);
 				*why = xasprintf("%zu: relabel to '%s': a label is a folder name "
 				    "(not empty, no '/', not starting with '.' or '_')",
-				    d->line, to);
+				    line, to);
 				return -1;
 			}
 		}

@@ -1,3 +1,262 @@
 #!/bin/sh
-# apply.sh — not written yet.
-exit 77
+# apply.sh — `winnow apply` on real trees: a Speech Commands layout with a
+# name collision, split lists, a new label folder and the trash; the whole
+# tree hashed before apply and after undo (names, bytes, modes, mtimes);
+# dry run, a second apply, conflicts (changed, missing, the same content at
+# the target), hostile paths (.., absolute, links out of ROOT, a target
+# folder that is a link), a manifest, --trash, and the journal's lock.
+. "$top_srcdir/tests/lib.sh"
+need sox sha256sum flock
+
+# tree DIR: every name under DIR but .winnow, with its type, mode, mtime,
+# size and sha256 (links: their target), one a line, sorted.
+tree() {
+	(cd "$1" && find . -path ./.winnow -prune -o -print | LC_ALL=C sort | while IFS= read -r f; do
+		if [ -L "$f" ]; then
+			printf '%s link %s\n' "$f" "$(readlink "$f")"
+		elif [ -d "$f" ]; then
+			printf '%s dir %s\n' "$f" "$(stat -c %a "$f")"
+		else
+			printf '%s file %s %s %s %s\n' "$f" "$(stat -c '%a %Y %s' "$f")" \
+				"$(sha256sum <"$f" | cut -d' ' -f1)"
+		fi
+	done)
+}
+
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# journal DATASET >FILE, then entries: entry ID OP PATH LABEL [TO]
+journal_head() {
+	printf -- '---\nwinnow-journal: 1\ndataset: "%s"\nlayout: %s\n' "$1" "${2:-folders}"
+	[ -n "${3:-}" ] && printf 'manifest: "%s"\n' "$3"
+	printf -- '...\n'
+}
+entry() {
+	id=$1 op=$2 path=$3 label=$4 to=${5:-}
+	printf -- '---\nid: %s\nop: %s\npath: "%s"\nlabel: "%s"\n' "$id" "$op" "$path" "$label"
+	[ -n "$to" ] && printf 'to: "%s"\n' "$to"
+	printf 'sha256: %s\nat: 2026-11-27T21:03:11Z\nby: "tester"\n...\n' "$(sha "$D/$path")"
+}
+
+clip() { sox -q -n -r 16000 -c 1 -b 16 "$1" synth "$2" sine "$3" vol 0.3; }
+
+# ---- a Speech Commands tree ----
+D=$TMP/speech
+mkdir -p "$D/yes" "$D/no" "$D/up" "$D/_background_noise_"
+clip "$D/yes/0a7c2a8d_nohash_0.wav" 1 440
+clip "$D/no/0a7c2a8d_nohash_0.wav" 1 220     # the same speaker said "no"
+clip "$D/no/0a7c2a8d_nohash_1.wav" 1 230     # twice: _nohash_2 is the next free
+clip "$D/yes/0b1c0000_nohash_0.wav" 1 500
+clip "$D/yes/0c9e0000_nohash_0.wav" 1 600
+clip "$D/up/0d000000_nohash_0.wav" 1 700
+clip "$D/up/0e000000_nohash_0.wav" 1 800
+clip "$D/_background_noise_/white.wav" 2 100
+chmod 640 "$D/yes/0c9e0000_nohash_0.wav"
+printf 'yes/0a7c2a8d_nohash_0.wav\nup/0d000000_nohash_0.wav\n' >"$D/testing_list.txt"
+printf 'yes/0c9e0000_nohash_0.wav\r\n' >"$D/validation_list.txt"
+J=$TMP/journal.yaml
+{
+	journal_head "$D"
+	entry 1 relabel yes/0a7c2a8d_nohash_0.wav yes no
+	entry 2 delete yes/0b1c0000_nohash_0.wav yes
+	entry 3 relabel up/0d000000_nohash_0.wav up left
+	entry 4 accept yes/0c9e0000_nohash_0.wav yes
+	entry 5 flag up/0e000000_nohash_0.wav up
+	entry 6 relabel yes/0c9e0000_nohash_0.wav yes up
+} >"$J"
+tree "$D" >"$TMP/before"
+
+expect_status "dry run" 0 "$WINNOW" apply --dry-run "$J"
+cp "$TMP/out" "$TMP/plan"
+tree "$D" >"$TMP/after-dry"
+check "dry run changes nothing" cmp -s "$TMP/before" "$TMP/after-dry"
+check "dry run: no record" test ! -e "$D/.winnow/applied"
+check "plan: the taken name bumps _nohash_N past every taken one" contains "$TMP/plan" \
+	"move yes/0a7c2a8d_nohash_0.wav -> no/0a7c2a8d_nohash_2.wav (no/0a7c2a8d_nohash_0.wav is taken)"
+check "plan: a new label's folder is made" contains "$TMP/plan" "mkdir left"
+check "plan: relabel into it" contains "$TMP/plan" "move up/0d000000_nohash_0.wav -> left/0d000000_nohash_0.wav"
+check "plan: the later decision on a sample stands (relabel after accept)" contains "$TMP/plan" \
+	"move yes/0c9e0000_nohash_0.wav -> up/0c9e0000_nohash_0.wav"
+check "plan: delete goes to the trash" sh -c "grep -q '^trash yes/0b1c0000_nohash_0.wav -> $D/.winnow/trash/[0-9T]*Z/yes/0b1c0000_nohash_0.wav\$' '$TMP/plan'"
+check "plan: split lists follow" contains "$TMP/plan" "rewrite testing_list.txt (the old one kept as testing_list.txt.before-"
+check "plan: both lists" contains "$TMP/plan" "rewrite validation_list.txt"
+check "plan: summary" contains "$TMP/plan" "would move 3, trash 1, rewrite 2 files; 0 already applied, 1 accepted or flagged (nothing to do); 0 conflicts"
+
+expect_status "apply" 0 "$WINNOW" apply "$J"
+cp "$TMP/out" "$TMP/applied"
+record=$(sed -n 's/^record: //p' "$TMP/applied")
+check "apply prints its record" test -f "$record"
+case $record in "$D/.winnow/applied/"*Z.yaml) pass "the record is in .winnow/applied" ;;
+	*) fail "the record is in .winnow/applied ($record)" ;; esac
+check "moved past the taken names" test -f "$D/no/0a7c2a8d_nohash_2.wav"
+expect_eq "its bytes" "$(sha "$D/no/0a7c2a8d_nohash_2.wav")" "$(grep '^./yes/0a7c2a8d_nohash_0.wav ' "$TMP/before" | cut -d' ' -f6)"
+check "the taken names keep their own files" test "$(sha "$D/no/0a7c2a8d_nohash_0.wav")" != "$(sha "$D/no/0a7c2a8d_nohash_2.wav")"
+check "the source is gone" test ! -e "$D/yes/0a7c2a8d_nohash_0.wav"
+check "new label folder" test -f "$D/left/0d000000_nohash_0.wav"
+check "relabel keeps the file's mode" sh -c "[ \"\$(stat -c %a '$D/up/0c9e0000_nohash_0.wav')\" = 640 ]"
+check "delete: in the trash, path kept" sh -c "ls '$D'/.winnow/trash/*/yes/0b1c0000_nohash_0.wav >/dev/null"
+check "delete: gone from the dataset" test ! -e "$D/yes/0b1c0000_nohash_0.wav"
+check "flagged and accepted files stay" test -f "$D/up/0e000000_nohash_0.wav"
+expect_eq "testing_list.txt follows the moves" "$(cat "$D/testing_list.txt")" \
+	"$(printf 'no/0a7c2a8d_nohash_2.wav\nleft/0d000000_nohash_0.wav')"
+expect_eq "validation_list.txt keeps its CRLF" "$(od -c "$D/validation_list.txt" | head -1)" \
+	"$(printf 'up/0c9e0000_nohash_0.wav\r\n' | od -c | head -1)"
+cp "$D/testing_list.txt" "$TMP/testing-applied"
+check "the old list is kept beside, as it was" sh -c "grep -q '^yes/0a7c2a8d_nohash_0.wav\$' '$D'/testing_list.txt.before-*"
+check "the record says a name was taken" grep -q 'renamed: "no/0a7c2a8d_nohash_0.wav is taken"' "$record"
+check "the record is fsync'd YAML with a done document" grep -q '^done: ' "$record"
+# What the dry run said is what happened.
+grep '^move ' "$TMP/plan" | sed 's/^move \(.*\) -> \([^ ]*\).*/\1 \2/' | while read -r from to; do
+	[ ! -e "$D/$from" ] && [ -e "$D/$to" ] || echo "$from $to"
+done >"$TMP/plan-misses"
+check "every move of the dry run happened" test ! -s "$TMP/plan-misses"
+# winnow indexes the applied tree as the journal said.
+"$WINNOW" stats --format tsv "$D" >"$TMP/stats"
+expect_eq "the applied tree: counts per label" "$(cut -f1,2 "$TMP/stats" | tr '\t\n' ': ')" \
+	"label:count left:1 no:3 up:2 yes:0 "
+
+tree "$D" >"$TMP/applied-tree"
+expect_status "a second apply" 0 "$WINNOW" apply "$J"
+tree "$D" >"$TMP/applied-twice"
+check "the tree is the same after the second apply" cmp -s "$TMP/applied-tree" "$TMP/applied-twice"
+check "it says everything was applied already" contains "$TMP/out" "moved 0, trashed 0, rewrote 0 files; 4 already applied"
+check "and writes no record" sh -c "[ \$(ls '$D/.winnow/applied' | wc -l) -eq 1 ]"
+
+expect_status "undo: dry run" 0 "$WINNOW" apply --dry-run --undo "$record"
+check "undo dry run: the moves back" contains "$TMP/out" "move back no/0a7c2a8d_nohash_2.wav -> yes/0a7c2a8d_nohash_0.wav"
+tree "$D" >"$TMP/undo-dry"
+check "undo dry run changes nothing" cmp -s "$TMP/applied-tree" "$TMP/undo-dry"
+expect_status "undo" 0 "$WINNOW" apply --undo "$record"
+tree "$D" >"$TMP/after-undo"
+if cmp -s "$TMP/before" "$TMP/after-undo"; then
+	pass "undo restores the tree byte for byte (names, bytes, modes, mtimes)"
+else
+	fail "undo restores the tree byte for byte"; diff "$TMP/before" "$TMP/after-undo" | sed 's/^/#   /'
+fi
+check "undo removes the trash folder it left empty" sh -c "[ -z \"\$(ls '$D/.winnow/trash')\" ]"
+check "the record is marked undone" grep -q '^undone: ' "$record"
+expect_status "undo twice does nothing" 0 "$WINNOW" apply --undo "$record"
+check "it says so" contains "$TMP/out" "undone already"
+# Applying again after an undo works again, and undoes again.
+expect_status "apply after undo" 0 "$WINNOW" apply "$J"
+record2=$(sed -n 's/^record: //p' "$TMP/out")
+check "a new record" sh -c "[ '$record2' != '$record' ] && [ -f '$record2' ]"
+expect_status "and its undo" 0 "$WINNOW" apply --undo "$record2"
+tree "$D" >"$TMP/after-undo2"
+check "the tree is the original again" cmp -s "$TMP/before" "$TMP/after-undo2"
+
+# ---- the journal's lock: no apply while a browser holds the journal ----
+flock -n "$J" sleep 3 &
+sleep 0.3
+expect_status "apply while the journal is locked" 2 "$WINNOW" apply "$J"
+check "says it is in use" contains "$TMP/err" "in use by another winnow"
+wait
+
+# ---- conflicts ----
+C=$TMP/conflicts
+mkdir -p "$C/yes" "$C/no"
+clip "$C/yes/changed.wav" 1 300
+clip "$C/yes/missing.wav" 1 310
+clip "$C/yes/same.wav" 1 320
+cp "$C/yes/same.wav" "$C/no/same.wav"       # the same content already at the target
+clip "$C/yes/fine.wav" 1 330
+D=$C
+{
+	journal_head "$C"
+	entry 1 relabel yes/changed.wav yes no
+	entry 2 delete yes/missing.wav yes
+	entry 3 relabel yes/same.wav yes no
+	entry 4 relabel yes/fine.wav yes no
+} >"$TMP/conflicts.yaml"
+clip "$C/yes/changed.wav" 1 301
+rm "$C/yes/missing.wav"
+expect_status "conflicts: exit 1" 1 "$WINNOW" apply "$TMP/conflicts.yaml"
+check "changed content" contains "$TMP/out" "conflict yes/changed.wav: its content changed since the decision"
+check "missing file" contains "$TMP/out" "conflict yes/missing.wav: missing"
+check "the same content at the target" contains "$TMP/out" "conflict yes/same.wav: the same content is already at no/same.wav"
+check "the rest is done" test -f "$C/no/fine.wav"
+check "conflicting files stay" sh -c "[ -f '$C/yes/changed.wav' ] && [ -f '$C/yes/same.wav' ]"
+check "summary counts conflicts" contains "$TMP/out" "moved 1, trashed 0, rewrote 0 files; 0 already applied, 0 accepted or flagged (nothing to do); 3 conflicts"
+
+# ---- hostile paths ----
+H=$TMP/hostile
+O=$TMP/outside
+mkdir -p "$H/yes" "$H/no" "$H/up" "$O"
+clip "$O/secret.wav" 1 900
+clip "$H/yes/a.wav" 1 400
+ln -s "$O" "$H/evil"                      # a label folder that leads out
+ln -s "$O/secret.wav" "$H/yes/link.wav"   # a file that leads out
+mkdir -p "$TMP/elsewhere"
+ln -s "$TMP/elsewhere" "$H/down"          # a target folder that is a link
+tree "$O" >"$TMP/outside-before"
+D=$H
+for bad in '../outside/secret.wav' '/etc/passwd' 'yes/../../outside/secret.wav'; do
+	{ journal_head "$H"; printf -- '---\nid: 1\nop: delete\npath: "%s"\nlabel: "yes"\nsha256: %s\n...\n' \
+		"$bad" "$(sha "$O/secret.wav")"; } >"$TMP/hostile.yaml"
+	expect_status "path '$bad' is refused" 2 "$WINNOW" apply "$TMP/hostile.yaml"
+	check "with the journal's line" contains "$TMP/err" "hostile.yaml:9: path '$bad' is absolute, empty or has '.' or '..' in it"
+done
+{
+	journal_head "$H"
+	printf -- '---\nid: 1\nop: relabel\npath: "evil/secret.wav"\nlabel: "evil"\nto: "no"\nsha256: %s\n...\n' "$(sha "$O/secret.wav")"
+	printf -- '---\nid: 2\nop: delete\npath: "yes/link.wav"\nlabel: "yes"\nsha256: %s\n...\n' "$(sha "$O/secret.wav")"
+	entry 3 relabel yes/a.wav yes down
+	printf -- '---\nid: 4\nop: relabel\npath: "yes/a.wav"\nlabel: "yes"\nto: "../x"\nsha256: %s\n...\n' "$(sha "$H/yes/a.wav")"
+} >"$TMP/links.yaml"
+expect_status "relabel to '../x' is refused when reading" 2 "$WINNOW" apply "$TMP/links.yaml"
+check "naming the line" contains "$TMP/err" "links.yaml:36: relabel to '../x'"
+head -n 30 "$TMP/links.yaml" >"$TMP/links2.yaml"
+expect_status "links out of ROOT: conflicts, exit 1" 1 "$WINNOW" apply "$TMP/links2.yaml"
+check "a folder link out of ROOT is refused" contains "$TMP/out" "conflict evil/secret.wav: refused: it leads out of the dataset"
+check "a file link out of ROOT is refused" contains "$TMP/out" "conflict yes/link.wav: refused: it leads out of the dataset"
+check "a target folder that is a link is refused" contains "$TMP/out" "conflict yes/a.wav: the target folder down is a link"
+tree "$O" >"$TMP/outside-after"
+check "nothing outside ROOT changed" cmp -s "$TMP/outside-before" "$TMP/outside-after"
+check "nothing went through the link" sh -c "[ -z \"\$(ls '$TMP/elsewhere')\" ]"
+
+# ---- a manifest ----
+M=$TMP/manifest
+mkdir -p "$M/clips"
+for i in 1 2 3 4; do clip "$M/clips/c$i.wav" 0.5 $((300 + i * 50)); done
+printf 'path,label,split\nclips/c1.wav,yes,train\n"clips/c2.wav",yes,"test"\r\n./clips/c3.wav,no,train\nclips/c4.wav,"no",val\n' >"$M/labels.csv"
+cp "$M/labels.csv" "$TMP/labels.orig"
+D=$M
+{
+	journal_head "$M" manifest labels.csv
+	entry 1 relabel clips/c2.wav yes no
+	entry 2 delete clips/c3.wav no
+	entry 3 flag clips/c4.wav no
+} >"$TMP/manifest.yaml"
+tree "$M" | grep -v labels.csv >"$TMP/m-before"
+expect_status "manifest: apply" 0 "$WINNOW" apply "$TMP/manifest.yaml"
+mrecord=$(sed -n 's/^record: //p' "$TMP/out")
+expect_eq "manifest: relabelled row changed, deleted row gone, the rest byte for byte" \
+	"$(od -c "$M/labels.csv")" \
+	"$(printf 'path,label,split\nclips/c1.wav,yes,train\nclips/c2.wav,no,test\r\nclips/c4.wav,"no",val\n' | od -c)"
+check "manifest: the old one kept beside it" sh -c "cmp '$M'/labels.csv.before-* '$TMP/labels.orig'"
+tree "$M" | grep -v labels.csv >"$TMP/m-after"
+check "manifest: no sample file moved" cmp -s "$TMP/m-before" "$TMP/m-after"
+expect_status "manifest: a second apply" 0 "$WINNOW" apply "$TMP/manifest.yaml"
+check "manifest: already applied" contains "$TMP/out" "2 already applied"
+expect_status "manifest: undo" 0 "$WINNOW" apply --undo "$mrecord"
+check "manifest: restored byte for byte" cmp -s "$M/labels.csv" "$TMP/labels.orig"
+check "manifest: no kept copy left" sh -c "! ls '$M'/labels.csv.before-* 2>/dev/null"
+
+# ---- --trash ----
+T=$TMP/trashed
+mkdir -p "$T/yes"
+clip "$T/yes/x.wav" 1 440
+D=$T
+{ journal_head "$T"; entry 1 delete yes/x.wav yes; } >"$TMP/trash.yaml"
+expect_status "--trash DIR" 0 "$WINNOW" apply --trash "$TMP/bin" "$TMP/trash.yaml"
+check "the file is in DIR/STAMP/" sh -c "ls '$TMP'/bin/*/yes/x.wav >/dev/null"
+trecord=$(sed -n 's/^record: //p' "$TMP/out")
+expect_status "--trash: undo" 0 "$WINNOW" apply --undo "$trecord"
+check "the file is back" test -f "$T/yes/x.wav"
+
+# ---- usage ----
+expect_status "no journal" 2 "$WINNOW" apply
+expect_status "a journal that is not there" 2 "$WINNOW" apply "$TMP/nothing.yaml"
+expect_status "--undo with a journal" 2 "$WINNOW" apply --undo "$record" "$J"
+expect_status "--undo of garbage" 2 "$WINNOW" apply --undo "$TMP/labels.orig"
+finish

@@ -365,7 +365,7 @@ test_bad_journals(void)
 	    "note: \"x\"\n...\n", 9, "'..'");
 	expect_error("relabel to a path", HEAD "---\nid: 1\nop: relabel\npath: \"yes/a\"\n"
 	    "label: \"yes\"\nto: \"../etc\"\nsha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
-	    "...\n", 6, "folder name");
+	    "...\n", 11, "folder name");
 	expect_error("undo of nothing", HEAD "---\nid: 1\nop: undo\ntarget: 7\n...\n", 9, "target");
 	expect_error("a list value", HEAD "---\nid: 1\nop: note\npath: [a, b]\n...\n", 9, "not a list");
 	expect_error("a key given twice", HEAD "---\nid: 1\nid: 2\n...\n", 8, "twice");
