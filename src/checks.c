@@ -148,7 +148,8 @@ cmp_finding(const void *a, const void *b, void *arg)
 void
 findings_sort(struct findings *f, const struct dataset *ds)
 {
-	qsort_r(f->v, f->n, sizeof *f->v, cmp_finding, (void *)ds);
+	if (f->n > 1)
+		qsort_r(f->v, f->n, sizeof *f->v, cmp_finding, (void *)ds);
 }
 
 void

@@ -201,7 +201,8 @@ test_measure_bytes(void)
 	ok(isinf(m.still_db) && isinf(m.tail_db), "... and it ends in silence");
 	free(b);
 
-	measure_bytes(b = wav("flac-named.wav", 100, half_sine, &len), len, FMT_FLAC, &m);
+	b = wav("flac-named.wav", 100, half_sine, &len);
+	measure_bytes(b, len, FMT_FLAC, &m);
 	is_int(m.format, FMT_WAV, "the format comes from the bytes, not the name");
 	free(b);
 }
