@@ -1405,7 +1405,8 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			continue;
 		}
 		if (err[i] != 0) {
-			conflict(&p, path, "%s", strerror(err[i]));
+			conflict(&p, path, "%s", err[i] == EINVAL ? "refused: not a regular file" :
+			    err[i] == EISDIR ? "refused: a folder" : strerror(err[i]));
 			continue;
 		}
 		if (strcmp(sha[i], e->sha256) != 0) {
