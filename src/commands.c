@@ -81,7 +81,7 @@ cmd_cycle_pane(struct app *app, int step)
 		if (order[i] == app->focus)
 			break;
 	ui_focus(app, order[((i + step) % n + n) % n]);
-	return REDRAW_ALL;
+	return REDRAW_NONE;
 }
 
 static unsigned
@@ -114,7 +114,7 @@ static unsigned
 cmd_back(struct app *app, int arg)
 {
 	if (ui_overlay_close(app))
-		return REDRAW_ALL;
+		return REDRAW_NONE;
 	if (ui_filter_pop(app))
 		return REDRAW_FILES | REDRAW_FRAME;
 	return REDRAW_NONE;
@@ -270,14 +270,14 @@ static unsigned
 cmd_cluster(struct app *app, int arg)
 {
 	ui_show_bottom(app, app->bottom == PANE_CLUSTER ? PANE_CONFUSION : PANE_CLUSTER);
-	return REDRAW_ALL;
+	return REDRAW_NONE;
 }
 
 static unsigned
 cmd_help(struct app *app, int arg)
 {
 	ui_help_open(app);
-	return REDRAW_ALL;
+	return REDRAW_NONE;
 }
 
 static unsigned

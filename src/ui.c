@@ -29,6 +29,10 @@
 #include "ui.h"
 #include "util.h"
 
+/* An overlay opened, changed or closed: the frame and status again, and
+ * the panes copied back where it was, without drawing them anew. */
+#define REDRAW_OVERLAY (REDRAW_FRAME | REDRAW_STATUS)
+
 /* The smallest terminal the layout is made for. */
 #define MIN_COLS 80
 #define MIN_LINES 24
@@ -656,8 +660,9 @@ ui_select_sample(struct app *app, uint32_t i)
 void
 ui_focus(struct app *app, enum pane_id id)
 {
+	/* Both panes may draw themselves differently with the focus. */
 	if (id != app->focus)
-		app->redraw |= REDRAW_ALL;
+		app->redraw |= REDRAW_FRAME | (1u << id) | (1u << app->focus);
 	app->focus = id;
 }
 
@@ -922,7 +927,7 @@ ui_prompt(struct app *app, const char *label, const char *initial,
 	prompt_match(p);
 	app->prompt = p;
 	curs_set(1);
-	app->redraw |= REDRAW_ALL;
+	app->redraw |= REDRAW_OVERLAY;
 	return 0;
 }
 
@@ -949,7 +954,7 @@ prompt_finish(struct app *app, int accepted, int yes)
 	struct prompt *p = app->prompt;
 	app->prompt = NULL;
 	curs_set(0);
-	app->redraw |= REDRAW_ALL;
+	app->redraw |= REDRAW_OVERLAY;
 	if (p->confirm) {
 		if (p->confirm_done)
 			p->confirm_done(app, accepted && yes, p->arg);
@@ -1013,7 +1018,7 @@ prompt_key(struct app *app, int is_key, wint_t wch)
 		return;
 	case '\t':
 		prompt_complete(p);
-		app->redraw |= REDRAW_ALL;
+		app->redraw |= REDRAW_OVERLAY;
 		return;
 	case KEY_DOWN:
 	case KEY_UP:
@@ -1023,7 +1028,7 @@ prompt_key(struct app *app, int is_key, wint_t wch)
 				listview_move(&p->menu, key == KEY_DOWN ? 1 : -1);
 			p->menu_chosen = 1;
 			prompt_set_word(p, p->cands[p->matches[p->menu.sel]]);
-			app->redraw |= REDRAW_ALL;
+			app->redraw |= REDRAW_OVERLAY;
 		}
 		return;
 	case KEY_LEFT:
@@ -1088,7 +1093,7 @@ prompt_key(struct app *app, int is_key, wint_t wch)
 	}
 	}
 	prompt_match(p);
-	app->redraw |= REDRAW_ALL;
+	app->redraw |= REDRAW_OVERLAY;
 }
 
 /* ---- help overlay ---- */
@@ -1104,7 +1109,7 @@ ui_help_open(struct app *app)
 	if (app->help == NULL)
 		app->help = xcalloc(1, sizeof *app->help);
 	listview_set_count(&app->help->lv, ncommands);
-	app->redraw |= REDRAW_ALL;
+	app->redraw |= REDRAW_OVERLAY;
 }
 
 int
@@ -1119,7 +1124,7 @@ ui_overlay_close(struct app *app)
 			delwin(app->help->win);
 		free(app->help);
 		app->help = NULL;
-		app->redraw |= REDRAW_ALL;
+		app->redraw |= REDRAW_OVERLAY;
 		return 1;
 	}
 	return 0;
@@ -1181,7 +1186,7 @@ help_command(struct app *app, const struct command *c)
 	struct listview *lv = &app->help->lv;
 	const char *n = c ? c->name : "";
 
-	app->redraw |= REDRAW_ALL;
+	app->redraw |= REDRAW_OVERLAY;
 	if (strcmp(n, "down") == 0)
 		listview_move(lv, 1);
 	else if (strcmp(n, "up") == 0)
@@ -1669,7 +1674,8 @@ read_keys(struct app *app, double arrived, double *keys_at, char (*names)[16], i
 		if (*nkeys < max) {
 			keys_at[*nkeys] = arrived;
 			if (rc == KEY_CODE_YES || wch < 0x80)
-				key_to_name((int)wch, names[*nkeys], sizeof names[0]);
+				key_to_name(wch == '\r' || wch == KEY_ENTER ? '\n' : (int)wch,
+				    names[*nkeys], sizeof names[0]);
 			else
 				snprintf(names[*nkeys], sizeof names[0], "U+%04X", (unsigned)wch);
 			(*nkeys)++;

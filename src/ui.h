@@ -98,7 +98,7 @@ enum pane_id {
 #define REDRAW_CONFUSION (1u << PANE_CONFUSION)
 #define REDRAW_CLUSTER (1u << PANE_CLUSTER)
 #define REDRAW_STATUS (1u << 8)         /* status line */
-#define REDRAW_FRAME (1u << 9)          /* borders and titles */
+#define REDRAW_FRAME (1u << 9)          /* borders, titles and footers */
 #define REDRAW_ALL 0x3ffu
 /* From a pane's key(): not mine, run the command's global action. */
 #define PANE_UNHANDLED (1u << 15)
