@@ -623,7 +623,8 @@ audio_resample(struct audio_resampler *rs, const float *in, size_t n, float *out
 	float frac;
 
 	if (rs->from == rs->to) {
-		memcpy(out, in, n * nc * sizeof *in);
+		if (n > 0)
+			memcpy(out, in, n * nc * sizeof *in);
 		rs->in_done = end;
 		return n;
 	}
