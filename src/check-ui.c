@@ -1,0 +1,180 @@
+/* check-ui.c — the checks run in the background of the browser: measure
+ * jobs on the worker pool, then one judging job, then the annotations. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check-ui.h"
+#include "checks.h"
+#include "dataset.h"
+#include "ui.h"
+#include "util.h"
+#include "worker.h"
+
+/* Files a measure job takes before it hands back to the pool: about 15 ms
+ * of work, so a preview or a journal load never waits long behind it. */
+#define JOB_FILES 256
+/* Jobs in flight: enough to keep every background thread busy. */
+#define JOBS 2
+/* Progress on the status line at most this often. */
+#define PROGRESS_SECONDS 0.2
+
+struct check_bg {
+	struct app *app;                /* touched by done functions only */
+	struct worker_pool *pool;
+	struct checks *run;
+	char *predictions;
+	int in_flight;                  /* measure jobs queued or running */
+	int judged;                     /* results are in app->annot */
+	double shown;                   /* when progress was last shown */
+	/* Written by the judging job, read after its done. */
+	struct findings found;
+	char *error;
+};
+
+static void judge_run(void *arg);
+static void judge_done(void *arg, int cancelled);
+
+static void
+measure_run(void *arg)
+{
+	struct check_bg *bg = arg;
+	size_t n = 0, got;
+	while (n < JOB_FILES && !worker_stopping(bg->pool) &&
+	    (got = checks_measure_some(bg->run, 32)) > 0)
+		n += got;
+}
+
+static void
+measure_done(void *arg, int cancelled)
+{
+	struct check_bg *bg = arg;
+	size_t done = checks_done(bg->run), total = checks_total(bg->run);
+	char a[32], b[32];
+
+	bg->in_flight--;
+	if (cancelled)
+		return;
+	if (done < total) {
+		/* Jobs that find nothing left return at once; the last one to
+		 * come back with the count complete starts the judging. */
+		bg->in_flight++;
+		worker_submit(bg->pool, WORKER_BACKGROUND, measure_run, measure_done, bg);
+		if (now_seconds() - bg->shown >= PROGRESS_SECONDS) {
+			bg->shown = now_seconds();
+			snprintf(a, sizeof a, "%zu", done);
+			snprintf(b, sizeof b, "%zu", total);
+			ui_status(bg->app, STATUS_CHECKS, "checking %s/%s", a, b);
+		}
+		return;
+	}
+	if (bg->in_flight == 0) {
+		ui_status(bg->app, STATUS_CHECKS, "checking: judging");
+		worker_submit(bg->pool, WORKER_BACKGROUND, judge_run, judge_done, bg);
+	}
+}
+
+static void
+judge_run(void *arg)
+{
+	struct check_bg *bg = arg;
+	if (worker_stopping(bg->pool))
+		return;
+	checks_save_cache(bg->run);
+	if (checks_finish(bg->run, &bg->found, &bg->error) != 0 && bg->error == NULL)
+		bg->error = xstrdup("failed");
+}
+
+static void
+judge_done(void *arg, int cancelled)
+{
+	struct check_bg *bg = arg;
+	struct app *app = bg->app;
+	size_t i, samples = 0;
+	long last = -1;
+
+	if (cancelled)
+		return;
+	if (bg->error != NULL) {
+		ui_status(app, STATUS_CHECKS, "checks failed");
+		ui_error(app, "checks: %s", bg->error);
+		return;
+	}
+	checks_annotate(bg->run, &bg->found, &app->annot);
+	bg->judged = 1;
+	ui_annotations_changed(app);
+	for (i = 0; i < bg->found.n; i++)
+		if (bg->found.v[i].sample >= 0 && bg->found.v[i].sample != last)
+			samples++, last = bg->found.v[i].sample;
+	if (bg->found.n == 0)
+		ui_status(app, STATUS_CHECKS, "checks: nothing found");
+	else
+		ui_status(app, STATUS_CHECKS, "checks: %zu finding%s in %zu sample%s",
+		    bg->found.n, bg->found.n == 1 ? "" : "s", samples,
+		    samples == 1 ? "" : "s");
+	ui_redraw(app, REDRAW_STATUS | REDRAW_PREVIEW);
+}
+
+void
+checks_ready(struct app *app)
+{
+	struct check_bg *bg;
+	struct check_options opt = { .use_cache = 1 };
+	int i;
+
+	if (app->ds == NULL || app->checks != NULL)
+		return;
+	bg = xcalloc(1, sizeof *bg);
+	bg->app = app;
+	bg->pool = app->workers;
+	if (app->opt.predictions != NULL)
+		bg->predictions = xstrdup(app->opt.predictions);
+	else if (faccessat(app->ds->rootfd, "predictions.csv", F_OK, 0) == 0)
+		bg->predictions = xasprintf("%s/predictions.csv", app->ds->root);
+	thresholds_init(&opt.th);
+	opt.predictions = bg->predictions;
+	bg->run = checks_new(app->ds, &opt);
+	app->checks = bg;
+	if (checks_total(bg->run) == 0) {
+		worker_submit(bg->pool, WORKER_BACKGROUND, judge_run, judge_done, bg);
+		return;
+	}
+	ui_status(app, STATUS_CHECKS, "checking");
+	for (i = 0; i < JOBS; i++) {
+		bg->in_flight++;
+		worker_submit(bg->pool, WORKER_BACKGROUND, measure_run, measure_done, bg);
+	}
+}
+
+void
+checks_end(struct app *app)
+{
+	struct check_bg *bg = app->checks;
+	if (bg == NULL)
+		return;
+	findings_free(&bg->found);
+	checks_free(bg->run);
+	free(bg->predictions);
+	free(bg->error);
+	free(bg);
+	app->checks = NULL;
+}
+
+size_t
+checks_describe(struct app *app, long sample, struct buf *b)
+{
+	struct check_bg *bg = app->checks;
+	size_t i, n = 0;
+	if (bg == NULL || !bg->judged)
+		return 0;
+	for (i = 0; i < bg->found.n; i++) {
+		const struct finding *f = &bg->found.v[i];
+		if (f->sample != sample)
+			continue;
+		buf_addf(b, "%s: %s\n", check_name(f->check), f->detail);
+		n++;
+	}
+	return n;
+}
