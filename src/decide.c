@@ -642,7 +642,8 @@ open_done(void *arg, int cancelled)
 		app->annot.n = app->ds->nsamples;
 		d->missing = journal_annotate(d->j, app->ds, &app->annot);
 		journal_counts(d->j, d->counts);
-		if (o->note)
+		/* A read-only dataset is noted on the journal's own slot. */
+		if (o->note && d->j->torn)
 			ui_error(app, "journal: %s", o->note);
 		ui_annotations_changed(app);
 		ui_redraw(app, REDRAW_ALL);
