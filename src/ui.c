@@ -22,6 +22,7 @@
 #include <term.h>
 
 #include "annot.h"
+#include "check-ui.h"
 #include "commands.h"
 #include "dataset.h"
 #include "decide.h"
@@ -47,6 +48,7 @@ static const struct part {
 	void (*end)(struct app *);
 } parts[] = {
 	{ decide_ready, decide_end },
+	{ checks_ready, checks_end },
 };
 
 static const struct pane_ops *const pane_ops[PANE_COUNT] = {
