@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "audio-view.h"
 #include "audio.h"
 #include "dataset.h"
@@ -40,6 +42,8 @@
 #define TEXT_MAX_BYTES 65536
 /* Rows under the picture: the facts, and a warning. */
 #define INFO_ROWS 2
+/* Colour pairs one thumbnail may take (ui_pair starts over past 2048). */
+#define MAX_PAIRS 1024
 
 enum image_mode { IMAGE_PICTURE, IMAGE_DETAILS };
 enum audio_mode { AUDIO_WAVEFORM, AUDIO_SPECTROGRAM };
@@ -220,6 +224,38 @@ decode_box(const struct term_caps *caps, int cols, int rows, int *w, int *h)
 	}
 }
 
+/* The colours a symbol does not show would only use up pairs. */
+static void
+cell_colours(const struct cell *c, int direct, int *fg, int *bg)
+{
+	*fg = direct ? c->fg : c->fg_index;
+	*bg = direct ? c->bg : c->bg_index;
+	if (c->ch == ' ')
+		*fg = -1;
+	else if (c->ch == 0x2588)
+		*bg = -1;
+}
+
+/* Distinct colour pairs a grid needs in true colour. */
+static size_t
+count_pairs(const struct cell_grid *g)
+{
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	size_t i, n = (size_t)g->cols * g->rows, count;
+	gint64 *keys = xmalloc(n * sizeof *keys);
+
+	for (i = 0; i < n; i++) {
+		int fg, bg;
+		cell_colours(&g->cells[i], 1, &fg, &bg);
+		keys[i] = (gint64)(fg + 1) << 32 | (guint32)(bg + 1);
+		g_hash_table_add(seen, &keys[i]);
+	}
+	count = g_hash_table_size(seen);
+	g_hash_table_destroy(seen);
+	free(keys);
+	return count;
+}
+
 static void
 job_image(struct job *j, struct entry *e, int cols, int rows)
 {
@@ -242,6 +278,14 @@ job_image(struct job *j, struct entry *e, int cols, int rows)
 	} else {
 		cell_grid_render(&img, cols, rows, j->caps.cell_w, j->caps.cell_h,
 		    j->caps.depth, j->ascii, &e->grid);
+		/* In true colour a photo gives nearly every cell its own colour
+		 * pair, more than curses keeps at once: 240 colours then, still
+		 * drawn by their RGB values. */
+		if (e->grid.depth == COLOR_DEPTH_TRUE && count_pairs(&e->grid) > MAX_PAIRS) {
+			cell_grid_clear(&e->grid);
+			cell_grid_render(&img, cols, rows, j->caps.cell_w, j->caps.cell_h,
+			    COLOR_DEPTH_256, j->ascii, &e->grid);
+		}
 		e->bytes += (size_t)e->grid.cols * e->grid.rows * sizeof *e->grid.cells;
 	}
 	image_clear(&img);
@@ -515,7 +559,7 @@ warning_text(const struct entry *e, struct buf *b)
 
 static void
 put_cells(struct app *app, WINDOW *win, int y0, int x0, int maxy, int maxx,
-    const struct cell_grid *g)
+    const struct cell_grid *g, int direct)
 {
 	int x, y;
 
@@ -526,18 +570,7 @@ put_cells(struct app *app, WINDOW *win, int y0, int x0, int maxy, int maxx,
 			cchar_t cc;
 			int fg, bg, pair = 0;
 
-			if (g->depth == COLOR_DEPTH_TRUE) {
-				fg = c->fg;
-				bg = c->bg;
-			} else {
-				fg = c->fg_index;
-				bg = c->bg_index;
-			}
-			/* A colour the symbol does not show would only use up pairs. */
-			if (c->ch == ' ')
-				fg = -1;
-			else if (c->ch == 0x2588)
-				bg = -1;
+			cell_colours(c, direct, &fg, &bg);
 			if (g->depth != COLOR_DEPTH_NONE)
 				pair = ui_pair(app, fg, bg);
 			setcchar(&cc, wc, A_NORMAL, 0, &pair);
@@ -595,7 +628,8 @@ draw_image(struct app *app, struct pane *pane, const struct entry *e, int busy)
 		}
 	} else
 		put_cells(app, pane->win, (top - e->grid.rows) / 2,
-		    (pane->w - e->grid.cols) / 2, top, pane->w, &e->grid);
+		    (pane->w - e->grid.cols) / 2, top, pane->w, &e->grid,
+		    pv->caps.depth == COLOR_DEPTH_TRUE);
 
 	if (top == pane->h) {
 		buf_free(&b);
