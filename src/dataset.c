@@ -486,13 +486,12 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 
 /* ---- ordering ---- */
 
-static const struct dataset *sort_ds;
-
 static int
-cmp_sample_path(const void *a, const void *b)
+cmp_sample_path(const void *a, const void *b, void *arg)
 {
 	const struct sample *x = a, *y = b;
-	return strcmp(strpool_get(&sort_ds->paths, x->path), strpool_get(&sort_ds->paths, y->path));
+	const struct dataset *ds = arg;
+	return strcmp(strpool_get(&ds->paths, x->path), strpool_get(&ds->paths, y->path));
 }
 
 static int
@@ -509,7 +508,8 @@ dataset_sort(struct dataset *ds)
 	uint16_t *remap = xmalloc((ds->nlabels ? ds->nlabels : 1) * sizeof *remap);
 	size_t i;
 
-	memcpy(sorted, ds->labels, ds->nlabels * sizeof *sorted);
+	if (ds->nlabels > 0)
+		memcpy(sorted, ds->labels, ds->nlabels * sizeof *sorted);
 	qsort(sorted, ds->nlabels, sizeof *sorted, cmp_label_name);
 	for (i = 0; i < ds->nlabels; i++)
 		g_hash_table_insert(ds->label_index, sorted[i], GUINT_TO_POINTER(i + 1));
@@ -524,10 +524,8 @@ dataset_sort(struct dataset *ds)
 	ds->caplabels = ds->nlabels;
 	free(remap);
 
-	/* Not thread-safe, like the rest of indexing: one index at a time. */
-	sort_ds = ds;
-	qsort(ds->samples, ds->nsamples, sizeof *ds->samples, cmp_sample_path);
-	sort_ds = NULL;
+	if (ds->nsamples > 1)
+		qsort_r(ds->samples, ds->nsamples, sizeof *ds->samples, cmp_sample_path, ds);
 }
 
 struct dataset *
