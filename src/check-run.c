@@ -356,7 +356,7 @@ checks_finish(struct checks *c, struct findings *out, char **cause)
 {
 	struct check_context ctx = {
 		.ds = c->ds, .m = c->m, .th = &c->opt.th,
-		.predictions = c->opt.predictions,
+		.predictions = c->opt.predictions, .problems = c->opt.problems,
 	};
 	size_t i;
 	if (checks_judge(&ctx, out, cause) != 0)
@@ -375,9 +375,11 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
 	if (a->findings == NULL)
 		a->findings = xcalloc(n ? n : 1, sizeof *a->findings);
 	else
-		/* The cluster bits come from the embeddings (pane-cluster.c). */
+		/* The cluster bits come from the embeddings (pane-cluster.c),
+		 * and without predictions here, suspects from their part. */
 		for (i = 0; i < n; i++)
-			a->findings[i] &= 1u << CHECK_CLUSTER_OUTLIER | 1u << CHECK_CLUSTER_SPLIT;
+			a->findings[i] &= 1u << CHECK_CLUSTER_OUTLIER | 1u << CHECK_CLUSTER_SPLIT |
+			    (c->opt.predictions ? 0 : 1u << CHECK_SUSPECT_LABEL);
 	if (a->peak_db == NULL)
 		a->peak_db = annot_floats(n);
 	if (a->rms_db == NULL)

@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check-ui.h"
 #include "checks.h"
@@ -25,7 +24,6 @@ struct check_bg {
 	struct app *app;                /* touched by done functions only */
 	struct worker_pool *pool;
 	struct checks *run;
-	char *predictions;
 	int in_flight;                  /* measure jobs queued or running */
 	int judged;                     /* results are in app->annot */
 	double shown;                   /* when progress was last shown */
@@ -129,12 +127,9 @@ checks_ready(struct app *app)
 	bg = xcalloc(1, sizeof *bg);
 	bg->app = app;
 	bg->pool = app->workers;
-	if (app->opt.predictions != NULL)
-		bg->predictions = xstrdup(app->opt.predictions);
-	else if (faccessat(app->ds->rootfd, "predictions.csv", F_OK, 0) == 0)
-		bg->predictions = xasprintf("%s/predictions.csv", app->ds->root);
+	/* Suspect labels are the predictions part's here: it watches the file
+	 * and owns the labels it adds to the dataset. */
 	thresholds_init(&opt.th);
-	opt.predictions = bg->predictions;
 	bg->run = checks_new(app->ds, &opt);
 	app->checks = bg;
 	if (checks_total(bg->run) == 0) {
@@ -156,7 +151,6 @@ checks_end(struct app *app)
 		return;
 	findings_free(&bg->found);
 	checks_free(bg->run);
-	free(bg->predictions);
 	free(bg->error);
 	free(bg);
 	app->checks = NULL;

@@ -10,6 +10,7 @@
 
 #include "checks.h"
 #include "embed.h"
+#include "predictions.h"
 #include "settings.h"
 #include "util.h"
 
@@ -647,11 +648,42 @@ judge_imbalance(const struct check_context *ctx, struct findings *out)
 	free(count);
 }
 
+/* ---- predictions: suspect labels (predictions.h, confident learning) ---- */
+
+static int
+judge_suspects(const struct check_context *ctx, struct findings *out, char **cause)
+{
+	struct annotations a = { .n = ctx->ds->nsamples };
+	struct predictions *p;
+	struct suspect *sus;
+	struct buf b = { 0 };
+	size_t n, k;
+
+	if ((p = predictions_load(ctx->predictions, ctx->ds, cause)) == NULL)
+		return -1;
+	if (ctx->problems != NULL)
+		for (k = 0; k < p->nproblems; k++)
+			fprintf(ctx->problems, "%s: %s: %s\n", progname, ctx->predictions,
+			    p->problems[k].message);
+	predictions_annotate(p, ctx->ds, &a);
+	sus = suspects_find(p, ctx->ds, NULL, &n);
+	for (k = 0; k < n; k++) {
+		b.len = 0;
+		suspect_detail(&sus[k], ctx->ds, &b);
+		findings_add(out, (long)sus[k].sample, NULL, CHECK_SUSPECT_LABEL, "%s",
+		    buf_str(&b));
+	}
+	buf_free(&b);
+	free(sus);
+	annotations_free(&a);
+	predictions_free(p);
+	return 0;
+}
+
 int
 checks_judge(const struct check_context *ctx, struct findings *out, char **cause)
 {
 	uint8_t *leaked = xcalloc(ctx->ds->nsamples ? ctx->ds->nsamples : 1, 1);
-	(void)cause;
 	judge_files(ctx, out);
 	judge_audio(ctx, out);
 	judge_images(ctx, out);
@@ -659,5 +691,8 @@ checks_judge(const struct check_context *ctx, struct findings *out, char **cause
 	judge_speakers(ctx, leaked, out);
 	judge_imbalance(ctx, out);
 	free(leaked);
+	/* Last: predictions may add the labels only the model knows. */
+	if (ctx->predictions != NULL)
+		return judge_suspects(ctx, out, cause);
 	return 0;
 }

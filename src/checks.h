@@ -142,6 +142,8 @@ struct check_context {
 	const struct measure *m;        /* ds->nsamples measures */
 	const struct thresholds *th;
 	const char *predictions;        /* predictions file, or NULL */
+	FILE *problems;                 /* where problems with the predictions
+	                                   or embeddings go, or NULL */
 };
 
 /* A judge another part adds (the embeddings' cluster-outlier and
@@ -151,7 +153,9 @@ typedef int (*check_judge_fn)(const struct check_context *ctx, void *arg,
     struct findings *out, char **cause);
 
 /* The built-in judges over complete measures. Pure: no files are read but
- * the predictions. Returns 0, or -1 with *cause set (predictions). */
+ * the predictions, whose labels unknown to the dataset are added to ds
+ * (predictions_annotate): call where nothing else reads ds meanwhile.
+ * Returns 0, or -1 with *cause set (predictions). */
 int checks_judge(const struct check_context *ctx, struct findings *out, char **cause);
 
 /* ---- a run: measures, cache, shards, judges ---- */
@@ -159,6 +163,7 @@ int checks_judge(const struct check_context *ctx, struct findings *out, char **c
 struct check_options {
 	struct thresholds th;
 	const char *predictions;        /* NULL: none */
+	FILE *problems;                 /* see struct check_context */
 	int use_cache;                  /* read and write the cache */
 	unsigned shard, nshards;        /* measure shard `shard` (1-based) of
 	                                   nshards; nshards 0: every sample */

@@ -277,6 +277,7 @@ cmd_check(int argc, char **argv)
 	if (pred == NULL)
 		pred = pred_default = default_in_root(ds, "predictions.csv");
 	opt.predictions = pred;
+	opt.problems = stderr;
 	if (merge)
 		opt.use_cache = 0;
 	run = checks_new(ds, &opt);

@@ -171,6 +171,28 @@ check "... says a shard is missing" contains "$TMP/err" "is a shard missing?"
 expect_status "merge of something else" 2 "$WINNOW" check --merge "$S/validation_list.txt" "$S"
 check "... says it is not a partial file" contains "$TMP/err" "not a partial file"
 
+# ---- suspect labels from predictions ----
+# A model that agrees with every label but one: yes/c4d2e8a0 sounds like "no".
+find "$S" -name '*.wav' | sed "s|^$S/||" | sort | $PYTHON -c '
+import sys
+labels = ["down", "left", "no", "up", "yes"]
+print("path,pred," + ",".join("p_" + l for l in labels))
+for path in sys.stdin.read().split():
+    label = path.split("/")[0]
+    if label not in labels:
+        continue
+    pred = "no" if path == "yes/c4d2e8a0_nohash_0.wav" else label
+    print(path + "," + pred + "," + ",".join("0.92" if l == pred else "0.02" for l in labels))
+' >"$TMP/pred.csv"
+expect_status "with predictions" 1 "$WINNOW" check -p "$TMP/pred.csv" "$S"
+grep -v '	suspect-label	' "$TMP/out" >"$TMP/others"
+check "predictions add suspects, and change nothing else" cmp -s "$TMP/others" "$TMP/speech.tsv"
+expect_eq "one suspect" "$(grep '	suspect-label	' "$TMP/out" | cut -f1)" "yes/c4d2e8a0_nohash_0.wav"
+check "... its detail has the probabilities" sh -c \
+	"grep '	suspect-label	' '$TMP/out' | grep -q 'p(no)=0.92'"
+expect_status "a missing predictions file" 2 "$WINNOW" check -p "$TMP/none.csv" "$S"
+check "... is named" contains "$TMP/err" "none.csv"
+
 # ---- thresholds: options, the configuration file ----
 U=$TMP/unbalanced
 cp -R "$C/speech" "$U"
