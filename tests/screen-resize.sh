@@ -98,6 +98,27 @@ tmux_keys q
 check "C locale: quits" wait_exit
 tmux_stop
 
+# Colours as the terminal allows: 256, 8, or none under NO_COLOR (then
+# reverse video marks the selection).
+esc=$(printf '\033')
+sgr() { tmux -L "$TMUX_SOCKET" capture-pane -e -p -t t | grep -o "$esc\[[0-9;]*m" | sort -u; }
+colour_run() {
+	tmux_start 100 30 env TERM="$1" ${2:+NO_COLOR=1} "$WINNOW" "$ds"
+	screen_wait "files (32)" >/dev/null
+	codes=$(sgr)
+	tmux_keys q
+	wait_exit
+	tmux_stop
+}
+colour_run xterm-256color
+check "256 colours: a 256-colour palette" sh -c "echo '$codes' | grep -q '38;5;'"
+colour_run xterm
+check "8 colours: no 256-colour codes" sh -c "! echo '$codes' | grep -q '38;5;\|48;5;'"
+check "8 colours: plain colours" sh -c "echo '$codes' | grep -q '\[3[0-7]m\|;3[0-7]m\|\[4[0-7]m\|;4[0-7]m'"
+colour_run xterm-256color no
+check "NO_COLOR: no colour at all" sh -c "! echo '$codes' | grep -q '3[0-7]m\|4[0-7]m\|38;\|48;'"
+check "NO_COLOR: the selection in reverse video" sh -c "echo '$codes' | grep -q '\\[7m\\|;7m'"
+
 # UTF-8: the same name, escaped the same way.
 tmux_start 100 30 "$WINNOW" "$ds"
 check "UTF-8: opens" screen_wait "files (32)"
