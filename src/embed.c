@@ -576,6 +576,11 @@ embed_load(struct dataset *ds, const char *file, char **cause)
 	}
 	e->lines = nrows - first;
 	e->dim = usual_width(rows + first, nrows - first);
+	if (e->dim > EMBED_MAX_DIM) {
+		set_cause(cause, "%s: %zu values a row, more than %d", e->file, e->dim,
+		    EMBED_MAX_DIM);
+		goto fail;
+	}
 	e->x = xmalloc((nrows - first) * e->dim * sizeof *e->x);
 	parse_all(rows + first, nrows - first, e->dim, e->x);
 
@@ -1023,12 +1028,8 @@ embed_analyse(struct embeddings *e, const struct dataset *ds,
 	size_t *start;
 	uint32_t *order;
 
-	if (n < 3) {
-		set_cause(cause, "%s: %zu usable rows: too few to analyse", e->file, n);
-		return NULL;
-	}
-	if (n > INT32_MAX || d > 46340) {
-		set_cause(cause, "%s: %zu rows of %zu values: too large", e->file, n, d);
+	if (n > INT32_MAX) {
+		set_cause(cause, "%s: %zu rows: too many", e->file, n);
 		return NULL;
 	}
 	a = xcalloc(1, sizeof *a);

@@ -46,6 +46,8 @@
 #define EMBED_MIN_SPLIT_CLASS 40
 #define EMBED_COMPONENTS 64
 #define EMBED_CLASS_COMPONENTS 8
+/* Values a row at most: the covariance is this squared. */
+#define EMBED_MAX_DIM 8192
 /* Rows problems are kept for (all are counted). */
 #define EMBED_MAX_PROBLEMS 100
 

@@ -140,9 +140,10 @@ fi
 # ---- the browser ----
 
 tmux_start 120 40 "$WINNOW" -e "$TMP/embeddings.tsv" "$D"
-check "browser: embeddings loaded" screen_wait "embeddings 180 × 16"
 tmux_keys c
 check "browser: the cluster view" screen_wait "clusters (all · 180 points"
+check "browser: the load logged" grep -q 'embeddings.tsv: 180 rows of 16 values, 0 bad' \
+	"$XDG_STATE_HOME/winnow/winnow.log"
 check "browser: the split class ranks first" sh -c "$(cat <<EOF
 tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -A1 'split score' | tail -1 | grep -q '■ yes  *10\.[0-9]'
 EOF
