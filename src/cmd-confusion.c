@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "confusion.h"
 #include "dataset.h"
+#include "journal.h"
 #include "predictions.h"
 #include "util.h"
 
@@ -171,6 +172,25 @@ report(const struct predictions *p, const struct dataset *ds)
 	buf_free(&b);
 }
 
+/* The journal of -j, checked to be about ds; NULL after saying why. */
+static struct journal *
+read_journal(const char *file, const struct dataset *ds)
+{
+	struct journal *j;
+	char *cause = NULL;
+
+	if ((j = journal_read(file, &cause)) == NULL ||
+	    journal_check_dataset(j, ds, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		journal_free(j);
+		return NULL;
+	}
+	if (j->torn)
+		fprintf(stderr, "%s: %s\n", progname, j->torn);
+	return j;
+}
+
 int
 cmd_confusion(int argc, char **argv)
 {
@@ -186,10 +206,11 @@ cmd_confusion(int argc, char **argv)
 	char *pred_file = NULL, *cause = NULL;
 	struct dataset *ds;
 	struct predictions *p;
+	struct journal *j = NULL;
 	struct annotations a = { 0 };
 	struct confusion cm = { .split = -1 };
 	int c, json = 0, split = -1;
-	size_t i;
+	size_t i, elsewhere;
 
 	opterr = 0;
 	optind = 1;
@@ -225,11 +246,6 @@ cmd_confusion(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error("confusion", optind == argc ? "a DATASET is needed" :
 		    "one DATASET only");
-	if (journal != NULL) {
-		fprintf(stderr, "%s confusion: -j %s: reading journals is not built yet\n",
-		    progname, journal);
-		return 2;
-	}
 
 	if ((ds = dataset_open(argv[optind], &cause)) == NULL) {
 		fprintf(stderr, "%s: %s\n", progname, cause);
@@ -251,17 +267,26 @@ cmd_confusion(int argc, char **argv)
 		return 2;
 	}
 
+	if (journal != NULL && (j = read_journal(journal, ds)) == NULL) {
+		dataset_free(ds);
+		return 2;
+	}
 	pred_file = pred_arg ? xstrdup(pred_arg) : xasprintf("%s/predictions.csv", ds->root);
 	if ((p = predictions_load(pred_file, ds, &cause)) == NULL) {
 		fprintf(stderr, "%s: %s\n", progname, cause);
 		free(cause);
 		free(pred_file);
+		journal_free(j);
 		dataset_free(ds);
 		return 2;
 	}
 	report(p, ds);
+	a.n = ds->nsamples;
 	predictions_annotate(p, ds, &a);
-	confusion_build(&cm, ds, &a, split, 0);
+	if (j != NULL && (elsewhere = journal_annotate(j, ds, &a)) > 0)
+		fprintf(stderr, "%s: %s: %zu decisions name paths not in the dataset "
+		    "(applied already, or moved)\n", progname, j->file, elsewhere);
+	confusion_build(&cm, ds, &a, split, j != NULL);
 	if (json)
 		print_json(&cm, ds, pred_file, split_name);
 	else
@@ -269,6 +294,7 @@ cmd_confusion(int argc, char **argv)
 
 	confusion_free(&cm);
 	annotations_free(&a);
+	journal_free(j);
 	predictions_free(p);
 	free(pred_file);
 	dataset_free(ds);
