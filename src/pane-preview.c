@@ -83,10 +83,13 @@ struct preview;
 
 struct job {
 	struct preview *pv;
-	unsigned gen;
-	int prefetch;
+	atomic_uint gen;                /* the selection it was asked for */
+	atomic_int prefetch;
 	int skipped;
+	unsigned epoch;
 	/* Inputs, copied: run() touches nothing else. */
+	uint32_t sample;
+	int w, h;                       /* the pane's interior */
 	int rootfd;
 	char *path;
 	struct term_caps caps;
@@ -117,9 +120,11 @@ struct preview {
 	long want;                      /* the selected sample, or -1 */
 	atomic_uint latest;             /* generation of the newest selection */
 	struct job *flying;             /* jobs submitted and not done */
+	unsigned epoch;                 /* dataset loads: older jobs are stale */
 
 	struct placed wanted;           /* what the last draw laid out */
 	struct placed shown;            /* what is on the terminal */
+	int repaint;                    /* the screen was cleared: draw again */
 	int tmux_top, tmux_left;        /* the tmux pane in the outer terminal */
 };
 
@@ -302,9 +307,13 @@ job_run(void *arg)
 	ssize_t n;
 	int fd;
 
+	e->sample = j->sample;
+	e->w = j->w;
+	e->h = j->h;
 	e->bytes = sizeof *e;
 	/* Moved on already: a prefetch may lag a little, a selection not. */
-	if (atomic_load(&j->pv->latest) - j->gen > (j->prefetch ? 2u : 0u)) {
+	if (atomic_load(&j->pv->latest) - atomic_load(&j->gen) >
+	    (atomic_load(&j->prefetch) ? 2u : 0u)) {
 		j->skipped = 1;
 		return;
 	}
@@ -392,20 +401,30 @@ submit(struct app *app, struct pane *pane, uint32_t i, int prefetch)
 	struct job *j;
 
 	for (j = pv->flying; j != NULL; j = j->next)
-		if (entry_fits(j->e, i, pane->w, pane->h))
+		if (j->epoch == pv->epoch && j->sample == i && j->w == pane->w &&
+		    j->h == pane->h) {
+			/* Asked for again: make it current, so it is not skipped
+			 * (if it was already, job_done asks again). */
+			if (!prefetch) {
+				atomic_store(&j->prefetch, 0);
+				atomic_store(&j->gen, atomic_fetch_add(&pv->latest, 1) + 1);
+			}
 			return;
+		}
 	j = xcalloc(1, sizeof *j);
 	j->pv = pv;
-	j->prefetch = prefetch;
-	j->gen = prefetch ? atomic_load(&pv->latest) : atomic_fetch_add(&pv->latest, 1) + 1;
+	j->epoch = pv->epoch;
+	atomic_init(&j->prefetch, prefetch);
+	atomic_init(&j->gen, prefetch ? atomic_load(&pv->latest) :
+	    atomic_fetch_add(&pv->latest, 1) + 1);
 	j->rootfd = app->ds->rootfd;
 	j->path = xstrdup(sample_path(app->ds, i));
 	j->caps = pv->caps;
 	j->ascii = !app->utf8;
+	j->sample = i;
+	j->w = pane->w;
+	j->h = pane->h;
 	j->e = xcalloc(1, sizeof *j->e);
-	j->e->sample = i;
-	j->e->w = pane->w;
-	j->e->h = pane->h;
 	j->next = pv->flying;
 	pv->flying = j;
 	worker_submit(app->workers, WORKER_URGENT, job_run, job_done, j);
@@ -427,13 +446,18 @@ job_done(void *arg, int cancelled)
 				break;
 			}
 	free(j->path);
-	if (cancelled || j->skipped) {
+	pane = &app->panes[PANE_PREVIEW];
+	if (cancelled || j->skipped || j->epoch != pv->epoch) {
+		/* Skipped, yet selected again meanwhile: ask once more. */
+		if (!cancelled && j->skipped && j->epoch == pv->epoch &&
+		    pv->want >= 0 && (uint32_t)pv->want == j->sample &&
+		    pv->current == NULL && pane->shown)
+			submit(app, pane, j->sample, 0);
 		entry_free(e);
 		free(j);
 		return;
 	}
 	free(j);
-	pane = &app->panes[PANE_PREVIEW];
 	cache_add(pv, e);
 	if (pv->want >= 0 && (uint32_t)pv->want == e->sample &&
 	    entry_fits(e, e->sample, pane->w, pane->h)) {
@@ -734,6 +758,9 @@ preview_draw(struct app *app, struct pane *pane)
 
 	werase(pane->win);
 	pv->wanted.e = NULL;
+	/* A full repaint (resize, the redraw command) wipes pixels. */
+	if (is_cleared(curscr))
+		pv->repaint = 1;
 	if (pv->want < 0 || app->ds == NULL)
 		e = NULL;
 	if (e == NULL) {
@@ -850,9 +877,10 @@ preview_after_update(struct app *app, struct pane *pane)
 		return;
 	}
 	if (pv->shown.e == pv->wanted.e && pv->shown.y == pv->wanted.y &&
-	    pv->shown.x == pv->wanted.x)
+	    pv->shown.x == pv->wanted.x && !pv->repaint)
 		return;
 	pixels_place(pv, &pv->wanted);
+	pv->repaint = 0;
 }
 
 /* Where the tmux pane sits in the outer terminal. */
@@ -926,17 +954,31 @@ preview_resize(struct app *app, struct pane *pane)
 {
 	struct preview *pv = pane->data;
 
-	/* The screen was cleared: pixels must go out again. */
-	pv->shown.e = NULL;
+	/* The screen will be cleared: pixels must go out again. */
+	pv->repaint = 1;
 	term_cell_size(STDOUT_FILENO, &pv->caps.cell_w, &pv->caps.cell_h);
 	tmux_offset(pv);
 	if (app->ds != NULL)
 		preview_select(app, pane);
 }
 
+/* A new dataset: sample numbers mean other files now. */
 static void
 preview_ready(struct app *app, struct pane *pane)
 {
+	struct preview *pv = pane->data;
+	struct entry *e, *next;
+
+	pv->current = pv->last = NULL;
+	pv->wanted.e = NULL;
+	pv->epoch++;
+	pixels_remove(pv);
+	for (e = pv->head; e != NULL; e = next) {
+		next = e->next;
+		entry_free(e);
+	}
+	pv->head = pv->tail = NULL;
+	pv->nentries = pv->bytes = 0;
 	preview_select(app, pane);
 }
 
