@@ -35,7 +35,7 @@ wait_glyph() {
 	return 1
 }
 
-tmux_start 110 30 "$WINNOW" "$ds"
+tmux_start 160 30 "$WINNOW" "$ds"
 check "the journal is loaded: no decisions yet" screen_wait "0 decisions · journal .winnow/journal.yaml"
 check "the journal file is made with its header" grep -q '^winnow-journal: 1$' "$J"
 
@@ -124,7 +124,7 @@ fi
 
 # ---- reopen: every decision is there ----
 tmux_stop
-tmux_start 110 30 "$WINNOW" "$ds"
+tmux_start 160 30 "$WINNOW" "$ds"
 check "reopened: the counts" screen_wait "6 decisions (R3 D1 A1 F1)"
 check "reopened: D" wait_glyph no/n1.wav D
 check "reopened: A" wait_glyph no/n2.wav A
