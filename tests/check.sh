@@ -226,6 +226,27 @@ check "... escaped" contains "$TMP/out" 'yes/tab\x09here\x0anewline.wav	silent	'
 script -qec "'$WINNOW' check --no-cache '$S' >/dev/null" /dev/null >"$TMP/tty" 2>&1
 check "progress on stderr when it is a terminal" contains "$TMP/tty" "files measured"
 
+# ---- in the browser: checks run when the dataset opens ----
+if command -v tmux >/dev/null; then
+	WAIT_SECONDS=30
+	n=$(wc -l <"$TMP/speech.tsv")
+	m=$(cut -f1 "$TMP/speech.tsv" | uniq | wc -l)
+	rm -rf "$XDG_CACHE_HOME/winnow"
+	tmux_start 120 30 "$WINNOW" "$S"
+	check "browser: the checks' summary on the status line" \
+		screen_wait "checks: $n findings in $m samples"
+	check "browser: a badge beside the empty clip" sh -c \
+		"tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -q 'down/00a0c008_nohash_0.wav  *unreadable'"
+	tmux_keys /
+	tmux_keys 'check=silent' Enter
+	check "browser: /check=silent keeps the silent clip" screen_wait "1 of "
+	check "browser: ... and only it" sh -c \
+		"tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -c '_nohash_' | grep -qx 1"
+	check "browser: ... the right one" screen_wait "yes/00a0c001_nohash_0.wav"
+	tmux_keys q
+	tmux_stop
+fi
+
 # ---- usage errors ----
 expect_status "no dataset" 2 "$WINNOW" check
 expect_status "a missing dataset" 2 "$WINNOW" check "$TMP/nowhere"
