@@ -486,18 +486,46 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 
 /* ---- ordering ---- */
 
+/* Compares two samples given by index: sorting 4-byte indices and moving
+ * each 12-byte record once is cheaper than sorting the records. */
 static int
 cmp_sample_path(const void *a, const void *b, void *arg)
 {
-	const struct sample *x = a, *y = b;
 	const struct dataset *ds = arg;
-	return strcmp(strpool_get(&ds->paths, x->path), strpool_get(&ds->paths, y->path));
+	return strcmp(sample_path(ds, *(const uint32_t *)a), sample_path(ds, *(const uint32_t *)b));
 }
 
 static int
 cmp_label_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Samples in path order: sort their indices, then move each record to its
+ * place along the permutation's cycles (no second array of records). */
+static void
+sort_samples(struct dataset *ds)
+{
+	uint32_t *order = xmalloc(ds->nsamples * sizeof *order);
+	struct sample held;
+	size_t i, j, k;
+
+	for (i = 0; i < ds->nsamples; i++)
+		order[i] = (uint32_t)i;
+	qsort_r(order, ds->nsamples, sizeof *order, cmp_sample_path, ds);
+	for (i = 0; i < ds->nsamples; i++) {
+		if (order[i] == i)
+			continue;
+		held = ds->samples[i];
+		for (j = i; order[j] != i; j = k) {
+			k = order[j];
+			ds->samples[j] = ds->samples[k];
+			order[j] = (uint32_t)j;
+		}
+		ds->samples[j] = held;
+		order[j] = (uint32_t)j;
+	}
+	free(order);
 }
 
 /* Labels in sorted order (the confusion matrix's order), samples by path. */
@@ -525,7 +553,7 @@ dataset_sort(struct dataset *ds)
 	free(remap);
 
 	if (ds->nsamples > 1)
-		qsort_r(ds->samples, ds->nsamples, sizeof *ds->samples, cmp_sample_path, ds);
+		sort_samples(ds);
 }
 
 struct dataset *
