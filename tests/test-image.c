@@ -13,6 +13,7 @@
 
 #include "image.h"
 #include "image-view.h"
+#include "text.h"
 #include "util.h"
 #include "tap.h"
 
@@ -616,6 +617,126 @@ test_cells(void)
 	free(cause);
 }
 
+static void
+test_text(void)
+{
+	static const char data[] = "one\ttab\r\nbell\a and nul \0 here\n"
+	    "bad \xff\xfe utf-8, good caf\xc3\xa9\n\x1b[31mred\nlast";
+	struct text_head t;
+	char *cause = NULL;
+	size_t i;
+
+	text_head_mem(data, sizeof data - 1, sizeof data - 1, 10, &t);
+	is_int(t.nlines, 5, "text: five lines");
+	is_str(t.lines[0], "one     tab", "text: tab to the next stop, CR before LF dropped");
+	is_str(t.lines[1], "bell\\x07 and nul \\x00 here", "text: control bytes and NUL escaped");
+	is_str(t.lines[2], "bad \\xff\\xfe utf-8, good caf\xc3\xa9",
+	    "text: invalid UTF-8 escaped, valid kept");
+	is_str(t.lines[3], "\\x1b[31mred", "text: escape sequences cannot reach the terminal");
+	is_str(t.lines[4], "last", "text: a last line without newline");
+	ok(!t.more, "text: nothing more");
+	text_head_clear(&t);
+
+	text_head_mem(data, sizeof data - 1, 1000, 2, &t);
+	ok(t.nlines == 2 && t.more, "text: at most 2 lines, and more to come");
+	text_head_clear(&t);
+
+	write_bytes("notes.txt", "a\nb\nc\n", 6);
+	ok(text_head_at(dirfd_, "notes.txt", 10, 4, &t, &cause) == 0, "text from a file");
+	ok(t.nlines == 2 && strcmp(t.lines[1], "b") == 0 && t.more && t.file_size == 6,
+	    "text: only max_bytes read");
+	for (i = 0; i < t.nlines; i++)
+		ok(t.lines[i] != NULL, "line %zu", i);
+	text_head_clear(&t);
+	ok(text_head_at(dirfd_, "fifo.png", 10, 100, &t, &cause) == -1 && cause &&
+	    strstr(cause, "regular") != NULL, "text: a FIFO is refused, not waited on");
+	free(cause);
+}
+
+static void
+test_terminal(void)
+{
+	static const struct {
+		enum pixel_protocol p;
+		const char *start;
+	} protos[] = {
+		{ PIXELS_SIXEL, "\033P" }, { PIXELS_KITTY, "\033_G" },
+		{ PIXELS_ITERM, "\033]1337;File=" },
+	};
+	struct term_caps caps;
+	struct image img;
+	struct image_info info;
+	enum pixel_protocol p;
+	char *cause = NULL, *seq;
+	size_t i, len;
+	int cols, rows;
+
+	ok(pixel_protocol_parse("kitty", &p) == 0 && p == PIXELS_KITTY, "parse kitty");
+	ok(pixel_protocol_parse("iTerm2", &p) == 0 && p == PIXELS_ITERM, "parse iTerm2");
+	ok(pixel_protocol_parse("AUTO", &p) == 0 && p == PIXELS_AUTO, "parse AUTO");
+	ok(pixel_protocol_parse("holographic", &p) == -1, "refuse holographic");
+
+	cell_geometry(640, 480, 40, 20, 10, 20, &cols, &rows);
+	ok(cols == 40 && rows == 15, "640×480 in 40×20 cells of 10×20: 40×15 (%d×%d)",
+	    cols, rows);
+	cell_geometry(16, 16, 40, 20, 10, 20, &cols, &rows);
+	ok(cols == 40 && rows == 20, "a small square fills 40×20 (%d×%d)", cols, rows);
+
+	/* Detection from the environment, through chafa's database. */
+	unsetenv("TMUX");
+	unsetenv("NO_COLOR");
+	setenv("TERM", "xterm-kitty", 1);
+	term_caps_detect(&caps, 256, PIXELS_AUTO, -1);
+	ok(caps.pixels == PIXELS_KITTY && caps.depth == COLOR_DEPTH_256 && !caps.tmux,
+	    "xterm-kitty: kitty pixels, 256 colours through curses");
+	setenv("TERM", "xterm-256color", 1);
+	term_caps_detect(&caps, 256, PIXELS_NONE, -1);
+	ok(caps.pixels == PIXELS_NONE, "pixels: none is obeyed");
+	term_caps_detect(&caps, 1 << 24, PIXELS_SIXEL, -1);
+	ok(caps.pixels == PIXELS_SIXEL, "pixels: sixel is obeyed");
+	setenv("COLORTERM", "truecolor", 1);
+	term_caps_detect(&caps, 1 << 24, PIXELS_NONE, -1);
+	ok(caps.depth == COLOR_DEPTH_TRUE, "direct colour in curses and COLORTERM: true colour");
+	term_caps_detect(&caps, 256, PIXELS_NONE, -1);
+	ok(caps.depth == COLOR_DEPTH_256, "COLORTERM alone: 256, what curses can draw");
+	term_caps_detect(&caps, 8, PIXELS_NONE, -1);
+	ok(caps.depth == COLOR_DEPTH_8, "8 colours");
+	setenv("NO_COLOR", "1", 1);
+	term_caps_detect(&caps, 256, PIXELS_NONE, -1);
+	ok(caps.depth == COLOR_DEPTH_NONE, "NO_COLOR: none");
+	unsetenv("NO_COLOR");
+	setenv("TMUX", "/tmp/tmux-0/default,1,0", 1);
+	term_caps_detect(&caps, 256, PIXELS_SIXEL, -1);
+	ok(caps.tmux && caps.cell_w == 10 && caps.cell_h == 20,
+	    "inside tmux; 10×20 cells when the tty does not say");
+
+	/* The sequences, plain and wrapped for tmux. */
+	if (image_load_at(dirfd_, "split.png", 160, 160, &img, &info, &cause) != 0)
+		return;
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		caps.pixels = protos[i].p;
+		caps.tmux = 0;
+		seq = pixels_render(&img, 8, 4, &caps, &len);
+		ok(len > 100 && strncmp(seq, protos[i].start, strlen(protos[i].start)) == 0,
+		    "%s: starts right", pixel_protocol_name(protos[i].p));
+		ok(strlen(seq) == len, "%s: no NUL inside", pixel_protocol_name(protos[i].p));
+		free(seq);
+		caps.tmux = 1;
+		seq = pixels_render(&img, 8, 4, &caps, &len);
+		ok(strncmp(seq, "\033Ptmux;\033\033", 9) == 0 &&
+		    strcmp(seq + len - 2, "\033\\") == 0,
+		    "%s: wrapped for tmux", pixel_protocol_name(protos[i].p));
+		free(seq);
+	}
+	caps.pixels = PIXELS_KITTY;
+	caps.tmux = 0;
+	is_str(pixels_clear_sequence(&caps), "\033_Ga=d\033\\", "kitty: delete all");
+	caps.pixels = PIXELS_SIXEL;
+	is_str(pixels_clear_sequence(&caps), "", "sixel: repainting the cells clears");
+	image_clear(&img);
+	image_info_clear(&info);
+}
+
 int
 main(void)
 {
@@ -633,6 +754,8 @@ main(void)
 	test_mem();
 	test_probe();
 	test_cells();
+	test_text();
+	test_terminal();
 	if (tap_failed == 0)
 		run("rm -rf '%s'", tmpdir);
 	else
