@@ -464,6 +464,12 @@ draw_plot(struct app *app, struct cluster *cl, WINDOW *w, int pw, int ph)
 	free(votes);
 }
 
+static const char *
+ge(const struct app *app)
+{
+	return app->utf8 ? "≥" : ">=";
+}
+
 static void
 sidebar_line(struct app *app, WINDOW *w, int y, int x, int width, attr_t swatch,
     const char *text, const char *right, attr_t attr)
@@ -493,7 +499,7 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 
 	if (cl->view < 0) {
 		b->len = 0;
-		buf_addf(b, "split score (≥ %g)", cl->split_th);
+		buf_addf(b, "split score (%s %g)", ge(app), cl->split_th);
 		sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
 		    ui_attr(app, ROLE_DIM));
 		for (k = 0; k < a->nclasses && y < h; k++) {
@@ -524,7 +530,7 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 		if (isnan(ec->split))
 			buf_addf(b, "split: fewer than %d", EMBED_MIN_SPLIT_CLASS);
 		else
-			buf_addf(b, "split %.1f (≥ %g)", ec->split, cl->split_th);
+			buf_addf(b, "split %.1f (%s %g)", ec->split, ge(app), cl->split_th);
 		if (y < h)
 			sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
 			    ec->split >= cl->split_th ? ui_attr(app, ROLE_BADGE) | A_BOLD :
@@ -538,7 +544,7 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 		}
 		if (y < h) {
 			b->len = 0;
-			buf_addf(b, "outliers (≥ %g)", cl->outlier_th);
+			buf_addf(b, "outliers (%s %g)", ge(app), cl->outlier_th);
 			ui_count(num, sizeof num, outliers);
 			sidebar_line(app, w, y++, x, width, key_attr(app, cl, KEY_OUTLIER),
 			    buf_str(b), num, A_NORMAL);
@@ -546,16 +552,16 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 	}
 }
 
-/* The last line: the sample under the cursor, and the pane's keys. */
+/* The last line: the sample under the cursor, and the pane's keys as
+ * far as they fit. */
 static void
 draw_info(struct app *app, struct cluster *cl, WINDOW *w, int y, int width)
 {
 	const struct embed_analysis *a = cl->a;
 	struct buf *b = &cl->scratch;
-	const char *keys = app->utf8 ? "hjkl move · +/- zoom · [ ] class · o outlier · ⏎ " :
-	    "hjkl move, +/- zoom, [ ] class, o outlier, Enter ";
-	char kb[96];
-	int used;
+	const char *enter = cl->view < 0 ? "class" : "group";
+	char hints[2][96];
+	int used, i, hw;
 
 	b->len = 0;
 	if (cl->cursor >= 0 && in_view(app, cl, cl->cursor)) {
@@ -568,12 +574,19 @@ draw_info(struct app *app, struct cluster *cl, WINDOW *w, int y, int width)
 			buf_addf(b, " · group %d", a->group[row] + 1);
 	} else
 		buf_adds(b, "no point chosen: move to pick one");
-	snprintf(kb, sizeof kb, "%s%s", keys, cl->view < 0 ? "class" : "group");
+	snprintf(hints[0], sizeof hints[0], "hjkl move · +/- zoom · [ ] class · "
+	    "o outlier · Enter %s", enter);
+	snprintf(hints[1], sizeof hints[1], "hjkl +- [] o Enter:%s", enter);
 	wattrset(w, A_BOLD);
 	used = ui_putn(app, w, y, 0, buf_str(b), width);
 	wattrset(w, ui_attr(app, ROLE_DIM));
-	if (used + 2 + ui_width(kb) <= width)
-		ui_putn(app, w, y, width - ui_width(kb), kb, ui_width(kb));
+	for (i = 0; i < 2; i++) {
+		hw = ui_width(hints[i]);
+		if (used + 2 + hw <= width) {
+			ui_putn(app, w, y, width - hw, hints[i], hw);
+			break;
+		}
+	}
 	wattrset(w, A_NORMAL);
 }
 

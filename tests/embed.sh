@@ -182,4 +182,14 @@ tmux_keys q
 check "browser: quits" wait_exit
 tmux_stop
 
+# Without UTF-8: density characters for the dots, ASCII for the rest.
+tmux_start 100 30 env LC_ALL=C "$WINNOW" -e "$TMP/embeddings.tsv" "$D"
+tmux_keys c
+check "ASCII: the cluster view" screen_wait "split score (>= 4.5)"
+check "ASCII: dots as . : + #" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
+	sed -n '18,27p' | cut -c2-70 | grep -q '[.:+#]'"
+check "ASCII: no braille" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
+	grep -qP '[\\x{2801}-\\x{28ff}]'"
+tmux_stop
+
 finish
