@@ -271,6 +271,8 @@ char *
 pixels_render(const struct image *img, int cols, int rows,
     const struct term_caps *caps, size_t *len)
 {
+	/* The default database was made by term_caps_detect on the UI
+	 * thread; from here on it is only read. */
 	ChafaTermDb *db = chafa_term_db_get_default();
 	ChafaTermInfo *info = chafa_term_db_get_fallback_info(db);
 	ChafaPixelMode mode;

@@ -89,8 +89,10 @@ const char *pixel_protocol_name(enum pixel_protocol p);
 int pixel_protocol_parse(const char *name, enum pixel_protocol *p);
 
 /* The escape sequence that draws img as real pixels filling cols × rows
- * cells from the cursor (give the cells of cell_geometry to keep its shape) (wrapped for tmux's passthrough when caps->tmux).
- * Returns a heap string the caller frees, its length in *len. */
+ * cells from the cursor (cell_geometry gives the cells that keep its
+ * shape), wrapped for tmux's passthrough when caps->tmux. Thread-safe once
+ * term_caps_detect has run. Returns a heap string the caller frees, its
+ * length in *len. */
 char *pixels_render(const struct image *img, int cols, int rows,
     const struct term_caps *caps, size_t *len);
 /* The sequence that removes every picture drawn with the kitty protocol
