@@ -381,7 +381,7 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 	yaml_event_t ev;
 	struct yread r = { .data = data, .len = len };
 	size_t ndocs = 0, depth = 0, region = 0, pending_end = 0;
-	int have_pending = 0, result = -1, done = 0;
+	int have_pending = 0, result = -1, done = 0, closed_seen = 0;
 	char *why = NULL;
 	const char *vwhy = NULL;
 	size_t errline = 0;
@@ -420,17 +420,28 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 		case YAML_STREAM_START_EVENT:
 			break;
 		case YAML_STREAM_END_EVENT:
-			if (have_pending) {
-				/* The last document is not closed by "...": an append
-				 * that did not finish. */
+			tail->good_size = region;
+			if (have_pending && closed_seen) {
+				/* A stream whose documents end with "..." (winnow's)
+				 * has a last one without it only when an append did
+				 * not finish. */
 				tail->torn = 1;
 				tail->line = r.doc.line;
 				tail->why = xstrdup("the last document is not closed by '...'");
-				tail->good_size = region;
-				have_pending = 0;
-			} else {
-				tail->good_size = region;
+			} else if (have_pending) {
+				/* Written without "...": the last document counts
+				 * when it is whole, and is a torn one when not. */
+				if (fn(arg, &r.doc, &why) != 0) {
+					tail->torn = 1;
+					tail->line = r.doc.line;
+					tail->why = why;
+					why = NULL;
+				} else {
+					ndocs++;
+					tail->good_size = len;
+				}
 			}
+			have_pending = 0;
 			done = 1;
 			break;
 		case YAML_DOCUMENT_START_EVENT:
@@ -453,6 +464,7 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 			 * would run into it. */
 			r.doc.closed = !ev.data.document_end.implicit &&
 			    (pending_end < len || (len > 0 && data[len - 1] == '\n'));
+			closed_seen |= r.doc.closed;
 			if (r.doc.closed || ndocs < whole) {
 				ndocs++;
 				if (fn(arg, &r.doc, &why) != 0)

@@ -7,11 +7,13 @@
  * that cancels an earlier entry. Replaying the entries gives each path its
  * standing decision: the latest decision that no undo cancelled.
  *
- * Every document winnow writes ends with "..."; a last document without it
- * is an append cut short (a crash, a full disk): it is reported and skipped,
- * never the documents before it. Every other fault (bad YAML, an unknown op,
- * a missing field) is an error naming the file and line, and nothing of the
- * journal is used.
+ * Every document winnow writes ends with "..."; in such a stream a last
+ * document without it is an append cut short (a crash, a full disk): it is
+ * reported and skipped, never the documents before it. (A journal written
+ * without "...", by hand or by a script, has its last document read when it
+ * is whole, skipped as torn when it is not.) Every other fault (bad YAML,
+ * an unknown op, a missing field) is an error naming the file and line, and
+ * nothing of the journal is used.
  *
  * Strings (paths, labels, notes) are bytes. UTF-8 text is written as a
  * double-quoted scalar; anything else as a !!binary scalar (base64), which

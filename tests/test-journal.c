@@ -385,6 +385,31 @@ test_bad_journals(void)
 	}
 }
 
+/* Journals written without "...": the last document counts when whole. */
+static void
+test_unclosed(void)
+{
+	static const char whole[] =
+	    "---\nwinnow-journal: 1\ndataset: /data/sc\n"
+	    "---\nid: 1\nop: accept\npath: yes/a.wav\nlabel: yes\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
+	    "---\nid: 2\nop: flag\npath: yes/b.wav\nlabel: yes\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
+	char *cause = NULL, *cut;
+	struct journal *j = journal_read_buffer("plain.yaml", whole, sizeof whole - 1, &cause);
+	ok(j && j->n == 2 && j->torn == NULL,
+	    "written without '...': the last document counts when whole");
+	journal_free(j);
+	/* Cut inside the last sha256: not whole, so torn; the first stays. */
+	cut = xstrndup(whole, sizeof whole - 1 - 20);
+	j = journal_read_buffer("plain.yaml", cut, strlen(cut), &cause);
+	ok(j && j->n == 1 && j->torn && strstr(j->torn, "plain.yaml:10:"),
+	    "written without '...': a last document cut short is torn (%s)",
+	    j && j->torn ? j->torn : "not torn");
+	journal_free(j);
+	free(cut);
+}
+
 static void
 test_undo(void)
 {
@@ -663,6 +688,7 @@ main(void)
 	test_plain_scalars();
 	test_torn_every_byte();
 	test_bad_journals();
+	test_unclosed();
 	test_undo();
 	test_other_dataset_and_lock();
 	test_append_after_torn();
