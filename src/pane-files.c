@@ -34,7 +34,8 @@ static const char *const badge_names[CHECK_COUNT] = {
 
 struct files {
 	int label_w;            /* label column width */
-	struct buf scratch;
+	int badge_w;            /* badge column width, this frame */
+	struct buf scratch, pred;
 };
 
 static void
@@ -50,6 +51,7 @@ files_free(struct app *app, struct pane *pane)
 	if (f == NULL)
 		return;
 	buf_free(&f->scratch);
+	buf_free(&f->pred);
 	free(f);
 	pane->data = NULL;
 }
@@ -94,15 +96,52 @@ static const struct {
 	[DECISION_FLAG] = { 'F', ROLE_DECISION_FLAG },
 };
 
-/* Width kept for badges and the prediction at the right of each row, once
- * there are any. */
-static int
-badge_width(const struct app *app, const struct pane *pane)
+/* Badges and the prediction of sample i, as text, into b. */
+static void
+badges(struct app *app, uint32_t i, struct buf *b, struct buf *pred)
 {
-	int w = pane->w / 3;
-	if (app->annot.findings == NULL && app->annot.pred == NULL)
-		return 0;
-	return w > 26 ? 26 : w;
+	const struct annotations *an = &app->annot;
+	int k;
+
+	b->len = pred->len = 0;
+	buf_add(b, "", 0);
+	buf_add(pred, "", 0);
+	if (an->findings && i < an->n && an->findings[i])
+		for (k = 0; k < CHECK_COUNT; k++)
+			if (an->findings[i] & (1u << k)) {
+				if (b->len)
+					buf_addc(b, ' ');
+				buf_adds(b, badge_names[k]);
+			}
+	if (an->pred && i < an->n && an->pred[i] != LABEL_NONE) {
+		buf_addf(pred, "→%s", dataset_label_name(app->ds, an->pred[i]));
+		if (an->pred_p && isfinite(an->pred_p[i]))
+			buf_addf(pred, " %.2f", an->pred_p[i]);
+	}
+}
+
+/* The badge column: as wide as the widest on screen, at most a third of
+ * the pane, so paths keep their room where there is nothing to show. */
+static int
+badge_width(struct app *app, struct pane *pane)
+{
+	struct files *f = pane->data;
+	struct buf pred = { 0 };
+	struct listview *lv = &app->view.lv;
+	size_t r;
+	int w = 0, cap = pane->w / 3, k;
+
+	listview_scroll(lv, pane->h);
+	for (r = lv->top; r < lv->n && r < lv->top + (size_t)pane->h; r++) {
+		badges(app, app->view.rows[r], &f->scratch, &pred);
+		k = ui_width(buf_str(&f->scratch));
+		if (pred.len)
+			k += (k ? 1 : 0) + ui_width(buf_str(&pred));
+		if (k > w)
+			w = k;
+	}
+	buf_free(&pred);
+	return w < cap ? w : cap;
 }
 
 static void
@@ -117,7 +156,7 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	unsigned decision = an->decision ? an->decision[i] : DECISION_NONE;
 	unsigned label = s->label;
 	attr_t base = A_NORMAL;
-	int x = 0, bw = badge_width(app, pane), path_w, k;
+	int x = 0, bw = f->badge_w, path_w, k;
 	char glyph[2] = { ' ', '\0' };
 	struct buf *b = &f->scratch;
 
@@ -150,7 +189,7 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	x += f->label_w + 2;
 
 	/* Path, escaped, cut in the middle when long. */
-	path_w = width - x - bw - 1;
+	path_w = width - x - (bw ? bw + 1 : 0) - 1;
 	b->len = 0;
 	escape_name(b, sample_path(app->ds, i));
 	wattrset(w, base);
@@ -159,24 +198,13 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	x += path_w > 0 ? path_w + 1 : 0;
 
 	/* Findings, then the prediction. */
-	b->len = 0;
-	if (an->findings && i < an->n && an->findings[i])
-		for (k = 0; k < CHECK_COUNT; k++)
-			if (an->findings[i] & (1u << k)) {
-				if (b->len)
-					buf_addc(b, ' ');
-				buf_adds(b, badge_names[k]);
-			}
+	badges(app, i, b, &f->pred);
 	wattrset(w, selected ? base : ui_attr(app, ROLE_BADGE));
 	k = b->len ? ui_putn(app, w, y, x, buf_str(b), width - x) : 0;
-	if (an->pred && i < an->n && an->pred[i] != LABEL_NONE && x + k + 2 < width) {
+	if (f->pred.len && x + k + 2 < width) {
 		int agree = an->pred[i] == s->label;
-		b->len = 0;
-		buf_addf(b, "→%s", dataset_label_name(app->ds, an->pred[i]));
-		if (an->pred_p && isfinite(an->pred_p[i]))
-			buf_addf(b, " %.2f", an->pred_p[i]);
 		wattrset(w, selected ? base : ui_attr(app, agree ? ROLE_PRED_AGREE : ROLE_PRED_DISAGREE));
-		ui_putn(app, w, y, x + k + (k ? 1 : 0), buf_str(b), width - x - k - 1);
+		ui_putn(app, w, y, x + k + (k ? 1 : 0), buf_str(&f->pred), width - x - k - 1);
 	}
 	wattrset(w, A_NORMAL);
 }
@@ -184,6 +212,7 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 static void
 files_draw(struct app *app, struct pane *pane)
 {
+	struct files *f = pane->data;
 	WINDOW *w = pane->win;
 
 	werase(w);
@@ -205,6 +234,7 @@ files_draw(struct app *app, struct pane *pane)
 		wattrset(w, A_NORMAL);
 		return;
 	}
+	f->badge_w = badge_width(app, pane);
 	listview_draw(&app->view.lv, w, 0, pane->h, files_row, app);
 }
 

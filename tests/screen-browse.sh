@@ -256,6 +256,22 @@ bad_config 'kees:
   quit: Q' "unknown setting" "config.yaml:1: unknown setting 'kees'"
 rm -f "$XDG_CONFIG_HOME/winnow/config.yaml"
 
+# ---- no dataset: the demo; a dataset that cannot be read: exit 2 ----
+tmux_start 100 30 env WINNOW_DEMO="$ds" "$WINNOW"
+check "with no dataset, the demo opens" screen_wait "files (12)"
+tmux_keys q
+wait_exit
+tmux_stop
+printf 'file,class\nyes/a1b2c3d4_nohash_0.wav,yes\n' >"$TMP/bad.csv"
+rm -f "$TMP/status"
+tmux_start 100 30 sh "$TMP/run.sh" "$WINNOW" "$TMP/bad.csv"
+check "a manifest without path/label columns: ends" wait_exit
+expect_eq "and exits 2" "$(cat "$TMP/status")" 2
+check "naming the file" contains "$TMP/stderr" "bad.csv"
+expect_eq "the terminal is given back" "$(alternate_screen)" "0"
+check "and echoes again" grep -qE '(^| )echo( |$)' "$TMP/stty"
+tmux_stop
+
 # ---- the terminal is given back after SIGTERM and after a crash ----
 # tgkill: a signal to one thread, as a fault in that thread would raise.
 thread_kill() {
