@@ -266,6 +266,26 @@ cmd_note(struct app *app, int arg)
 	return decide_note(app);
 }
 
+/* Left and right move across columns in panes that have them (the
+ * confusion pane); elsewhere they do nothing. */
+static unsigned
+cmd_sideways(struct app *app, int arg)
+{
+	return REDRAW_NONE;
+}
+
+static unsigned
+cmd_truth(struct app *app, int arg)
+{
+	return confusion_toggle_truth(app);
+}
+
+static unsigned
+cmd_split(struct app *app, int arg)
+{
+	return confusion_cycle_split(app);
+}
+
 static unsigned
 cmd_cluster(struct app *app, int arg)
 {
@@ -304,6 +324,9 @@ const struct command commands[] = {
 	{ "page-up", "one screen up", cmd_page_up, 0, "PgUp C-b" },
 	{ "top", "first sample", cmd_top, 0, "g Home" },
 	{ "bottom", "last sample", cmd_bottom, 0, "G End" },
+	{ "left", "confusion pane: the column to the left (then the row names)",
+	    cmd_sideways, -1, "h Left" },
+	{ "right", "confusion pane: the column to the right", cmd_sideways, 1, "l Right" },
 	{ "next-pane", "focus the next pane", cmd_cycle_pane, 1, "Tab" },
 	{ "prev-pane", "focus the previous pane", cmd_cycle_pane, -1, "S-Tab" },
 	{ "play", "play / stop the selected clip", cmd_play, 0, "Space" },
@@ -325,6 +348,9 @@ const struct command commands[] = {
 	{ "undo", "undo the last decision", cmd_undo, 0, "u" },
 	{ "note", "add a note to the selected sample (in the journal)", cmd_note, 0, "m" },
 	{ "cluster", "bottom pane: confusion matrix / embedding clusters", cmd_cluster, 0, "c" },
+	{ "truth", "confusion: true labels as in the dataset / after decisions", cmd_truth,
+	    0, "t" },
+	{ "split", "confusion: count one split after another, then all", cmd_split, 0, "S" },
 	{ "help", "this help", cmd_help, 0, "? F1" },
 	{ "redraw", "redraw the screen", cmd_redraw, 0, "C-l" },
 	{ "quit", "quit", cmd_quit, 0, "q" },

@@ -199,9 +199,10 @@ write_done(void *arg, int cancelled)
 	after = journal_standing(d->j, p->path);
 	count(d, after, +1);
 	s = p->sample >= 0 ? p->sample : dataset_find(app->ds, p->path);
-	if (s >= 0)
+	if (s >= 0) {
 		journal_annotate_one(d->j, app->ds, &app->annot, (size_t)s);
-	else if ((before == NULL) != (after == NULL))
+		confusion_changed(app, s);
+	} else if ((before == NULL) != (after == NULL))
 		d->missing += after ? 1 : (size_t)-1;
 
 	shown(&b, p->path);
@@ -641,6 +642,7 @@ open_done(void *arg, int cancelled)
 		d->fallback = o->fallback;
 		app->annot.n = app->ds->nsamples;
 		d->missing = journal_annotate(d->j, app->ds, &app->annot);
+		confusion_changed(app, -1);
 		journal_counts(d->j, d->counts);
 		/* A read-only dataset is noted on the journal's own slot. */
 		if (o->note && d->j->torn)

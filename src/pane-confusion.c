@@ -1,16 +1,788 @@
-/* pane-confusion.c — the confusion matrix pane. */
+/* pane-confusion.c — the confusion matrix pane: heat map scaled per row,
+ * recall and precision, the most confused pairs, a cursor over cells and
+ * headers whose samples Enter lists in the file pane; the predictions file
+ * is watched and what a reload changed is shown. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "confusion.h"
+#include "dataset.h"
+#include "predictions.h"
 #include "ui.h"
+#include "util.h"
+
+/* Row names are cut to this many columns. */
+#define ROW_NAME_MAX 12
+/* Width of the most-confused list, when the pane is wide enough for it. */
+#define PAIRS_W 26
+#define PAIRS_MAX 32
+
+struct cpane {
+	char *file;                     /* the predictions file watched */
+	struct pred_watch *watch;
+	int wake[2];                    /* the watcher's wake-up pipe */
+	struct predictions *pred;       /* the loaded predictions, or NULL */
+	char *error;                    /* why the last load failed, or NULL */
+	char loaded_at[16];             /* "21:03:11" */
+	int reloads;
+
+	struct confusion cm;            /* the matrix shown */
+	/* The previous predictions, counted the same way, for what a reload
+	 * changed (kept current through decisions too). */
+	uint16_t *before_pred;
+	struct confusion before;
+
+	int decided;                    /* true labels after decisions */
+	int split;                      /* split counted, -1 all */
+	int row, col;                   /* cursor; -1 is the header */
+	int top, left;                  /* first matrix row / column shown */
+	int page_rows;                  /* rows shown by the last draw */
+
+	char **abbrev;                  /* column names at the last width */
+	size_t nabbrev;
+	int abbrev_w;
+	struct buf scratch;
+};
+
+static struct cpane *
+cpane_of(struct app *app)
+{
+	return app->confusion;
+}
+
+/* The annotations with the previous predictions in place of the current. */
+static struct annotations
+before_annotations(const struct app *app, const struct cpane *c)
+{
+	struct annotations b = app->annot;
+	b.pred = c->before_pred;
+	return b;
+}
 
 static void
-confusion_draw(struct app *app, struct pane *pane)
+rebuild(struct app *app, struct cpane *c)
 {
+	struct annotations b;
+
+	if (app->ds == NULL || c->pred == NULL)
+		return;
+	confusion_build(&c->cm, app->ds, &app->annot, c->split, c->decided);
+	if (c->before_pred) {
+		b = before_annotations(app, c);
+		confusion_build(&c->before, app->ds, &b, c->split, c->decided);
+	}
+	if (c->row >= (int)c->cm.n)
+		c->row = (int)c->cm.n - 1;
+	if (c->col >= (int)c->cm.n)
+		c->col = (int)c->cm.n - 1;
+}
+
+void
+confusion_changed(struct app *app, long sample)
+{
+	struct cpane *c = cpane_of(app);
+	struct annotations b;
+
+	if (c == NULL || app->ds == NULL || c->pred == NULL)
+		return;
+	if (sample < 0 || (size_t)sample >= c->cm.nsamples) {
+		rebuild(app, c);
+	} else {
+		confusion_update(&c->cm, app->ds, &app->annot, (size_t)sample);
+		if (c->before_pred) {
+			b = before_annotations(app, c);
+			confusion_update(&c->before, app->ds, &b, (size_t)sample);
+		}
+	}
+	ui_redraw(app, REDRAW_CONFUSION | REDRAW_FRAME);
+}
+
+/* ---- loading ---- */
+
+static void
+watch_notify(void *arg)
+{
+	struct cpane *c = arg;
+	/* A full pipe already holds a wake-up. */
+	if (write(c->wake[1], "", 1) < 0 && errno != EAGAIN)
+		return;
+}
+
+static void
+predictions_status(struct app *app, struct cpane *c)
+{
+	char n[32], m[32];
+	size_t k, problems = 0;
+
+	for (k = 0; k < PRED_PROBLEM_KINDS; k++)
+		problems += c->pred->count[k];
+	ui_count(n, sizeof n, c->pred->matched);
+	ui_count(m, sizeof m, app->ds->nsamples);
+	ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s%s%s", n, m,
+	    problems ? " · problem rows: " : "", problems ? "see winnow confusion" : "");
+}
+
+static void
+took(struct app *app, struct cpane *c, struct predictions *p)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+	double before_acc;
+
+	/* The current predictions become the ones to compare with. */
+	free(c->before_pred);
+	c->before_pred = NULL;
+	if (c->pred) {
+		c->before_pred = app->annot.pred;
+		app->annot.pred = NULL;
+	}
+	predictions_annotate(p, app->ds, &app->annot);
+	predictions_free(c->pred);
+	c->pred = p;
+	free(c->error);
+	c->error = NULL;
+	localtime_r(&now, &tm);
+	strftime(c->loaded_at, sizeof c->loaded_at, "%H:%M:%S", &tm);
+	rebuild(app, c);
+	ui_annotations_changed(app);
+	predictions_status(app, c);
+	if (c->before_pred) {
+		c->reloads++;
+		before_acc = confusion_accuracy(&c->before);
+		ui_message(app, "predictions reloaded: accuracy %.3f → %.3f",
+		    before_acc, confusion_accuracy(&c->cm));
+	} else if (p->nproblems > 0) {
+		ui_error(app, "predictions: %s", p->problems[0].message);
+	}
+}
+
+static void
+on_wake(struct app *app, int fd, void *arg)
+{
+	struct cpane *c = arg;
+	struct predictions *p;
+	char drain[64], *cause = NULL;
+
+	while (read(fd, drain, sizeof drain) > 0)
+		;
+	if ((p = pred_watch_take(c->watch, &cause)) != NULL) {
+		took(app, c, p);
+	} else if (cause != NULL) {
+		free(c->error);
+		c->error = cause;
+		if (c->pred)
+			ui_error(app, "predictions: %s (the last ones loaded stay)", cause);
+		else
+			ui_status(app, STATUS_PREDICTIONS, "no predictions");
+	}
+	ui_redraw(app, REDRAW_CONFUSION | REDRAW_FRAME | REDRAW_STATUS);
+}
+
+/* ---- the pane ---- */
+
+static void
+cpane_init(struct app *app, struct pane *pane)
+{
+	struct cpane *c = xcalloc(1, sizeof *c);
+	c->wake[0] = c->wake[1] = -1;
+	c->split = -1;
+	c->decided = 1;
+	c->cm.split = c->before.split = -1;
+	pane->data = c;
+	app->confusion = c;
+}
+
+static void
+cpane_ready(struct app *app, struct pane *pane)
+{
+	struct cpane *c = pane->data;
+
+	c->file = app->opt.predictions ? xstrdup(app->opt.predictions) :
+	    xasprintf("%s/predictions.csv", app->ds->root);
+	if (pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		c->error = xasprintf("cannot watch %s: %s", c->file, strerror(errno));
+		return;
+	}
+	ui_watch_fd(app, c->wake[0], on_wake, c);
+	c->watch = pred_watch_start(c->file, app->ds, watch_notify, c);
+}
+
+static void
+free_abbrev(struct cpane *c)
+{
+	size_t i;
+	for (i = 0; i < c->nabbrev; i++)
+		free(c->abbrev[i]);
+	free(c->abbrev);
+	c->abbrev = NULL;
+	c->nabbrev = 0;
+}
+
+static void
+cpane_free(struct app *app, struct pane *pane)
+{
+	struct cpane *c = pane->data;
+
+	if (c == NULL)
+		return;
+	pred_watch_stop(c->watch);
+	if (c->wake[0] >= 0) {
+		ui_unwatch_fd(app, c->wake[0]);
+		close(c->wake[0]);
+		close(c->wake[1]);
+	}
+	predictions_free(c->pred);
+	confusion_free(&c->cm);
+	confusion_free(&c->before);
+	free(c->before_pred);
+	free(c->error);
+	free(c->file);
+	free_abbrev(c);
+	buf_free(&c->scratch);
+	free(c);
+	pane->data = NULL;
+	app->confusion = NULL;
+}
+
+/* A label as it can be shown: escaped bytes, in c->scratch. */
+static const char *
+shown(struct cpane *c, const char *s)
+{
+	c->scratch.len = 0;
+	escape_name(&c->scratch, s);
+	return buf_str(&c->scratch);
+}
+
+/* Bytes of the UTF-8 character at s. */
+static size_t
+char_len(const char *s)
+{
+	size_t n = 1;
+	while (s[n] != '\0' && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n++;
+	return n;
+}
+
+static int
+char_width(const char *s, size_t len)
+{
+	char one[8];
+	if (len >= sizeof one)
+		return 1;
+	memcpy(one, s, len);
+	one[len] = '\0';
+	return ui_width(one);
+}
+
+/* The first `cols` display columns of s, then its last `tail` characters
+ * (so "forward" in 4 is "forw", or with tail 1 "forw"→"ford"). Returns a
+ * new string. */
+static char *
+cut_name(const char *s, int cols, int tail)
+{
+	struct buf b = { 0 };
+	size_t i = 0, len = strlen(s), end = len;
+	int used = 0, t;
+
+	for (t = 0; t < tail && end > 0; t++) {
+		end--;
+		while (end > 0 && ((unsigned char)s[end] & 0xc0) == 0x80)
+			end--;
+	}
+	if (ui_width(s) <= cols)
+		return xstrdup(s);
+	tail = ui_width(s + end);
+	while (i < end) {
+		size_t n = char_len(s + i);
+		int w = char_width(s + i, n);
+		if (used + w > cols - tail)
+			break;
+		buf_add(&b, s + i, n);
+		used += w;
+		i += n;
+	}
+	buf_adds(&b, s + end);
+	buf_str(&b);
+	return b.data;
+}
+
+/* Column names in at most w columns that tell labels apart: the start of a
+ * name, and where two starts are the same, fewer of the start and more of
+ * the end ("seve" "sevn" for seven, seventeen). */
+static void
+make_abbrev(struct cpane *c, const struct dataset *ds, size_t n, int w)
+{
+	int *tail, clash = 1;
+	size_t i, j;
+
+	if (c->nabbrev == n && c->abbrev_w == w)
+		return;
+	free_abbrev(c);
+	c->abbrev = xcalloc(n ? n : 1, sizeof *c->abbrev);
+	tail = xcalloc(n ? n : 1, sizeof *tail);
+	c->nabbrev = n;
+	c->abbrev_w = w;
+	while (clash) {
+		clash = 0;
+		for (i = 0; i < n; i++) {
+			free(c->abbrev[i]);
+			c->abbrev[i] = cut_name(shown(c, dataset_label_name(ds, (unsigned)i)), w,
+			    tail[i]);
+		}
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				if (strcmp(c->abbrev[i], c->abbrev[j]) == 0) {
+					if (tail[i] < w - 1)
+						tail[i]++, clash = 1;
+					if (tail[j] < w - 1)
+						tail[j]++, clash = 1;
+				}
+	}
+	free(tail);
+}
+
+static int
+digits(uint32_t v)
+{
+	int d = 1;
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* A fraction in w columns: "0.67" (".67" in three), "1.00", or "-" when
+ * undefined. */
+static void
+put_fraction(struct app *app, WINDOW *win, int y, int x, int w, double v)
+{
+	char num[16], s[16];
+	const char *p = num;
+
+	if (isnan(v))
+		snprintf(num, sizeof num, "-");
+	else
+		snprintf(num, sizeof num, "%.2f", v);
+	if ((int)strlen(p) > w && p[0] == '0')
+		p++;
+	if ((int)strlen(p) > w)
+		p = "1.0";
+	snprintf(s, sizeof s, "%*s", w, p);
+	ui_putn(app, win, y, x, s, w);
+}
+
+struct grid {
+	int name_w;             /* row names */
+	int cell_w;             /* one cell, with the space before it */
+	int count_w;            /* support column */
+	int x0;                 /* first cell column */
+	int cols, rows;         /* cells shown across, rows down */
+	int pairs_x;            /* the most-confused list, or -1 */
+};
+
+static void
+lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
+    struct grid *L)
+{
+	const struct confusion *cm = &c->cm;
+	uint32_t most = 0;
+	size_t i;
+	int right, avail;
+
+	L->name_w = 5;
+	for (i = 0; i < cm->n; i++) {
+		int w = ui_width(shown(c, dataset_label_name(app->ds, (unsigned)i)));
+		if (w > L->name_w)
+			L->name_w = w;
+		if (cm->row_total[i] > most)
+			most = cm->row_total[i];
+	}
+	if (L->name_w > ROW_NAME_MAX)
+		L->name_w = ROW_NAME_MAX;
+	L->cell_w = digits(most) + 1;
+	if (L->cell_w < 4)
+		L->cell_w = 4;
+	L->count_w = digits(most) + 1;
+	if (L->count_w < 3)
+		L->count_w = 3;
+	L->x0 = L->name_w + 1;
+	right = 7 + L->count_w;         /* " recall" and the support */
+	avail = pane->w - L->x0 - right;
+	L->pairs_x = -1;
+	if (avail - PAIRS_W >= (int)cm->n * L->cell_w || avail - PAIRS_W >= 8 * L->cell_w) {
+		L->pairs_x = pane->w - PAIRS_W + 1;
+		avail -= PAIRS_W;
+	}
+	L->cols = avail / L->cell_w;
+	if (L->cols < 1)
+		L->cols = 1;
+	if (L->cols > (int)cm->n)
+		L->cols = (int)cm->n;
+	L->rows = pane->h - 3;
+	if (L->rows < 1)
+		L->rows = 1;
+}
+
+/* Keep the cursor in view. */
+static void
+scroll_to_cursor(struct cpane *c, const struct grid *L)
+{
+	int n = (int)c->cm.n;
+	if (c->row >= 0 && c->row < c->top)
+		c->top = c->row;
+	if (c->row >= c->top + L->rows)
+		c->top = c->row - L->rows + 1;
+	if (c->top > n - L->rows)
+		c->top = n - L->rows;
+	if (c->top < 0)
+		c->top = 0;
+	if (c->col >= 0 && c->col < c->left)
+		c->left = c->col;
+	if (c->col >= c->left + L->cols)
+		c->left = c->col - L->cols + 1;
+	if (c->left > n - L->cols)
+		c->left = n - L->cols;
+	if (c->left < 0)
+		c->left = 0;
+}
+
+/* The line above the matrix: what the cursor is on, and the last reload. */
+static void
+draw_info(struct app *app, struct pane *pane, struct cpane *c)
+{
+	const struct confusion *cm = &c->cm;
+	struct buf b = { 0 }, t = { 0 }, p = { 0 };
+	char n1[32], n2[32];
+	int used;
+
+	if (c->row >= 0)
+		escape_name(&t, dataset_label_name(app->ds, (unsigned)c->row));
+	if (c->col >= 0)
+		escape_name(&p, dataset_label_name(app->ds, (unsigned)c->col));
+	buf_str(&t);
+	buf_str(&p);
+	if (c->row >= 0 && c->col >= 0) {
+		uint32_t v = confusion_cell(cm, (size_t)c->row, (size_t)c->col);
+		ui_count(n1, sizeof n1, v);
+		buf_addf(&b, "%s → %s: %s", t.data, p.data, n1);
+		if (cm->row_total[c->row])
+			buf_addf(&b, " (%.0f%% of %s)", 100.0 * v / cm->row_total[c->row], t.data);
+		if (c->before_pred && c->before.n == cm->n) {
+			uint32_t was = confusion_cell(&c->before, (size_t)c->row, (size_t)c->col);
+			if (was != v)
+				buf_addf(&b, ", was %u", was);
+		}
+	} else if (c->row >= 0) {
+		ui_count(n1, sizeof n1, cm->row_total[c->row]);
+		buf_addf(&b, "true %s: %s samples, recall ", t.data, n1);
+		buf_addf(&b, isnan(confusion_recall(cm, (size_t)c->row)) ? "-" : "%.2f",
+		    confusion_recall(cm, (size_t)c->row));
+	} else if (c->col >= 0) {
+		ui_count(n1, sizeof n1, cm->col_total[c->col]);
+		buf_addf(&b, "predicted %s: %s samples, precision ", p.data, n1);
+		buf_addf(&b, isnan(confusion_precision(cm, (size_t)c->col)) ? "-" : "%.2f",
+		    confusion_precision(cm, (size_t)c->col));
+	} else {
+		ui_count(n1, sizeof n1, cm->total);
+		ui_count(n2, sizeof n2, cm->correct);
+		buf_addf(&b, "all %s samples counted, %s right", n1, n2);
+	}
+	buf_adds(&b, " · Enter lists them");
+	used = ui_putn(app, pane->win, 0, 0, buf_str(&b), pane->w);
+
+	b.len = 0;
+	if (c->before_pred)
+		buf_addf(&b, "  reloaded %s: accuracy %.3f → %.3f", c->loaded_at,
+		    confusion_accuracy(&c->before), confusion_accuracy(cm));
+	else
+		buf_addf(&b, "  loaded %s", c->loaded_at);
+	if (c->error)
+		buf_addf(&b, " · reload failed");
+	if ((int)b.len < pane->w - used) {
+		wattron(pane->win, ui_attr(app, c->error ? ROLE_ERROR : ROLE_DIM));
+		ui_putn(app, pane->win, 0, pane->w - ui_width(buf_str(&b)), b.data,
+		    pane->w - used);
+		wattroff(pane->win, ui_attr(app, c->error ? ROLE_ERROR : ROLE_DIM));
+	}
+	buf_free(&b);
+	buf_free(&t);
+	buf_free(&p);
+}
+
+static void
+draw_pairs(struct app *app, struct pane *pane, struct cpane *c, const struct grid *L)
+{
+	struct confusion_pair pairs[PAIRS_MAX];
+	size_t n, i;
+	int y, max = pane->h - 2 < PAIRS_MAX ? pane->h - 2 : PAIRS_MAX;
+	char line[128];
+
+	if (L->pairs_x < 0 || max < 1)
+		return;
+	wattron(pane->win, ui_attr(app, ROLE_DIM));
+	ui_putn(app, pane->win, 1, L->pairs_x, "most confused", PAIRS_W - 1);
+	wattroff(pane->win, ui_attr(app, ROLE_DIM));
+	n = confusion_pairs(&c->cm, pairs, (size_t)max);
+	for (i = 0, y = 2; i < n && y < pane->h; i++, y++) {
+		char *t = xstrdup(shown(c, dataset_label_name(app->ds, pairs[i].truth)));
+		const char *p = shown(c, dataset_label_name(app->ds, pairs[i].pred));
+		char *tc = cut_name(t, 9, 0), *pc = cut_name(p, 9, 0);
+		snprintf(line, sizeof line, "%5u %s → %s", pairs[i].count, tc, pc);
+		ui_putn(app, pane->win, y, L->pairs_x, line, PAIRS_W - 1);
+		free(t);
+		free(tc);
+		free(pc);
+	}
+}
+
+static void
+cpane_draw(struct app *app, struct pane *pane)
+{
+	struct cpane *c = pane->data;
+	const struct confusion *cm = &c->cm;
+	struct grid L;
+	attr_t sel = ui_attr(app, app->focus == PANE_CONFUSION ? ROLE_SELECTED :
+	    ROLE_SELECTED_UNFOCUSED);
+	int y, x, i, j;
+	char s[32];
+
 	werase(pane->win);
-	ui_putn(app, pane->win, 0, 0, "confusion: …", pane->w);
+	if (app->ds == NULL) {
+		ui_putn(app, pane->win, 0, 0, "indexing…", pane->w);
+		return;
+	}
+	if (c->pred == NULL) {
+		struct buf b = { 0 };
+		if (c->error)
+			buf_addf(&b, "no predictions: %s", c->error);
+		else if (c->file)
+			buf_addf(&b, "loading predictions from %s…", c->file);
+		ui_putn(app, pane->win, 0, 0, buf_str(&b), pane->w);
+		if (c->error)
+			ui_putn(app, pane->win, 1, 0, "The matrix appears when the file does "
+			    "(CSV or TSV: path, pred, p_<label>…; see winnow(1)).", pane->w);
+		buf_free(&b);
+		return;
+	}
+	if (cm->n == 0) {
+		ui_putn(app, pane->win, 0, 0, "no labels", pane->w);
+		return;
+	}
+
+	lay_out(c, app, pane, &L);
+	scroll_to_cursor(c, &L);
+	c->page_rows = L.rows;
+	make_abbrev(c, app->ds, cm->n, L.cell_w - 1);
+	draw_info(app, pane, c);
+
+	/* Column names, then recall and support. */
+	wattron(pane->win, ui_attr(app, ROLE_DIM));
+	ui_putn(app, pane->win, 1, 0, "true\\pred", L.name_w);
+	wattroff(pane->win, ui_attr(app, ROLE_DIM));
+	for (j = 0; j < L.cols; j++) {
+		int k = c->left + j, w = ui_width(c->abbrev[k]);
+		attr_t a = k == c->col ? (c->row < 0 ? sel : A_BOLD) : A_NORMAL;
+		x = L.x0 + j * L.cell_w + (L.cell_w - 1 - w);
+		wattron(pane->win, a);
+		ui_putn(app, pane->win, 1, x, c->abbrev[k], L.cell_w - 1);
+		wattroff(pane->win, a);
+	}
+	x = L.x0 + L.cols * L.cell_w;
+	if (c->left > 0)
+		ui_putn(app, pane->win, 1, L.x0 - 1, "‹", 1);
+	if (c->left + L.cols < (int)cm->n)
+		ui_putn(app, pane->win, 1, x, "›", 1);
+	wattron(pane->win, ui_attr(app, ROLE_DIM));
+	ui_putn(app, pane->win, 1, x + 1, "recall", 6);
+	snprintf(s, sizeof s, "%*s", L.count_w, "n");
+	ui_putn(app, pane->win, 1, x + 7, s, L.count_w);
+	wattroff(pane->win, ui_attr(app, ROLE_DIM));
+
+	for (i = 0; i < L.rows && c->top + i < (int)cm->n; i++) {
+		int t = c->top + i;
+		char *name;
+		y = 2 + i;
+		name = cut_name(shown(c, dataset_label_name(app->ds, (unsigned)t)), L.name_w, 0);
+		{
+			attr_t a = t == c->row ? (c->col < 0 ? sel : A_BOLD) : A_NORMAL;
+			wattron(pane->win, a);
+			ui_putn(app, pane->win, y, 0, name, L.name_w);
+			wattroff(pane->win, a);
+		}
+		free(name);
+		for (j = 0; j < L.cols; j++) {
+			int p = c->left + j;
+			uint32_t v = confusion_cell(cm, (size_t)t, (size_t)p);
+			int changed = c->before_pred && c->before.n == cm->n &&
+			    confusion_cell(&c->before, (size_t)t, (size_t)p) != v;
+			attr_t a;
+			x = L.x0 + j * L.cell_w;
+			if (t == c->row && p == c->col)
+				a = sel;
+			else if (v == 0)
+				a = ui_attr(app, ROLE_DIM);
+			else    /* scaled per row; the faintest still readable */
+				a = ui_heat_attr(app, 0.3 + 0.7 * v / cm->row_total[t]);
+			if (changed)
+				a |= A_UNDERLINE;
+			if (v == 0)
+				snprintf(s, sizeof s, "%*s", L.cell_w - 1, "·");
+			else
+				snprintf(s, sizeof s, "%*u", L.cell_w - 1, v);
+			wattron(pane->win, a);
+			ui_putn(app, pane->win, y, x + 1, s, L.cell_w - 1);
+			wattroff(pane->win, a);
+		}
+		x = L.x0 + L.cols * L.cell_w;
+		put_fraction(app, pane->win, y, x + 1, 6, confusion_recall(cm, (size_t)t));
+		snprintf(s, sizeof s, "%*u", L.count_w, cm->row_total[t]);
+		wattron(pane->win, ui_attr(app, ROLE_DIM));
+		ui_putn(app, pane->win, y, x + 7, s, L.count_w);
+		wattroff(pane->win, ui_attr(app, ROLE_DIM));
+	}
+
+	/* Precision under each column. */
+	y = pane->h - 1;
+	if (y > 2) {
+		wattron(pane->win, ui_attr(app, ROLE_DIM));
+		ui_putn(app, pane->win, y, 0, "precision", L.name_w);
+		wattroff(pane->win, ui_attr(app, ROLE_DIM));
+		for (j = 0; j < L.cols; j++)
+			put_fraction(app, pane->win, y, L.x0 + j * L.cell_w + 1, L.cell_w - 1,
+			    confusion_precision(cm, (size_t)(c->left + j)));
+		if (c->top + L.rows < (int)cm->n)
+			ui_putn(app, pane->win, y, L.x0 + L.cols * L.cell_w + 1, "▾ more", 6);
+	}
+	draw_pairs(app, pane, c, &L);
+}
+
+static void
+cpane_title(struct app *app, struct pane *pane, struct buf *b)
+{
+	struct cpane *c = pane->data;
+	const struct confusion *cm = &c->cm;
+
+	buf_adds(b, "rows: true, cols: predicted");
+	if (c->pred == NULL || app->ds == NULL)
+		return;
+	if (!isnan(confusion_accuracy(cm)))
+		buf_addf(b, " · accuracy %.3f", confusion_accuracy(cm));
+	buf_addf(b, " · split %s", c->split < 0 ? "all" :
+	    dataset_split_name(app->ds, (unsigned)c->split));
+	buf_adds(b, c->decided ? " · labels after decisions" : " · labels as in the dataset");
+}
+
+/* Enter: the samples under the cursor, in the file pane. */
+static unsigned
+drill(struct app *app, struct cpane *c)
+{
+	struct buf title = { 0 }, t = { 0 }, p = { 0 };
+	uint32_t *samples;
+	size_t n;
+
+	samples = confusion_samples(&c->cm, &app->annot, c->row, c->col, &n);
+	if (n == 0) {
+		free(samples);
+		ui_message(app, "no samples there");
+		return REDRAW_STATUS;
+	}
+	if (c->row >= 0)
+		escape_name(&t, dataset_label_name(app->ds, (unsigned)c->row));
+	if (c->col >= 0)
+		escape_name(&p, dataset_label_name(app->ds, (unsigned)c->col));
+	if (c->row >= 0)
+		buf_addf(&title, "true %s", buf_str(&t));
+	if (c->col >= 0)
+		buf_addf(&title, "%spred %s", c->row >= 0 ? " · " : "", buf_str(&p));
+	if (c->row < 0 && c->col < 0)
+		buf_adds(&title, "with predictions");
+	if (c->split >= 0)
+		buf_addf(&title, " · %s", dataset_split_name(app->ds, (unsigned)c->split));
+	ui_filter_push_set(app, samples, n, buf_str(&title), SORT_SUSPECT);
+	ui_focus(app, PANE_FILES);
+	free(samples);
+	buf_free(&title);
+	buf_free(&t);
+	buf_free(&p);
+	return REDRAW_ALL;
+}
+
+static unsigned
+cpane_key(struct app *app, struct pane *pane, int key, const char *command)
+{
+	struct cpane *c = pane->data;
+	int n = (int)c->cm.n, page = c->page_rows > 1 ? c->page_rows - 1 : 1;
+
+	if (command == NULL || c->pred == NULL || n == 0)
+		return PANE_UNHANDLED;
+	if (strcmp(command, "down") == 0)
+		c->row = c->row + 1 < n ? c->row + 1 : n - 1;
+	else if (strcmp(command, "up") == 0)
+		c->row = c->row > -1 ? c->row - 1 : -1;
+	else if (strcmp(command, "right") == 0)
+		c->col = c->col + 1 < n ? c->col + 1 : n - 1;
+	else if (strcmp(command, "left") == 0)
+		c->col = c->col > -1 ? c->col - 1 : -1;
+	else if (strcmp(command, "page-down") == 0)
+		c->row = c->row + page < n ? c->row + page : n - 1;
+	else if (strcmp(command, "page-up") == 0)
+		c->row = c->row - page > 0 ? c->row - page : 0;
+	else if (strcmp(command, "top") == 0)
+		c->row = 0;
+	else if (strcmp(command, "bottom") == 0)
+		c->row = n - 1;
+	else if (strcmp(command, "enter") == 0)
+		return drill(app, c);
+	else
+		return PANE_UNHANDLED;
+	return REDRAW_CONFUSION;
+}
+
+unsigned
+confusion_toggle_truth(struct app *app)
+{
+	struct cpane *c = cpane_of(app);
+	if (c == NULL)
+		return REDRAW_NONE;
+	c->decided = !c->decided;
+	rebuild(app, c);
+	ui_message(app, "confusion: labels %s", c->decided ? "after decisions" :
+	    "as in the dataset");
+	return REDRAW_CONFUSION | REDRAW_FRAME | REDRAW_STATUS;
+}
+
+unsigned
+confusion_cycle_split(struct app *app)
+{
+	struct cpane *c = cpane_of(app);
+	if (c == NULL || app->ds == NULL)
+		return REDRAW_NONE;
+	if (app->ds->nsplits <= 1) {
+		ui_message(app, "the dataset has no splits");
+		return REDRAW_STATUS;
+	}
+	c->split = c->split + 1 < (int)app->ds->nsplits ? (c->split < 0 ? 1 : c->split + 1) : -1;
+	rebuild(app, c);
+	ui_message(app, "confusion: split %s", c->split < 0 ? "all" :
+	    dataset_split_name(app->ds, (unsigned)c->split));
+	return REDRAW_CONFUSION | REDRAW_FRAME | REDRAW_STATUS;
 }
 
 const struct pane_ops confusion_pane_ops = {
 	.name = "confusion",
-	.draw = confusion_draw,
+	.init = cpane_init,
+	.free = cpane_free,
+	.draw = cpane_draw,
+	.key = cpane_key,
+	.ready = cpane_ready,
+	.title = cpane_title,
 };

@@ -333,6 +333,14 @@ extern const struct pane_ops preview_pane_ops;          /* pane-preview.c */
 extern const struct pane_ops confusion_pane_ops;        /* pane-confusion.c */
 extern const struct pane_ops cluster_pane_ops;          /* pane-cluster.c */
 
+/* pane-confusion.c: the commands truth (labels as in the dataset / after
+ * decisions) and split (cycle the split counted); each returns REDRAW_
+ * flags. confusion_changed: sample's decision changed (-1: every sample's,
+ * e.g. a journal replayed), so the matrix moves it at once. */
+unsigned confusion_toggle_truth(struct app *app);
+unsigned confusion_cycle_split(struct app *app);
+void confusion_changed(struct app *app, long sample);
+
 /* pane-preview.c: the commands play, autoplay and preview-mode. Each
  * returns REDRAW_ flags. */
 unsigned preview_play_toggle(struct app *app);
