@@ -177,7 +177,26 @@ c cluster
 C-l redraw
 q quit
 EOF
-expect_eq "every binding is in the help" "$missing" ""
+expect_eq "every binding of DESIGN.md is in the help" "$missing" ""
+# And every row of the command table in commands.c, read from the source.
+table=$($PYTHON - "$top_srcdir/src/commands.c" <<'EOF'
+import re, sys
+src = open(sys.argv[1]).read()
+for name, keys in re.findall(r'\{ "([a-z0-9-]+)", "[^"]*",\s*cmd_\w+, -?\w+, "([^"]*)" \}', src):
+    print(keys, name)
+for n in re.findall(r'RELABEL\((\d)\)', src):
+    print(n, "relabel-" + n)
+EOF
+)
+count=$(echo "$table" | grep -c .)
+check "the command table was read ($count rows)" test "$count" -gt 30
+missing=
+while read -r keys command; do
+	echo "$help" | grep -qF " $keys $command " || missing="$missing [$keys $command]"
+done <<EOF
+$table
+EOF
+expect_eq "every command of the table is in the help" "$missing" ""
 tmux_keys q
 check "q closes the help, not winnow" screen_gone " keys "
 tmux_keys '?' Escape
