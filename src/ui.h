@@ -15,18 +15,23 @@
  *  - Panes: files (left), preview (right), and at the bottom confusion or
  *    cluster (the `cluster` command switches). Each pane is one file with a
  *    const struct pane_ops: init, free, draw, key, resize, select, ready,
- *    title, footer. The frame, titles and status line are drawn by ui.c; a pane
- *    draws only inside its own WINDOW (pane->win, interior size pane->h ×
- *    pane->w) and only when asked (draw). Anything may ask for a redraw
- *    with ui_redraw(app, REDRAW_x) — it happens once, after the current
- *    batch of input and results.
+ *    title, footer, after_update. The frame, titles, footers and status
+ *    line are drawn by ui.c; a pane draws only inside its own WINDOW
+ *    (pane->win, interior size pane->h × pane->w) and only when asked
+ *    (draw). Anything may ask for a redraw with ui_redraw(app, REDRAW_x)
+ *    — it happens once, after the current batch of input and results.
+ *    A changed title or footer needs REDRAW_FRAME.
  *
  *  - Keys: every action is a named command (commands.c, one table, default
- *    bindings beside it, rebindable in config.yaml `keys:`). A key first
- *    resolves to a command; the focused pane's key() gets (key, command)
- *    and returns REDRAW_ flags, or PANE_UNHANDLED to let the command run
- *    its global action. So the confusion pane can take down/up/enter for
- *    itself while the file pane keeps them elsewhere.
+ *    bindings beside it, rebindable in config.yaml `keys:`; the help
+ *    overlay and the test of it read that table). A key first resolves to
+ *    a command; the focused pane's key() gets (key, command) and returns
+ *    REDRAW_ flags, or PANE_UNHANDLED to let the command run its global
+ *    action. So the confusion pane can take down/up/enter for itself while
+ *    the file pane keeps them elsewhere. A new key is a new row in
+ *    commands[] (name, description, function, argument, default keys);
+ *    a key only one pane uses gets a command whose global function does
+ *    nothing (REDRAW_NONE) and that pane acts on the command's name.
  *
  *  - Selection: the file pane's selected sample is ui_selected(app) (-1
  *    when none). When it changes, every pane's select() is called once per
@@ -54,10 +59,21 @@
  *    y/n question. One prompt at a time (ui_prompt returns -1 if busy).
  *
  *  - Drawing helpers: ui_attr(app, role) for colours (plain attributes
- *    under NO_COLOR / 8 colours), ui_heat_attr for heat maps, ui_label_attr
- *    for a colour per label, ui_pair for any fg/bg pair (256/true colour),
- *    ui_putn for text clipped to display columns (escaping what the
- *    terminal cannot show), app->utf8 for box drawing/braille choices.
+ *    under NO_COLOR / 8 colours; set with wattrset, which keeps the colour
+ *    bits, not wattr_set), ui_heat_attr for heat maps, ui_label_attr for a
+ *    colour per label, ui_pair for any fg/bg pair (256/true colour; a pair
+ *    number for wattr_set/setcchar, as COLOR_PAIR() holds only 255),
+ *    ui_putn for text clipped to display columns (what the locale cannot
+ *    show becomes '?'; ·, …, → become -, ..., -> without UTF-8), ui_count
+ *    for "1,284", app->utf8 for box drawing/braille choices.
+ *
+ *  - Settings (settings.h): settings_threshold(name, default) and
+ *    settings_find(section, name) from config.yaml, loaded before the
+ *    terminal is taken; a new top-level name goes into known_names[] in
+ *    settings.c.
+ *
+ *  - Measuring: --trace FILE logs first-frame, ready and every key's
+ *    key-to-frame latency (README, winnow(1)).
  *
  *  - Other parts keep their state behind the opaque pointers below
  *    (app->preview, confusion, journal, cluster, checks), defined and
