@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,6 +353,9 @@ measure_bytes(const void *bytes, size_t len, enum format ext_format, struct meas
 		m->state = MEASURE_OK;
 }
 
+/* Files from this size on are mapped instead of read. */
+#define MAP_BYTES ((off_t)64 << 20)
+
 /* Read the whole file into *scratch (grown as needed). Returns 0, or an
  * errno value. */
 static int
@@ -381,6 +385,7 @@ measure_sample(const struct dataset *ds, size_t i, struct measure *m,
 	struct stat st;
 	int fd, err;
 	int64_t mtime;
+	void *map;
 
 	fd = openat(ds->rootfd, sample_path(ds, i), O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) != 0) {
@@ -393,6 +398,16 @@ measure_sample(const struct dataset *ds, size_t i, struct measure *m,
 		return;
 	}
 	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	/* A long recording is mapped rather than copied, so that a few
+	 * threads over hour-long files do not hold gigabytes. */
+	if (S_ISREG(st.st_mode) && st.st_size >= MAP_BYTES &&
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
+		close(fd);
+		measure_bytes(map, (size_t)st.st_size, ds->samples[i].ext_format, m);
+		munmap(map, (size_t)st.st_size);
+		m->mtime_ns = mtime;
+		return;
+	}
 	err = read_all(fd, scratch, (size_t)st.st_size);
 	close(fd);
 	if (err != 0) {
