@@ -762,6 +762,7 @@ uniform01(uint64_t *s)
 
 #define KMEANS_TRIES 4
 #define KMEANS_ITERATIONS 100
+#define KMEANS_FIT_ROWS 4096
 
 static double
 dist2(const float *p, const double *c, size_t m)
@@ -902,7 +903,7 @@ class_split(struct embed_analysis *a, const uint32_t *rows, size_t n,
 	size_t M = a->ncomp, i, j, ncore = 0, m, kc;
 	float *core, *q, *v;
 	double *mu = xcalloc(M, sizeof *mu), *cov, w[EMBED_CLASS_COMPONENTS];
-	double c[2][EMBED_CLASS_COMPONENTS], delta, within, proj_mean[2] = { 0, 0 };
+	double c[2][EMBED_CLASS_COMPONENTS], delta, within;
 	uint8_t *assign;
 	size_t cnt[2] = { 0, 0 };
 	int status = -1;
@@ -970,10 +971,16 @@ class_split(struct embed_analysis *a, const uint32_t *rows, size_t n,
 					qc[nc * m + j] = q[i * kc + j];
 				nc++;
 			}
-		assign = xmalloc(nc);
+		/* Fit on at most KMEANS_FIT_ROWS of them, evenly spread: enough
+		 * to place two centres, and k-means costs no more in a big class. */
+		size_t step = (nc + KMEANS_FIT_ROWS - 1) / KMEANS_FIT_ROWS;
+		size_t nfit = (nc + step - 1) / step;
 		uint64_t seed = 0x77696e6e6f77ULL ^ label;
-		if (kmeans2(qc, nc, m, m, seed, c, assign) >= 0) {
-			double u[EMBED_CLASS_COMPONENTS], ss = 0;
+		assign = xmalloc(nfit);
+		if (kmeans2(qc, nfit, step * m, m, seed, c, assign) >= 0) {
+			double u[EMBED_CLASS_COMPONENTS], s1[2] = { 0, 0 }, s2[2] = { 0, 0 };
+			double ss = 0;
+			size_t gn[2] = { 0, 0 };
 			for (j = 0, delta = 0; j < m; j++) {
 				u[j] = c[1][j] - c[0][j];
 				delta += u[j] * u[j];
@@ -981,18 +988,21 @@ class_split(struct embed_analysis *a, const uint32_t *rows, size_t n,
 			delta = sqrt(delta);
 			for (j = 0; j < m; j++)
 				u[j] /= delta;
-			for (j = 0; j < m; j++) {
-				proj_mean[0] += c[0][j] * u[j];
-				proj_mean[1] += c[1][j] * u[j];
-			}
+			/* The spread along u within each group, over every core row. */
 			for (i = 0; i < nc; i++) {
-				double p = 0;
+				const float *p = qc + i * m;
+				uint8_t g = dist2(p, c[1], m) < dist2(p, c[0], m);
+				double t = 0;
 				for (j = 0; j < m; j++)
-					p += qc[i * m + j] * u[j];
-				p -= proj_mean[assign[i]];
-				ss += p * p;
+					t += p[j] * u[j];
+				s1[g] += t;
+				s2[g] += t * t;
+				gn[g]++;
 			}
-			within = sqrt(ss / (double)nc);
+			for (j = 0; j < 2; j++)
+				if (gn[j])
+					ss += s2[j] - s1[j] * s1[j] / (double)gn[j];
+			within = sqrt((ss > 0 ? ss : 0) / (double)nc);
 			if (within < delta * 1e-6)
 				within = delta * 1e-6;
 			cl->split = (float)(delta / within);
