@@ -30,6 +30,7 @@
 #include "dataset.h"
 #include "image-view.h"
 #include "image.h"
+#include "playback.h"
 #include "settings.h"
 #include "sniff.h"
 #include "text.h"
@@ -111,6 +112,7 @@ struct preview {
 	enum pixel_protocol request;
 	enum image_mode image_mode;
 	enum audio_mode audio_mode;
+	struct playback *playback;      /* Space, n, the cursor */
 
 	struct entry *head, *tail;      /* the cache */
 	size_t nentries, bytes;
@@ -478,6 +480,8 @@ preview_select(struct app *app, struct pane *pane)
 	struct entry *e;
 	size_t row;
 
+	/* While a clip plays, the newly selected one plays instead. */
+	ui_redraw(app, playback_selected(pv->playback, sel));
 	pv->want = sel;
 	if (sel < 0 || app->ds == NULL || !pane->shown) {
 		pv->current = NULL;
@@ -720,7 +724,7 @@ draw_audio(struct app *app, struct pane *pane, const struct entry *e)
 	}
 	audio_view_draw(app, pane->win, 0, 0, pane->h, pane->w, e->audio,
 	    pv->audio_mode == AUDIO_WAVEFORM ? AUDIO_VIEW_WAVEFORM :
-	    AUDIO_VIEW_SPECTROGRAM, -1);
+	    AUDIO_VIEW_SPECTROGRAM, playback_cursor(pv->playback, e->sample));
 }
 
 static void
@@ -919,6 +923,7 @@ preview_init(struct app *app, struct pane *pane)
 	pv->app = app;
 	pv->want = -1;
 	atomic_init(&pv->latest, 0);
+	pv->playback = playback_new(app);
 	pv->request = PIXELS_AUTO;
 	if (s != NULL && pixel_protocol_parse(s->value, &pv->request) != 0)
 		ui_error(app, "%s:%d: pixels: '%s' is not auto, sixel, kitty, iterm "
@@ -944,6 +949,7 @@ preview_free(struct app *app, struct pane *pane)
 		entry_free(e);
 	}
 	/* Jobs in flight were cancelled by worker_stop, which freed them. */
+	playback_free(pv->playback);
 	free(pv);
 	pane->data = NULL;
 	app->preview = NULL;
@@ -979,6 +985,9 @@ preview_ready(struct app *app, struct pane *pane)
 	}
 	pv->head = pv->tail = NULL;
 	pv->nentries = pv->bytes = 0;
+	/* PortAudio starts now, not on the first Space (and with stderr
+	 * already in the log). */
+	playback_start_device(pv->playback);
 	preview_select(app, pane);
 }
 
@@ -995,23 +1004,22 @@ const struct pane_ops preview_pane_ops = {
 
 /* ---- commands ---- */
 
-static unsigned
-not_yet(struct app *app, const char *what)
-{
-	ui_message(app, "%s: not available yet", what);
-	return REDRAW_STATUS;
-}
-
+/* Space: play or stop the selected clip. */
 unsigned
 preview_play_toggle(struct app *app)
 {
-	return not_yet(app, "playback");
+	struct preview *pv = app->preview;
+
+	return pv != NULL ? playback_toggle(pv->playback, ui_selected(app)) : REDRAW_NONE;
 }
 
+/* `n`: play the next clip when one ends. */
 unsigned
 preview_autoplay_toggle(struct app *app)
 {
-	return not_yet(app, "autoplay");
+	struct preview *pv = app->preview;
+
+	return pv != NULL ? playback_autoplay_toggle(pv->playback) : REDRAW_NONE;
 }
 
 /* `v`: thumbnail / details for pictures, waveform / spectrogram for clips. */
