@@ -178,6 +178,12 @@ screen | sed -n '2,24p' | grep -o 'yes/yes[0-9]*_nohash_0.wav' | sort >"$TMP/sho
 check "browser: exactly the planted group" cmp -s "$TMP/shown" "$TMP/second"
 tmux_keys Escape
 check "browser: Esc drops the filter" screen_wait "files (180)"
+tmux_keys s s s s s
+check "browser: the file pane sorts by outlier score" screen_wait "sorted by outlier"
+tmux_keys g
+screen_wait "1/180" >/dev/null
+check "browser: the farthest first" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
+	sed -n '2,3p' | grep -c '[nu][op]17_nohash_0.wav .*outlier' | grep -qx 2"
 tmux_keys q
 check "browser: quits" wait_exit
 tmux_stop
