@@ -146,7 +146,21 @@ struct decode {
 	struct scaler sc;
 	int have_scaler;
 	char *damage;           /* set when a partial picture is kept */
+	image_cancel_fn cancel; /* asked between rows; may be NULL */
+	void *cancel_arg;
+	int cancelled;
 };
+
+/* Has the caller given up on this picture? Asked between rows. */
+static int
+stop(struct decode *d, char **cause)
+{
+	if (!d->cancelled && d->cancel != NULL && d->cancel(d->cancel_arg)) {
+		d->cancelled = 1;
+		set_cause(cause, "cancelled");
+	}
+	return d->cancelled;
+}
 
 /* Record the declared size; refuse what would cost too much. */
 static int
@@ -218,6 +232,8 @@ le32(const uint8_t *p)
 
 struct jpeg_err {
 	struct jpeg_error_mgr pub;
+	struct jpeg_progress_mgr progress;
+	struct decode *d;
 	jmp_buf jump;
 	char message[JMSG_LENGTH_MAX];
 	int truncated;          /* "premature end of JPEG file" */
@@ -258,6 +274,18 @@ jpeg_silent(j_common_ptr cinfo)
 	(void)cinfo;
 }
 
+/* A progressive JPEG decodes all its data in jpeg_start_decompress: the
+ * progress monitor is where a cancelled decoding stops there. */
+static void
+jpeg_progress(j_common_ptr cinfo)
+{
+	struct jpeg_err *e = (struct jpeg_err *)cinfo->err;
+	if (e->d->cancel != NULL && e->d->cancel(e->d->cancel_arg)) {
+		e->d->cancelled = 1;
+		longjmp(e->jump, 1);
+	}
+}
+
 /* CMYK as Adobe writes it (inverted) or plain, to RGBA in place. */
 static void
 cmyk_to_rgba(uint8_t *p, int n, int inverted)
@@ -288,12 +316,18 @@ decode_jpeg(struct decode *d, char **cause)
 	int num, fw, fh;
 
 	memset(&err, 0, sizeof err);
+	err.d = d;
 	cinfo.err = jpeg_std_error(&err.pub);
 	err.pub.error_exit = jpeg_error_jump;
 	err.pub.emit_message = jpeg_warning;
 	err.pub.output_message = jpeg_silent;
 	if (setjmp(err.jump)) {
 		char msg[JMSG_LENGTH_MAX + 32];
+		if (d->cancelled) {
+			set_cause(cause, "cancelled");
+			rc = -1;
+			goto out;
+		}
 		snprintf(msg, sizeof msg, "JPEG: %s", err.message);
 		if (strstr(err.message, "backing store") != NULL)
 			rc = partial(d, "too large to decode in memory", cause);
@@ -303,6 +337,8 @@ decode_jpeg(struct decode *d, char **cause)
 	}
 	jpeg_create_decompress(&cinfo);
 	cinfo.mem->max_memory_to_use = JPEG_MAX_MEMORY;
+	err.progress.progress_monitor = jpeg_progress;
+	cinfo.progress = &err.progress;
 	jpeg_stdio_src(&cinfo, d->fp);
 	jpeg_read_header(&cinfo, TRUE);
 	if (declare_size(d, "JPEG", cinfo.image_width, cinfo.image_height, cause) != 0)
@@ -335,6 +371,8 @@ decode_jpeg(struct decode *d, char **cause)
 		if (cmyk)
 			cmyk_to_rgba(row, (int)cinfo.output_width, cinfo.saw_Adobe_marker);
 		scaler_put(&d->sc, y, 0, 1, row, (int)cinfo.output_width);
+		if (stop(d, cause))
+			goto out;
 	}
 	jpeg_finish_decompress(&cinfo);
 	if (err.truncated)
@@ -451,6 +489,8 @@ decode_png(struct decode *d, char **cause)
 			png_read_row(png, row, NULL);
 			scaler_put(&d->sc, (int)y, 0, 1, row, (int)w);
 			rows_read++;
+			if (stop(d, cause))
+				goto out;
 		}
 	} else {
 		for (p = 0; p < 7; p++) {
@@ -463,6 +503,8 @@ decode_png(struct decode *d, char **cause)
 				scaler_put(&d->sc, (int)PNG_ROW_FROM_PASS_ROW(r, p),
 				    PNG_PASS_START_COL(p), PNG_PASS_COL_OFFSET(p), row,
 				    (int)cols);
+				if (stop(d, cause))
+					goto out;
 			}
 		}
 	}
@@ -578,6 +620,8 @@ decode_gif(struct decode *d, char **cause)
 					q[3] = 255;
 				}
 				scaler_put(&d->sc, im->Top + y, im->Left, 1, row, fw);
+				if (stop(d, cause))
+					goto out;
 			}
 		}
 	}
@@ -643,7 +687,7 @@ decode_webp(struct decode *d, char **cause)
 	VP8StatusCode status;
 	const uint8_t *bits;
 	uint8_t *data, *pixels = NULL;
-	size_t len, bits_len;
+	size_t len, bits_len, fed;
 	int too_big, fw, fh, last_y = 0, rc = -1, y, have_iter = 0;
 
 	if ((data = read_all(d->fp, WEBP_MAX_FILE, &len, &too_big)) == NULL) {
@@ -709,7 +753,15 @@ decode_webp(struct decode *d, char **cause)
 		set_cause(cause, "WebP: cannot start the decoder");
 		goto out;
 	}
-	status = WebPIUpdate(idec, bits, bits_len);
+	/* In pieces, so that a cancelled decoding stops early. */
+	for (fed = 0;;) {
+		fed = fed + 65536 < bits_len ? fed + 65536 : bits_len;
+		status = WebPIUpdate(idec, bits, fed);
+		if (status != VP8_STATUS_SUSPENDED || fed == bits_len)
+			break;
+		if (stop(d, cause))
+			goto out;
+	}
 	if (status == VP8_STATUS_SUSPENDED || status == VP8_STATUS_NOT_ENOUGH_DATA)
 		WebPIDecGetRGB(idec, &last_y, NULL, NULL, NULL);
 	else if (status == VP8_STATUS_OK)
@@ -946,6 +998,8 @@ decode_bmp(struct decode *d, char **cause)
 			q[3] = bitfield_get(f[3], v, 255);
 		}
 		scaler_put(&d->sc, (int)(topdown ? y : ht - 1 - y), 0, 1, row, (int)w);
+		if (stop(d, cause))
+			goto out;
 	}
 	rc = 0;
 out:
@@ -1069,6 +1123,8 @@ decode_pnm(struct decode *d, char **cause)
 				q[ch] = (uint8_t)((s[ch] * 255 + maxval / 2) / maxval);
 		}
 		scaler_put(&d->sc, (int)y, 0, 1, row, (int)w);
+		if (stop(d, cause))
+			goto out;
 	}
 	rc = 0;
 	goto out;
@@ -1089,7 +1145,8 @@ out:
 
 static int
 decode_stream(FILE *fp, const char *name, uint64_t size, int max_w, int max_h,
-    struct image *out, struct image_info *info, char **cause)
+    image_cancel_fn cancel, void *cancel_arg, struct image *out,
+    struct image_info *info, char **cause)
 {
 	struct decode d;
 	unsigned char head[SNIFF_BYTES];
@@ -1102,6 +1159,8 @@ decode_stream(FILE *fp, const char *name, uint64_t size, int max_w, int max_h,
 	d.max_w = max_w;
 	d.max_h = max_h;
 	d.info = info;
+	d.cancel = cancel;
+	d.cancel_arg = cancel_arg;
 	info->file_size = size;
 	info->ext_format = name ? format_from_name(name) : FMT_NONE;
 	n = fread(head, 1, sizeof head, fp);
@@ -1157,6 +1216,15 @@ int
 image_load_at(int dirfd, const char *path, int max_w, int max_h,
     struct image *out, struct image_info *info, char **cause)
 {
+	return image_load_at_until(dirfd, path, max_w, max_h, NULL, NULL, out,
+	    info, cause);
+}
+
+int
+image_load_at_until(int dirfd, const char *path, int max_w, int max_h,
+    image_cancel_fn cancel, void *cancel_arg, struct image *out,
+    struct image_info *info, char **cause)
+{
 	struct stat st;
 	FILE *fp;
 	int fd, rc;
@@ -1184,7 +1252,8 @@ image_load_at(int dirfd, const char *path, int max_w, int max_h,
 		close(fd);
 		return -1;
 	}
-	rc = decode_stream(fp, path, (uint64_t)st.st_size, max_w, max_h, out, info, cause);
+	rc = decode_stream(fp, path, (uint64_t)st.st_size, max_w, max_h, cancel,
+	    cancel_arg, out, info, cause);
 	fclose(fp);
 	return rc;
 }
@@ -1208,7 +1277,7 @@ image_load_mem(const void *data, size_t len, const char *name, int max_w,
 		set_cause(cause, "cannot read: %s", strerror(errno));
 		return -1;
 	}
-	rc = decode_stream(fp, name, len, max_w, max_h, out, info, cause);
+	rc = decode_stream(fp, name, len, max_w, max_h, NULL, NULL, out, info, cause);
 	fclose(fp);
 	return rc;
 }

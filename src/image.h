@@ -48,6 +48,13 @@ struct image_info {
  * filled as far as known. Free with image_clear and image_info_clear. */
 int image_load_at(int dirfd, const char *path, int max_w, int max_h,
     struct image *out, struct image_info *info, char **cause);
+/* Asked between rows while decoding: nonzero gives up. */
+typedef int (*image_cancel_fn)(void *arg);
+/* image_load_at that gives up as soon as cancel(cancel_arg) says so
+ * (returning -1, cause "cancelled"): a preview the user has moved past. */
+int image_load_at_until(int dirfd, const char *path, int max_w, int max_h,
+    image_cancel_fn cancel, void *cancel_arg, struct image *out,
+    struct image_info *info, char **cause);
 /* The same from bytes in memory (name gives the extension; may be NULL). */
 int image_load_mem(const void *data, size_t len, const char *name, int max_w,
     int max_h, struct image *out, struct image_info *info, char **cause);
@@ -71,6 +78,13 @@ struct image_probe {
  * decodes completely (damage counts as failure here: it is `unreadable`). */
 int image_probe_at(int dirfd, const char *path, struct image_probe *out,
     char **cause);
+/* Asked between rows while decoding: nonzero gives up. */
+typedef int (*image_cancel_fn)(void *arg);
+/* image_load_at that gives up as soon as cancel(cancel_arg) says so
+ * (returning -1, cause "cancelled"): a preview the user has moved past. */
+int image_load_at_until(int dirfd, const char *path, int max_w, int max_h,
+    image_cancel_fn cancel, void *cancel_arg, struct image *out,
+    struct image_info *info, char **cause);
 /* The same from bytes in memory (`winnow check` reads each file once);
  * name gives the extension and may be NULL. */
 int image_probe_mem(const void *data, size_t len, const char *name,

@@ -93,6 +93,7 @@ struct job {
 	int w, h;                       /* the pane's interior */
 	int rootfd;
 	char *path;
+	struct worker_pool *pool;
 	struct term_caps caps;
 	int ascii;
 	/* The result. */
@@ -263,6 +264,16 @@ count_pairs(const struct cell_grid *g)
 	return count;
 }
 
+/* Has the user moved on (a prefetch may lag a little, a selection not),
+ * or is the browser closing? */
+static int
+job_moved_on(void *arg)
+{
+	struct job *j = arg;
+	return atomic_load(&j->pv->latest) - atomic_load(&j->gen) >
+	    (atomic_load(&j->prefetch) ? 2u : 0u) || worker_stopping(j->pool);
+}
+
 static void
 job_image(struct job *j, struct entry *e, int cols, int rows)
 {
@@ -271,8 +282,13 @@ job_image(struct job *j, struct entry *e, int cols, int rows)
 	int bw, bh;
 
 	decode_box(&j->caps, cols, rows, &bw, &bh);
-	if (image_load_at(j->rootfd, j->path, bw, bh, &img, &e->info, &cause) != 0) {
-		e->error = cause;
+	if (image_load_at_until(j->rootfd, j->path, bw, bh, job_moved_on, j, &img,
+	    &e->info, &cause) != 0) {
+		if (job_moved_on(j)) {
+			j->skipped = 1;
+			free(cause);
+		} else
+			e->error = cause;
 		return;
 	}
 	e->thumb_w = img.width;
@@ -313,9 +329,7 @@ job_run(void *arg)
 	e->w = j->w;
 	e->h = j->h;
 	e->bytes = sizeof *e;
-	/* Moved on already: a prefetch may lag a little, a selection not. */
-	if (atomic_load(&j->pv->latest) - atomic_load(&j->gen) >
-	    (atomic_load(&j->prefetch) ? 2u : 0u)) {
+	if (job_moved_on(j)) {
 		j->skipped = 1;
 		return;
 	}
@@ -420,6 +434,7 @@ submit(struct app *app, struct pane *pane, uint32_t i, int prefetch)
 	atomic_init(&j->gen, prefetch ? atomic_load(&pv->latest) :
 	    atomic_fetch_add(&pv->latest, 1) + 1);
 	j->rootfd = app->ds->rootfd;
+	j->pool = app->workers;
 	j->path = xstrdup(sample_path(app->ds, i));
 	j->caps = pv->caps;
 	j->ascii = !app->utf8;

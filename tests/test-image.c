@@ -737,6 +737,48 @@ test_terminal(void)
 	image_info_clear(&info);
 }
 
+/* Gives up after `left` questions. */
+static int
+cancel_after(void *arg)
+{
+	int *left = arg;
+	return --*left < 0;
+}
+
+static void
+test_cancel(void)
+{
+	static const char *const names[] = {
+		"noise.png", "noise.jpg", "noise.gif", "noise.bmp", "noise.ppm",
+		"progressive-noise.jpg", "interlaced-noise.png", "big-noise.webp",
+	};
+	struct image img;
+	struct image_info info;
+	char *cause = NULL;
+	size_t i;
+	int left;
+
+	run(CONVERT " noise.jpg -interlace JPEG progressive-noise.jpg && "
+	    CONVERT " noise.jpg -interlace PNG interlaced-noise.png && "
+	    CONVERT " -size 600x600 xc: +noise Random -define webp:lossless=true "
+	    "big-noise.webp");
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		left = 2;
+		ok(image_load_at_until(dirfd_, names[i], 40, 40, cancel_after, &left,
+		    &img, &info, &cause) == -1 && cause != NULL &&
+		    strcmp(cause, "cancelled") == 0 && img.rgba == NULL,
+		    "%s: cancelled while decoding", names[i]);
+		free(cause);
+		cause = NULL;
+		image_info_clear(&info);
+		left = 1000000;
+		ok(image_load_at_until(dirfd_, names[i], 40, 40, cancel_after, &left,
+		    &img, &info, &cause) == 0, "%s: decodes when not cancelled", names[i]);
+		image_clear(&img);
+		image_info_clear(&info);
+	}
+}
+
 int
 main(void)
 {
@@ -755,6 +797,7 @@ main(void)
 	test_probe();
 	test_cells();
 	test_text();
+	test_cancel();
 	test_terminal();
 	if (tap_failed == 0)
 		run("rm -rf '%s'", tmpdir);
