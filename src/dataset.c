@@ -556,6 +556,19 @@ dataset_sort(struct dataset *ds)
 		sort_samples(ds);
 }
 
+/* The index lives as long as the session: give back what growing by half
+ * left unused (a third of the records' and paths' memory at worst). */
+static void
+trim_slack(struct dataset *ds)
+{
+	if (ds->nsamples == 0)
+		return;
+	ds->samples = xrealloc(ds->samples, ds->nsamples * sizeof *ds->samples);
+	ds->capsamples = ds->nsamples;
+	ds->paths.data = xrealloc(ds->paths.data, ds->paths.len);
+	ds->paths.cap = ds->paths.len;
+}
+
 struct dataset *
 dataset_open(const char *path, char **cause)
 {
@@ -620,6 +633,7 @@ dataset_open(const char *path, char **cause)
 	dataset_sort(ds);
 	if (ds->layout == LAYOUT_FOLDERS)
 		apply_split_lists(ds);
+	trim_slack(ds);
 	return ds;
 }
 
