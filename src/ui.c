@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -1284,14 +1285,15 @@ draw_title(struct app *app, struct pane *p, int y, int x, int room)
 	buf_free(&b);
 }
 
-/* " text " ending at column `right` of row y, within the pane's width. */
-static void
+/* " text " ending at column `right` of row y, within the pane's width.
+ * Returns the column where it starts (right + 1 when there is none). */
+static int
 draw_footer(struct app *app, struct pane *p, int y, int right)
 {
 	struct buf b = { 0 };
-	int w;
+	int w, start = right + 1;
 	if (p->ops->footer == NULL)
-		return;
+		return start;
 	p->ops->footer(app, p, &b);
 	if (b.len) {
 		char *t = xasprintf(" %s ", buf_str(&b));
@@ -1300,10 +1302,12 @@ draw_footer(struct app *app, struct pane *p, int y, int right)
 			wattrset(stdscr, ui_attr(app, ROLE_TITLE));
 			ui_putn(app, stdscr, y, right - w, t, w);
 			wattrset(stdscr, A_NORMAL);
+			start = right - w;
 		}
 		free(t);
 	}
 	buf_free(&b);
+	return start;
 }
 
 static void
@@ -1311,7 +1315,7 @@ draw_frame(struct app *app)
 {
 	struct pane *f = &app->panes[PANE_FILES], *pv = &app->panes[PANE_PREVIEW],
 	    *bt = &app->panes[app->bottom];
-	int W = app->cols, mid = f->h + 1, sep = f->w + 1, y;
+	int W = app->cols, mid = f->h + 1, sep = f->w + 1, y, footer;
 
 	werase(stdscr);
 	wattrset(stdscr, ui_attr(app, ROLE_BORDER));
@@ -1333,11 +1337,15 @@ draw_frame(struct app *app)
 		mvwaddstr(stdscr, y, W - 1, bx(app, BX_V));
 	}
 	wattrset(stdscr, A_NORMAL);
-	draw_footer(app, f, mid, sep - 1);
-	draw_footer(app, pv, mid, W - 2);
+	footer = draw_footer(app, f, mid, sep - 1);
+	if (footer > sep)
+		footer = draw_footer(app, pv, mid, W - 2);
+	else
+		draw_footer(app, pv, mid, W - 2);
 	draw_title(app, f, 0, 1, sep - 2);
 	draw_title(app, pv, 0, sep + 1, W - sep - 3);
-	draw_title(app, bt, mid, 1, W - 4);
+	/* The bottom pane's title stops short of the footers on its line. */
+	draw_title(app, bt, mid, 1, footer - 3);
 }
 
 static void
@@ -1750,6 +1758,17 @@ after_batch(struct app *app)
 	}
 }
 
+/* CPU time of the UI thread: with --trace, tells the work a key costs from
+ * the time it waited for a core. */
+static double
+thread_cpu_seconds(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 loop(struct app *app, const sigset_t *loop_mask)
 {
@@ -1763,7 +1782,7 @@ loop(struct app *app, const sigset_t *loop_mask)
 	while (!app->quit) {
 		struct timespec ts;
 		int ms, rc;
-		double woke;
+		double woke, woke_cpu;
 
 		if (got_quit_signal) {
 			app->quit = 1;
@@ -1794,9 +1813,8 @@ loop(struct app *app, const sigset_t *loop_mask)
 		if (rc < 0 && errno != EINTR)
 			break;
 		woke = now_seconds();
+		woke_cpu = thread_cpu_seconds();
 		nkeys = 0;
-		if (rc > 0 && (fds[1].revents & POLLIN))
-			worker_dispatch(app->workers);
 		if (rc > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (fds[0].revents & (POLLHUP | POLLERR) && !(fds[0].revents & POLLIN)) {
 				app->quit = 1;  /* the terminal went away */
@@ -1804,6 +1822,23 @@ loop(struct app *app, const sigset_t *loop_mask)
 			}
 			read_keys(app, woke, keys_at, names, &nkeys, MAX_KEYS);
 		}
+		/* Keys first: their frame goes out before any worker's results
+		 * are taken in. */
+		if (nkeys && !app->quit) {
+			after_batch(app);
+			if (app->redraw)
+				draw(app);
+			if (app->trace) {
+				double now = now_seconds(), cpu = thread_cpu_seconds() - woke_cpu;
+				for (i = 0; i < nkeys; i++)
+					fprintf(app->trace, "key\t%.3f\t%s\t%.3f\t%.3f\n",
+					    (keys_at[i] - app->started) * 1000, names[i],
+					    (now - keys_at[i]) * 1000, cpu * 1000);
+				fflush(app->trace);
+			}
+		}
+		if (rc > 0 && (fds[1].revents & POLLIN))
+			worker_dispatch(app->workers);
 		if (rc > 0) {
 			/* Copy first: a callback may add or remove watches. */
 			size_t nw = nfds - 2;
@@ -1819,17 +1854,6 @@ loop(struct app *app, const sigset_t *loop_mask)
 			free(ready);
 		}
 		run_timers(app);
-		if (nkeys && app->trace && !app->quit) {
-			after_batch(app);
-			if (app->redraw)
-				draw(app);
-			for (i = 0; i < nkeys; i++) {
-				fprintf(app->trace, "key\t%.3f\t%s\t%.3f\n",
-				    (keys_at[i] - app->started) * 1000, names[i],
-				    (now_seconds() - keys_at[i]) * 1000);
-			}
-			fflush(app->trace);
-		}
 	}
 	free(fds);
 }
@@ -1903,7 +1927,8 @@ ui_run(struct app *app)
 			fprintf(stderr, "%s: %s: %s\n", progname, app->opt.trace, strerror(errno));
 			return 2;
 		}
-		fprintf(app->trace, "# winnow trace: event\tms since start[\tkey\tkey-to-frame ms]\n");
+		fprintf(app->trace, "# winnow trace: event\tms since start"
+		    "[\tkey\tkey-to-frame ms\tUI thread CPU ms]\n");
 	}
 	sigprocmask(SIG_SETMASK, NULL, &old_mask);
 	install_signals(&loop_mask);

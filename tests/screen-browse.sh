@@ -211,7 +211,7 @@ check "nothing reached stderr" test ! -s "$TMP/stderr"
 check "the log file was used for stderr" contains "$XDG_STATE_HOME/winnow/winnow.log" "started"
 check "the trace has the first frame" grep -q '^first-frame	[0-9.]*$' "$TMP/trace"
 check "the trace has the dataset ready" grep -q '^ready	[0-9.]*$' "$TMP/trace"
-check "the trace has each key with its latency" grep -q '^key	[0-9.]*	j	[0-9.]*$' "$TMP/trace"
+check "the trace has each key with its latency" grep -q '^key	[0-9.]*	j	[0-9.]*	[0-9.]*$' "$TMP/trace"
 nkeys=$(grep -c '^key' "$TMP/trace")
 check "many keys traced ($nkeys)" test "$nkeys" -gt 50
 tmux_stop
