@@ -9,7 +9,7 @@ need tmux
 [ -x /usr/bin/convert ] || skip "ImageMagick is not installed"
 
 ds=$TMP/ds
-mkdir -p "$ds/a" "$ds/b" "$ds/c"
+mkdir -p "$ds/a" "$ds/b" "$ds/c" "$ds/d"
 # a/: good pictures, one per format, made by real encoders.
 /usr/bin/convert -size 64x48 xc:red "$ds/a/1-red.png"
 /usr/bin/convert -size 32x64 xc:red xc:blue +append -quality 95 "$ds/a/2-split.jpg"
@@ -38,6 +38,14 @@ EOF
 # c/: text.
 printf 'first line\n\tindented\nbell \007 here\n' >"$ds/c/1-notes.txt"
 printf 'caf\351 latin-1\n' >"$ds/c/2-latin1.txt"
+# d/: a clip, and one cut inside its header (drawn by audio-view).
+if command -v sox >/dev/null; then
+	sox -q -n -r 16000 -c 1 -b 16 "$ds/d/1-tone.wav" synth 1 sine 440 vol 0.5
+	head -c 30 "$ds/d/1-tone.wav" >"$ds/d/2-cut.wav"
+	clips=2
+else
+	clips=0
+fi
 
 # The preview pane's rows: the text between the second and third bars.
 preview() { screen | sed -n '2,22p' | awk -F'│' '{print $3}'; }
@@ -70,7 +78,7 @@ exit_status() {
 	done
 	pane_dead
 }
-total=14
+total=$((14 + clips))
 
 # ---- cells, 256 colours ----
 tmux_start 110 30 env TERM=tmux-256color "$WINNOW" "$ds"
@@ -122,6 +130,18 @@ check "text: control bytes escaped" in_preview 'bell \x07 here'
 check "text: facts" in_preview "text · 33 B · not plain text"
 row 14
 check "latin-1 text: the odd byte escaped" in_preview 'caf\xe9 latin-1'
+
+# ---- clips: audio-view draws them, v switches to the spectrogram ----
+if [ "$clips" -gt 0 ]; then
+	row 15
+	check "clip: its facts" in_preview "1.00 s"
+	tmux_keys v
+	check "v on a clip: the spectrogram" screen_wait "preview: spectrogram"
+	tmux_keys v
+	check "v again: the waveform" screen_wait "preview: waveform"
+	row 16
+	check "a cut clip: says why" in_preview "cannot show this clip"
+fi
 
 # ---- details with v, back with v ----
 row 2
