@@ -550,6 +550,9 @@ put_wrapped(struct app *app, struct pane *pane, int y, int y1, const char *s)
 			/* Cut at the last space that fits, else where it stops fitting. */
 			size_t i, last_space = 0;
 			for (i = 1; i <= n; i++) {
+				/* Only between characters, never inside one. */
+				if (i < n && ((unsigned char)p[i] & 0xc0) == 0x80)
+					continue;
 				line = xstrndup(p, i);
 				if (ui_width(line) > w) {
 					free(line);
