@@ -37,6 +37,8 @@ struct meter {
 
 	float *ring;            /* the last `window` samples of the mono mix */
 	size_t window, edge;
+	size_t slot;            /* where the next one goes */
+	int full;               /* the ring holds a whole window */
 	int64_t abs_sum;        /* sum of fixed-point |x| over the ring */
 	double sq_sum;          /* sum of x² over the ring */
 	int64_t best_abs;
@@ -45,11 +47,11 @@ struct meter {
 	double head_sq;         /* sum of x² over the first `edge` samples */
 };
 
-static int64_t
+static inline int64_t
 fixed_abs(float x)
 {
 	float a = fabsf(x);
-	return (int64_t)llrintf((a < ABS_MAX ? a : ABS_MAX) * ABS_SCALE);
+	return (int64_t)((a < ABS_MAX ? a : ABS_MAX) * ABS_SCALE + 0.5f);
 }
 
 float
@@ -92,8 +94,8 @@ static void
 meter_feed(struct meter *m, const float *x, size_t n, float *mono)
 {
 	unsigned c, nc = m->channels;
-	size_t i, slot;
-	float s, a, mix;
+	size_t i;
+	float s, a, mix, old;
 
 	for (i = 0; i < n; i++, x += nc) {
 		mix = 0;
@@ -125,17 +127,21 @@ meter_feed(struct meter *m, const float *x, size_t n, float *mono)
 
 		if (m->frames < m->edge)
 			m->head_sq += (double)mix * mix;
-		slot = m->frames % m->window;
-		if (m->frames >= m->window) {
-			m->abs_sum -= fixed_abs(m->ring[slot]);
-			m->sq_sum -= (double)m->ring[slot] * m->ring[slot];
+		if (m->full) {
+			old = m->ring[m->slot];
+			m->abs_sum -= fixed_abs(old);
+			m->sq_sum -= (double)old * old;
 		}
-		m->ring[slot] = mix;
+		m->ring[m->slot] = mix;
 		m->abs_sum += fixed_abs(mix);
 		m->sq_sum += (double)mix * mix;
+		if (++m->slot == m->window) {
+			m->slot = 0;
+			m->full = 1;
+		}
 		m->frames++;
 		/* Strictly greater: the earliest of equally loud windows wins. */
-		if (m->frames >= m->window && m->abs_sum > m->best_abs) {
+		if (m->full && m->abs_sum > m->best_abs) {
 			m->best_abs = m->abs_sum;
 			m->best_sq = m->sq_sum;
 			m->best_start = m->frames - m->window;

@@ -74,7 +74,7 @@ spectrogram_compute(const float *mono, size_t n, unsigned rate)
 	size_t f, start, k, len;
 	unsigned b;
 	int owned;
-	double mag;
+	float power;
 
 	s->rate = rate;
 	s->window = (unsigned)lround(rate * SPECTRUM_WINDOW_SECONDS);
@@ -101,8 +101,10 @@ spectrogram_compute(const float *mono, size_t n, unsigned rate)
 		win[k] = 0.5f - 0.5f * cosf(2 * (float)M_PI * k / s->window);
 		gain += win[k];
 	}
-	/* A sine of amplitude A peaks at A·Σw/2 in its bin. */
+	/* A sine of amplitude A peaks at A·Σw/2 in its bin; dB come from
+	 * the power, 10·log10(|X|²·scale²), with no square root. */
 	scale = 2.0f / gain;
+	scale *= scale;
 
 	in = fftwf_malloc(s->fft * sizeof *in);
 	out = fftwf_malloc(s->bins * sizeof *out);
@@ -121,8 +123,8 @@ spectrogram_compute(const float *mono, size_t n, unsigned rate)
 		fftwf_execute_dft_r2c(plan, in, out);
 		row = s->db + f * s->bins;
 		for (b = 0; b < s->bins; b++) {
-			mag = hypot(out[b][0], out[b][1]) * scale;
-			row[b] = mag > 1e-6 ? (float)(20 * log10(mag)) : SPECTRUM_FLOOR_DB;
+			power = (out[b][0] * out[b][0] + out[b][1] * out[b][1]) * scale;
+			row[b] = power > 1e-12f ? 10 * log10f(power) : SPECTRUM_FLOOR_DB;
 			if (row[b] > s->max_db)
 				s->max_db = row[b];
 		}
