@@ -69,11 +69,12 @@ struct term_caps {
 	enum color_depth depth;
 	enum pixel_protocol pixels;     /* PIXELS_NONE unless the terminal has one */
 	int tmux;                       /* inside tmux: wrap for passthrough */
+	int remote;                     /* over SSH: send fewer pixels */
 	int cell_w, cell_h;             /* a cell's pixels (from the tty, else 10 × 20) */
 };
 
-/* Detect from the environment (TERM, COLORTERM, NO_COLOR, TMUX, the
- * terminal programs' own variables) through chafa's terminal database.
+/* Detect from the environment (TERM, COLORTERM, NO_COLOR, TMUX, SSH_TTY,
+ * the terminal programs' own variables) through chafa's terminal database.
  * curses_colors: the colours curses can draw (COLORS; 0 when unknown), which
  * caps the depth, since cells go out through curses. `request` is the
  * user's choice (PIXELS_AUTO: detect). tty_fd gives the cell size in pixels

@@ -730,6 +730,15 @@ test_terminal(void)
 	}
 	caps.pixels = PIXELS_KITTY;
 	caps.tmux = 0;
+	caps.remote = 0;
+	seq = pixels_render(&img, 8, 4, &caps, &len);
+	ok(strstr(seq, "s=80,v=80,c=8,r=4") != NULL, "kitty: 8×4 cells of 10×20 pixels");
+	free(seq);
+	caps.remote = 1;
+	seq = pixels_render(&img, 8, 4, &caps, &len);
+	ok(strstr(seq, "s=40,v=40,c=8,r=4") != NULL,
+	    "kitty over SSH: a quarter of the pixels, scaled by the terminal");
+	free(seq);
 	is_str(pixels_clear_sequence(&caps), "\033_Ga=d\033\\", "kitty: delete all");
 	caps.pixels = PIXELS_SIXEL;
 	is_str(pixels_clear_sequence(&caps), "", "sixel: repainting the cells clears");
