@@ -252,6 +252,13 @@ cpane_free(struct app *app, struct pane *pane)
 	app->confusion = NULL;
 }
 
+/* A symbol, or its ASCII stand-in where the locale is not UTF-8. */
+static const char *
+glyph(const struct app *app, const char *utf8, const char *ascii)
+{
+	return app->utf8 ? utf8 : ascii;
+}
+
 /* A label as it can be shown: escaped bytes, in c->scratch. */
 static const char *
 shown(struct cpane *c, const char *s)
@@ -283,8 +290,8 @@ char_width(const char *s, size_t len)
 }
 
 /* The first `cols` display columns of s, then its last `tail` characters
- * (so "forward" in 4 is "forw", or with tail 1 "forw"→"ford"). Returns a
- * new string. */
+ * (so "forward" in 4 columns is "forw", and with a tail of 1 "ford").
+ * Returns a new string. */
 static char *
 cut_name(const char *s, int cols, int tail)
 {
@@ -398,7 +405,7 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	size_t i;
 	int right, avail;
 
-	L->name_w = 5;
+	L->name_w = (int)strlen("precision");
 	for (i = 0; i < cm->n; i++) {
 		int w = ui_width(shown(c, dataset_label_name(app->ds, (unsigned)i)));
 		if (w > L->name_w)
@@ -418,7 +425,9 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	right = 7 + L->count_w;         /* " recall" and the support */
 	avail = pane->w - L->x0 - right;
 	L->pairs_x = -1;
-	if (avail - PAIRS_W >= (int)cm->n * L->cell_w || avail - PAIRS_W >= 8 * L->cell_w) {
+	/* The list of pairs when the matrix fits beside it, or a good part of
+	 * it does (the cursor line names any cell anyway). */
+	if (avail - PAIRS_W >= (int)cm->n * L->cell_w || avail - PAIRS_W >= 12 * L->cell_w) {
 		L->pairs_x = pane->w - PAIRS_W + 1;
 		avail -= PAIRS_W;
 	}
@@ -473,7 +482,7 @@ draw_info(struct app *app, struct pane *pane, struct cpane *c)
 	if (c->row >= 0 && c->col >= 0) {
 		uint32_t v = confusion_cell(cm, (size_t)c->row, (size_t)c->col);
 		ui_count(n1, sizeof n1, v);
-		buf_addf(&b, "%s → %s: %s", t.data, p.data, n1);
+		buf_addf(&b, "%s %s %s: %s", t.data, glyph(app, "→", "->"), p.data, n1);
 		if (cm->row_total[c->row])
 			buf_addf(&b, " (%.0f%% of %s)", 100.0 * v / cm->row_total[c->row], t.data);
 		if (c->before_pred && c->before.n == cm->n) {
@@ -501,8 +510,9 @@ draw_info(struct app *app, struct pane *pane, struct cpane *c)
 
 	b.len = 0;
 	if (c->before_pred)
-		buf_addf(&b, "  reloaded %s: accuracy %.3f → %.3f", c->loaded_at,
-		    confusion_accuracy(&c->before), confusion_accuracy(cm));
+		buf_addf(&b, "  reloaded %s: accuracy %.3f %s %.3f", c->loaded_at,
+		    confusion_accuracy(&c->before), glyph(app, "→", "->"),
+		    confusion_accuracy(cm));
 	else
 		buf_addf(&b, "  loaded %s", c->loaded_at);
 	if (c->error)
@@ -536,7 +546,8 @@ draw_pairs(struct app *app, struct pane *pane, struct cpane *c, const struct gri
 		char *t = xstrdup(shown(c, dataset_label_name(app->ds, pairs[i].truth)));
 		const char *p = shown(c, dataset_label_name(app->ds, pairs[i].pred));
 		char *tc = cut_name(t, 9, 0), *pc = cut_name(p, 9, 0);
-		snprintf(line, sizeof line, "%5u %s → %s", pairs[i].count, tc, pc);
+		snprintf(line, sizeof line, "%5u %s %s %s", pairs[i].count, tc,
+		    glyph(app, "→", "->"), pc);
 		ui_putn(app, pane->win, y, L->pairs_x, line, PAIRS_W - 1);
 		free(t);
 		free(tc);
@@ -557,7 +568,7 @@ cpane_draw(struct app *app, struct pane *pane)
 
 	werase(pane->win);
 	if (app->ds == NULL) {
-		ui_putn(app, pane->win, 0, 0, "indexing…", pane->w);
+		ui_putn(app, pane->win, 0, 0, glyph(app, "indexing…", "indexing..."), pane->w);
 		return;
 	}
 	if (c->pred == NULL) {
@@ -565,11 +576,12 @@ cpane_draw(struct app *app, struct pane *pane)
 		if (c->error)
 			buf_addf(&b, "no predictions: %s", c->error);
 		else if (c->file)
-			buf_addf(&b, "loading predictions from %s…", c->file);
+			buf_addf(&b, "loading predictions from %s%s", c->file,
+			    glyph(app, "…", "..."));
 		ui_putn(app, pane->win, 0, 0, buf_str(&b), pane->w);
 		if (c->error)
 			ui_putn(app, pane->win, 1, 0, "The matrix appears when the file does "
-			    "(CSV or TSV: path, pred, p_<label>…; see winnow(1)).", pane->w);
+			    "(CSV or TSV: path, pred, p_<label>...; see winnow(1)).", pane->w);
 		buf_free(&b);
 		return;
 	}
@@ -598,9 +610,9 @@ cpane_draw(struct app *app, struct pane *pane)
 	}
 	x = L.x0 + L.cols * L.cell_w;
 	if (c->left > 0)
-		ui_putn(app, pane->win, 1, L.x0 - 1, "‹", 1);
+		ui_putn(app, pane->win, 1, L.x0 - 1, glyph(app, "‹", "<"), 1);
 	if (c->left + L.cols < (int)cm->n)
-		ui_putn(app, pane->win, 1, x, "›", 1);
+		ui_putn(app, pane->win, 1, x, glyph(app, "›", ">"), 1);
 	wattron(pane->win, ui_attr(app, ROLE_DIM));
 	ui_putn(app, pane->win, 1, x + 1, "recall", 6);
 	snprintf(s, sizeof s, "%*s", L.count_w, "n");
@@ -634,8 +646,8 @@ cpane_draw(struct app *app, struct pane *pane)
 				a = ui_heat_attr(app, 0.3 + 0.7 * v / cm->row_total[t]);
 			if (changed)
 				a |= A_UNDERLINE;
-			if (v == 0)
-				snprintf(s, sizeof s, "%*s", L.cell_w - 1, "·");
+			if (v == 0)     /* "·" is one column but two bytes */
+				snprintf(s, sizeof s, "%*s%s", L.cell_w - 2, "", app->utf8 ? "·" : ".");
 			else
 				snprintf(s, sizeof s, "%*u", L.cell_w - 1, v);
 			wattron(pane->win, a);
@@ -660,7 +672,8 @@ cpane_draw(struct app *app, struct pane *pane)
 			put_fraction(app, pane->win, y, L.x0 + j * L.cell_w + 1, L.cell_w - 1,
 			    confusion_precision(cm, (size_t)(c->left + j)));
 		if (c->top + L.rows < (int)cm->n)
-			ui_putn(app, pane->win, y, L.x0 + L.cols * L.cell_w + 1, "▾ more", 6);
+			ui_putn(app, pane->win, y, L.x0 + L.cols * L.cell_w + 1,
+			    glyph(app, "▾ more", "v more"), 6);
 	}
 	draw_pairs(app, pane, c, &L);
 }

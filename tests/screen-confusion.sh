@@ -1,3 +1,174 @@
 #!/bin/sh
-# screen-confusion.sh — not written yet.
-exit 77
+# screen-confusion.sh — the confusion pane in the real browser (tmux): the
+# matrix equals `winnow confusion`'s; Enter on an off-diagonal cell, a row
+# header and the diagonal lists exactly those samples in the file pane, Esc
+# goes back; predictions.csv rewritten in place and renamed over it update
+# the pane and say what changed; a relabel moves a sample at once, and t
+# shows the labels as in the dataset again; S counts one split; 35 classes
+# scroll sideways in 80 columns.
+. "${top_srcdir:-.}/tests/lib.sh"
+need tmux sox
+
+ds=$TMP/ds
+mkdir -p "$ds/no" "$ds/up" "$ds/yes"
+tone() { sox -q -n -r 16000 -c 1 -b 16 "$ds/$1" synth 0.3 sine "$2"; }
+f=300
+for p in no/n1 no/n2 no/n3 no/n4 up/u1 up/u2 up/u3 yes/y1 yes/y2 yes/y3 yes/y4; do
+	tone "$p.wav" $f
+	f=$((f + 20))
+done
+printf 'no/n1.wav\nyes/y1.wav\nyes/y2.wav\n' >"$ds/testing_list.txt"
+cat >"$ds/predictions.csv" <<'EOF'
+path,pred,p_no,p_up,p_yes
+no/n1.wav,no,0.8,0.1,0.1
+no/n2.wav,no,0.7,0.2,0.1
+no/n3.wav,yes,0.3,0.1,0.6
+no/n4.wav,no,0.9,0.05,0.05
+up/u1.wav,up,0.1,0.8,0.1
+up/u2.wav,no,0.5,0.4,0.1
+up/u3.wav,up,0.2,0.7,0.1
+yes/y1.wav,no,0.6,0.1,0.3
+yes/y2.wav,no,0.9,0.05,0.05
+yes/y3.wav,yes,0.1,0.1,0.8
+yes/y4.wav,yes,0.2,0.1,0.7
+EOF
+
+# matrix: the pane's rows as "label c c c" (· as 0), from the screen.
+matrix() {
+	screen | awk -F'│' '
+		/true\\pred/ { on = 1; next }
+		on && $2 ~ /^precision/ { exit }
+		on { n = split($2, f, " +"); if (f[1] == "") next
+		     out = f[1]; for (i = 2; i <= 4; i++) out = out " " (f[i] == "·" ? 0 : f[i])
+		     print out }'
+}
+# the same from winnow confusion's TSV
+want_matrix() {
+	"$WINNOW" confusion "$@" 2>/dev/null | tail -n +2 | tr '\t' ' '
+}
+# wait until the pane's matrix is the given text
+matrix_is() {
+	end=$(( $(date +%s) + WAIT_SECONDS ))
+	while [ "$(date +%s)" -le "$end" ]; do
+		[ "$(matrix)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	printf '# matrix on screen:\n%s\n# want:\n%s\n' "$(matrix)" "$1" | sed 's/^/#   /' >&2
+	return 1
+}
+files_title() { screen | head -1; }
+# the sample paths the file pane lists (sorted), and the first one
+shown_paths() { screen | awk -F'│' 'NR > 1 { print $2 }' | grep -o '[a-z]*/[a-z0-9]*\.wav'; }
+listed() { shown_paths | sort | tr '\n' ' '; }
+first_listed() { shown_paths | head -1; }
+
+tmux_start 120 36 "$WINNOW" "$ds"
+check "the pane shows the matrix" screen_wait "rows: true, cols: predicted"
+want=$(want_matrix "$ds")
+check "equal to winnow confusion's" matrix_is "$want"
+check "with recall and precision" screen_wait "precision"
+check "and the most confused pairs" screen_wait "most confused"
+check "the title has the accuracy" screen_wait "accuracy 0.636"
+
+# Focus the confusion pane (files → preview → confusion), then the cell
+# yes → no (rows no, up, yes; the cursor starts on no → no).
+tmux_keys Tab Tab j j
+check "the cursor tells its cell" screen_wait "yes → no: 2 (50% of yes)"
+tmux_keys Enter
+check "Enter filters the file pane to that cell" screen_wait "filter: true yes · pred no"
+expect_eq "exactly its samples" "$(listed)" "yes/y1.wav yes/y2.wav "
+# y2 (p_no 0.9 >= t_no 0.675) is a suspect, y1 (0.6) is not.
+expect_eq "the suspect first" "$(first_listed)" yes/y2.wav
+tmux_keys Escape
+check "Esc goes back to every sample" screen_wait "files (11 "
+
+tmux_keys Tab Tab h
+check "h: the row name selects the whole row" screen_wait "true yes: 4 samples, recall 0.50"
+tmux_keys Enter
+check "Enter on a row lists the row" screen_wait "filter: true yes"
+expect_eq "all of it" "$(listed)" "yes/y1.wav yes/y2.wav yes/y3.wav yes/y4.wav "
+tmux_keys Escape Tab Tab l k k k
+check "k past the first row: the column name" screen_wait "predicted no: 6 samples, precision 0.50"
+tmux_keys Enter
+check "Enter on a column lists the column" screen_wait "filter: pred no"
+expect_eq "all of it" "$(listed)" \
+	"no/n1.wav no/n2.wav no/n4.wav up/u2.wav yes/y1.wav yes/y2.wav "
+tmux_keys Escape Tab Tab j
+check "the diagonal cell no → no" screen_wait "no → no: 3"
+tmux_keys Enter
+check "lists the right ones" screen_wait "filter: true no · pred no"
+expect_eq "n1 n2 n4" "$(listed)" "no/n1.wav no/n2.wav no/n4.wav "
+tmux_keys Escape
+
+# The file rewritten in place (truncated and written): every yes now right.
+sed 's|^yes/y1.wav,no,|yes/y1.wav,yes,|; s|^yes/y2.wav,no,|yes/y2.wav,yes,|' \
+	"$ds/predictions.csv" >"$TMP/next.csv"
+cat "$TMP/next.csv" >"$ds/predictions.csv"
+want=$(want_matrix "$ds")
+check "a rewrite in place updates the matrix" matrix_is "$want"
+check "and says how the accuracy moved" screen_wait "accuracy 0.636 → 0.818"
+tmux_keys Tab Tab j j
+check "a changed cell says what it was" screen_wait "yes → no: 0 (0% of yes), was 2"
+
+# Renamed over it, as a training run writes atomically: up/u2 now right.
+sed 's|^up/u2.wav,no,0.5,0.4,|up/u2.wav,up,0.4,0.5,|' "$TMP/next.csv" >"$ds/.pred.tmp"
+mv "$ds/.pred.tmp" "$ds/predictions.csv"
+want=$(want_matrix "$ds")
+check "a file renamed over it updates the matrix" matrix_is "$want"
+check "accuracy before → after" screen_wait "accuracy 0.818 → 0.909"
+
+# A relabel (the file pane's 1: the first label, no) moves the sample at
+# once; t shows the labels as in the dataset again.
+tmux_keys Tab g
+for i in 1 2 3 4 5 6 7 8; do tmux_keys j; done      # yes/y2.wav
+tmux_keys 1
+check "relabelled" screen_wait "1 decision"
+check "the matrix counts it under no at once" matrix_is "$(printf 'no 3 0 2\nup 0 3 0\nyes 0 0 3')"
+tmux_keys t
+check "t: labels as in the dataset" screen_wait "labels as in the dataset"
+check "where y2 is a yes again" matrix_is "$(printf 'no 3 0 1\nup 0 3 0\nyes 0 0 4')"
+tmux_keys t
+check "t again: after decisions" screen_wait "labels after decisions"
+
+# S: one split after another.
+tmux_keys S
+check "S counts the testing split" screen_wait "split testing"
+check "its matrix" matrix_is "$(printf 'no 1 0 1\nup 0 0 0\nyes 0 0 1')"
+tmux_keys S
+check "then training" screen_wait "split training"
+tmux_keys S
+check "then all" screen_wait "split all"
+tmux_keys q
+check "q quits" wait_exit
+tmux_stop
+
+# 35 classes in 80 columns: the matrix scrolls sideways and down.
+big=$TMP/big
+set -- backward bed bird cat dog down eight five follow forward four go happy house \
+	learn left marvin nine no off on one right seven sheila six stop three tree two up \
+	visual wow yes zero
+mkdir -p "$big"
+echo "path,pred" >"$big/predictions.csv"
+prev=zero
+for l in "$@"; do
+	mkdir -p "$big/$l"
+	sox -q -n -r 16000 -c 1 -b 16 "$big/$l/a.wav" synth 0.1 sine 440
+	sox -q -n -r 16000 -c 1 -b 16 "$big/$l/b.wav" synth 0.1 sine 550
+	echo "$l/a.wav,$l" >>"$big/predictions.csv"
+	echo "$l/b.wav,$prev" >>"$big/predictions.csv"
+	prev=$l
+done
+tmux_start 80 24 "$WINNOW" "$big"
+check "35 classes: the matrix shows" screen_wait "true\\pred"
+check "names are cut to the cell: backward" screen_wait " bac "
+check "with more columns to the right" screen_wait "›"
+tmux_keys Tab Tab
+for i in $(seq 34); do tmux_keys l; done
+check "l scrolls to the last column" screen_wait " zer  recall"
+for i in $(seq 34); do tmux_keys j; done
+check "j scrolls to the last row" screen_wait "zero → zero: 1 (50% of zero)"
+check "the first rows scrolled away" screen_gone "│backward"
+tmux_keys q
+wait_exit
+
+finish
