@@ -531,11 +531,14 @@ helper_project(const char *file, const char *dataset)
 	char *cause = NULL;
 	struct dataset *ds = open_ds(dataset);
 	struct embeddings *e = embed_load(ds, file, &cause);
-	struct embed_analysis *a;
+	struct embed_analysis *a = NULL;
 	size_t i, c;
 
 	if (e == NULL || (a = embed_analyse(e, ds, NULL, NULL, &cause)) == NULL) {
 		fprintf(stderr, "test-embed: %s\n", cause);
+		free(cause);
+		embed_free(e);
+		dataset_free(ds);
 		return 2;
 	}
 	for (i = 0; i < a->n; i++) {
