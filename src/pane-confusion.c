@@ -322,8 +322,8 @@ cut_name(const char *s, int cols, int tail)
 }
 
 /* Column names in at most w columns that tell labels apart: the start of a
- * name, and where two starts are the same, fewer of the start and more of
- * the end ("seve" "sevn" for seven, seventeen). */
+ * name, and where two starts are the same, less of the start and more of
+ * the end ("cat" and "cae" for cat and cattle in three columns). */
 static void
 make_abbrev(struct cpane *c, const struct dataset *ds, size_t n, int w)
 {
