@@ -155,6 +155,37 @@ EOF
 expect_eq "embeddings.tsv: path and 36 numbers for each readable clip; off's whispers apart" \
 	"$got" "path 36 117 True 24 17 apart"
 
+# ---- winnow check finds what the README lists, and nothing else ----
+"$WINNOW" check "$DEMO" >"$TMP/findings" 2>"$TMP/err" </dev/null; st=$?
+if grep -q "not built yet" "$TMP/err"; then
+	CHECKS=$((CHECKS + 1))
+	echo "ok $CHECKS - # SKIP winnow check is not built yet"
+else
+	expect_eq "winnow check finds something (exit 1)" "$st" 1
+	got=$($PYTHON - "$top_srcdir/README.md" "$TMP/findings" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+section = text[text.index("<!-- BEGIN demo -->"):text.index("<!-- END demo -->")]
+rows = {}
+for line in section.splitlines():
+    m = re.match(r"\| `([a-z-]+)` \| (.*) \|$", line)
+    if m:
+        rows[m.group(1)] = re.findall(r"`([^`]+)`", m.group(2))
+found = set()
+for line in open(sys.argv[2]):
+    path, check = line.rstrip("\n").split("\t")[:2]
+    found.add((path, check))
+missing = [(paths[0], c) for c, paths in rows.items()
+           if (("." if c == "imbalance" else paths[0]), c) not in found]
+extra = [(p, c) for p, c in sorted(found)
+         if c not in rows or (p != "." and p not in rows[c])]
+print("checks listed %d; not found: %s; not listed: %s" % (len(rows), missing, extra))
+EOF
+)
+	expect_eq "winnow check on the demo: the README's findings" "$got" \
+		"checks listed 14; not found: []; not listed: []"
+fi
+
 # ---- the script makes these bytes ----
 versions=$(sed -n 's/^Made with: //p' "$DEMO/README.md")
 if command -v espeak-ng >/dev/null && command -v sox >/dev/null && [ -x /usr/bin/convert ]; then
