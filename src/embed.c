@@ -133,6 +133,9 @@ struct parse_job {
 	size_t first, last;
 	size_t dim;
 	float *x;
+	int (*stop)(void *);
+	void *arg;
+	int stopped;
 };
 
 /* Parse the numbers of rows [first, last) into x, row r at x + r * dim. */
@@ -144,6 +147,10 @@ parse_rows(void *arg)
 
 	for (r = job->first; r < job->last; r++) {
 		struct row *row = &job->rows[r];
+		if (r % 4096 == 0 && job->stop && job->stop(job->arg)) {
+			job->stopped = 1;
+			break;
+		}
 		float *out = job->x + r * job->dim;
 		const char *p = row->values, *q;
 		double v;
@@ -181,9 +188,12 @@ parse_rows(void *arg)
 	return NULL;
 }
 
-static void
-parse_all(struct row *rows, size_t nrows, size_t dim, float *x)
+/* Returns 0, or -1 when stopped. */
+static int
+parse_all(struct row *rows, size_t nrows, size_t dim, float *x,
+    int (*stop)(void *), void *arg)
 {
+	int stopped = 0;
 	struct parse_job jobs[8];
 	pthread_t th[8];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -194,13 +204,16 @@ parse_all(struct row *rows, size_t nrows, size_t dim, float *x)
 		nth = 1;
 	for (i = 0; i < nth; i++) {
 		jobs[i] = (struct parse_job){ rows, nrows * i / nth,
-		    nrows * (i + 1) / nth, dim, x };
+		    nrows * (i + 1) / nth, dim, x, stop, arg, 0 };
 		if (i > 0 && pthread_create(&th[i], NULL, parse_rows, &jobs[i]) != 0)
 			die("cannot start a thread");
 	}
 	parse_rows(&jobs[0]);
 	for (i = 1; i < nth; i++)
 		pthread_join(th[i], NULL);
+	for (i = 0; i < nth; i++)
+		stopped |= jobs[i].stopped;
+	return stopped ? -1 : 0;
 }
 
 /* A file's bytes, mapped. */
@@ -520,7 +533,8 @@ resolve_file(const char *file)
 }
 
 struct embeddings *
-embed_load(struct dataset *ds, const char *file, char **cause)
+embed_load(struct dataset *ds, const char *file, int (*stop)(void *), void *arg,
+    char **cause)
 {
 	struct embeddings *e = xcalloc(1, sizeof *e);
 	struct mapped map = { 0 };
@@ -582,7 +596,10 @@ embed_load(struct dataset *ds, const char *file, char **cause)
 		goto fail;
 	}
 	e->x = xmalloc((nrows - first) * e->dim * sizeof *e->x);
-	parse_all(rows + first, nrows - first, e->dim, e->x);
+	if (parse_all(rows + first, nrows - first, e->dim, e->x, stop, arg) != 0) {
+		set_cause(cause, "stopped");
+		goto fail;
+	}
 
 	/* Join to the dataset; keep good rows, packed. */
 	e->sample = xmalloc((nrows - first) * sizeof *e->sample);
@@ -1216,7 +1233,7 @@ embed_judge(const struct check_context *ctx, void *arg, struct findings *out,
 
 	if (file == NULL)
 		return 0;
-	e = embed_load(ctx->ds, file, cause);
+	e = embed_load(ctx->ds, file, NULL, NULL, cause);
 	free(file);
 	if (e == NULL)
 		return -1;

@@ -86,11 +86,12 @@ char *embed_default_file(const struct dataset *ds);
 /* Read an embeddings file (plain TSV, or TensorBoard vectors whose
  * metadata.tsv is beside it; a folder holding either) and join its rows to
  * ds's samples. Calls dataset_find: build ds's path index first when other
- * threads use ds. Returns new embeddings (free with embed_free), or NULL
- * with *cause set when the file cannot be used at all (missing, no usable
- * row). */
+ * threads use ds. stop(arg), when not NULL, is asked now and then (from
+ * several threads) and ends the reading early when true. Returns new
+ * embeddings (free with embed_free), or NULL with *cause set when the file
+ * cannot be used at all (missing, no usable row) or reading was stopped. */
 struct embeddings *embed_load(struct dataset *ds, const char *file,
-    char **cause);
+    int (*stop)(void *), void *arg, char **cause);
 void embed_free(struct embeddings *e);
 
 /* Per class (label id) results. */

@@ -80,7 +80,7 @@ cluster_job_run(void *arg)
 	struct cluster_job *j = arg;
 	double t0 = now_seconds();
 
-	if ((j->e = embed_load(j->ds, j->file, &j->cause)) == NULL)
+	if ((j->e = embed_load(j->ds, j->file, job_stopping, j->pool, &j->cause)) == NULL)
 		return;
 	j->a = embed_analyse(j->e, j->ds, job_stopping, j->pool, &j->cause);
 	/* The scores are all the view needs; the values take most memory. */

@@ -228,7 +228,7 @@ static void
 load_fails(struct dataset *ds, const char *file, const char *want, const char *name)
 {
 	char *cause = NULL;
-	struct embeddings *e = embed_load(ds, file, &cause);
+	struct embeddings *e = embed_load(ds, file, NULL, NULL, &cause);
 	if (!ok(e == NULL && cause != NULL && strstr(cause, want) != NULL, "%s", name))
 		fprintf(stderr, "#   got \"%s\", want \"%s\"\n", cause ? cause : "(none)", want);
 	embed_free(e);
@@ -266,7 +266,7 @@ test_scores(void)
 	synth_write(dir, 2000, 48, &t);
 	ds = open_ds(dir);
 	f = xasprintf("%s/embeddings.tsv", dir);
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e != NULL, "synthetic embeddings load (%s)", cause ? cause : "");
 	if (e == NULL)
 		return;
@@ -343,7 +343,7 @@ test_scores(void)
 
 	/* Same input, same answer: the k-means seed is fixed. */
 	embed_free(e);
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	b = embed_analyse(e, ds, NULL, NULL, &cause);
 	ok(b && memcmp(a->group, b->group, e->n) == 0 &&
 	    a->classes[rank[0]].split == b->classes[rank[0]].split,
@@ -391,7 +391,7 @@ test_bad_rows(void)
 	    "./yes/1.wav\t4\t5\t6\n"              /* 8 repeated */
 	    "no/3.wav\t1e400\t2\t3\r\n"           /* 9 overflow */
 	    "no/4.wav\t-1.5e-3\t.5\t7.\n");       /* 10 good */
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e != NULL, "a file with bad rows loads");
 	if (e != NULL) {
 		is_int(e->n, 2, "two good rows kept");
@@ -431,7 +431,7 @@ test_bad_rows(void)
 	/* A hostile path is only ever looked up, never opened. */
 	f = write_text("hostile.tsv", "../../etc/passwd\t1\t2\n/etc/passwd\t1\t2\n"
 	    "yes/\xff\x01.wav\t1\t2\nyes/1.wav\t1\t2\n");
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 1 && e->bad[EMBED_BAD_PATH] == 3 &&
 	    has_problem(e, 3, "\\xff\\x01"), "hostile paths are unknown, shown escaped");
 	embed_free(e);
@@ -455,7 +455,7 @@ test_tensorboard(void)
 	free(write_text("tb/metadata.tsv", "label\tpath\na\ta/1.png\nb\tb/1.png\n"
 	    "a\tzzz.png\n"));
 	f = write_text("tb/vectors.tsv", "0.1\t0.2\n0.3\t0.4\n0.5\t0.6\n");
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e != NULL, "TensorBoard vectors with a metadata header (%s)", cause ? cause : "");
 	if (e) {
 		is_int(e->n, 2, "two rows joined");
@@ -470,12 +470,12 @@ test_tensorboard(void)
 	free(f);
 	/* Given the metadata file, or the folder, the pair is found too. */
 	f = xasprintf("%s/tb/metadata.tsv", tmpdir);
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 2, "-e metadata.tsv reads its vectors");
 	embed_free(e);
 	free(f);
 	f = xasprintf("%s/tb", tmpdir);
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 2, "-e FOLDER reads the pair in it");
 	embed_free(e);
 	free(f);
@@ -483,7 +483,7 @@ test_tensorboard(void)
 	/* One column: no header, each line a path. */
 	free(write_text("tb1/metadata.tsv", "a/1.png\na/2.png\nb/1.png\n"));
 	f = write_text("tb1/vectors.tsv", "1\t2\t3\n4\t5\t6\n7\t8\t9\n");
-	e = embed_load(ds, f, &cause);
+	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 3 && e->dim == 3, "single-column metadata has no header");
 	embed_free(e);
 	free(f);
@@ -530,7 +530,7 @@ helper_project(const char *file, const char *dataset)
 {
 	char *cause = NULL;
 	struct dataset *ds = open_ds(dataset);
-	struct embeddings *e = embed_load(ds, file, &cause);
+	struct embeddings *e = embed_load(ds, file, NULL, NULL, &cause);
 	struct embed_analysis *a = NULL;
 	size_t i, c;
 
@@ -566,7 +566,7 @@ helper_time(const char *file, const char *dataset)
 	dataset_find(ds, "");
 	t0 = now_seconds();
 	c0 = (double)clock() / CLOCKS_PER_SEC;
-	e = embed_load(ds, file, &cause);
+	e = embed_load(ds, file, NULL, NULL, &cause);
 	t1 = now_seconds();
 	c1 = (double)clock() / CLOCKS_PER_SEC;
 	if (e == NULL || (a = embed_analyse(e, ds, NULL, NULL, &cause)) == NULL) {
