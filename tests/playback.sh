@@ -148,6 +148,32 @@ mk "$D/yes/c_short.wav" 22050 1 0.7 sine 660 pinknoise vol 0.3
 # Wide enough for the whole status line, where "playing" comes late.
 tmux_start 200 30 "$WINNOW" "$D"
 screen_wait "c_short.wav" || { fail "winnow shows the dataset"; finish; }
+# The screen column of the first reverse-video cell on a row of braille.
+cursor_column() {
+	tmux -L "$TMUX_SOCKET" capture-pane -p -e -t t | "$PYTHON" -c '
+import re, sys
+for line in sys.stdin:
+    if not any(0x2800 <= ord(c) <= 0x28ff for c in line):
+        continue
+    col, reverse = 0, False
+    for part in re.split(r"(\x1b\[[0-9;]*m)", line.rstrip("\n")):
+        if part.startswith("\x1b["):
+            codes = part[2:-1].split(";") if part[2:-1] else ["0"]
+            for c in codes:
+                if c in ("0", ""):
+                    reverse = False
+                elif c == "7":
+                    reverse = True
+                elif c == "27":
+                    reverse = False
+            continue
+        for ch in part:
+            if reverse:
+                print(col)
+                sys.exit(0)
+            col += 1
+'
+}
 no_chatter() { ! screen | grep -q "ALSA lib\|jack\|PortAudio"; }
 go_row() { tmux_keys g; i=1; while [ "$i" -lt "$1" ]; do tmux_keys j; i=$((i + 1)); done; }
 
@@ -177,10 +203,16 @@ else
 fi
 
 # Space again stops: the device got a start of the clip, not all of it.
+# Meanwhile the cursor (the one reverse-video column of the waveform) moves
+# right.
 go_row 2
 tmux_keys Space
 screen_wait "playing" || fail "a_long.wav starts"
+first=$(cursor_column)
 sleep 1
+second=$(cursor_column)
+check "the cursor crosses the waveform ($first, then $second)" \
+	test "${first:-0}" -gt 0 -a "${second:-0}" -gt "${first:-0}"
 tmux_keys Space
 check "Space again stops" screen_gone "playing"
 if wait_streams 1; then
