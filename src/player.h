@@ -54,7 +54,9 @@ struct player_status {
 typedef void (*player_notify_fn)(void *arg);
 
 /* Start the player thread (which starts PortAudio). Never fails; see the
- * device state. Free with player_close. notify may be NULL. */
+ * device state. Free with player_close. notify may be NULL. Sets
+ * JACK_NO_START_SERVER (unless set): call it where no other thread reads
+ * the environment at the same moment. */
 struct player *player_open(player_notify_fn notify, void *arg);
 /* Stop playing, stop the thread and PortAudio, free the player. */
 void player_close(struct player *p);
