@@ -120,6 +120,11 @@ struct filter {
 	char *text;
 	struct term *terms;
 	size_t n;
+	/* The order before the push, when the push changed it. */
+	int restores;
+	enum sort_key saved_sort;
+	int saved_shuffled;
+	uint64_t saved_seed;
 };
 
 static const char *const decision_names[] = {
@@ -365,6 +370,26 @@ term_match(const struct term *t, const struct dataset *ds,
 }
 
 int
+view_uses_annotations(const struct view *v)
+{
+	size_t k, t;
+
+	if (!v->shuffled && v->sort != SORT_PATH && v->sort != SORT_LABEL)
+		return 1;
+	for (k = 0; k < v->nfilters; k++)
+		for (t = 0; t < v->filters[k]->n; t++)
+			switch (v->filters[k]->terms[t].kind) {
+			case TERM_PRED:
+			case TERM_CHECK:
+			case TERM_DECISION:
+				return 1;
+			default:
+				break;
+			}
+	return 0;
+}
+
+int
 filter_match(const struct filter *f, const struct dataset *ds,
     const struct annotations *an, uint32_t i)
 {
@@ -603,6 +628,20 @@ view_shuffle(struct view *v, uint64_t seed)
 void
 view_push_filter(struct view *v, struct filter *f)
 {
+	view_push_filter_sorted(v, f, SORT_COUNT);
+}
+
+void
+view_push_filter_sorted(struct view *v, struct filter *f, enum sort_key sort)
+{
+	if (sort < SORT_COUNT && (sort != v->sort || v->shuffled)) {
+		f->restores = 1;
+		f->saved_sort = v->sort;
+		f->saved_shuffled = v->shuffled;
+		f->saved_seed = v->seed;
+		v->sort = sort;
+		v->shuffled = 0;
+	}
 	v->filters = xgrow(v->filters, &v->capfilters, v->nfilters + 1, sizeof *v->filters);
 	v->filters[v->nfilters++] = f;
 	view_rebuild(v);
@@ -611,9 +650,16 @@ view_push_filter(struct view *v, struct filter *f)
 int
 view_pop_filter(struct view *v)
 {
+	struct filter *f;
 	if (v->nfilters == 0)
 		return 0;
-	filter_free(v->filters[--v->nfilters]);
+	f = v->filters[--v->nfilters];
+	if (f->restores) {
+		v->sort = f->saved_sort;
+		v->shuffled = f->saved_shuffled;
+		v->seed = f->saved_seed;
+	}
+	filter_free(f);
 	if (v->ds)
 		view_rebuild(v);
 	return 1;

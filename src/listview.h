@@ -109,6 +109,12 @@ void view_shuffle(struct view *v, uint64_t seed);
  * when there was none. */
 void view_push_filter(struct view *v, struct filter *f);
 int view_pop_filter(struct view *v);
+/* Push a filter and show its rows in another order (SORT_COUNT: keep the
+ * order); popping that filter gives the order before back. */
+void view_push_filter_sorted(struct view *v, struct filter *f, enum sort_key sort);
+/* Do the rows depend on the annotations (a filter on them, or an order
+ * by them)? When not, new annotations need a redraw, not a rebuild. */
+int view_uses_annotations(const struct view *v);
 /* The selected sample, or -1 when no row is shown. */
 long view_selected(const struct view *v);
 /* Select the row showing sample i; 0 when it is not shown. O(rows). */

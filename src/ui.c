@@ -685,17 +685,9 @@ ui_show_bottom(struct app *app, enum pane_id id)
 void
 ui_annotations_changed(struct app *app)
 {
-	app->annot_dirty = 1;
+	if (view_uses_annotations(&app->view))
+		app->annot_dirty = 1;
 	app->redraw |= REDRAW_FILES;
-}
-
-static void
-apply_sort(struct app *app, enum sort_key sort)
-{
-	if (sort < SORT_COUNT) {
-		app->view.sort = sort;
-		app->view.shuffled = 0;
-	}
 }
 
 int
@@ -708,8 +700,7 @@ ui_filter_push(struct app *app, const char *expr, enum sort_key sort, char **cau
 	}
 	if ((f = filter_parse(app->ds, expr, cause)) == NULL)
 		return -1;
-	apply_sort(app, sort);
-	view_push_filter(&app->view, f);
+	view_push_filter_sorted(&app->view, f, sort);
 	app->redraw |= REDRAW_FILES | REDRAW_FRAME;
 	return 0;
 }
@@ -720,8 +711,7 @@ ui_filter_push_set(struct app *app, const uint32_t *samples, size_t n,
 {
 	if (app->ds == NULL)
 		return;
-	apply_sort(app, sort);
-	view_push_filter(&app->view, filter_from_set(app->ds, samples, n, title));
+	view_push_filter_sorted(&app->view, filter_from_set(app->ds, samples, n, title), sort);
 	app->redraw |= REDRAW_FILES | REDRAW_FRAME;
 }
 
@@ -1136,24 +1126,23 @@ ui_overlay_close(struct app *app)
 static void
 help_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 {
+	enum { KEYS_X = 2, KEYS_W = 14, NAME_X = 17, NAME_W = 13, TEXT_X = 31 };
 	struct app *app = arg;
 	const struct command *c = &commands[row];
+	attr_t sel = ui_attr(app, ROLE_SELECTED);
 	char keys[64];
-	int x = 1;
 
 	command_keys(c, keys, sizeof keys);
-	if (selected)
-		wattrset(w, ui_attr(app, ROLE_SELECTED));
+	wattrset(w, selected ? sel : A_NORMAL);
 	mvwhline(w, y, 1, ' ', width - 2);
-	wattrset(w, selected ? ui_attr(app, ROLE_SELECTED) : ui_attr(app, ROLE_TITLE));
-	x += ui_putn(app, w, y, x + 1, keys[0] ? keys : "(none)", 14) + 1;
-	wattrset(w, selected ? ui_attr(app, ROLE_SELECTED) : ui_attr(app, ROLE_LABEL));
-	ui_putn(app, w, y, 17, c->name, 13);
-	wattrset(w, selected ? ui_attr(app, ROLE_SELECTED) : A_NORMAL);
-	if (width - 32 > 0)
-		ui_putn(app, w, y, 31, c->description, width - 32);
+	wattrset(w, selected ? sel : ui_attr(app, ROLE_TITLE));
+	ui_putn(app, w, y, KEYS_X, keys[0] ? keys : "(none)", KEYS_W);
+	wattrset(w, selected ? sel : ui_attr(app, ROLE_LABEL));
+	ui_putn(app, w, y, NAME_X, c->name, NAME_W);
+	wattrset(w, selected ? sel : A_NORMAL);
+	if (width - TEXT_X - 1 > 0)
+		ui_putn(app, w, y, TEXT_X, c->description, width - TEXT_X - 1);
 	wattrset(w, A_NORMAL);
-	(void)x;
 }
 
 static void
@@ -1348,13 +1337,49 @@ draw_frame(struct app *app)
 	draw_title(app, bt, mid, 1, footer - 3);
 }
 
+/* The status slots after the message, joined by " · " into b (with a
+ * leading separator when `after` says something precedes them). When they
+ * do not fit in `room` columns, the least telling go first: the dataset
+ * summary, then clusters, predictions and checks; the journal and the
+ * player last. */
+static void
+status_slots(struct app *app, struct buf *b, int room, int after)
+{
+	static const enum status_slot drop_order[] = {
+		STATUS_SCAN, STATUS_CLUSTER, STATUS_PREDICTIONS, STATUS_CHECKS,
+		STATUS_PLAYER, STATUS_JOURNAL,
+	};
+	int shown[STATUS_COUNT], i, d = 0, left;
+
+	for (i = 0; i < STATUS_COUNT; i++)
+		shown[i] = i != STATUS_MESSAGE && app->status[i] && app->status[i][0];
+	for (;;) {
+		b->len = 0;
+		buf_add(b, "", 0);
+		for (i = 0; i < STATUS_COUNT; i++) {
+			if (!shown[i])
+				continue;
+			if (b->len || after)
+				buf_adds(b, " · ");
+			buf_adds(b, app->status[i]);
+		}
+		if (ui_width(buf_str(b)) <= room || d == (int)ARRAY_SIZE(drop_order))
+			return;
+		/* Drop the next slot, unless it is the last one left. */
+		for (i = 0, left = 0; i < STATUS_COUNT; i++)
+			left += shown[i];
+		if (left <= 1)
+			return;
+		shown[drop_order[d++]] = 0;
+	}
+}
+
 static void
 draw_status(struct app *app)
 {
 	int W = app->cols, y = app->rows - 1, x;
 	struct prompt *p = app->prompt;
 	struct buf b = { 0 };
-	int i;
 
 	wmove(stdscr, y, 0);
 	wclrtoeol(stdscr);
@@ -1387,30 +1412,17 @@ draw_status(struct app *app)
 		wmove(stdscr, y, cx);
 		return;
 	}
-	for (i = 0; i < STATUS_COUNT; i++) {
-		if (app->status[i] == NULL || app->status[i][0] == '\0')
-			continue;
-		if (b.len)
-			buf_adds(&b, " · ");
-		buf_adds(&b, app->status[i]);
-	}
 	x = 2;
 	if (app->status[STATUS_MESSAGE] && app->status[STATUS_MESSAGE][0]) {
 		wattrset(stdscr, ui_attr(app, app->status_error ? ROLE_ERROR : ROLE_STATUS) | A_BOLD);
 		x += ui_putn(app, stdscr, y, x, " ", W - x - 2);
 		x += ui_putn(app, stdscr, y, x, app->status[STATUS_MESSAGE], W - x - 2);
-		/* The rest of the line after the message. */
-		b.len = 0;
-		for (i = STATUS_MESSAGE + 1; i < STATUS_COUNT; i++) {
-			if (app->status[i] == NULL || app->status[i][0] == '\0')
-				continue;
-			buf_adds(&b, " · ");
-			buf_adds(&b, app->status[i]);
-		}
+		status_slots(app, &b, W - x - 3, 1);
 		wattrset(stdscr, ui_attr(app, ROLE_STATUS));
 		buf_adds(&b, " ");
 		ui_putn(app, stdscr, y, x, buf_str(&b), W - x - 2);
 	} else {
+		status_slots(app, &b, W - x - 13, 0);
 		wattrset(stdscr, ui_attr(app, ROLE_STATUS));
 		buf_adds(&b, " ");
 		x += ui_putn(app, stdscr, y, x, " ", W - x - 2);
@@ -1599,7 +1611,8 @@ scan_done(void *arg, int cancelled)
 		char n[32];
 		struct buf b = { 0 };
 		ui_count(n, sizeof n, app->ds->nsamples);
-		buf_addf(&b, "%s samples · %zu labels", n, app->ds->nlabels);
+		buf_addf(&b, "%s sample%s · %zu label%s", n, app->ds->nsamples == 1 ? "" : "s",
+		    app->ds->nlabels, app->ds->nlabels == 1 ? "" : "s");
 		if (app->ds->nproblems)
 			buf_addf(&b, " · %zu problems indexing (see winnow stats)", app->ds->nproblems);
 		ui_status(app, STATUS_SCAN, "%s", buf_str(&b));
@@ -1674,7 +1687,7 @@ handle_key(struct app *app, int is_key, wint_t wch)
 	app->redraw |= r;
 }
 
-static double
+static void
 read_keys(struct app *app, double arrived, double *keys_at, char (*names)[16], int *nkeys,
     int max)
 {
@@ -1694,7 +1707,6 @@ read_keys(struct app *app, double arrived, double *keys_at, char (*names)[16], i
 		if (app->quit)
 			break;
 	}
-	return arrived;
 }
 
 /* ---- the loop ---- */

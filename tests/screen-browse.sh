@@ -52,7 +52,10 @@ check "labels are shown" screen_wait "│   no     no/a1b2c3d4_nohash_0.wav"
 check "the noise folder is browsable" screen_wait "_background_noise_/white_noise.wav"
 check "a non-UTF-8 name is shown escaped" screen_wait 'no/caf\xe9.wav'
 check "the title counts the samples" screen_wait "files (12)"
+# The dataset's summary is the first to go when the status line is full.
+tmux_resize 200 30
 check "the status line sums the dataset up" screen_wait "12 samples · 3 labels"
+tmux_resize 100 30
 check "the selection starts on the first row" screen_wait " 1/12 "
 expect_eq "path order: the first row" "$(first_row | awk '{print $NF}')" "_background_noise_/white_noise.wav"
 

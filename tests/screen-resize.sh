@@ -94,6 +94,7 @@ check "C locale: opens" screen_wait "files (32)"
 check "C locale: ASCII frame" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t | head -1 | grep -q '^+ files (32) -*+ preview -*+$'"
 tmux_keys G
 check "C locale: the name is escaped" screen_wait 'right/bad\xffname\x01.wav'
+tmux_resize 200 30
 check "C locale: ASCII separators" screen_wait "32 samples - 2 labels"
 tmux_keys q
 check "C locale: quits" wait_exit

@@ -295,12 +295,44 @@ main(void)
 		view_pop_filter(&v);
 	}
 
+	/* A filter pushed with an order gives the order before back when popped
+	 * (the confusion pane's cells: by suspect, then back to the shuffle). */
+	view_shuffle(&v, 99);
+	{
+		uint32_t first = v.rows[0];
+		view_push_filter_sorted(&v, filter_parse(ds, "label=w05", &cause), SORT_SUSPECT);
+		ok(!v.shuffled && v.sort == SORT_SUSPECT, "the cell's samples by suspect");
+		view_pop_filter(&v);
+		ok(v.shuffled && v.seed == 99 && v.rows[0] == first, "popped: the same shuffle again");
+		view_set_sort(&v, SORT_LABEL);
+		view_push_filter(&v, filter_parse(ds, "clip_1", &cause));
+		view_set_sort(&v, SORT_LOUDNESS);
+		view_pop_filter(&v);
+		ok(v.sort == SORT_LOUDNESS, "an order chosen under a plain filter stays");
+		view_set_sort(&v, SORT_PATH);
+	}
+
 	/* The selection when its sample is filtered out: a nearby row. */
 	view_select_sample(&v, 500000);
 	view_push_filter(&v, filter_parse(ds, "!c0500000/", &cause));
 	ok(view_selected(&v) >= 0 && view_selected(&v) != 500000, "a hidden selection moves to a shown row");
 	is_int(v.lv.sel, 500000, "to the same row number");
 	view_pop_filter(&v);
+
+	/* Which views must be rebuilt when annotations change. */
+	view_set_sort(&v, SORT_LABEL);
+	ok(!view_uses_annotations(&v), "label order does not depend on annotations");
+	view_push_filter(&v, filter_parse(ds, "label=w01 clip", &cause));
+	ok(!view_uses_annotations(&v), "nor do label and path filters");
+	view_push_filter(&v, filter_parse(ds, "!check=quiet", &cause));
+	ok(view_uses_annotations(&v), "a check filter does");
+	view_pop_filter(&v);
+	view_pop_filter(&v);
+	view_set_sort(&v, SORT_DURATION);
+	ok(view_uses_annotations(&v), "an order by duration does");
+	view_shuffle(&v, 7);
+	ok(!view_uses_annotations(&v), "a shuffle does not");
+	view_set_sort(&v, SORT_PATH);
 
 	/* Bad filters: a message naming what is wrong, no filter. */
 	ok(filter_parse(ds, "label=nope", &cause) == NULL, "unknown label refused");
