@@ -80,7 +80,7 @@ expect_eq "exactly its samples" "$(listed)" "yes/y1.wav yes/y2.wav "
 # y2 (p_no 0.9 >= t_no 0.675) is a suspect, y1 (0.6) is not.
 expect_eq "the suspect first" "$(first_listed)" yes/y2.wav
 tmux_keys Escape
-check "Esc goes back to every sample" screen_wait "files (11 "
+check "Esc goes back to every sample, in the order before" screen_wait "files (11)"
 
 tmux_keys Tab Tab h
 check "h: the row name selects the whole row" screen_wait "true yes: 4 samples, recall 0.50"
