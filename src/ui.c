@@ -135,12 +135,16 @@ install_signals(sigset_t *loop_mask)
 	 * checking the flags and going to sleep. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGWINCH);
+	/* Ctrl-Z: curses' own handler (endwin, stop, redraw on fg) runs only
+	 * on this thread, inside ppoll, never in the middle of a frame. */
+	sigaddset(&block, SIGTSTP);
 	for (i = 0; i < ARRAY_SIZE(quit_signals); i++)
 		sigaddset(&block, quit_signals[i]);
 	sigprocmask(SIG_BLOCK, &block, loop_mask);
 	for (i = 0; i < ARRAY_SIZE(quit_signals); i++)
 		sigdelset(loop_mask, quit_signals[i]);
 	sigdelset(loop_mask, SIGWINCH);
+	sigdelset(loop_mask, SIGTSTP);
 }
 
 /* ---- stderr goes to a log file while curses owns the screen ---- */

@@ -279,6 +279,29 @@ bad_config 'kees:
   quit: Q' "unknown setting" "config.yaml:1: unknown setting 'kees'"
 rm -f "$XDG_CONFIG_HOME/winnow/config.yaml"
 
+# ---- Ctrl-Z in a shell: stopped with the terminal given back, fg resumes ----
+# (bash writes its prompt and job reports to stderr: the terminal's here.)
+tmux_start 100 30 env -i HOME="$HOME" PATH="$PATH" TERM="$TERM" LC_ALL="$LC_ALL" \
+	XDG_CONFIG_HOME="$XDG_CONFIG_HOME" XDG_STATE_HOME="$XDG_STATE_HOME" \
+	sh -c 'exec bash --norc --noprofile -i 2>/dev/tty'
+tmux_keys "PS1='shell> '" Enter
+check "C-z: a shell" screen_wait "shell> "
+tmux_keys "\"$WINNOW\" \"$ds\"" Enter
+check "C-z: the browser runs in a shell" screen_wait "files (12)"
+tmux_keys j j
+check "C-z: moved" screen_wait " 3/12 "
+tmux_keys C-z
+check "C-z: stopped" screen_wait "Stopped"
+expect_eq "C-z: the alternate screen is off" "$(alternate_screen)" "0"
+tmux_keys fg Enter
+check "C-z: fg brings the browser back" screen_wait " 3/12 "
+tmux_keys j
+check "C-z: keys work again" screen_wait " 4/12 "
+tmux_keys q
+tmux_keys 'echo "status=$?"' Enter
+check "C-z: then q quits with status 0" screen_wait "status=0"
+tmux_stop
+
 # ---- no dataset: the demo; a dataset that cannot be read: exit 2 ----
 tmux_start 100 30 env WINNOW_DEMO="$ds" "$WINNOW"
 check "with no dataset, the demo opens" screen_wait "files (12)"
