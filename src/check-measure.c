@@ -128,15 +128,18 @@ wav_declared_frames(const unsigned char *p, size_t len)
 struct audio_pass {
 	unsigned channels;
 	uint64_t frames;
-	size_t win, pos;        /* window length; ring position */
+	size_t win;             /* window length in frames */
 	double sum_sq;
 	float peak, level;
 	double block_sq;        /* current window's sum of mean squares */
 	size_t block_n;
 	double head, loud, still; /* window mean squares; loud < 0: none yet */
-	float *ring;            /* last `win` frames' mean squares */
+	float *tail;            /* the last min(frames, win) frames' mean
+	                           squares, oldest first */
+	size_t ntail;
 	unsigned *run;          /* per channel: current full-scale run */
 	signed char *rail;      /* per channel: +1 / -1, the run's side */
+	unsigned open;          /* channels with a run going on */
 	uint64_t clipped;
 };
 
@@ -165,63 +168,89 @@ pass_clip(struct audio_pass *a, unsigned c, float v)
 			if (a->run[c] >= AUDIO_CLIP_RUN)
 				a->clipped += a->run[c];
 			a->run[c] = 0;
+			a->open--;
 		}
 		a->rail[c] = side;
-		a->run[c]++;
+		if (a->run[c]++ == 0)
+			a->open++;
 	} else if (a->run[c] > 0) {
 		if (a->run[c] >= AUDIO_CLIP_RUN)
 			a->clipped += a->run[c];
 		a->run[c] = 0;
+		a->open--;
 	}
 }
 
-static inline void
-pass_window(struct audio_pass *a, double sq)
+/* Mean square of frame f over the channels. */
+static inline float
+frame_sq(const float *x, size_t f, unsigned nc)
 {
-	a->ring[a->pos] = (float)sq;
-	if (++a->pos == a->win)
-		a->pos = 0;
-	a->block_sq += sq;
-	if (++a->block_n == a->win)
-		pass_end_block(a);
+	float s = 0;
+	unsigned c;
+	for (c = 0; c < nc; c++)
+		s += x[f * nc + c] * x[f * nc + c];
+	return s / (float)nc;
 }
 
+/* Feed n frames. Within a window the loop only sums, tracks the largest
+ * magnitude and looks for clipping when a sample comes near full scale:
+ * this pass is most of a check's time. */
 static void
 pass_frames(struct audio_pass *a, float *x, size_t n, int floats)
 {
-	size_t f, k;
-	unsigned c, nc = a->channels;
+	size_t f = 0, k, take, keep;
+	unsigned nc = a->channels;
 	if (floats)
 		/* Float files can hold NaN and infinities: they would poison
 		 * every sum. */
 		for (k = 0; k < n * nc; k++)
 			if (!isfinite(x[k]))
 				x[k] = 0;
-	if (nc == 1) {
-		for (f = 0; f < n; f++) {
-			float v = x[f], m = fabsf(v);
-			double sq = (double)v * v;
-			a->sum_sq += sq;
-			if (m > a->peak)
-				a->peak = m;
-			if (m >= a->level || a->run[0] > 0)
-				pass_clip(a, 0, v);
-			pass_window(a, sq);
-		}
-	} else {
-		for (f = 0; f < n; f++, x += nc) {
-			double sq = 0;
-			for (c = 0; c < nc; c++) {
-				float m = fabsf(x[c]);
-				sq += (double)x[c] * x[c];
-				if (m > a->peak)
-					a->peak = m;
-				pass_clip(a, c, x[c]);
+	while (f < n) {
+		const float *seg = x + f * nc;
+		/* Four lanes: a single running sum would wait on itself. */
+		float s4[4] = { 0, 0, 0, 0 }, t4[4] = { 0, 0, 0, 0 }, sq, top;
+		size_t len;
+		take = a->win - a->block_n;
+		if (take > n - f)
+			take = n - f;
+		len = take * nc;
+		for (k = 0; k + 4 <= len; k += 4) {
+			unsigned l;
+			for (l = 0; l < 4; l++) {
+				float v = seg[k + l], m = fabsf(v);
+				s4[l] += v * v;
+				t4[l] = m > t4[l] ? m : t4[l];
 			}
-			a->sum_sq += sq;
-			pass_window(a, sq / nc);
 		}
+		for (; k < len; k++) {
+			float v = seg[k], m = fabsf(v);
+			s4[0] += v * v;
+			t4[0] = m > t4[0] ? m : t4[0];
+		}
+		sq = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+		top = fmaxf(fmaxf(t4[0], t4[1]), fmaxf(t4[2], t4[3]));
+		if (top > a->peak)
+			a->peak = top;
+		if (top >= a->level || a->open > 0)
+			for (k = 0; k < len; k++)
+				pass_clip(a, (unsigned)(k % nc), seg[k]);
+		a->sum_sq += sq;
+		a->block_sq += (double)sq / nc;
+		a->block_n += take;
+		if (a->block_n == a->win)
+			pass_end_block(a);
+		f += take;
 	}
+	/* The last window's frames, for the tail. */
+	keep = n < a->win ? n : a->win;
+	if (a->ntail + keep > a->win) {
+		size_t drop = a->ntail + keep - a->win;
+		memmove(a->tail, a->tail + drop, (a->ntail - drop) * sizeof *a->tail);
+		a->ntail -= drop;
+	}
+	for (k = n - keep; k < n; k++)
+		a->tail[a->ntail++] = frame_sq(x, k, nc);
 	a->frames += n;
 }
 
@@ -256,7 +285,7 @@ measure_audio(const void *bytes, size_t len, struct measure *m)
 	if (a.win < 1)
 		a.win = 1;
 	a.loud = -1;
-	a.ring = xcalloc(a.win, sizeof *a.ring);
+	a.tail = xcalloc(a.win, sizeof *a.tail);
 	a.run = xcalloc(a.channels, sizeof *a.run);
 	a.rail = xcalloc(a.channels, sizeof *a.rail);
 	per_read = sizeof chunk / sizeof chunk[0] / a.channels;
@@ -282,10 +311,9 @@ measure_audio(const void *bytes, size_t len, struct measure *m)
 	}
 	if (a.block_n > 0 && (a.loud < 0 || a.block_n * 2 >= a.win))
 		pass_end_block(&a);
-	tail_n = a.frames < a.win ? (size_t)a.frames : a.win;
-	/* The ring holds the last tail_n frames (the whole ring once full). */
+	tail_n = a.ntail;
 	for (i = 0; i < tail_n; i++)
-		tail += a.ring[i];
+		tail += a.tail[i];
 	m->peak_db = audio_db(a.peak);
 	m->rms_db = db_power(a.sum_sq / ((double)a.frames * a.channels));
 	m->head_db = db_power(a.head);
@@ -295,7 +323,7 @@ measure_audio(const void *bytes, size_t len, struct measure *m)
 	m->clipped = (float)(100.0 * (double)a.clipped / ((double)a.frames * a.channels));
 	m->state = MEASURE_OK;
 out:
-	free(a.ring);
+	free(a.tail);
 	free(a.run);
 	free(a.rail);
 	sf_close(sf);

@@ -50,20 +50,24 @@ touch(const char *rel)
 	free(path);
 }
 
-/* A 16-bit mono WAV at 16 kHz holding frames from fn; returns its bytes
- * (the caller frees) and their number. */
+/* A WAV at 16 kHz of `channels` channels in `format` (SF_FORMAT_PCM_16,
+ * ...) holding frames * channels samples from fn (interleaved index);
+ * returns its bytes (the caller frees) and their number. */
 static char *
-wav(const char *name, size_t frames, float (*fn)(size_t), size_t *len)
+wav_as(const char *name, int channels, int format, size_t frames,
+    float (*fn)(size_t), size_t *len)
 {
-	SF_INFO info = { .samplerate = 16000, .channels = 1,
-	    .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+	SF_INFO info = { .samplerate = 16000, .channels = channels,
+	    .format = SF_FORMAT_WAV | format };
 	char *path = at("%s", name), *bytes;
-	float *x = xmalloc((frames ? frames : 1) * sizeof *x);
+	size_t i, n = frames * (size_t)channels;
+	float *x = xmalloc((n ? n : 1) * sizeof *x);
 	SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
-	size_t i;
 	if (sf == NULL)
 		die("cannot write %s", path);
-	for (i = 0; i < frames; i++)
+	/* Float files keep what they are given, NaN and overs included. */
+	sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	for (i = 0; i < n; i++)
 		x[i] = fn(i);
 	sf_writef_float(sf, x, (sf_count_t)frames);
 	sf_close(sf);
@@ -73,12 +77,25 @@ wav(const char *name, size_t frames, float (*fn)(size_t), size_t *len)
 	return bytes;
 }
 
+/* A 16-bit mono WAV. */
+static char *
+wav(const char *name, size_t frames, float (*fn)(size_t), size_t *len)
+{
+	return wav_as(name, 1, SF_FORMAT_PCM_16, frames, fn, len);
+}
+
 static float half_sine(size_t i) { return 0.5f * sinf((float)i * 0.0785398f); }
 static float zero(size_t i) { (void)i; return 0; }
 static float rails(size_t i) { return (i / 8) % 2 ? 1.0f : -1.0f; }
 /* A word cut at the start: loud for 0.3 s, then silence. */
 static float cut_word(size_t i) { return i < 4800 ? 0.5f * sinf((float)i * 0.2f) : 0; }
 /* Steady noise-like signal: no quiet part, so no edge is "cut". */
+/* Stereo: a half-scale sine on the left, rail to rail on the right. */
+static float stereo(size_t i) { return i % 2 ? rails(i / 2) : half_sine(i / 2); }
+/* Float samples with a NaN and an infinity among them. */
+static float poisoned(size_t i) { return i == 100 ? NAN : i == 200 ? INFINITY : half_sine(i); }
+/* Silence with a loud end: 100 frames at 0.5 over 4,100 (past one read). */
+static float loud_end(size_t i) { return i >= 4000 ? 0.5f : 0; }
 static float steady(size_t i) { return 0.3f * sinf((float)i * 0.37f) * sinf((float)i * 0.011f + 1); }
 
 static void
@@ -199,6 +216,27 @@ test_measure_bytes(void)
 	measure_bytes(b, len, FMT_WAV, &m);
 	ok(m.head_db > m.loud_db - 3, "cut word: the first 10 ms are near the loudest");
 	ok(isinf(m.still_db) && isinf(m.tail_db), "... and it ends in silence");
+	free(b);
+
+	b = wav_as("stereo.wav", 2, SF_FORMAT_PCM_16, 1600, stereo, &len);
+	measure_bytes(b, len, FMT_WAV, &m);
+	is_near(m.clipped, 50, 1e-3, "stereo: one channel clipped is half the samples");
+	is_near(m.peak_db, 0, 0.01, "stereo: the peak over both channels");
+	free(b);
+
+	b = wav_as("float.wav", 1, SF_FORMAT_FLOAT, 16000, poisoned, &len);
+	measure_bytes(b, len, FMT_WAV, &m);
+	ok(m.state == MEASURE_OK && isfinite(m.rms_db) && isfinite(m.peak_db),
+	    "a float file's NaN and infinity do not poison the levels");
+	is_near(m.peak_db, -6.02, 0.01, "... the peak is the sine's");
+	free(b);
+
+	b = wav("loud-end.wav", 4100, loud_end, &len);
+	measure_bytes(b, len, FMT_WAV, &m);
+	/* The last 160 frames: 60 silent, 100 at 0.5 → 0.25 · 100/160. */
+	is_near(m.tail_db, 10 * log10(0.25 * 100 / 160), 0.01,
+	    "the last 10 ms span two reads");
+	ok(isinf(m.head_db), "... and the first 10 ms are silent");
 	free(b);
 
 	b = wav("flac-named.wav", 100, half_sine, &len);
