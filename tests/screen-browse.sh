@@ -220,6 +220,8 @@ expect_eq "exit status 0" "$(cat "$TMP/status")" 0
 expect_eq "the alternate screen is off" "$(alternate_screen)" "0"
 check "nothing reached stderr" test ! -s "$TMP/stderr"
 check "the log file was used for stderr" contains "$XDG_STATE_HOME/winnow/winnow.log" "started"
+# Sanitizer reports (an --enable-asan build) land in that log too.
+check "no sanitizer report in the log" sh -c "! grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' '$XDG_STATE_HOME/winnow/winnow.log'"
 check "the trace has the first frame" grep -q '^first-frame	[0-9.]*$' "$TMP/trace"
 check "the trace has the dataset ready" grep -q '^ready	[0-9.]*$' "$TMP/trace"
 check "the trace has each key with its latency" grep -q '^key	[0-9.]*	j	[0-9.]*	[0-9.]*$' "$TMP/trace"
