@@ -126,8 +126,11 @@ predictions_status(struct app *app, struct cpane *c)
 		problems += c->pred->count[k];
 	ui_count(n, sizeof n, c->pred->matched);
 	ui_count(m, sizeof m, app->ds->nsamples);
-	ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s%s%s", n, m,
-	    problems ? " · problem rows: " : "", problems ? "see winnow confusion" : "");
+	if (problems)
+		ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s · %zu problems "
+		    "(winnow confusion lists them)", n, m, problems);
+	else
+		ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s", n, m);
 }
 
 static void

@@ -885,9 +885,12 @@ suspect_detail(const struct suspect *s, const struct dataset *ds, struct buf *b)
 
 /* ---- watching ---- */
 
-/* Writes settle for this long before a reload, so a file written in many
- * pieces is read once, whole. */
-#define SETTLE_SECONDS 0.15
+/* A file closed after writing, or renamed into place, is read after this
+ * short pause (to let a burst of events pass); one still being written only
+ * once its writes have stopped for the longer one, so a file written in
+ * many pieces is read once, whole. */
+#define SETTLE_SECONDS 0.05
+#define WRITING_SECONDS 1.0
 /* Where inotify says nothing (NFS, or no inotify), the file is stat'ed this
  * often. */
 #define POLL_SECONDS 1.0
@@ -904,8 +907,8 @@ struct pred_watch {
 	int inotify_fd;
 
 	/* The watcher thread's own state. */
-	struct pred_stamp loaded;
-	int have_loaded, missing_told;
+	struct pred_stamp loaded, polled;
+	int have_loaded, have_polled, missing_told;
 
 	pthread_mutex_t lock;   /* guards the two below */
 	struct predictions *ready;
@@ -925,13 +928,16 @@ post(struct pred_watch *w, struct predictions *p, char *cause)
 		w->notify(w->arg);
 }
 
-/* Load the file when it differs from what was loaded last. */
+/* Load the file when it differs from what was loaded last. Polling
+ * (settled) waits until the file has stayed the same since the poll
+ * before, so a file still being written is not read half-way. */
 static void
-watch_try(struct pred_watch *w)
+watch_try(struct pred_watch *w, int settled)
 {
 	struct pred_stamp now;
 	struct predictions *p;
 	char *cause = NULL;
+	int moving;
 
 	if (stamp_of(w->file, &now, &cause) != 0) {
 		if (!w->missing_told) {
@@ -944,6 +950,11 @@ watch_try(struct pred_watch *w)
 		return;
 	}
 	if (w->have_loaded && stamp_equal(&now, &w->loaded))
+		return;
+	moving = !w->have_polled || !stamp_equal(&now, &w->polled);
+	w->polled = now;
+	w->have_polled = 1;
+	if (settled && moving)
 		return;
 	w->missing_told = 0;
 	if ((p = load(w->file, w->ds, &w->labels, &cause)) == NULL) {
@@ -958,7 +969,9 @@ watch_try(struct pred_watch *w)
 	post(w, p, NULL);
 }
 
-/* Does a batch of inotify events concern the watched file? */
+/* Read a batch of inotify events: 0 when none concerns the watched file,
+ * 1 when it is being made or written, 2 when it was closed after writing,
+ * replaced or removed. */
 static int
 watch_events(struct pred_watch *w)
 {
@@ -973,7 +986,7 @@ watch_events(struct pred_watch *w)
 			e = (const struct inotify_event *)q;
 			if ((e->mask & IN_Q_OVERFLOW) ||
 			    (e->len > 0 && strcmp(e->name, w->base) == 0))
-				hit = 1;
+				hit = (e->mask & (IN_MODIFY | IN_CREATE)) && hit < 2 ? 1 : 2;
 		}
 	}
 	return hit;
@@ -986,7 +999,7 @@ watch_thread(void *arg)
 	double due = 0, next_poll;
 	struct pollfd pfd[2];
 
-	watch_try(w);
+	watch_try(w, 0);
 	next_poll = now_seconds() + POLL_SECONDS;
 	for (;;) {
 		double now = now_seconds(), until = due ? due : next_poll;
@@ -1004,14 +1017,22 @@ watch_thread(void *arg)
 		if (pfd[0].revents)
 			break;
 		now = now_seconds();
-		if (nfd == 2 && (pfd[1].revents & POLLIN) && watch_events(w))
-			due = now + SETTLE_SECONDS;
+		if (nfd == 2 && (pfd[1].revents & POLLIN)) {
+			switch (watch_events(w)) {
+			case 1:
+				due = now + WRITING_SECONDS;
+				break;
+			case 2:
+				due = now + SETTLE_SECONDS;
+				break;
+			}
+		}
 		if (due && now >= due) {
 			due = 0;
-			watch_try(w);
+			watch_try(w, 0);
 			next_poll = now_seconds() + POLL_SECONDS;
 		} else if (!due && now >= next_poll) {
-			watch_try(w);
+			watch_try(w, 1);
 			next_poll = now_seconds() + POLL_SECONDS;
 		}
 	}
