@@ -1837,6 +1837,13 @@ loop(struct app *app, const sigset_t *loop_mask)
 				break;
 			}
 			read_keys(app, woke, keys_at, names, &nkeys, MAX_KEYS);
+			/* A hung-up terminal stays readable (read gives EOF or EIO)
+			 * with no keys in it: without this the loop would spin. */
+			if (nkeys == 0 && (fds[0].revents & (POLLHUP | POLLERR)) &&
+			    !app->quit) {
+				app->quit = 1;
+				break;
+			}
 		}
 		/* Keys first: their frame goes out before any worker's results
 		 * are taken in. */

@@ -165,11 +165,12 @@ struct pane {
 enum status_slot {
 	STATUS_MESSAGE,         /* transient: replaced by the next message,
 	                           cleared a few seconds later */
+	STATUS_PLAYER,          /* "playing 0.42/1.00 s": early, so a narrow
+	                           status line still shows it */
 	STATUS_SCAN,            /* indexing / dataset summary */
 	STATUS_CHECKS,          /* checks progress */
 	STATUS_PREDICTIONS,     /* predictions loaded / reloaded */
 	STATUS_JOURNAL,         /* "3 decisions · journal .winnow/journal.yaml" */
-	STATUS_PLAYER,          /* "playing 0.42/1.00 s" */
 	STATUS_CLUSTER,         /* embeddings */
 	STATUS_COUNT
 };
