@@ -205,6 +205,8 @@ stderr_to_log(void)
 	}
 }
 
+static void panes_end(struct app *app);
+
 static void
 stderr_restore(void)
 {
@@ -1978,6 +1980,7 @@ ui_run(struct app *app)
 	/* Jobs still running finish before anything they use is freed. */
 	worker_stop(app->workers);
 	app->workers = NULL;
+	panes_end(app);
 	stderr_restore();
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (app->fatal) {
@@ -1991,12 +1994,16 @@ ui_run(struct app *app)
 	return app->exit_status;
 }
 
-void
-ui_free(struct app *app)
+/* End the parts and panes: the player among them, whose audio libraries
+ * may still print as they close, so this runs while stderr goes to the log.
+ * Safe to call twice. */
+static void
+panes_end(struct app *app)
 {
 	size_t i;
-	struct timer *t;
-
+	if (app->panes_ended)
+		return;
+	app->panes_ended = 1;
 	for (i = 0; i < ARRAY_SIZE(parts); i++)
 		parts[i].end(app);
 	for (i = 0; i < PANE_COUNT; i++) {
@@ -2007,6 +2014,15 @@ ui_free(struct app *app)
 			delwin(p->win);
 		p->win = NULL;
 	}
+}
+
+void
+ui_free(struct app *app)
+{
+	size_t i;
+	struct timer *t;
+
+	panes_end(app);
 	while (app->prompt)
 		prompt_finish(app, 0, 0);
 	if (app->help)

@@ -237,6 +237,7 @@ struct app {
 	double status_expires;
 	unsigned redraw;
 	int quit;
+	int panes_ended;          /* panes and parts freed (ui.c) */
 	long last_selected;             /* to notice selection changes */
 	int annot_dirty;
 	double annot_rebuilt;
