@@ -3,6 +3,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,6 +59,10 @@ main(int argc, char **argv)
 	size_t i;
 
 	setlocale(LC_ALL, "");
+	/* PortAudio asks JACK first, and libjack would start a JACK server
+	 * (grabbing the sound card) when none runs and jackd is installed. Set
+	 * here, before any thread exists, since setenv is not thread-safe. */
+	setenv("JACK_NO_START_SERVER", "1", 0);
 	/* Numbers written for scripts (TSV, JSON, the journal) take '.' as the
 	 * decimal point whatever the user's locale. */
 	setlocale(LC_NUMERIC, "C");

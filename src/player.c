@@ -446,9 +446,6 @@ player_open(player_notify_fn fn, void *arg)
 	pthread_attr_t attr;
 	sigset_t all, old;
 
-	/* PortAudio asks JACK first, and libjack would start a JACK server
-	 * (grabbing the sound card) when none runs and jackd is installed. */
-	setenv("JACK_NO_START_SERVER", "1", 0);
 	p->notify = fn;
 	p->notify_arg = arg;
 	p->dirfd = -1;
