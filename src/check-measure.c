@@ -347,6 +347,9 @@ measure_image(const void *bytes, size_t len, struct measure *m)
 
 /* ---- one sample ---- */
 
+/* A dataset cloned without `git lfs pull` holds these instead of media. */
+#define LFS_POINTER "version https://git-lfs.github.com/spec/"
+
 static void
 measure_clear(struct measure *m)
 {
@@ -375,6 +378,9 @@ measure_bytes(const void *bytes, size_t len, enum format ext_format, struct meas
 		measure_image(bytes, len, m);
 	else if (fmt == FMT_EMPTY && ext_media)
 		m->state = MEASURE_EMPTY;
+	else if (ext_media && len >= sizeof LFS_POINTER - 1 &&
+	    memcmp(bytes, LFS_POINTER, sizeof LFS_POINTER - 1) == 0)
+		m->state = MEASURE_LFS_POINTER;
 	else if (ext_media)
 		m->state = MEASURE_UNKNOWN_BYTES;
 	else

@@ -239,6 +239,12 @@ judge_files(const struct check_context *ctx, struct findings *out)
 				    "%s header with 0 audio frames (%llu bytes)",
 				    format_name(fmt), (unsigned long long)m->size);
 			break;
+		case MEASURE_LFS_POINTER:
+			findings_add(out, s, NULL, CHECK_UNREADABLE,
+			    "a Git LFS pointer (%llu bytes), not the %s file: "
+			    "run 'git lfs pull'", (unsigned long long)m->size,
+			    format_name(ext));
+			break;
 		case MEASURE_CUT_SHORT:
 			findings_add(out, s, NULL, CHECK_UNREADABLE,
 			    "file cut short: %.2f s of the %.2f s its header declares",
@@ -254,8 +260,9 @@ judge_files(const struct check_context *ctx, struct findings *out)
 		}
 		if (m->state == MEASURE_NONE || m->state == MEASURE_CANNOT_OPEN)
 			continue;
+		/* Text where media should be is unreadable, not another format. */
 		if (ext != FMT_NONE && fmt != ext && fmt != FMT_EMPTY && fmt != FMT_DATA &&
-		    !(m->state == MEASURE_UNKNOWN_BYTES && fmt == FMT_TEXT))
+		    m->state != MEASURE_UNKNOWN_BYTES && m->state != MEASURE_LFS_POINTER)
 			findings_add(out, s, NULL, CHECK_EXT_MISMATCH,
 			    "%s content, named as %s", format_name(fmt), format_name(ext));
 	}

@@ -73,6 +73,7 @@ enum measure_state {
 	MEASURE_NO_FRAMES,      /* audio header without audio */
 	MEASURE_UNDECODABLE,    /* the decoder refused the bytes */
 	MEASURE_CUT_SHORT,      /* audio: fewer frames than the header declares */
+	MEASURE_LFS_POINTER,    /* a Git LFS pointer where media should be */
 	MEASURE_STATE_COUNT
 };
 

@@ -62,6 +62,8 @@ check "unreadable: header only" sh -c \
 	"echo '$(detail yes/00a0c009_nohash_0.wav unreadable)' | grep -q 'header only'"
 check "unreadable: a copy cut short" sh -c \
 	"echo '$(detail left/00a0c005_nohash_0.wav unreadable)' | grep -q '^file cut short: 0.38 s of the 1.00 s'"
+check "unreadable: a Git LFS pointer says what to do" sh -c \
+	"echo \"$(detail yes/00a0c00c_nohash_0.wav unreadable)\" | grep -Eq \"^a Git LFS pointer \\([0-9]+ bytes\\), not the wav file: run 'git lfs pull'$\""
 check "ext-mismatch: names both formats" sh -c \
 	"echo '$(detail no/00a0c00a_nohash_0.wav ext-mismatch)' | grep -q '^flac content, named as wav$'"
 check "split-leak: names the speaker and the splits" sh -c \

@@ -170,6 +170,15 @@ test_measure_bytes(void)
 	is_int(m.state, MEASURE_OK, "zero bytes named .txt: fine");
 	measure_bytes("\001\002garbage\377\376", 11, FMT_PNG, &m);
 	is_int(m.state, MEASURE_UNKNOWN_BYTES, "garbage named .png: unknown bytes");
+	{
+		static const char lfs[] = "version https://git-lfs.github.com/spec/v1\n"
+		    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+		    "size 32044\n";
+		measure_bytes(lfs, sizeof lfs - 1, FMT_WAV, &m);
+		is_int(m.state, MEASURE_LFS_POINTER, "a Git LFS pointer named .wav");
+		measure_bytes(lfs, sizeof lfs - 1, FMT_TEXT, &m);
+		is_int(m.state, MEASURE_OK, "... named .txt it is just text");
+	}
 	measure_bytes("<html>Not found</html>\n", 23, FMT_WAV, &m);
 	ok(m.state == MEASURE_UNKNOWN_BYTES && m.format == FMT_TEXT,
 	    "an error page named .wav: text bytes");
