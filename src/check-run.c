@@ -20,7 +20,7 @@
 #include "util.h"
 
 /* Bump when measuring changes what it stores: older caches are ignored. */
-#define CACHE_VERSION 2
+#define CACHE_VERSION 3
 #define CACHE_MAGIC "winnow-checks-cache\n"
 #define PARTIAL_MAGIC "winnow-partial"
 #define PARTIAL_VERSION 1
