@@ -107,8 +107,7 @@ struct measure {
 void measure_sample(const struct dataset *ds, size_t i, struct measure *m,
     struct buf *scratch);
 /* Measure bytes in memory (the part of measure_sample after reading);
- * ext_format is the format the file name promises. Sets everything but
- * size's and mtime_ns's cache role. */
+ * ext_format is the format the file name promises. Sets all but mtime_ns. */
 void measure_bytes(const void *bytes, size_t len, enum format ext_format,
     struct measure *m);
 
