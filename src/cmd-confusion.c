@@ -281,8 +281,12 @@ cmd_confusion(int argc, char **argv)
 		return 2;
 	}
 	report(p, ds);
+	/* The matrix needs only the predicted labels, not the suspects. */
+	predictions_bind(p, ds);
 	a.n = ds->nsamples;
-	predictions_annotate(p, ds, &a);
+	a.pred = xmalloc((a.n ? a.n : 1) * sizeof *a.pred);
+	for (i = 0; i < a.n; i++)
+		a.pred[i] = predictions_label(p, i);
 	if (j != NULL && (elsewhere = journal_annotate(j, ds, &a)) > 0)
 		fprintf(stderr, "%s: %s: %zu decisions name paths not in the dataset "
 		    "(applied already, or moved)\n", progname, j->file, elsewhere);

@@ -86,11 +86,18 @@ void predictions_free(struct predictions *p);
 /* "unknown path" etc.; for summaries. */
 const char *pred_problem_name(enum pred_problem_kind kind);
 
-/* Bind p to ds and fill a->pred (dataset label ids), a->pred_p (probability
- * of the predicted label) and a->suspect (suspects_score below, against the
- * dataset's labels), replacing what a held. Labels the dataset lacks are
- * interned into it (they sort last). a->n becomes ds->nsamples. Call on the
- * thread that owns ds and a. */
+/* Bind p to ds: labels the dataset lacks are interned into it (they sort
+ * last, in name order), and p->to_dataset maps p's label ids to the
+ * dataset's. Call on the thread that owns ds. */
+void predictions_bind(struct predictions *p, struct dataset *ds);
+/* Sample i's predicted label as a dataset label id (LABEL_NONE: none).
+ * p must be bound. */
+uint16_t predictions_label(const struct predictions *p, size_t i);
+/* Bind p to ds, then fill a->pred (dataset label ids), a->pred_p
+ * (probability of the predicted label) and a->suspect (the score of
+ * suspects_find below, against the dataset's labels), replacing what a
+ * held. a->n becomes ds->nsamples when 0. Call on the thread that owns ds
+ * and a. */
 void predictions_annotate(struct predictions *p, struct dataset *ds, struct annotations *a);
 
 /* ---- suspect labels (confident learning, DESIGN.md) ---- */
@@ -112,7 +119,7 @@ struct suspect {
  * sample labelled y is a suspect when some k != y has p_k >= t_k (the
  * highest such p_k names the likely label) and the argmax of its
  * probabilities is not y. Without probabilities: pred != label. Sorted most
- * suspect first (lowest p_y, then path). p must have been annotated for ds.
+ * suspect first (lowest p_y, then path). p must be bound to ds.
  * Returns an array the caller frees (NULL when none) and its length in *n. */
 struct suspect *suspects_find(const struct predictions *p, const struct dataset *ds,
     const uint16_t *labels, size_t *n);
