@@ -1461,8 +1461,10 @@ journal_sha256(int rootfd, const char *path, char out[65])
 		errno = saved;
 		return -1;
 	}
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
 	out[64] = '\0';
 	return 0;
 }
