@@ -271,9 +271,13 @@ cmd_check(int argc, char **argv)
 	thresholds_init(&opt.th);
 	if ((ds = dataset_open(argv[argc - 1], &cause)) == NULL)
 		goto fail;
-	for (k = 0; k < ds->nproblems; k++)
-		fprintf(stderr, "%s: %s: %s\n", progname, ds->problems[k].path,
-		    ds->problems[k].message);
+	for (k = 0; k < ds->nproblems; k++) {
+		struct buf p = { 0 }, m = { 0 };
+		fprintf(stderr, "%s: %s: %s\n", progname, escaped(&p, ds->problems[k].path),
+		    escaped(&m, ds->problems[k].message));
+		buf_free(&p);
+		buf_free(&m);
+	}
 	if (pred == NULL)
 		pred = pred_default = default_in_root(ds, "predictions.csv");
 	opt.predictions = pred;
