@@ -50,14 +50,16 @@ tmux_keys j 3
 check "3: relabelled to the third label (R)" wait_glyph up/u2.wav R
 case "$(row up/u2.wav)" in *yes*up/u2.wav*) pass "its row shows the new label, yes" ;;
 	*) fail "its row shows the new label, yes: $(row up/u2.wav)" ;; esac
-tmux_keys j r
-# The predicted label comes first once the browser has the predictions.
-if WAIT_SECONDS=3 screen_wait "predictions" >/dev/null 2>&1; then
+# The predicted label comes first once the browser has the predictions
+# (the file pane then shows yes/y1.wav's, →no).
+if WAIT_SECONDS=5 screen_wait "→no" >/dev/null 2>&1; then
+	tmux_keys j r
 	check "r: the prompt offers the predicted label" screen_wait "relabel to (Enter: no):"
 	tmux_keys Enter
 	check "Enter takes the predicted label" wait_glyph yes/y1.wav R
 else
 	echo "# the browser shows no predictions: the predicted label is not checked"
+	tmux_keys j r
 	check "r: the prompt" screen_wait "relabel to: "
 	check "the menu lists the other labels" screen_wait "│ up "
 	tmux_keys n Tab Enter
