@@ -127,12 +127,12 @@ print_summary(const struct dataset *ds, const struct findings *f)
 		if (f->v[i].sample >= 0 && f->v[i].sample != last)
 			samples++, last = f->v[i].sample;
 	if (f->n == 0) {
-		fprintf(stderr, "%s check: %zu samples, nothing found\n", progname,
-		    ds->nsamples);
+		fprintf(stderr, "%s check: %zu sample%s, nothing found\n", progname,
+		    ds->nsamples, ds->nsamples == 1 ? "" : "s");
 		return;
 	}
-	fprintf(stderr, "%s check: %zu findings in %zu of %zu samples\n", progname,
-	    f->n, samples, ds->nsamples);
+	fprintf(stderr, "%s check: %zu finding%s in %zu of %zu samples\n", progname,
+	    f->n, f->n == 1 ? "" : "s", samples, ds->nsamples);
 	for (k = 0; k < CHECK_COUNT; k++)
 		if (f->count[k])
 			fprintf(stderr, "  %-15s %zu\n", check_name(k), f->count[k]);
