@@ -32,7 +32,6 @@ struct cpane {
 	struct predictions *pred;       /* the loaded predictions, or NULL */
 	char *error;                    /* why the last load failed, or NULL */
 	char loaded_at[16];             /* "21:03:11" */
-	int reloads;
 
 	struct confusion cm;            /* the matrix shown */
 	/* The previous predictions, counted the same way, for what a reload
@@ -111,9 +110,8 @@ static void
 watch_notify(void *arg)
 {
 	struct cpane *c = arg;
-	/* A full pipe already holds a wake-up. */
-	if (write(c->wake[1], "", 1) < 0 && errno != EAGAIN)
-		return;
+	ssize_t n = write(c->wake[1], "", 1);
+	(void)n;        /* when the pipe is full, it holds a wake-up already */
 }
 
 static void
@@ -158,7 +156,6 @@ took(struct app *app, struct cpane *c, struct predictions *p)
 	ui_annotations_changed(app);
 	predictions_status(app, c);
 	if (c->before_pred) {
-		c->reloads++;
 		before_acc = confusion_accuracy(&c->before);
 		ui_message(app, "predictions reloaded: accuracy %.3f → %.3f",
 		    before_acc, confusion_accuracy(&c->cm));

@@ -27,6 +27,10 @@
 /* Files smaller than this are read by one thread. */
 #define PARALLEL_BYTES (4u << 20)
 #define MAX_PARTS 8
+/* Labels the dataset lacks (a model's `_unknown_`) get columns of their
+ * own, up to this many: a file of garbage predictions must not make a
+ * matrix of millions of columns. */
+#define MAX_EXTRA_LABELS 256
 /* Locks guarding the samples' rows, chosen by sample number. */
 #define ROW_LOCKS 64
 
@@ -309,7 +313,7 @@ label_add(struct loader *ld, GHashTable *t, const char *name)
 }
 
 /* Own id of a predicted label; 1 in *unknown when the dataset lacks it.
- * Returns -1 past the id space. Any thread. */
+ * Returns -1 when there are too many such labels. Any thread. */
 static int
 label_of_pred(struct loader *ld, const char *name, int *unknown)
 {
@@ -318,7 +322,8 @@ label_of_pred(struct loader *ld, const char *name, int *unknown)
 	if (id >= 0)
 		return id;
 	pthread_mutex_lock(&ld->label_lock);
-	if ((id = table_find(ld->extra, name)) < 0)
+	if ((id = table_find(ld->extra, name)) < 0 &&
+	    ld->p->nlabels - ld->p->nknown < MAX_EXTRA_LABELS)
 		id = label_add(ld, ld->extra, name);
 	pthread_mutex_unlock(&ld->label_lock);
 	return id;
@@ -388,6 +393,11 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 	}
 	qsort(extra, nextra, sizeof *extra, cmp_names);
 	for (i = 0; i < nextra; i++) {
+		if (i == MAX_EXTRA_LABELS) {
+			problem(pt, PRED_UNKNOWN_LABEL, c->line, "%zu more columns name "
+			    "labels the dataset lacks; ignored", nextra - i);
+			break;
+		}
 		problem(pt, PRED_UNKNOWN_LABEL, c->line, "column p_%s: not a label of the "
 		    "dataset", shown(&pt->show, extra[i]));
 		label_add(ld, ld->known, extra[i]);
@@ -541,7 +551,9 @@ read_row(struct part *pt)
 		}
 		id = argmax(pt->row, p->nprob);
 	} else if ((id = label_of_pred(ld, name, &unknown)) < 0) {
-		problem(pt, PRED_MALFORMED, line, "too many labels");
+		problem(pt, PRED_UNKNOWN_LABEL, line, "'%s': more than %d labels the "
+		    "dataset lacks; the row is skipped", shown(&pt->show, name),
+		    MAX_EXTRA_LABELS);
 		return;
 	} else if (unknown) {
 		problem(pt, PRED_UNKNOWN_LABEL, line, "'%s' is not a label of the dataset",

@@ -318,6 +318,30 @@ test_listed(void)
 	dataset_free(ds);
 }
 
+/* A file of garbage labels must not grow the matrix without bound. */
+static void
+test_many_labels(void)
+{
+	struct dataset *ds = fake_dataset(paths3, 4);
+	struct predictions *p;
+	struct buf b = { 0 };
+	size_t i;
+
+	buf_adds(&b, "path,pred\n");
+	for (i = 0; i < 1000; i++)
+		buf_addf(&b, "no/a.wav,junk%zu\n", i);
+	p = load_text(ds, buf_str(&b), NULL);
+	ok(p != NULL, "a thousand made-up labels load");
+	if (p) {
+		is_int((long long)(p->nlabels - p->nknown), 256, "256 of them are kept");
+		is_int((long long)p->count[PRED_UNKNOWN_LABEL], 1000, "all are counted");
+		is_int((long long)p->count[PRED_DUPLICATE], 255, "the rows kept repeat a.wav");
+	}
+	predictions_free(p);
+	buf_free(&b);
+	dataset_free(ds);
+}
+
 static void
 test_refused(void)
 {
@@ -584,6 +608,7 @@ main(void)
 	test_numbers();
 	test_problems();
 	test_listed();
+	test_many_labels();
 	test_refused();
 	test_million();
 	test_repeats_across_parts();
