@@ -30,25 +30,25 @@ layout_ok() {
 	[ "$bad" -eq 0 ] || { echo "# $bad lines are not $cols wide"; return 1; }
 	return 0
 }
-rows_shown() { screen | grep -c '│   left  *left/clip_'; }
-# run.sh keeps the exit status, which tmux may miss for a short run.
-echo '"$@"; echo $? >"$STATUS"' >"$TMP/run.sh"
+rows_shown() { screen_settled | grep -c '│   left  *left/clip_'; }
+# layout_wait COLS ROWS: wait until the layout is whole at that size (the
+# program redraws a moment after the resize); say what was wrong if not.
+layout_wait() {
+	wait_for layout_ok "$1" "$2" >/dev/null 2>&1 || { layout_ok "$1" "$2"; return 1; }
+}
 
-tmux_start 100 30 env STATUS="$TMP/status" sh "$TMP/run.sh" "$WINNOW" "$ds"
+tmux_start 100 30 "$WINNOW" "$ds"
 check "opens" screen_wait "files (32)"
 tmux_keys j j j j j
 check "select the sixth row" screen_wait " 6/32 "
 
 tmux_resize 80 24
-check "80×24: redrawn" screen_wait "files (32)"
-sleep 0.3
-check "80×24: the layout is whole" layout_ok 80 24
+check "80×24: the layout is whole" layout_wait 80 24
 small=$(rows_shown)
 check "80×24: the selection is kept" screen_wait " 6/32 "
 
 tmux_resize 120 40
-sleep 0.3
-check "120×40: the layout is whole" layout_ok 120 40
+check "120×40: the layout is whole" layout_wait 120 40
 big=$(rows_shown)
 check "120×40: more rows than at 80×24 ($big > $small)" test "$big" -gt "$small"
 check "120×40: the selection is kept" screen_wait " 6/32 "
@@ -64,8 +64,7 @@ check "80×23: still too small" screen_wait "terminal too small (80×23)"
 
 tmux_resize 100 30
 check "back to 100×30: the frame returns" screen_wait "files (32)"
-sleep 0.3
-check "100×30: the layout is whole" layout_ok 100 30
+check "100×30: the layout is whole" layout_wait 100 30
 check "keys while too small did nothing" screen_wait " 6/32 "
 check "no trace of the message" screen_gone "too small"
 
@@ -73,18 +72,15 @@ check "no trace of the message" screen_gone "too small"
 for size in 81x25 90x30 130x45 80x24 100x31 85x26; do
 	tmux_resize "${size%x*}" "${size#*x}"
 done
-sleep 0.5
-check "after a burst of resizes: whole" layout_ok 85 26
+check "after a burst of resizes: whole" layout_wait 85 26
 tmux_keys q
-check "q quits" wait_exit
-expect_eq "exit 0" "$(cat "$TMP/status")" 0
+expect_exit "q quits, status 0" 0
 tmux_stop
 
-tmux_start 60 15 env STATUS="$TMP/status" sh "$TMP/run.sh" "$WINNOW" "$ds"
+tmux_start 60 15 "$WINNOW" "$ds"
 check "starts too small" screen_wait "terminal too small"
 tmux_keys q
-check "q quits when too small" wait_exit
-expect_eq "exit 0 (too small)" "$(cat "$TMP/status")" 0
+expect_exit "q quits when too small, status 0" 0
 tmux_stop
 
 # A locale without UTF-8: an ASCII frame, names escaped, no '?' where the
@@ -97,19 +93,19 @@ check "C locale: the name is escaped" screen_wait 'right/bad\xffname\x01.wav'
 tmux_resize 200 30
 check "C locale: ASCII separators" screen_wait "32 samples - 2 labels"
 tmux_keys q
-check "C locale: quits" wait_exit
+expect_exit "C locale: quits, status 0" 0
 tmux_stop
 
 # Colours as the terminal allows: 256, 8, or none under NO_COLOR (then
 # reverse video marks the selection).
 esc=$(printf '\033')
-sgr() { tmux -L "$TMUX_SOCKET" capture-pane -e -p -t t | grep -o "$esc\[[0-9;]*m" | sort -u; }
+sgr() { screen_settled -e | grep -o "$esc\[[0-9;]*m" | sort -u; }
 colour_run() {
 	tmux_start 100 30 env TERM="$1" ${2:+NO_COLOR=1} "$WINNOW" "$ds"
 	screen_wait "files (32)" >/dev/null
 	codes=$(sgr)
 	tmux_keys q
-	wait_exit
+	expect_exit "$1${2:+ NO_COLOR}: quits, status 0" 0
 	tmux_stop
 }
 colour_run xterm-256color
@@ -127,7 +123,7 @@ check "UTF-8: opens" screen_wait "files (32)"
 tmux_keys G
 check "UTF-8: the name is escaped" screen_wait 'right/bad\xffname\x01.wav'
 tmux_keys q
-wait_exit
+expect_exit "UTF-8: quits, status 0" 0
 tmux_stop
 
 finish
