@@ -140,16 +140,15 @@ fi
 # ---- the browser ----
 
 tmux_start 120 40 "$WINNOW" -e "$TMP/embeddings.tsv" "$D"
+check "browser: starts" screen_wait "files (180)"
 tmux_keys c
 check "browser: the cluster view" screen_wait "clusters (all · 180 points"
-check "browser: the load logged" grep -q 'embeddings.tsv: 180 rows of 16 values, 0 bad' \
+check "browser: the load logged" wait_for grep -q 'embeddings.tsv: 180 rows of 16 values, 0 bad' \
 	"$XDG_STATE_HOME/winnow/winnow.log"
-check "browser: the split class ranks first" sh -c "$(cat <<EOF
-tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -A1 'split score' | tail -1 | grep -q '■ yes  *10\.[0-9]'
-EOF
-)"
-check "browser: braille dots drawn" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
-	sed -n '26,38p' | grep -qP '[\x{2801}-\x{28ff}]'"
+split_first() { screen | grep -A1 'split score' | tail -1 | grep -q '■ yes  *10\.[0-9]'; }
+check "browser: the split class ranks first" wait_for split_first
+braille() { screen | sed -n "$1" | grep -qP '[\x{2801}-\x{28ff}]'; }
+check "browser: braille dots drawn" wait_for braille '26,38p'
 tmux_keys Tab Tab o
 check "browser: o goes to the first outlier" screen_wait "no17_nohash_0.wav  no · outlier"
 check "browser: the preview follows (its quarter second)" screen_wait "0.25 s 16 kHz"
@@ -163,18 +162,23 @@ tmux_keys +
 check "browser: zoom" screen_wait "zoom ×2"
 tmux_keys 0 ]
 check "browser: ] shows the most split class" screen_wait "clusters (yes · 60 points · split"
-G=$(screen | sed -n 's/.*group \([12]\)  *20│.*/\1/p')
+# G: the number of the group of 20.
+group_of_20() { G=$(screen | sed -n 's/.*group \([12]\)  *20│.*/\1/p'); [ -n "$G" ]; }
+wait_for group_of_20
 check "browser: its two groups, of 20 and 40" sh -c "[ -n '$G' ] &&
 	tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -q 'group $((3 - ${G:-1}))  *40│'"
-# Walk right, then left, until a point of the 20 is under the cursor.
-for k in l l l l l l l l l l l l h h h h h h h h h h h h h h h h h h h h h h; do
-	screen | grep -q "yes · outlier [0-9.]* · group $G " && break
-	tmux_keys $k
-	sleep 0.1
-done
+# A point of the 20 under the cursor: the cursor follows the file pane's
+# selection, here to a planted sample (row N in path order).
+first=$(head -1 "$TMP/second")
+n=$(cd "$D" && ls */*.wav | LC_ALL=C sort | grep -nxF "$first" | cut -d: -f1)
+tmux_keys Tab g $(yes j | head -n $((n - 1)))
+check "browser: the file pane selects $first" screen_wait " $n/180 "
+tmux_keys Tab Tab
+under_cursor() { screen | grep -q "^│$first  yes · outlier [0-9.]* · group $G "; }
+check "browser: the cursor follows to it, in group $G" wait_for under_cursor
 tmux_keys Enter
 check "browser: Enter shows the group in the file pane" screen_wait "20 of 180 · filter: yes group $G of 2"
-screen | sed -n '2,24p' | grep -o 'yes/yes[0-9]*_nohash_0.wav' | sort >"$TMP/shown"
+screen_settled | sed -n '2,24p' | grep -o 'yes/yes[0-9]*_nohash_0.wav' | sort >"$TMP/shown"
 check "browser: exactly the planted group" cmp -s "$TMP/shown" "$TMP/second"
 tmux_keys Escape
 check "browser: Esc drops the filter" screen_wait "files (180)"
@@ -182,20 +186,23 @@ tmux_keys s s s s s
 check "browser: the file pane sorts by outlier score" screen_wait "sorted by outlier"
 tmux_keys g
 screen_wait "1/180" >/dev/null
-check "browser: the farthest first" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
-	sed -n '2,3p' | grep -c '[nu][op]17_nohash_0.wav .*outlier' | grep -qx 2"
+farthest_first() { screen | sed -n '2,3p' | grep -c '[nu][op]17_nohash_0.wav .*outlier' | grep -qx 2; }
+check "browser: the farthest first" wait_for farthest_first
 tmux_keys q
-check "browser: quits" wait_exit
+expect_exit "browser: quits, status 0" 0
 tmux_stop
 
 # Without UTF-8: density characters for the dots, ASCII for the rest.
 tmux_start 100 30 env LC_ALL=C "$WINNOW" -e "$TMP/embeddings.tsv" "$D"
+check "ASCII: starts" screen_wait "files (180)"
 tmux_keys c
 check "ASCII: the cluster view" screen_wait "split score (>= 4.5)"
-check "ASCII: dots as . : + #" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
-	sed -n '18,27p' | cut -c2-70 | grep -q '[.:+#]'"
+ascii_dots() { screen | sed -n '18,27p' | cut -c2-70 | grep -q '[.:+#]'; }
+check "ASCII: dots as . : + #" wait_for ascii_dots
 check "ASCII: no braille" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
 	grep -qP '[\\x{2801}-\\x{28ff}]'"
+tmux_keys q
+expect_exit "ASCII: quits, status 0" 0
 tmux_stop
 
 finish
