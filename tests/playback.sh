@@ -118,6 +118,11 @@ wait_streams() {
 stream() { new_streams | sed -n "${1}p" | sed 's/\.fmt$/.raw/'; }
 stream_format() { cat "$(new_streams | sed -n "${1}p")"; }
 consume() { SEEN=$((SEEN + $1)); }
+# played BYTES: the stream still playing has given the device BYTES.
+played() {
+	f=$(ls "$OUT"/*.raw | sort | tail -1)
+	[ ! -e "${f%.raw}.fmt" ] && [ "$(stat -c %s "$f")" -ge "$1" ]
+}
 
 # ---- the device itself first: aplay's bytes reach the file as they are ----
 sox -D -r 16000 -c 1 -n -b 16 "$TMP/probe.wav" synth 0.3 sine 440 vol 0.5
@@ -208,11 +213,14 @@ fi
 go_row 2
 tmux_keys Space
 screen_wait "playing" || fail "a_long.wav starts"
-first=$(cursor_column)
-sleep 1
-second=$(cursor_column)
-check "the cursor crosses the waveform ($first, then $second)" \
-	test "${first:-0}" -gt 0 -a "${second:-0}" -gt "${first:-0}"
+cursor_drawn() { first=$(cursor_column); [ -n "$first" ]; }
+cursor_right() { second=$(cursor_column); [ "${second:-0}" -gt "$first" ]; }
+first= second=
+check "the cursor is drawn on the waveform" wait_for cursor_drawn
+# A second of the clip (32-bit float, 16 kHz) reaches the device.
+check "a second of a_long.wav plays" wait_for played 64000
+check "the cursor crosses the waveform (from $first)" wait_for cursor_right
+echo "# cursor: column $first, then $second"
 tmux_keys Space
 check "Space again stops" screen_gone "playing"
 if wait_streams 1; then
@@ -225,7 +233,7 @@ fi
 # Selecting another clip while one plays switches to it.
 tmux_keys Space
 screen_wait "playing" || fail "a_long.wav starts again"
-sleep 0.5
+wait_for played 64000 || fail "a second of a_long.wav plays again"
 tmux_keys j
 if wait_streams 2; then
 	check "switching: a_long.wav is cut short" compare prefix "$(stream 1)" "$D/yes/a_long.wav"
@@ -253,7 +261,7 @@ sleep 1
 expect_eq "autoplay: nothing more plays" "$(new_streams | wc -l)" "0"
 check "no sound library message reaches the screen" no_chatter
 tmux_keys q
-check "winnow quits" wait_exit
+expect_exit "winnow quits, status 0" 0
 tmux_stop
 
 # ---- no sound device: a clear message, and the rest keeps working ----
@@ -267,7 +275,7 @@ tmux_keys j
 check "the preview still follows the selection" screen_wait "0.70 s"
 check "no sound library message reaches the screen" no_chatter
 tmux_keys q
-check "winnow quits without a sound device" wait_exit
+expect_exit "winnow quits without a sound device, status 0" 0
 expect_eq "no stream was opened without a device" "$(new_streams | wc -l)" "0"
 
 finish
