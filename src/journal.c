@@ -232,6 +232,8 @@ journal_write_entry(struct yout *y, const struct journal *j,
 		yout_plain(y, "at", e->at);
 	if (e->by)
 		yout_string(y, "by", journal_str(j, e->by));
+	if (e->batch && (id == 0 || id == e->id))
+		yout_uint(y, "batch", e->batch);
 	if (*reason) {
 		/* A check name stays plain, as people write it; free text is quoted. */
 		if (is_check_name(reason))
@@ -719,6 +721,18 @@ add_entry(struct journal *j, const struct ydoc *d, char **why)
 		*why = xasprintf("%zu: id %u after id %u (ids must increase)", line, e.id,
 		    j->entries[j->n - 1].id);
 		return -1;
+	}
+	if ((v = ydoc_get(d, "batch", &line)) != NULL) {
+		long first;
+		/* A batch is named by its first entry: this one, or an earlier
+		 * entry of the same batch. */
+		if (parse_uint(v, &e.batch) != 0 || e.batch > e.id ||
+		    (e.batch < e.id && ((first = find_id(j, e.batch)) < 0 ||
+		    j->entries[first].batch != e.batch))) {
+			*why = xasprintf("%zu: batch '%s' is not the id of this entry or of "
+			    "the first entry of an earlier batch", line, v);
+			return -1;
+		}
 	}
 	path = ydoc_get(d, "path", &line);
 	label = ydoc_get(d, "label", NULL);
@@ -1212,6 +1226,7 @@ draft_entry(struct journal_entry *e, struct strpool *pool, const struct journal_
 	e->id = id;
 	e->op = (uint8_t)d->op;
 	e->target = d->target;
+	e->batch = d->batch;
 	e->path = ADD(d->path);
 	e->label = ADD(d->label);
 	e->to = ADD(d->to);
@@ -1235,20 +1250,30 @@ int
 journal_write_draft(const struct journal *j, const struct journal_draft *d, uint32_t id,
     const char *at, char **cause)
 {
+	return journal_write_drafts(j, d, 1, id, at, cause);
+}
+
+int
+journal_write_drafts(const struct journal *j, const struct journal_draft *d, size_t n,
+    uint32_t first_id, const char *at, char **cause)
+{
 	struct journal tmp = { 0 };
 	struct journal_entry e;
 	struct buf b = { 0 };
 	struct yout *y;
 	struct stat st;
+	size_t i;
 
 	if (j->fd < 0) {
 		set_cause(cause, "%s: not open for writing", j->file);
 		return -1;
 	}
 	strpool_add(&tmp.strings, "", 0);
-	draft_entry(&e, &tmp.strings, d, id, at, j->user);
 	y = yout_new(&b);
-	journal_write_entry(y, &tmp, &e, 0);
+	for (i = 0; i < n; i++) {
+		draft_entry(&e, &tmp.strings, &d[i], first_id + (uint32_t)i, at, j->user);
+		journal_write_entry(y, &tmp, &e, 0);
+	}
 	yout_free(y);
 	strpool_free(&tmp.strings);
 	if (fstat(j->fd, &st) != 0 || write_all(j->fd, b.data, b.len) != 0 ||
@@ -1257,8 +1282,8 @@ journal_write_draft(const struct journal *j, const struct journal_draft *d, uint
 		/* Leave no fragment behind: cut the file back. */
 		if (ftruncate(j->fd, st.st_size) != 0)
 			(void)0;
-		set_cause(cause, "%s: cannot write the decision: %s", j->file,
-		    strerror(saved));
+		set_cause(cause, "%s: cannot write %s: %s", j->file,
+		    n == 1 ? "the decision" : "the decisions", strerror(saved));
 		buf_free(&b);
 		return -1;
 	}
@@ -1331,6 +1356,32 @@ journal_last_undoable(const struct journal *j)
 		if (j->entries[i].op != JOP_UNDO && !j->entries[i].undone)
 			return &j->entries[i];
 	return NULL;
+}
+
+size_t
+journal_undo_set(const struct journal *j, const struct journal_entry ***out)
+{
+	const struct journal_entry *last = journal_last_undoable(j), **list;
+	size_t i, n = 0;
+	long first;
+
+	*out = NULL;
+	if (last == NULL)
+		return 0;
+	if (last->batch == 0 || (first = find_id(j, last->batch)) < 0) {
+		list = xmalloc(sizeof *list);
+		list[n++] = last;
+		*out = list;
+		return n;
+	}
+	/* Ids increase, so the batch lies between its first entry and the last. */
+	list = xmalloc((size_t)(last - j->entries - first + 1) * sizeof *list);
+	for (i = (size_t)first; &j->entries[i] <= last; i++)
+		if (j->entries[i].batch == last->batch && j->entries[i].op != JOP_UNDO &&
+		    !j->entries[i].undone)
+			list[n++] = &j->entries[i];
+	*out = list;
+	return n;
 }
 
 void

@@ -55,6 +55,8 @@ struct journal_entry {
 	uint8_t undone;         /* cancelled by a later undo */
 	uint32_t path, label, to, by, reason, note;
 	uint32_t target;        /* undo: id of the entry it cancels */
+	uint32_t batch;         /* made with others by one command (relabel-shown):
+	                           id of the batch's first entry; 0 alone */
 	uint32_t line;          /* line of the document in the file (1-based) */
 	int32_t prev;           /* previous entry of the same path, or -1 */
 	char sha256[65];        /* "" when not given */
@@ -126,6 +128,7 @@ struct journal_draft {
 	enum journal_op op;
 	const char *path, *label, *to, *sha256, *reason, *note;
 	uint32_t target;        /* undo */
+	uint32_t batch;         /* id of the batch's first entry, or 0 */
 };
 /* Append an entry (id, at, by filled in), write it and fsync the file.
  * Only when this returns is the decision made. Returns the new entry's
@@ -140,6 +143,13 @@ int journal_write_draft(const struct journal *j, const struct journal_draft *d,
     uint32_t id, const char *at, char **cause);
 long journal_commit(struct journal *j, const struct journal_draft *d, uint32_t id,
     const char *at);
+/* journal_write_draft for n entries, ids first_id, first_id + 1, …: one
+ * write and one fsync for all, so a batch of 10,000 decisions costs one
+ * flush to disk. Either every entry is on disk or none (the file is cut
+ * back on failure). Commit each with journal_commit, in order. Returns 0,
+ * or -1 with *cause. */
+int journal_write_drafts(const struct journal *j, const struct journal_draft *d,
+    size_t n, uint32_t first_id, const char *at, char **cause);
 uint32_t journal_next_id(const struct journal *j);
 
 /* The decision standing for a path (latest relabel/delete/accept/flag not
@@ -150,6 +160,11 @@ const struct journal_entry *journal_standing(const struct journal *j, const char
 size_t journal_standing_all(const struct journal *j, const struct journal_entry ***out);
 /* The entry `u` would cancel: the latest that is not an undo and not undone. */
 const struct journal_entry *journal_last_undoable(const struct journal *j);
+/* Everything `u` cancels: journal_last_undoable and, when that entry was
+ * made in a batch, every entry of its batch not undone yet. Returns the
+ * count (0: nothing to undo); *out is a heap array the caller frees, in the
+ * order the entries were made, its pointers valid until the next commit. */
+size_t journal_undo_set(const struct journal *j, const struct journal_entry ***out);
 /* Counts of standing decisions by op (relabel, delete, accept, flag). */
 void journal_counts(const struct journal *j, size_t counts[JOP_NOTE]);
 
@@ -183,7 +198,8 @@ void yout_free(struct yout *y);
 /* Write the header document of a journal. */
 void journal_write_header(struct yout *y, const char *dataset, enum layout layout,
     const char *manifest, const char *created);
-/* Write one entry of j as a document (id replaced by `id` when not 0). */
+/* Write one entry of j as a document (id replaced by `id` when not 0; an
+ * entry renumbered so loses its batch, whose ids no longer hold). */
 void journal_write_entry(struct yout *y, const struct journal *j,
     const struct journal_entry *e, uint32_t id);
 

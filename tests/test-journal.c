@@ -2,8 +2,9 @@
  * emitter and read back (labels that YAML 1.1 takes for booleans, quotes,
  * names that are not UTF-8), a torn last document cut at every byte, a
  * writer killed with SIGKILL while appending, garbage, unknown ops, missing
- * fields, another dataset's journal, undo, the lock, and where the journal
- * of a read-only dataset goes. */
+ * fields, another dataset's journal, undo, the lock, where the journal
+ * of a read-only dataset goes, and batches: many entries in one write, cut
+ * back whole when the write fails, and undone together. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -526,6 +528,149 @@ test_append_after_torn(void)
 	dataset_free(ds);
 }
 
+static off_t
+size_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* relabel-shown's batch: one write for all its entries, each naming the
+ * batch, read back as such; one undo set cancels them all; a write that
+ * fails leaves no entry of the batch behind. */
+static void
+test_batch(void)
+{
+	static const char *const names[] = { "yes/a.wav", "yes/b.wav", "yes/c.wav" };
+	struct journal_draft d[3] = { 0 }, undo[3] = { 0 };
+	const struct journal_entry **set;
+	struct dataset *ds;
+	struct journal *j, *r;
+	struct rlimit old, lim;
+	char *cause = NULL, *file, sha[3][65], when[24], *rel;
+	size_t i, n;
+	off_t before;
+	uint32_t first;
+	int good;
+
+	for (i = 0; i < 3; i++) {
+		rel = xasprintf("bt/%s", names[i]);
+		put(rel, names[i]);
+		free(rel);
+	}
+	put("bt/no/d.wav", "d");
+	ds = open_ds("bt");
+	j = journal_open(ds, NULL, NULL, &cause);
+	ok(j != NULL, "batch: the journal opens");
+	if (j == NULL)
+		return;
+	file = xstrdup(j->file);
+	journal_sha256(ds->rootfd, "no/d.wav", sha[0]);
+	journal_append(j, &(struct journal_draft){ .op = JOP_ACCEPT, .path = "no/d.wav",
+	    .label = "no", .sha256 = sha[0] }, &cause);
+
+	first = journal_next_id(j);
+	for (i = 0; i < 3; i++) {
+		journal_sha256(ds->rootfd, names[i], sha[i]);
+		d[i] = (struct journal_draft){ .op = JOP_RELABEL, .path = names[i],
+			.label = "yes", .to = "no", .sha256 = sha[i], .batch = first };
+	}
+	utc_now(when, sizeof when);
+	ok(journal_write_drafts(j, d, 3, first, when, &cause) == 0, "batch: three entries written");
+	for (i = 0; i < 3; i++)
+		journal_commit(j, &d[i], first + (uint32_t)i, when);
+	n = journal_undo_set(j, &set);
+	good = n == 3;
+	for (i = 0; good && i < n; i++)
+		good = set[i]->id == first + i && set[i]->batch == first;
+	ok(good, "batch: u would cancel the three, in order (%zu)", n);
+	free(set);
+
+	r = journal_read(file, &cause);
+	ok(r && r->n == 4, "batch: read back, four entries");
+	good = r != NULL && r->entries[0].batch == 0;
+	for (i = 1; good && i < 4; i++)
+		good = r->entries[i].batch == first && r->entries[i].op == JOP_RELABEL &&
+		    strcmp(S(r, r->entries[i].path), names[i - 1]) == 0;
+	ok(good, "batch: each entry of the batch names it, the accept before does not");
+	n = r ? journal_undo_set(r, &set) : 0;
+	ok(n == 3, "batch: read back, u would still cancel the three (%zu)", n);
+	if (r) {
+		struct buf kept = { 0 }, renumbered = { 0 };
+		struct yout *y = yout_new(&kept);
+		journal_write_entry(y, r, &r->entries[1], 0);
+		yout_free(y);
+		y = yout_new(&renumbered);
+		journal_write_entry(y, r, &r->entries[1], 50);
+		yout_free(y);
+		rel = xasprintf("\nbatch: %u\n", first);
+		ok(strstr(buf_str(&kept), rel) && !strstr(buf_str(&renumbered), "batch:"),
+		    "batch: written again, an entry keeps its batch, unless renumbered (merge)");
+		free(rel);
+		buf_free(&kept);
+		buf_free(&renumbered);
+		free(set);
+	}
+	journal_free(r);
+
+	/* The undo of a batch is a batch of undos. */
+	for (i = 0; i < 3; i++)
+		undo[i] = (struct journal_draft){ .op = JOP_UNDO, .target = first + (uint32_t)i };
+	ok(journal_write_drafts(j, undo, 3, first + 3, when, &cause) == 0,
+	    "batch: three undos written");
+	for (i = 0; i < 3; i++)
+		journal_commit(j, &undo[i], first + 3 + (uint32_t)i, when);
+	r = journal_read(file, &cause);
+	good = r != NULL;
+	for (i = 0; good && i < 3; i++)
+		good = journal_standing(r, names[i]) == NULL;
+	ok(good, "batch: after the undos nothing stands on the three");
+	n = r ? journal_undo_set(r, &set) : 0;
+	ok(n == 1 && set[0]->op == JOP_ACCEPT, "batch: the next u cancels the accept alone");
+	if (r)
+		free(set);
+	journal_free(r);
+
+	/* A write cut short (the file size limit, as a full disk would) is
+	 * taken back whole. */
+	before = size_of(file);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)before + 100;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	d[0].batch = d[1].batch = d[2].batch = first + 6;
+	good = journal_write_drafts(j, d, 3, first + 6, when, &cause) != 0;
+	ok(good && cause && strstr(cause, "cannot write the decisions"),
+	    "batch: a failed write is an error: %s", cause ? cause : "(none)");
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	free(cause);
+	cause = NULL;
+	is_int(size_of(file), before, "batch: the file is cut back to where it was");
+	r = journal_read(file, &cause);
+	ok(r && r->n == 7 && r->torn == NULL, "batch: and reads whole, without the batch");
+	journal_free(r);
+	journal_free(j);
+
+	r = journal_read(file, &cause);
+	ok(r && journal_write_drafts(r, d, 3, 99, when, &cause) != 0 && cause &&
+	    strstr(cause, "not open for writing"), "batch: a journal only read cannot be written");
+	free(cause);
+	journal_free(r);
+
+	expect_error("a batch after its entry", HEAD GOOD(1) "---\nid: 2\nbatch: 3\nop: delete\n"
+	    "path: \"yes/a.wav\"\nlabel: \"yes\"\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n...\n",
+	    15, "batch '3'");
+	expect_error("a batch naming an entry of no batch", HEAD GOOD(1) "---\nid: 2\nbatch: 1\n"
+	    "op: delete\npath: \"yes/a.wav\"\nlabel: \"yes\"\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n...\n",
+	    15, "batch '1'");
+	free(file);
+	dataset_free(ds);
+}
+
 /* A writer killed with SIGKILL while appending: every entry it reported as
  * made (append returned) is there after reloading. */
 static void
@@ -693,6 +838,7 @@ main(void)
 	test_other_dataset_and_lock();
 	test_append_after_torn();
 	test_sigkill();
+	test_batch();
 	test_read_only();
 	test_sha256();
 	if (tap_failed == 0) {
