@@ -237,6 +237,12 @@ cmd_relabel_nth(struct app *app, int n)
 }
 
 static unsigned
+cmd_relabel_shown(struct app *app, int arg)
+{
+	return decide_relabel_shown(app);
+}
+
+static unsigned
 cmd_delete(struct app *app, int arg)
 {
 	return decide_delete(app);
@@ -342,6 +348,8 @@ const struct command commands[] = {
 	{ "relabel", "relabel (prompt with completion)", cmd_relabel, 0, "r" },
 	RELABEL(1), RELABEL(2), RELABEL(3), RELABEL(4), RELABEL(5),
 	RELABEL(6), RELABEL(7), RELABEL(8), RELABEL(9),
+	{ "relabel-shown", "relabel every sample shown (a cluster's group, a filter)",
+	    cmd_relabel_shown, 0, "*" },
 	{ "delete", "mark for deletion", cmd_delete, 0, "d" },
 	{ "accept", "accept: the label is verified", cmd_accept, 0, "a" },
 	{ "flag", "flag: keep, and add to the rogues gallery", cmd_flag, 0, "f" },

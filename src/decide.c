@@ -5,7 +5,11 @@
  * queues a draft; one at a time, a worker hashes the file and appends the
  * entry with fsync, and only its done callback, back on the UI thread,
  * commits the entry in memory and shows the decision. So the screen never
- * shows a decision the disk does not have, and the UI never waits on disk. */
+ * shows a decision the disk does not have, and the UI never waits on disk.
+ *
+ * relabel-shown queues one draft for many samples: a batch, hashed and
+ * written with one fsync, its entries naming the batch so that one undo
+ * cancels them all (journal_undo_set), in this session or a later one. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +24,14 @@
 #include "util.h"
 #include "worker.h"
 
+/* One sample of a batch. */
+struct item {
+	long sample;            /* -1: undo of a path not in the dataset */
+	char *path, *label, *reason;
+	uint32_t target;        /* undo */
+	char sha256[65];
+};
+
 struct pending {
 	struct pending *next;
 	struct app *app;
@@ -32,6 +44,20 @@ struct pending {
 	uint32_t id;
 	char at[24];
 	char *cause;            /* the write failed */
+
+	/* relabel-shown: the samples shown when it was confirmed, to `to`;
+	 * pump makes items of those still to relabel. */
+	uint32_t *shown;
+	size_t nshown;
+	/* A batch (relabel-shown, or the undo of one), ids id, id + 1, … */
+	struct item *items;
+	size_t nitems;
+	struct journal_draft *drafts;   /* the items written, in order */
+	size_t *drafted;                /* drafts[k] is of items[drafted[k]] */
+	size_t ndrafts;
+	size_t same, deleted;           /* left out: labelled so / to delete */
+	size_t unreadable;              /* left out: not hashed */
+	char *unreadable_cause;         /* the first of them */
 };
 
 struct decide {
@@ -46,10 +72,23 @@ struct decide {
 };
 
 static void pump(struct app *app);
+static size_t relabel_items(struct app *app, struct pending *p);
+static void skipped(struct buf *b, size_t same, size_t deleted, const char *to);
 
 static void
 pending_free(struct pending *p)
 {
+	size_t k;
+	for (k = 0; k < p->nitems; k++) {
+		free(p->items[k].path);
+		free(p->items[k].label);
+		free(p->items[k].reason);
+	}
+	free(p->items);
+	free(p->shown);
+	free(p->drafts);
+	free(p->drafted);
+	free(p->unreadable_cause);
 	free(p->path);
 	free(p->label);
 	free(p->to);
@@ -168,15 +207,38 @@ count(struct decide *d, const struct journal_entry *e, int delta)
 		d->counts[e->op] += (size_t)delta;
 }
 
+/* An entry is on disk: commit it in memory, count it, and show it on its
+ * sample (-1: look the path up). Returns the decision standing after it. */
+static enum decision
+commit_entry(struct app *app, const struct journal_draft *dr, uint32_t id,
+    const char *at, const char *path, long sample)
+{
+	struct decide *d = app->journal;
+	const struct journal_entry *before, *after;
+
+	before = journal_standing(d->j, path);
+	count(d, before, -1);
+	journal_commit(d->j, dr, id, at);
+	after = journal_standing(d->j, path);
+	count(d, after, +1);
+	if (sample < 0)
+		sample = dataset_find(app->ds, path);
+	if (sample >= 0) {
+		journal_annotate_one(d->j, app->ds, &app->annot, (size_t)sample);
+		confusion_changed(app, sample);
+	} else if ((before == NULL) != (after == NULL))
+		d->missing += after ? 1 : (size_t)-1;
+	return decision_of(after);
+}
+
 static void
 write_done(void *arg, int cancelled)
 {
 	struct pending *p = arg;
 	struct app *app = p->app;
 	struct decide *d = app->journal;
-	const struct journal_entry *before, *after;
+	enum decision after;
 	struct buf b = { 0 };
-	long s;
 
 	if (cancelled) {
 		/* Quitting: the entry may be on disk; the screen is gone. */
@@ -193,17 +255,7 @@ write_done(void *arg, int cancelled)
 		pump(app);
 		return;
 	}
-	before = journal_standing(d->j, p->path);
-	count(d, before, -1);
-	journal_commit(d->j, &p->d, p->id, p->at);
-	after = journal_standing(d->j, p->path);
-	count(d, after, +1);
-	s = p->sample >= 0 ? p->sample : dataset_find(app->ds, p->path);
-	if (s >= 0) {
-		journal_annotate_one(d->j, app->ds, &app->annot, (size_t)s);
-		confusion_changed(app, s);
-	} else if ((before == NULL) != (after == NULL))
-		d->missing += after ? 1 : (size_t)-1;
+	after = commit_entry(app, &p->d, p->id, p->at, p->path, p->sample);
 
 	shown(&b, p->path);
 	switch (p->d.op) {
@@ -224,7 +276,7 @@ write_done(void *arg, int cancelled)
 		break;
 	case JOP_UNDO:
 		ui_message(app, "undone: %s of %s%s", p->label, buf_str(&b),
-		    decision_of(after) != DECISION_NONE ? " (the decision before it stands)" : "");
+		    after != DECISION_NONE ? " (the decision before it stands)" : "");
 		break;
 	case JOP_COUNT:
 		break;
@@ -235,6 +287,113 @@ write_done(void *arg, int cancelled)
 	ui_redraw(app, REDRAW_FILES | REDRAW_STATUS | REDRAW_CONFUSION);
 	update_status(app);
 	pump(app);
+}
+
+/* A batch on a worker: hash each file (one that cannot be read is left out
+ * and counted), then write every entry with one fsync. */
+static void
+batch_run(void *arg)
+{
+	struct pending *p = arg;
+	struct journal_draft *dr;
+	struct item *it;
+	size_t k;
+
+	p->drafts = xcalloc(p->nitems, sizeof *p->drafts);
+	p->drafted = xmalloc(p->nitems * sizeof *p->drafted);
+	for (k = 0; k < p->nitems; k++) {
+		it = &p->items[k];
+		dr = &p->drafts[p->ndrafts];
+		dr->op = p->d.op;
+		if (p->d.op == JOP_UNDO) {
+			dr->target = it->target;
+		} else {
+			if (journal_sha256(p->rootfd, it->path, it->sha256) != 0) {
+				if (p->unreadable++ == 0)
+					p->unreadable_cause = xasprintf("cannot read %s: %s",
+					    it->path, strerror(errno));
+				continue;
+			}
+			dr->path = it->path;
+			dr->label = it->label;
+			dr->to = p->to;
+			dr->reason = it->reason;
+			dr->sha256 = it->sha256;
+			dr->batch = p->id;
+		}
+		p->drafted[p->ndrafts++] = k;
+	}
+	if (p->ndrafts == 0)
+		p->cause = xasprintf("no file could be read (%s)", p->unreadable_cause);
+	else
+		journal_write_drafts(p->j, p->drafts, p->ndrafts, p->id, p->at, &p->cause);
+}
+
+static void
+batch_done(void *arg, int cancelled)
+{
+	struct pending *p = arg;
+	struct app *app = p->app;
+	struct decide *d = app->journal;
+	struct buf b = { 0 };
+	char num[32];
+	size_t k;
+
+	if (cancelled) {
+		if (d)
+			d->writing = NULL;
+		pending_free(p);
+		return;
+	}
+	d->writing = NULL;
+	if (p->cause) {
+		ui_error(app, "not saved: %s", p->cause);
+	} else {
+		for (k = 0; k < p->ndrafts; k++) {
+			const struct item *it = &p->items[p->drafted[k]];
+			commit_entry(app, &p->drafts[k], p->id + (uint32_t)k, p->at, it->path,
+			    it->sample);
+		}
+		ui_count(num, sizeof num, p->ndrafts);
+		if (p->d.op == JOP_UNDO) {
+			buf_addf(&b, "undone: %s of %s samples made together", p->label, num);
+		} else {
+			buf_addf(&b, "relabelled %s sample%s to %s", num,
+			    p->ndrafts == 1 ? "" : "s", p->to);
+			skipped(&b, p->same, p->deleted, p->to);
+		}
+		if (p->unreadable) {
+			buf_addf(&b, " · %zu unreadable, left as they were (%s)", p->unreadable,
+			    p->unreadable_cause);
+			ui_error(app, "%s", buf_str(&b));
+		} else {
+			ui_message(app, "%s", buf_str(&b));
+		}
+		ui_annotations_changed(app);
+		ui_redraw(app, REDRAW_FILES | REDRAW_STATUS | REDRAW_CONFUSION);
+	}
+	buf_free(&b);
+	pending_free(p);
+	update_status(app);
+	pump(app);
+}
+
+/* Make p, an undo, the undo of a batch: one undo entry for each of its
+ * entries still standing. */
+static void
+undo_items(struct app *app, struct pending *p, const struct journal_entry **set, size_t n)
+{
+	struct decide *d = app->journal;
+	size_t k;
+
+	p->items = xcalloc(n, sizeof *p->items);
+	for (k = 0; k < n; k++) {
+		struct item *it = &p->items[p->nitems++];
+		it->target = set[k]->id;
+		it->path = xstrdup(journal_str(d->j, set[k]->path));
+		it->sample = dataset_find(app->ds, it->path);
+	}
+	p->label = xstrdup(journal_op_name(set[n - 1]->op));
 }
 
 /* Hand the next queued decision to a worker, when none is being written. */
@@ -249,23 +408,38 @@ pump(struct app *app)
 		if ((d->head = p->next) == NULL)
 			d->tail = NULL;
 		p->next = NULL;
+		/* What to relabel or undo is known only now, after the
+		 * decisions queued before are in. */
+		if (p->shown && relabel_items(app, p) == 0) {
+			pending_free(p);
+			continue;
+		}
 		if (p->d.op == JOP_UNDO) {
-			/* What to undo is known only now, after the decisions
-			 * queued before this undo are in. */
-			const struct journal_entry *t = journal_last_undoable(d->j);
-			if (t == NULL) {
+			const struct journal_entry **set;
+			size_t n = journal_undo_set(d->j, &set);
+			if (n == 0) {
 				ui_message(app, "nothing to undo");
 				pending_free(p);
 				continue;
 			}
-			p->d.target = t->id;
-			p->path = xstrdup(journal_str(d->j, t->path));
-			p->label = xstrdup(journal_op_name(t->op));
+			if (n > 1) {
+				undo_items(app, p, set, n);
+			} else {
+				p->d.target = set[0]->id;
+				p->path = xstrdup(journal_str(d->j, set[0]->path));
+				p->label = xstrdup(journal_op_name(set[0]->op));
+			}
+			free(set);
 		}
 		p->j = d->j;
 		p->rootfd = app->ds->rootfd;
 		p->id = journal_next_id(d->j);
 		utc_now(p->at, sizeof p->at);
+		if (p->items) {
+			d->writing = p;
+			worker_submit(app->workers, WORKER_URGENT, batch_run, batch_done, p);
+			continue;
+		}
 		p->d.path = p->d.op == JOP_UNDO ? NULL : p->path;
 		p->d.label = p->d.op == JOP_UNDO ? NULL : p->label;
 		p->d.to = p->to;
@@ -322,9 +496,20 @@ reason_for(const struct app *app, size_t i, enum journal_op op)
 }
 
 static void
-queue(struct app *app, enum journal_op op, size_t i, const char *to, const char *note)
+enqueue(struct app *app, struct pending *p)
 {
 	struct decide *d = app->journal;
+	if (d->tail)
+		d->tail->next = p;
+	else
+		d->head = p;
+	d->tail = p;
+	pump(app);
+}
+
+static void
+queue(struct app *app, enum journal_op op, size_t i, const char *to, const char *note)
+{
 	struct pending *p = xcalloc(1, sizeof *p);
 	const char *reason = reason_for(app, i, op);
 
@@ -336,12 +521,7 @@ queue(struct app *app, enum journal_op op, size_t i, const char *to, const char 
 	p->to = to ? xstrdup(to) : NULL;
 	p->reason = reason && op != JOP_NOTE ? xstrdup(reason) : NULL;
 	p->note = note && *note ? xstrdup(note) : NULL;
-	if (d->tail)
-		d->tail->next = p;
-	else
-		d->head = p;
-	d->tail = p;
-	pump(app);
+	enqueue(app, p);
 }
 
 static long
@@ -384,7 +564,6 @@ decide_flag(struct app *app)
 unsigned
 decide_undo(struct app *app)
 {
-	struct decide *d = app->journal;
 	struct pending *p;
 	if (!ready(app))
 		return REDRAW_STATUS;
@@ -392,12 +571,7 @@ decide_undo(struct app *app)
 	p->app = app;
 	p->d.op = JOP_UNDO;
 	p->sample = -1;
-	if (d->tail)
-		d->tail->next = p;
-	else
-		d->head = p;
-	d->tail = p;
-	pump(app);
+	enqueue(app, p);
 	return REDRAW_STATUS;
 }
 
@@ -574,6 +748,237 @@ decide_relabel_nth(struct app *app, int n)
 	}
 	relabel(app, (size_t)i, app->ds->labels[n - 1], NULL);
 	return REDRAW_STATUS;
+}
+
+/* ---- relabel-shown: every sample the file pane shows ---- */
+
+enum skip { SKIP_NOT, SKIP_SAME, SKIP_DELETED };
+
+/* Is sample i left out of a relabel to label `to` (-1: a new label)? */
+static enum skip
+skip_of(const struct app *app, size_t i, int to)
+{
+	if (app->annot.decision && app->annot.decision[i] == DECISION_DELETE)
+		return SKIP_DELETED;
+	if (to >= 0 && current_label(app, i) == (unsigned)to)
+		return SKIP_SAME;
+	return SKIP_NOT;
+}
+
+/* " (1 already no, 2 to delete)", or nothing. */
+static void
+skipped(struct buf *b, size_t same, size_t deleted, const char *to)
+{
+	if (same + deleted == 0)
+		return;
+	buf_adds(b, " (");
+	if (same)
+		buf_addf(b, "%zu already %s", same, to);
+	if (same && deleted)
+		buf_adds(b, ", ");
+	if (deleted)
+		buf_addf(b, "%zu to delete", deleted);
+	buf_adds(b, ")");
+}
+
+static size_t
+relabel_items(struct app *app, struct pending *p)
+{
+	int to = dataset_label_find(app->ds, p->to);
+	struct buf b = { 0 };
+	const char *reason;
+	size_t k, i;
+
+	p->items = xcalloc(p->nshown ? p->nshown : 1, sizeof *p->items);
+	for (k = 0; k < p->nshown; k++) {
+		struct item *it;
+		i = p->shown[k];
+		switch (skip_of(app, i, to)) {
+		case SKIP_SAME:
+			p->same++;
+			continue;
+		case SKIP_DELETED:
+			p->deleted++;
+			continue;
+		case SKIP_NOT:
+			break;
+		}
+		it = &p->items[p->nitems++];
+		it->sample = (long)i;
+		it->path = xstrdup(sample_path(app->ds, i));
+		it->label = xstrdup(dataset_label_name(app->ds, app->ds->samples[i].label));
+		reason = reason_for(app, i, JOP_RELABEL);
+		it->reason = reason ? xstrdup(reason) : NULL;
+	}
+	if (p->nitems == 0) {
+		buf_adds(&b, "nothing relabelled");
+		skipped(&b, p->same, p->deleted, p->to);
+		ui_message(app, "%s", buf_str(&b));
+		buf_free(&b);
+	}
+	return p->nitems;
+}
+
+struct shown_ask {
+	uint32_t *samples;      /* the rows when the command was given */
+	size_t n;
+	char *dflt;             /* Enter alone: the prediction most of them have */
+	char *to;
+};
+
+static void
+shown_ask_free(struct shown_ask *a)
+{
+	free(a->samples);
+	free(a->dflt);
+	free(a->to);
+	free(a);
+}
+
+static void
+shown_confirm_done(struct app *app, int yes, void *arg)
+{
+	struct shown_ask *a = arg;
+	struct pending *p;
+
+	if (!yes || app->ds == NULL || !ready(app)) {
+		if (!yes)
+			ui_message(app, "not relabelled");
+		shown_ask_free(a);
+		return;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->app = app;
+	p->d.op = JOP_RELABEL;
+	p->sample = -1;
+	p->to = a->to;
+	p->shown = a->samples;
+	p->nshown = a->n;
+	a->to = NULL;
+	a->samples = NULL;
+	shown_ask_free(a);
+	enqueue(app, p);
+}
+
+/* The label is typed: say how many samples it will relabel, and ask. */
+static void
+shown_label_done(struct app *app, const char *text, void *arg)
+{
+	struct shown_ask *a = arg;
+	size_t k, n[3] = { 0 };
+	char *label, *q, num[32], all[32];
+	const char *why;
+	struct buf b = { 0 };
+	int to;
+
+	if (text == NULL || app->ds == NULL || !ready(app)) {
+		shown_ask_free(a);
+		return;
+	}
+	label = trimmed(text, strlen(text));
+	if (*label == '\0' && a->dflt) {
+		free(label);
+		label = xstrdup(a->dflt);
+	}
+	if (*label == '\0') {
+		ui_message(app, "not relabelled");
+		goto out;
+	}
+	if ((why = bad_label(label)) != NULL) {
+		ui_error(app, "cannot relabel to %s: %s", shown(&b, label), why);
+		goto out;
+	}
+	to = dataset_label_find(app->ds, label);
+	for (k = 0; k < a->n; k++)
+		n[skip_of(app, a->samples[k], to)]++;
+	if (n[SKIP_NOT] == 0) {
+		buf_adds(&b, "nothing to relabel");
+		skipped(&b, n[SKIP_SAME], n[SKIP_DELETED], label);
+		ui_message(app, "%s", buf_str(&b));
+		goto out;
+	}
+	/* The count first: a narrow status line cuts the end. */
+	ui_count(num, sizeof num, n[SKIP_NOT]);
+	ui_count(all, sizeof all, a->n);
+	if (n[SKIP_NOT] == a->n)
+		buf_addf(&b, "relabel %s shown sample%s to %s", num, a->n == 1 ? "" : "s",
+		    label);
+	else
+		buf_addf(&b, "relabel %s of %s shown samples to %s", num, all, label);
+	if (to < 0)
+		buf_adds(&b, ", a new label");
+	skipped(&b, n[SKIP_SAME], n[SKIP_DELETED], label);
+	buf_addc(&b, '?');
+	q = xstrdup(buf_str(&b));
+	a->to = label;
+	label = NULL;
+	if (ui_confirm(app, q, shown_confirm_done, a) != 0)
+		shown_ask_free(a);
+	free(q);
+	buf_free(&b);
+	return;
+out:
+	free(label);
+	buf_free(&b);
+	shown_ask_free(a);
+}
+
+unsigned
+decide_relabel_shown(struct app *app)
+{
+	struct dataset *ds = app->ds;
+	struct shown_ask *a;
+	const char **cands;
+	size_t n = app->view.lv.n, k, c = 0, *votes;
+	unsigned cur, common = LABEL_NONE, best = LABEL_NONE;
+	char *label, num[32];
+	int mixed = 0;
+	uint32_t i;
+
+	if (!ready(app))
+		return REDRAW_STATUS;
+	if (n == 0) {
+		ui_message(app, "no samples shown");
+		return REDRAW_STATUS;
+	}
+	/* Offer first the label the model gives most of them instead of
+	 * theirs: a wrong group is usually another class. */
+	votes = xcalloc(ds->nlabels + 1, sizeof *votes);
+	for (k = 0; k < n; k++) {
+		i = app->view.rows[k];
+		cur = current_label(app, i);
+		if (k == 0)
+			common = cur;
+		else if (cur != common)
+			mixed = 1;
+		if (app->annot.pred && app->annot.pred[i] < ds->nlabels &&
+		    app->annot.pred[i] != cur)
+			votes[app->annot.pred[i]]++;
+	}
+	for (k = 0; k < ds->nlabels; k++)
+		if (votes[k] && (best == LABEL_NONE || votes[k] > votes[best]))
+			best = (unsigned)k;
+	free(votes);
+	/* The label they all have already is no choice. */
+	cands = xmalloc((ds->nlabels + 1) * sizeof *cands);
+	if (best != LABEL_NONE)
+		cands[c++] = ds->labels[best];
+	for (k = 0; k < ds->nlabels; k++)
+		if ((k != common || mixed) && k != best && bad_label(ds->labels[k]) == NULL)
+			cands[c++] = ds->labels[k];
+	a = xcalloc(1, sizeof *a);
+	a->samples = xmalloc(n * sizeof *a->samples);
+	memcpy(a->samples, app->view.rows, n * sizeof *a->samples);
+	a->n = n;
+	a->dflt = best != LABEL_NONE ? xstrdup(ds->labels[best]) : NULL;
+	ui_count(num, sizeof num, n);
+	label = a->dflt ? xasprintf("relabel %s shown to (Enter: %s): ", num, a->dflt) :
+	    xasprintf("relabel %s shown to: ", num);
+	if (ui_prompt(app, label, "", cands, c, 0, shown_label_done, a) != 0)
+		shown_ask_free(a);
+	free(label);
+	free(cands);
+	return REDRAW_ALL;
 }
 
 /* ---- notes ---- */
