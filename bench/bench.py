@@ -283,7 +283,9 @@ def apply_():
     work = os.path.join(C, "apply-work")
     shutil.rmtree(work, ignore_errors=True)
     subprocess.run(["cp", "-al", SPEECH, work], check=True)
-    labels = sorted(os.listdir(work))
+    # The browser rows leave the dataset's own .winnow folder behind.
+    shutil.rmtree(os.path.join(work, ".winnow"), ignore_errors=True)
+    labels = sorted(d for d in os.listdir(work) if not d.startswith("."))
     moves = []
     for li, d in enumerate(labels):
         for f in sorted(os.listdir(os.path.join(work, d))):
@@ -299,8 +301,10 @@ def apply_():
                     "at: %s\nby: \"bench\"\n" % (i, q(d + "/" + f), q(d), q(to), sha, now))
     fwd = "".join("%s/%s\t%s/%s\n" % (d, f, to, f) for d, f, to in moves)
     back = "".join("%s/%s\t%s/%s\n" % (to, f, d, f) for d, f, to in moves)
-    mv_fwd = "".join("mv -n '%s/%s' '%s/%s'\n" % (d, f, to, f) for d, f, to in moves)
-    mv_back = "".join("mv -n '%s/%s' '%s/%s'\n" % (to, f, d, f) for d, f, to in moves)
+    # One mv process a file takes minutes for 100,000: time 2,000 and scale.
+    mv_n = 2000
+    mv_fwd = "".join("mv -n '%s/%s' '%s/%s'\n" % (d, f, to, f) for d, f, to in moves[:mv_n])
+    mv_back = "".join("mv -n '%s/%s' '%s/%s'\n" % (to, f, d, f) for d, f, to in moves[:mv_n])
     renames = os.path.join(C, "renames")
     subprocess.run(["cc", "-O2", "-o", renames, os.path.join(os.path.dirname(__file__), "renames.c")],
                    check=True)
@@ -325,7 +329,7 @@ def apply_():
         subprocess.run([renames], input=back, text=True, cwd=work, check=True)
         t0 = time.perf_counter()
         subprocess.run(["sh"], input=mv_fwd, text=True, cwd=work, check=True)
-        tm = time.perf_counter() - t0
+        tm = (time.perf_counter() - t0) * len(moves) / mv_n
         subprocess.run(["sh"], input=mv_back, text=True, cwd=work, check=True)
         if i > 0:
             appl.append(t)
@@ -334,7 +338,7 @@ def apply_():
     r = [a / b for a, b in zip(appl, bare)]
     m = statistics.median(r)
     row("apply", "`winnow apply` of 100,000 relabels (sha256 checked, record written)",
-        fmt_t(appl), "rename(2) loop: %s; `mv` loop: %s" % (fmt_t(bare), fmt_t(mvs)),
+        fmt_t(appl), "rename(2) loop: %s; `mv` loop: %s (scaled from 2,000)" % (fmt_t(bare), fmt_t(mvs)),
         "%.2f× bare renames, %.1f× faster than mv" % (m, statistics.median(mvs) / statistics.median(appl)),
         "≤ 2× bare renames", "yes" if m <= 2 else "NO")
     shutil.rmtree(work, ignore_errors=True)
