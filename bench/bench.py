@@ -26,7 +26,7 @@ ap.add_argument("--runs", type=int, default=5)
 ap.add_argument("--only", default="", help="comma-separated row names")
 args = ap.parse_args()
 
-W = args.winnow
+W = os.path.abspath(args.winnow)
 C = args.cache
 SPEECH = os.path.join(C, "speech")
 SPEECH1M = os.path.join(C, "speech-1m")
