@@ -29,8 +29,9 @@ main(int argc, char **argv)
 		struct cell_grid grid = { 0 };
 		char *cause = NULL;
 		double t0 = now_seconds();
-		/* The pane's size in pixels with 10×20 cells, as the preview asks. */
-		if (image_load_at(AT_FDCWD, argv[i], cols * 10, rows * 20, &img, &info,
+		/* What the preview asks for cells of a 10×20 font (pane-preview.c
+		 * decode_box): 8 pixels a cell across, chafa's own resolution. */
+		if (image_load_at(AT_FDCWD, argv[i], cols * 8, rows * 16, &img, &info,
 		    &cause) != 0) {
 			fprintf(stderr, "%s: %s\n", argv[i], cause);
 			return 1;
