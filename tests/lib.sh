@@ -28,6 +28,9 @@ PYTHON=/usr/bin/python3
 TEST_NAME=$(basename "$0" .sh)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/winnow-$TEST_NAME.XXXXXX")
 TMUX_SOCKET="winnow-test-$$"
+# tmux leaves its socket behind when its server ends: make it in $TMP, when
+# the path fits in a socket address.
+[ ${#TMP} -lt 64 ] && export TMUX_TMPDIR="$TMP"
 FAILED=0
 CHECKS=0
 # A private HOME and XDG folders: no user config leaks into a test. The
