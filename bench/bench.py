@@ -344,6 +344,7 @@ def apply_():
     shutil.rmtree(work, ignore_errors=True)
 
 
+load_before = os.getloadavg()[0]
 guarded("index", "index the speech tree", "≤ 1.5×", index)
 guarded("memory", "memory per sample", "≤ 100 B", memory)
 guarded("startup", "start-up to first frame", "< 0.5 s", startup)
@@ -368,6 +369,9 @@ if args.results and not args.only:
                 "(median, with min–max) after a warm-up.\n\n" % (
                     datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), os.cpu_count(),
                     cpu, platform.machine(), platform.release(), args.runs))
+        f.write("Load average (1 min) %.1f before the run and %.1f after: on a busy machine\n"
+                "the absolute times stretch, and single-process ratios less so.\n\n" % (
+                    load_before, os.getloadavg()[0]))
         f.write(table)
         f.write("\nRatios are taken pair by pair in the same run. Data: bench/gen-data.py.\n")
     log("wrote", args.results)
