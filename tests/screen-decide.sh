@@ -91,7 +91,10 @@ check "a second browser: the journal is in use" screen_wait "in use by another w
 tmux_keys d
 check "and it makes no decision" screen_wait "no decisions:"
 tmux_keys q
-sleep 0.3
+# Its window stays (remain-on-exit) and keeps the focus: close it, so the
+# next q reaches the first browser.
+wait_for sh -c "tmux -L '$TMUX_SOCKET' display-message -p -t t:1 '#{pane_dead}' | grep -qx 1"
+tmux -L "$TMUX_SOCKET" kill-window -t t:1
 
 tmux_keys q
 check "quit" wait_exit
