@@ -248,15 +248,67 @@ folder_name(struct scan *sc, size_t base)
 /* role of a folder's entries: at ROOT, inside a split folder, inside a label */
 enum level { LEVEL_ROOT, LEVEL_SPLIT, LEVEL_LABEL };
 
+/* A folder's entries are read whole and put in path order before any is
+ * used: the samples then come out already sorted, with their paths laid in
+ * the pool in the same order. No sort of the whole index is needed, and
+ * whoever walks the samples in order (the path index, predictions in file
+ * order, the file pane) walks the pool in order too, not at random. */
+struct entry {
+	uint64_t head;  /* the key's first 8 bytes, big-endian: most comparisons end here */
+	uint32_t key;   /* offset in the listing's keys: the name, then '/' for a folder */
+	uint8_t type;   /* DT_DIR, DT_REG, DT_LNK or another DT_ */
+};
+
+struct listing {
+	struct entry *e;
+	size_t n, cap;
+	struct buf keys;
+};
+
+/* A folder sorts as if its name ended in '/', since that is where its paths
+ * part from their neighbours': "a-b" < "a/x" < "a0" ('-' < '/' < '0'). */
+static int
+cmp_entry(const void *a, const void *b, void *arg)
+{
+	const struct entry *x = a, *y = b;
+	const char *keys = arg;
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	return strcmp(keys + x->key, keys + y->key);
+}
+
+static void
+list_add(struct listing *l, const char *name, int type)
+{
+	const unsigned char *k;
+	struct entry *e;
+	size_t i;
+
+	l->e = xgrow(l->e, &l->cap, l->n + 1, sizeof *l->e);
+	e = &l->e[l->n++];
+	e->key = (uint32_t)l->keys.len;
+	e->type = (uint8_t)type;
+	buf_adds(&l->keys, name);
+	if (type == DT_DIR)
+		buf_addc(&l->keys, '/');
+	buf_addc(&l->keys, '\0');
+	k = (const unsigned char *)l->keys.data + e->key;
+	e->head = 0;
+	for (i = 0; i < 8 && k[i] != '\0'; i++)
+		e->head |= (uint64_t)k[i] << (56 - 8 * i);
+}
+
 static void
 scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsigned split)
 {
+	struct listing l = { 0 };
 	DIR *dir;
 	struct dirent *de;
-	size_t base = sc->path.len;
+	size_t base = sc->path.len, i, len;
 	int type, fd;
 	unsigned flags;
 	struct stat st;
+	char *name;
 
 	if ((dir = fdopendir(dirfd)) == NULL) {
 		dataset_problem(sc->ds, folder_name(sc, base), "cannot read folder: %s",
@@ -267,20 +319,34 @@ scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsign
 	while ((errno = 0, de = readdir(dir)) != NULL) {
 		if (is_hidden(de->d_name))
 			continue;
-		sc->path.len = base;
-		buf_adds(&sc->path, de->d_name);
 		type = de->d_type;
-		flags = 0;
 		if (type == DT_UNKNOWN) {
 			if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 				continue;
 			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG :
 			    S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
 		}
+		list_add(&l, de->d_name, type);
+	}
+	if (errno != 0)
+		dataset_problem(sc->ds, folder_name(sc, base), "error reading folder: %s",
+		    strerror(errno));
+	if (l.n > 1)
+		qsort_r(l.e, l.n, sizeof *l.e, cmp_entry, l.keys.data);
+
+	for (i = 0; i < l.n; i++) {
+		name = l.keys.data + l.e[i].key;
+		type = l.e[i].type;
+		len = strlen(name);
+		if (type == DT_DIR)
+			name[--len] = '\0';
+		sc->path.len = base;
+		buf_add(&sc->path, name, len);
+		flags = 0;
 		/* A link beside the labels (predictions.csv kept elsewhere, say)
 		 * is no sample wherever it leads: only a linked folder matters. */
 		if (type == DT_LNK && level != LEVEL_LABEL &&
-		    fstatat(dirfd, de->d_name, &st, 0) == 0 && !S_ISDIR(st.st_mode))
+		    fstatat(dirfd, name, &st, 0) == 0 && !S_ISDIR(st.st_mode))
 			continue;
 		if (type == DT_LNK) {
 			mode_t m = link_target_mode(sc, sc->path.data);
@@ -302,25 +368,24 @@ scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsign
 		}
 		if (type != DT_DIR)
 			continue;
-		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0) {
 			dataset_problem(sc->ds, sc->path.data, "cannot read folder: %s",
 			    strerror(errno));
 			continue;
 		}
 		buf_addc(&sc->path, '/');
-		if (level == LEVEL_ROOT && is_split_folder(de->d_name))
-			scan_folder(sc, fd, LEVEL_SPLIT, LABEL_NONE, split_intern(sc->ds, de->d_name));
+		if (level == LEVEL_ROOT && is_split_folder(name))
+			scan_folder(sc, fd, LEVEL_SPLIT, LABEL_NONE, split_intern(sc->ds, name));
 		else if (level != LEVEL_LABEL)
-			scan_folder(sc, fd, LEVEL_LABEL, de->d_name[0] == '_' ? LABEL_NONE :
-			    dataset_label_intern(sc->ds, de->d_name), split);
+			scan_folder(sc, fd, LEVEL_LABEL, name[0] == '_' ? LABEL_NONE :
+			    dataset_label_intern(sc->ds, name), split);
 		else
 			scan_folder(sc, fd, LEVEL_LABEL, label, split);
 	}
-	if (errno != 0)
-		dataset_problem(sc->ds, folder_name(sc, base), "error reading folder: %s",
-		    strerror(errno));
 	closedir(dir);
+	free(l.e);
+	buf_free(&l.keys);
 }
 
 /* Speech Commands' validation_list.txt / testing_list.txt. */
@@ -528,6 +593,36 @@ sort_samples(struct dataset *ds)
 	free(order);
 }
 
+/* A folder tree is read in path order (scan_folder); a manifest need not be. */
+static int
+samples_sorted(const struct dataset *ds)
+{
+	size_t i;
+	for (i = 1; i < ds->nsamples; i++)
+		if (strcmp(sample_path(ds, i - 1), sample_path(ds, i)) > 0)
+			return 0;
+	return 1;
+}
+
+/* Lay the paths in the pool in sample order, so that walking the samples
+ * walks memory in order. */
+static void
+relay_paths(struct dataset *ds)
+{
+	struct strpool pool = { 0 };
+	const char *path;
+	size_t i;
+
+	pool.data = xmalloc(ds->paths.len ? ds->paths.len : 1);
+	pool.cap = ds->paths.len ? ds->paths.len : 1;
+	for (i = 0; i < ds->nsamples; i++) {
+		path = sample_path(ds, i);
+		ds->samples[i].path = strpool_add(&pool, path, strlen(path));
+	}
+	strpool_free(&ds->paths);
+	ds->paths = pool;
+}
+
 /* Labels in sorted order (the confusion matrix's order), samples by path. */
 static void
 dataset_sort(struct dataset *ds)
@@ -552,8 +647,10 @@ dataset_sort(struct dataset *ds)
 	ds->caplabels = ds->nlabels;
 	free(remap);
 
-	if (ds->nsamples > 1)
+	if (ds->nsamples > 1 && !samples_sorted(ds)) {
 		sort_samples(ds);
+		relay_paths(ds);
+	}
 }
 
 /* The index lives as long as the session: give back what growing by half

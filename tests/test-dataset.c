@@ -141,7 +141,8 @@ split_of(struct dataset *ds, const char *path)
 }
 
 /* Every sample's label is the folder its path starts with, samples are in
- * path order, and labels in byte order. */
+ * path order with their paths laid in the pool in the same order, and
+ * labels in byte order. */
 static int
 index_is_consistent(struct dataset *ds, int label_is_first_component)
 {
@@ -152,6 +153,8 @@ index_is_consistent(struct dataset *ds, int label_is_first_component)
 	for (i = 0; i < ds->nsamples; i++) {
 		const char *p = sample_path(ds, i), *l;
 		if (i && strcmp(sample_path(ds, i - 1), p) >= 0)
+			return 0;
+		if (i && ds->samples[i - 1].path >= ds->samples[i].path)
 			return 0;
 		if (dataset_find(ds, p) != (long)i)
 			return 0;
@@ -231,6 +234,35 @@ test_folders(void)
 	is_str(dataset_label_name(ds, LABEL_NONE), "", "LABEL_NONE has the empty name");
 	i = dataset_find(ds, "yes/a.wav");
 	ok(i >= 0 && ds->samples[i].split == SPLIT_NONE, "no split without split folders or lists");
+	dataset_free(ds);
+}
+
+/* Folders are read one at a time and their entries sorted there; the
+ * index must still be in the order of whole paths, where a folder's name is
+ * followed by '/' ("a-b" < "a/" < "a0"), and names that share their first
+ * eight bytes are told apart. */
+static void
+test_order(void)
+{
+	static const char *const files[] = {
+		"o/a0/x.wav", "o/a/x.wav", "o/a-b/x.wav", "o/a/b0.wav", "o/a/b/c.wav",
+		"o/a/b-c.wav", "o/a/abcdefgh1.wav", "o/a/abcdefgh.wav", "o/a/abcdefg.wav",
+		"o/a/abcdefgh/z.wav", "o/a/\xff.wav", "o/a/\x7f.wav", "o/a/B.wav",
+		"o/train/a/x.wav", "o/test/a/x.wav", "o/a/A/x.wav",
+	};
+	struct dataset *ds;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		put_wav(files[i]);
+	ds = open_ds("o/");
+	ok(ds != NULL, "a tree of look-alike names opens");
+	if (ds == NULL)
+		return;
+	is_int((long long)ds->nsamples, (long long)ARRAY_SIZE(files), "every file is a sample");
+	if (!ok(index_is_consistent(ds, 0), "samples in the order of whole paths, pool in order"))
+		for (i = 0; i < ds->nsamples; i++)
+			fprintf(stderr, "# %zu %s\n", i, sample_path(ds, i));
 	dataset_free(ds);
 }
 
@@ -718,6 +750,7 @@ main(void)
 		return 2;
 	}
 	test_folders();
+	test_order();
 	test_split_folders();
 	test_split_lists();
 	test_links();
