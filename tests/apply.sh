@@ -146,11 +146,24 @@ tree "$D" >"$TMP/after-undo2"
 check "the tree is the original again" cmp -s "$TMP/before" "$TMP/after-undo2"
 
 # ---- the journal's lock: no apply while a browser holds the journal ----
-flock -n "$J" sleep 3 &
-sleep 0.3
-expect_status "apply while the journal is locked" 2 "$WINNOW" apply "$J"
-check "says it is in use" contains "$TMP/err" "in use by another winnow"
-wait
+# The holder says when it has the lock (held), then waits on a FIFO until
+# the test is done with it: no sleep to outlast, however slow the machine.
+# The test keeps the FIFO open for writing too, so neither side can block
+# on it if the other is gone.
+mkfifo "$TMP/release"
+exec 3<>"$TMP/release"
+flock -n "$J" sh -c ': >"$1"; read -r x <"$2"' sh "$TMP/held" "$TMP/release" &
+holder=$!
+if wait_for test -e "$TMP/held"; then
+	expect_status "apply while the journal is locked" 2 "$WINNOW" apply "$J"
+	check "says it is in use" contains "$TMP/err" "in use by another winnow"
+else
+	fail "flock took the journal's lock"
+fi
+echo done >&3
+wait "$holder"
+expect_eq "the holder had the lock, and let it go when told" "$?" 0
+exec 3>&-
 
 # ---- conflicts ----
 C=$TMP/conflicts
