@@ -182,6 +182,22 @@ wait_for() {
 	echo "# timed out waiting for: $*" >&2
 	return 1
 }
+# expect_soon DESCRIPTION WANT COMMAND...: passes once COMMAND prints WANT
+# (the screen catches up with keys at its own pace); fails after
+# WAIT_SECONDS with what it printed last.
+expect_soon() {
+	soon_desc=$1 soon_want=$2; shift 2
+	soon_end=$(( $(date +%s) + WAIT_SECONDS ))
+	while :; do
+		soon_got=$("$@")
+		[ "$soon_got" = "$soon_want" ] && { pass "$soon_desc"; return 0; }
+		[ "$(date +%s)" -le "$soon_end" ] || break
+		sleep 0.05
+	done
+	fail "$soon_desc (waited $WAIT_SECONDS s)"
+	printf '#   got:  %s\n#   want: %s\n' "$soon_got" "$soon_want"
+	return 1
+}
 # pane_dead: "1 STATUS" once the program in the pane has ended (STATUS is
 # empty when its status is unknown), "0 " while it runs.
 pane_dead() {
