@@ -5,10 +5,8 @@
  * manifests with quoted fields and repeated rows, and a read-only dataset. */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,52 +17,8 @@
 #include "dataset.h"
 #include "journal.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-apply.XXXXXX";
-
-static char *
-at(const char *fmt, ...)
-{
-	va_list ap;
-	char *rel, *path;
-	va_start(ap, fmt);
-	rel = xvasprintf(fmt, ap);
-	va_end(ap);
-	path = xasprintf("%s/%s", tmpdir, rel);
-	free(rel);
-	return path;
-}
-
-static void
-mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	mkdir(p, 0755);
-	free(p);
-}
-
-static void
-put(const char *rel, const char *text)
-{
-	char *path = at("%s", rel), *slash = strrchr(path, '/');
-	FILE *f;
-	*slash = '\0';
-	mkdirs(path);
-	*slash = '/';
-	if ((f = fopen(path, "wb")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
-	free(path);
-}
 
 static int
 exists(const char *rel)
@@ -385,20 +339,10 @@ test_read_only(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL)
-		die("mkdtemp: %s", strerror(errno));
-	chmod(tmpdir, 0755);
+	testfs_init("apply");
 	test_layouts();
 	test_fifo_and_torn_record();
 	test_manifest();
 	test_read_only();
-	if (tap_failed == 0) {
-		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "# could not remove %s\n", tmpdir);
-		free(cmd);
-	} else {
-		fprintf(stderr, "# files kept in %s\n", tmpdir);
-	}
-	return tap_done();
+	return testfs_done();
 }

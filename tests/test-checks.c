@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,37 +17,8 @@
 #include "dataset.h"
 #include "settings.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-checks.XXXXXX";
-
-static char *
-at(const char *fmt, ...)
-{
-	va_list ap;
-	char *rel, *path;
-	va_start(ap, fmt);
-	rel = xvasprintf(fmt, ap);
-	va_end(ap);
-	path = xasprintf("%s/%s", tmpdir, rel);
-	free(rel);
-	return path;
-}
-
-/* An empty file (and its folder) under the temporary folder. */
-static void
-touch(const char *rel)
-{
-	char *path = at("%s", rel), *slash = strrchr(path, '/');
-	FILE *f;
-	*slash = '\0';
-	mkdir(path, 0755);
-	*slash = '/';
-	if ((f = fopen(path, "w")) == NULL)
-		die("cannot create %s", path);
-	fclose(f);
-	free(path);
-}
 
 /* A WAV at 16 kHz of `channels` channels in `format` (SF_FORMAT_PCM_16,
  * ...) holding frames * channels samples from fn (interleaved index);
@@ -346,12 +316,12 @@ test_judges(void)
 	for (w = 0; w < 2; w++)
 		for (i = 0; i < 8; i++) {
 			snprintf(name, sizeof name, "%s/s%zu_nohash_0.wav", words[w], i);
-			touch(name);
+			put(name, "");
 		}
-	touch("little/a.wav");
-	touch("little/b.wav");
-	touch("_noise/n.wav");
-	touch("yes/pic.jpg");
+	put("little/a.wav", "");
+	put("little/b.wav", "");
+	put("_noise/n.wav", "");
+	put("yes/pic.jpg", "");
 	if ((ds = dataset_open(tmpdir, &cause)) == NULL)
 		die("%s", cause);
 	dataset_find(ds, "");
@@ -567,13 +537,13 @@ test_partial(void)
 	int same = 1;
 
 	mkdir(root, 0755);
-	touch("p/yes/.keep");
-	touch("p/no/.keep");
+	put("p/yes/.keep", "");
+	put("p/no/.keep", "");
 	free(wav("p/yes/one.wav", 16000, half_sine, &len));
 	free(wav("p/yes/two.wav", 800, cut_word, &len));
 	free(wav("p/no/three.wav", 16000, steady, &len));
-	touch("p/no/empty.wav");
-	touch("p/no/tab\there.wav");
+	put("p/no/empty.wav", "");
+	put("p/no/tab\there.wav", "");
 	if ((ds = dataset_open(root, &cause)) == NULL)
 		die("%s", cause);
 	thresholds_init(&opt.th);
@@ -622,9 +592,7 @@ test_partial(void)
 int
 main(void)
 {
-	char *cmd;
-	if (mkdtemp(tmpdir) == NULL)
-		die("mkdtemp");
+	testfs_init("checks");
 	setenv("XDG_CONFIG_HOME", tmpdir, 1);
 	settings_load(NULL, NULL);
 	test_thresholds();
@@ -633,9 +601,5 @@ main(void)
 	test_judges();
 	test_partial();
 	settings_free();
-	cmd = xasprintf("rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "# could not remove %s\n", tmpdir);
-	free(cmd);
-	return tap_done();
+	return testfs_done();
 }
