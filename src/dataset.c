@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,15 @@ dataset_problem(struct dataset *ds, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	p->message = xvasprintf(fmt, ap);
 	va_end(ap);
+}
+
+/* Move a problem (its strings) to the end of ds's list. */
+static void
+dataset_problem_take(struct dataset *ds, struct problem *p)
+{
+	ds->problems = xgrow(ds->problems, &ds->capproblems, ds->nproblems + 1,
+	    sizeof *ds->problems);
+	ds->problems[ds->nproblems++] = *p;
 }
 
 unsigned
@@ -198,9 +208,28 @@ dataset_find(struct dataset *ds, const char *path)
 /* ---- folder layout ---- */
 
 struct scan {
-	struct dataset *ds;
+	struct dataset *ds;     /* where samples and problems go */
 	struct buf path;        /* current folder, relative to ROOT, with '/' */
 	size_t links_out;
+	struct tasks *tasks;    /* at ROOT: label folders are queued here, not read */
+};
+
+/* A label folder, read on whichever thread is free into a dataset of its
+ * own; the parts are joined in the order of the tasks, which is path order. */
+struct task {
+	int fd;
+	char *path;             /* the folder relative to ROOT, with '/' */
+	unsigned label, split;
+	size_t problems_before; /* the root's problems met before this folder */
+	struct dataset part;
+	size_t links_out;
+};
+
+struct tasks {
+	struct task *t;
+	size_t n, cap;
+	size_t next;            /* the next task to take, under lock */
+	pthread_mutex_t lock;
 };
 
 static int
@@ -346,6 +375,136 @@ list_add(struct listing *l, const char *name, int type)
 }
 
 static void
+queue_task(struct scan *sc, int fd, unsigned label, unsigned split)
+{
+	struct tasks *ts = sc->tasks;
+	struct task *t;
+
+	ts->t = xgrow(ts->t, &ts->cap, ts->n + 1, sizeof *ts->t);
+	t = &ts->t[ts->n++];
+	memset(t, 0, sizeof *t);
+	t->fd = fd;
+	t->path = xstrdup(sc->path.data);
+	t->label = label;
+	t->split = split;
+	t->problems_before = sc->ds->nproblems;
+}
+
+static void scan_folder(struct scan *, int, enum level, unsigned, unsigned);
+
+static void *
+run_tasks(void *arg)
+{
+	struct tasks *ts = arg;
+	struct scan sc = { 0 };
+	struct task *t;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&ts->lock);
+		i = ts->next++;
+		pthread_mutex_unlock(&ts->lock);
+		if (i >= ts->n)
+			return NULL;
+		t = &ts->t[i];
+		sc.ds = &t->part;
+		sc.links_out = 0;
+		sc.path.len = 0;
+		buf_adds(&sc.path, t->path);
+		scan_folder(&sc, t->fd, LEVEL_LABEL, t->label, t->split);
+		t->links_out = sc.links_out;
+		buf_free(&sc.path);
+		memset(&sc.path, 0, sizeof sc.path);
+	}
+}
+
+/* Append a task's samples, paths and problems to ds, and the root's own
+ * problems from before it, so that problems keep the order of the tree. */
+static void
+join_task(struct dataset *ds, struct problem *root, size_t *nroot, size_t upto,
+    struct task *t)
+{
+	struct dataset *part = &t->part;
+	size_t i, base = ds->paths.len;
+
+	for (; *nroot < upto; (*nroot)++)
+		dataset_problem_take(ds, &root[*nroot]);
+	for (i = 0; i < part->nproblems; i++)
+		dataset_problem_take(ds, &part->problems[i]);
+	free(part->problems);
+	if (part->nsamples > 0) {
+		if (base + part->paths.len > UINT32_MAX)
+			die("too many paths: the path pool is limited to 4 GiB");
+		ds->paths.data = xgrow(ds->paths.data, &ds->paths.cap,
+		    base + part->paths.len, 1);
+		memcpy(ds->paths.data + base, part->paths.data, part->paths.len);
+		ds->paths.len += part->paths.len;
+		ds->samples = xgrow(ds->samples, &ds->capsamples,
+		    ds->nsamples + part->nsamples, sizeof *ds->samples);
+		for (i = 0; i < part->nsamples; i++) {
+			ds->samples[ds->nsamples + i] = part->samples[i];
+			ds->samples[ds->nsamples + i].path += (uint32_t)base;
+		}
+		ds->nsamples += part->nsamples;
+	}
+	strpool_free(&part->paths);
+	free(part->samples);
+	free(t->path);
+}
+
+static int
+scan_threads(size_t tasks)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > 8)
+		n = 8;
+	return (size_t)n > tasks ? (int)tasks : (int)n;
+}
+
+/* Index a folder tree: ROOT and its split folders on this thread, the label
+ * folders under them on all cores. */
+static void
+scan_tree(struct scan *sc, int rootfd)
+{
+	struct tasks ts = { 0 };
+	struct problem *root;
+	size_t nroot, taken = 0, i;
+	pthread_t threads[8];
+	int n, started = 0;
+
+	pthread_mutex_init(&ts.lock, NULL);
+	sc->tasks = &ts;
+	scan_folder(sc, rootfd, LEVEL_ROOT, LABEL_NONE, SPLIT_NONE);
+	sc->tasks = NULL;
+
+	n = scan_threads(ts.n);
+	for (i = 0; i < ts.n; i++)
+		ts.t[i].part.rootfd = sc->ds->rootfd;
+	while (started + 1 < n && pthread_create(&threads[started], NULL, run_tasks, &ts) == 0)
+		started++;
+	run_tasks(&ts);
+	for (i = 0; i < (size_t)started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&ts.lock);
+
+	/* The root's problems are taken out and put back between the parts. */
+	root = sc->ds->problems;
+	nroot = sc->ds->nproblems;
+	sc->ds->problems = NULL;
+	sc->ds->nproblems = sc->ds->capproblems = 0;
+	for (i = 0; i < ts.n; i++) {
+		join_task(sc->ds, root, &taken, ts.t[i].problems_before, &ts.t[i]);
+		sc->links_out += ts.t[i].links_out;
+	}
+	for (; taken < nroot; taken++)
+		dataset_problem_take(sc->ds, &root[taken]);
+	free(root);
+	free(ts.t);
+}
+
+static void
 scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsigned split)
 {
 	struct listing l = { 0 };
@@ -424,6 +583,9 @@ scan_folder(struct scan *sc, int dirfd, enum level level, unsigned label, unsign
 		buf_addc(&sc->path, '/');
 		if (level == LEVEL_ROOT && is_split_folder(name))
 			scan_folder(sc, fd, LEVEL_SPLIT, LABEL_NONE, split_intern(sc->ds, name));
+		else if (level != LEVEL_LABEL && sc->tasks != NULL)
+			queue_task(sc, fd, name[0] == '_' ? LABEL_NONE :
+			    dataset_label_intern(sc->ds, name), split);
 		else if (level != LEVEL_LABEL)
 			scan_folder(sc, fd, LEVEL_LABEL, name[0] == '_' ? LABEL_NONE :
 			    dataset_label_intern(sc->ds, name), split);
@@ -768,7 +930,7 @@ dataset_open(const char *path, char **cause)
 		}
 		sc.ds = ds;
 		buf_str(&sc.path);
-		scan_folder(&sc, fd, LEVEL_ROOT, LABEL_NONE, SPLIT_NONE);
+		scan_tree(&sc, fd);
 		if (sc.links_out > PROBLEMS_LISTED)
 			dataset_problem(ds, ".", "%zu links in all lead out of the dataset",
 			    sc.links_out);

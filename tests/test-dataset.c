@@ -261,14 +261,28 @@ test_order(void)
 		snprintf(name, sizeof name, "o/a/samehead%zu.wav", (i * 17) % 40);
 		put_wav(name);
 	}
+	/* Problems met in label folders (read side by side on several
+	 * threads) and in ROOT itself are listed in the order of the tree. */
+	put_wav("o/zz/x.wav");
+	link_at("nowhere.wav", "o/zz/broken.wav");
+	link_at("a", "o/lnk");
+	link_at("nowhere.wav", "o/a/broken.wav");
+	link_at("nowhere.wav", "o/a-b/broken.wav");
 	ds = open_ds("o/");
 	ok(ds != NULL, "a tree of look-alike names opens");
 	if (ds == NULL)
 		return;
-	is_int((long long)ds->nsamples, (long long)ARRAY_SIZE(files) + 40, "every file is a sample");
+	is_int((long long)ds->nsamples, (long long)ARRAY_SIZE(files) + 41, "every file is a sample");
 	if (!ok(index_is_consistent(ds, 0), "samples in the order of whole paths, pool in order"))
 		for (i = 0; i < ds->nsamples; i++)
 			fprintf(stderr, "# %zu %s\n", i, sample_path(ds, i));
+	is_int((long long)ds->nproblems, 4, "four problems");
+	if (ds->nproblems == 4) {
+		is_str(ds->problems[0].path, "a-b/broken.wav", "problems in tree order: a-b/");
+		is_str(ds->problems[1].path, "a/broken.wav", "a/");
+		is_str(ds->problems[2].path, "lnk", "then ROOT's own, between its folders");
+		is_str(ds->problems[3].path, "zz/broken.wav", "zz/");
+	}
 	dataset_free(ds);
 }
 
