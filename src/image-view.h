@@ -91,13 +91,14 @@ int pixel_protocol_parse(const char *name, enum pixel_protocol *p);
 
 /* The escape sequence that draws img as real pixels filling cols × rows
  * cells from the cursor (cell_geometry gives the cells that keep its
- * shape), wrapped for tmux's passthrough when caps->tmux. Thread-safe once
- * term_caps_detect has run. Returns a heap string the caller frees, its
- * length in *len. */
+ * shape). Inside tmux the caller wraps it for the passthrough, together
+ * with what places it. Thread-safe once term_caps_detect has run. Returns
+ * a heap string the caller frees, its length in *len. */
 char *pixels_render(const struct image *img, int cols, int rows,
     const struct term_caps *caps, size_t *len);
 /* The sequence that removes every picture drawn with the kitty protocol
- * (other protocols are overwritten by text). Static string, "" if none. */
+ * (other protocols are overwritten by text), not wrapped for tmux. Static
+ * string, "" if none. */
 const char *pixels_clear_sequence(const struct term_caps *caps);
 
 #endif

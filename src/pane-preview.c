@@ -829,21 +829,26 @@ write_all(const char *p, size_t n)
 	}
 }
 
-/* Wrap for tmux's passthrough when inside tmux. */
+/* Append the n bytes of seq as they must reach the terminal: inside tmux,
+ * as one passthrough sequence with each ESC doubled. tmux moves the outer
+ * terminal's cursor to its top left after each passthrough sequence, so a
+ * picture must travel in the same one as the movement that places it. */
 static void
-add_outer(struct preview *pv, struct buf *b, const char *seq)
+add_outer(struct preview *pv, struct buf *b, const char *seq, size_t n)
 {
-	const char *p;
+	const char *end = seq + n, *esc;
+
 	if (!pv->caps.tmux) {
-		buf_adds(b, seq);
+		buf_add(b, seq, n);
 		return;
 	}
 	buf_adds(b, "\033Ptmux;");
-	for (p = seq; *p; p++) {
-		if (*p == '\033')
-			buf_addc(b, '\033');
-		buf_addc(b, *p);
+	while ((esc = memchr(seq, '\033', (size_t)(end - seq))) != NULL) {
+		buf_add(b, seq, (size_t)(esc - seq) + 1);
+		buf_addc(b, '\033');
+		seq = esc + 1;
 	}
+	buf_add(b, seq, (size_t)(end - seq));
 	buf_adds(b, "\033\\");
 }
 
@@ -851,11 +856,15 @@ static void
 pixels_remove(struct preview *pv)
 {
 	const char *clear = pixels_clear_sequence(&pv->caps);
+	struct buf b = { 0 };
+
 	if (pv->shown.e == NULL)
 		return;
-	if (*clear)
-		write_all(clear, strlen(clear));
-	else {
+	if (*clear) {
+		add_outer(pv, &b, clear, strlen(clear));
+		write_all(b.data, b.len);
+		buf_free(&b);
+	} else {
 		/* Sixel and iTerm2 pictures go when their cells are repainted. */
 		clearok(curscr, TRUE);
 		doupdate();
@@ -866,21 +875,20 @@ pixels_remove(struct preview *pv)
 static void
 pixels_place(struct preview *pv, const struct placed *p)
 {
-	struct buf b = { 0 };
-	char move[48];
-	const char *clear = pixels_clear_sequence(&pv->caps);
+	struct buf seq = { 0 }, b = { 0 };
 
-	if (pv->shown.e != NULL && *clear)
-		buf_adds(&b, clear);
+	if (pv->shown.e != NULL)
+		buf_adds(&seq, pixels_clear_sequence(&pv->caps));
 	/* The cursor goes back where curses believes it is. Inside tmux the
 	 * picture reaches the outer terminal directly, so it is placed in the
 	 * outer terminal's coordinates. */
-	snprintf(move, sizeof move, "\0337\033[%d;%dH",
-	    pv->tmux_top + p->y + 1, pv->tmux_left + p->x + 1);
-	add_outer(pv, &b, move);
-	buf_add(&b, p->e->pixels, p->e->npixels);
-	add_outer(pv, &b, "\0338");
+	buf_addf(&seq, "\0337\033[%d;%dH", pv->tmux_top + p->y + 1,
+	    pv->tmux_left + p->x + 1);
+	buf_add(&seq, p->e->pixels, p->e->npixels);
+	buf_adds(&seq, "\0338");
+	add_outer(pv, &b, seq.data, seq.len);
 	write_all(b.data, b.len);
+	buf_free(&seq);
 	buf_free(&b);
 	pv->shown = *p;
 }

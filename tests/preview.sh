@@ -206,12 +206,15 @@ for proto in sixel kitty; do
 	tmux_keys j k
 	check "$proto: back on the jpeg" in_preview "jpeg · 64×64 · "
 	check "$proto: the picture's cells are left blank" wait_for blank_row 8
+	# One passthrough sequence: the cursor movement, then the picture.
 	case $proto in
-	sixel) want='Ptmux;\033\033P0;1;0q' ;;
-	kitty) want='Ptmux;\033\033_Ga=T' ;;
+	sixel) want='H\033\033P0;1;0q' ;;
+	kitty) want='H\033\033_Ga=T' ;;
 	esac
 	check "$proto: the picture went out in tmux's passthrough" \
 		wait_for grep -qF "$(printf "$want")" "$TMP/raw"
+	check "$proto: placed inside the same passthrough" \
+		grep -qF "$(printf 'Ptmux;\033\0337\033\033[')" "$TMP/raw"
 	tmux_keys q
 	expect_exit "$proto: q quits, status 0" 0
 	tmux_stop
