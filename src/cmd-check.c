@@ -197,7 +197,7 @@ cmd_check(int argc, char **argv)
 	struct check_options opt = { .use_cache = 1 };
 	const char *pred = NULL, *embeddings = NULL, *partial = NULL;
 	char *cause = NULL, *pred_default = NULL, *end;
-	int json = 0, merge = 0, threads = 0, c, status = 2, i, interactive;
+	int format = OUT_TSV, merge = 0, threads = 0, c, status = 2, i, interactive;
 	struct dataset *ds = NULL;
 	struct checks *run = NULL;
 	struct findings found = { 0 };
@@ -216,12 +216,8 @@ cmd_check(int argc, char **argv)
 			embeddings = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "tsv") == 0)
-				json = 0;
-			else if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else
-				return usage_error("check", "unknown format '%s'", optarg);
+			if ((format = parse_format("check", optarg, OUT_TSV | OUT_JSON)) < 0)
+				return 2;
 			break;
 		case 't':
 			if (thresholds_set(&opt.th, optarg, &cause) != 0) {
@@ -328,7 +324,7 @@ cmd_check(int argc, char **argv)
 
 	if (checks_finish(run, &found, &cause) != 0)
 		goto fail;
-	print_findings(ds, &found, json);
+	print_findings(ds, &found, format == OUT_JSON);
 	if (fflush(stdout) != 0) {
 		set_cause(&cause, "cannot write the findings: %s", strerror(errno));
 		goto fail;

@@ -209,7 +209,7 @@ cmd_confusion(int argc, char **argv)
 	struct journal *j = NULL;
 	struct annotations a = { 0 };
 	struct confusion cm = { .split = -1 };
-	int c, json = 0, split = -1;
+	int c, format = OUT_TSV, split = -1;
 	size_t i, elsewhere;
 
 	opterr = 0;
@@ -226,12 +226,8 @@ cmd_confusion(int argc, char **argv)
 			split_name = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "tsv") == 0)
-				json = 0;
-			else if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else
-				return usage_error("confusion", "unknown format '%s'", optarg);
+			if ((format = parse_format("confusion", optarg, OUT_TSV | OUT_JSON)) < 0)
+				return 2;
 			break;
 		case 'h':
 			fputs(confusion_usage, stdout);
@@ -291,7 +287,7 @@ cmd_confusion(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %zu decisions name paths not in the dataset "
 		    "(applied already, or moved)\n", progname, j->file, elsewhere);
 	confusion_build(&cm, ds, &a, split, j != NULL);
-	if (json)
+	if (format == OUT_JSON)
 		print_json(&cm, ds, pred_file, split_name);
 	else
 		print_tsv(&cm, ds);

@@ -36,6 +36,21 @@ usage_error(const char *cmd, const char *fmt, ...)
 	return 2;
 }
 
+int
+parse_format(const char *cmd, const char *arg, unsigned allowed)
+{
+	static const struct { const char *name; enum out_format format; } names[] = {
+		{ "text", OUT_TEXT }, { "tsv", OUT_TSV }, { "json", OUT_JSON },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if ((allowed & names[i].format) && strcmp(arg, names[i].name) == 0)
+			return names[i].format;
+	usage_error(cmd, "unknown format '%s'", arg);
+	return -1;
+}
+
 static const char stats_usage[] =
 "usage: winnow stats [--durations] [--format text|tsv|json] DATASET\n"
 "\n"
@@ -48,8 +63,6 @@ static const char stats_usage[] =
 "                    audio file's header)\n"
 "  -f, --format F    text (default), tsv (a row per label) or json\n"
 "  -h, --help        this help\n";
-
-enum out_format { OUT_TEXT, OUT_TSV, OUT_JSON };
 
 struct stats {
 	struct dataset *ds;
@@ -477,8 +490,7 @@ cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum out_format format = OUT_TEXT;
-	int with_durations = 0, c;
+	int format = OUT_TEXT, with_durations = 0, c;
 	struct dataset *ds;
 	struct stats st = { 0 };
 	struct buf b = { 0 };
@@ -493,14 +505,8 @@ cmd_stats(int argc, char **argv)
 			with_durations = 1;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				format = OUT_TEXT;
-			else if (strcmp(optarg, "tsv") == 0)
-				format = OUT_TSV;
-			else if (strcmp(optarg, "json") == 0)
-				format = OUT_JSON;
-			else
-				return usage_error("stats", "unknown format '%s'", optarg);
+			if ((format = parse_format("stats", optarg, OUT_TEXT | OUT_TSV | OUT_JSON)) < 0)
+				return 2;
 			break;
 		case 'h':
 			fputs(stats_usage, stdout);

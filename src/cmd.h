@@ -22,4 +22,10 @@ void usage_help(void);
 /* One-line usage error "winnow CMD: message (try 'winnow CMD --help')";
  * returns 2 for the caller to return. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The output formats of --format, as bits for parse_format's `allowed`. */
+enum out_format { OUT_TEXT = 1, OUT_TSV = 2, OUT_JSON = 4 };
+/* The format --format ARG names, if among `allowed`; else -1 after the
+ * usage error "unknown format 'ARG'" of subcommand cmd. */
+int parse_format(const char *cmd, const char *arg, unsigned allowed);
 #endif
