@@ -255,10 +255,11 @@ static const short heat8[] = { COLOR_BLUE, COLOR_CYAN, COLOR_GREEN, COLOR_YELLOW
 static const short labels256[] = { 81, 214, 120, 204, 141, 226, 45, 208, 157, 219, 111, 192 };
 static const short labels8[] = { COLOR_CYAN, COLOR_YELLOW, COLOR_GREEN, COLOR_MAGENTA,
 	COLOR_BLUE, COLOR_RED, COLOR_WHITE };
-/* Fixed pairs: 1.. roles, then heat map, then labels; ui_pair above. */
+/* Fixed pairs: 1.. roles, then heat map, then labels; ui_pair above,
+ * right after them: TERM=xterm has only 64 pairs. */
 #define PAIR_HEAT (ROLE_COUNT + 1)
 #define PAIR_LABELS (PAIR_HEAT + (int)ARRAY_SIZE(heat256))
-#define PAIR_DYNAMIC 64
+#define PAIR_DYNAMIC (PAIR_LABELS + (int)ARRAY_SIZE(labels256))
 
 static const char *const colour_names[] = {
 	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
