@@ -32,6 +32,22 @@ static const char apply_usage[] =
 "\n"
 "Exit status: 0 done, 1 conflicts (the rest was done), 2 error.\n";
 
+struct journal *
+journal_read_reported(const char *file)
+{
+	struct journal *j;
+	char *cause = NULL;
+
+	if ((j = journal_read(file, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		return NULL;
+	}
+	if (j->torn)
+		fprintf(stderr, "%s: %s\n", progname, j->torn);
+	return j;
+}
+
 int
 cmd_apply(int argc, char **argv)
 {
@@ -85,13 +101,8 @@ cmd_apply(int argc, char **argv)
 		return usage_error("apply", optind == argc ? "a JOURNAL is needed" :
 		    "one JOURNAL only");
 
-	if ((j = journal_read(argv[optind], &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
+	if ((j = journal_read_reported(argv[optind])) == NULL)
 		return 2;
-	}
-	if (j->torn)
-		fprintf(stderr, "%s: %s\n", progname, j->torn);
 	path = journal_dataset_path(j);
 	ds = dataset_open(path, &cause);
 	free(path);

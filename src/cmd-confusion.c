@@ -179,15 +179,14 @@ read_journal(const char *file, const struct dataset *ds)
 	struct journal *j;
 	char *cause = NULL;
 
-	if ((j = journal_read(file, &cause)) == NULL ||
-	    journal_check_dataset(j, ds, &cause) != 0) {
+	if ((j = journal_read_reported(file)) == NULL)
+		return NULL;
+	if (journal_check_dataset(j, ds, &cause) != 0) {
 		fprintf(stderr, "%s: %s\n", progname, cause);
 		free(cause);
 		journal_free(j);
 		return NULL;
 	}
-	if (j->torn)
-		fprintf(stderr, "%s: %s\n", progname, j->torn);
 	return j;
 }
 

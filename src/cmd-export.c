@@ -135,7 +135,6 @@ cmd_export(int argc, char **argv)
 	};
 	const char *output = NULL;
 	struct journal *j;
-	char *cause = NULL;
 	int c, what = 0, status;
 	FILE *f = stdout;
 
@@ -165,13 +164,8 @@ cmd_export(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error("export", optind == argc ? "a JOURNAL is needed" :
 		    "one JOURNAL only");
-	if ((j = journal_read(argv[optind], &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
+	if ((j = journal_read_reported(argv[optind])) == NULL)
 		return 2;
-	}
-	if (j->torn)
-		fprintf(stderr, "%s: %s\n", progname, j->torn);
 	if (output && (f = fopen(output, "w")) == NULL) {
 		fprintf(stderr, "%s: %s: %s\n", progname, output, strerror(errno));
 		journal_free(j);

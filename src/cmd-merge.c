@@ -109,7 +109,7 @@ cmd_merge(int argc, char **argv)
 	GHashTable *index;
 	struct buf out = { 0 }, who = { 0 }, what = { 0 };
 	struct yout *y;
-	char created[32], *cause = NULL;
+	char created[32];
 	uint32_t id = 1;
 	int c, status = 2;
 	FILE *f;
@@ -134,13 +134,8 @@ cmd_merge(int argc, char **argv)
 	nj = (size_t)(argc - optind);
 	js = xcalloc(nj, sizeof *js);
 	for (i = 0; i < nj; i++) {
-		if ((js[i] = journal_read(argv[optind + (int)i], &cause)) == NULL) {
-			fprintf(stderr, "%s: %s\n", progname, cause);
-			free(cause);
+		if ((js[i] = journal_read_reported(argv[optind + (int)i])) == NULL)
 			goto out;
-		}
-		if (js[i]->torn)
-			fprintf(stderr, "%s: %s\n", progname, js[i]->torn);
 		if (i > 0) {
 			char *a = realpath(js[0]->dataset, NULL), *b = realpath(js[i]->dataset, NULL);
 			int same = strcmp(a ? a : js[0]->dataset, b ? b : js[i]->dataset) == 0 &&

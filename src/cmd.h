@@ -28,4 +28,10 @@ enum out_format { OUT_TEXT = 1, OUT_TSV = 2, OUT_JSON = 4 };
 /* The format --format ARG names, if among `allowed`; else -1 after the
  * usage error "unknown format 'ARG'" of subcommand cmd. */
 int parse_format(const char *cmd, const char *arg, unsigned allowed);
+
+struct journal;
+/* journal_read for a subcommand: NULL after printing why on stderr; a torn
+ * last document (left out) is reported there too. The caller frees the
+ * journal with journal_free. */
+struct journal *journal_read_reported(const char *file);
 #endif
