@@ -349,6 +349,59 @@ test_split(void)
 	}
 }
 
+/* A picture that already has the size asked for is copied pixel for
+ * pixel, not summed: the same bytes, transparent pixels cleared, and an
+ * interlaced PNG's passes each in their places. */
+static void
+test_own_size(void)
+{
+	static const uint8_t want[] = {
+		255, 0, 0, 255,  0, 255, 0, 255,  0, 0, 255, 255,  10, 20, 30, 128,
+		0, 0, 0, 0,  200, 100, 50, 255,  255, 255, 255, 255,  1, 2, 3, 255,
+	};
+	static const char *const names[] = { "pixels.png", "pixels-interlaced.png" };
+	struct image img;
+	struct image_info info;
+	char *cause = NULL;
+	size_t i;
+
+	/* 8×1 RGBA: opaque, half transparent and transparent pixels. */
+	write_bytes("pixels.rgba", want, sizeof want);
+	run(CONVERT " -size 8x1 -depth 8 rgba:pixels.rgba pixels.png");
+	run(CONVERT " -size 8x1 -depth 8 rgba:pixels.rgba -interlace PNG "
+	    "pixels-interlaced.png");
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!ok(image_load_at(dirfd_, names[i], 8, 8, &img, &info, &cause) == 0,
+		    "%s decodes", names[i])) {
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		ok(img.width == 8 && img.height == 1 &&
+		    memcmp(img.rgba, want, sizeof want) == 0,
+		    "%s at its own size: the same pixels", names[i]);
+		image_clear(&img);
+		image_info_clear(&info);
+	}
+	/* The transparent one, written with colour bytes, comes out clear. */
+	{
+		uint8_t coloured[sizeof want];
+		memcpy(coloured, want, sizeof want);
+		coloured[16] = 90;
+		coloured[17] = 90;
+		write_bytes("pixels2.rgba", coloured, sizeof coloured);
+		run(CONVERT " -size 8x1 -depth 8 rgba:pixels2.rgba pixels2.png");
+		if (ok(image_load_at(dirfd_, "pixels2.png", 8, 8, &img, &info,
+		    &cause) == 0, "pixels2.png decodes"))
+			ok(memcmp(img.rgba + 16, "\0\0\0\0", 4) == 0 &&
+			    memcmp(img.rgba, want, 16) == 0,
+			    "transparent pixel cleared, the others kept");
+		free(cause);
+		image_clear(&img);
+		image_info_clear(&info);
+	}
+}
+
 static void
 test_scaling(void)
 {
@@ -390,6 +443,7 @@ test_scaling(void)
 	free(cause);
 	image_clear(&img);
 	image_info_clear(&info);
+	test_own_size();
 }
 
 static void
