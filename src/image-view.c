@@ -60,17 +60,28 @@ canvas_mode(enum color_depth depth)
 }
 
 /*
- * What a canvas tries for each cell. Colour cells try every symbol of a
- * small set (a work factor of 0.8 or more): chafa's quicker search begins
- * each cell by sorting its 64 pixels on each of four channels to find a
- * contrasting pair, which for a 40×15 thumbnail took 6.6 ms, against
- * 2.3 ms for trying all of space, full, halves and quadrants. Those 16
- * resolve 2×2 in a cell, what a thumbnail can show, and matched photos
- * more closely than the quick search among block and border symbols did.
- * Without colour the quick search needs no pair and stays cheap, and its
- * larger set with dithering gives more shades of grey; ASCII has too many
- * symbols to try them all.
+ * Colour cells: chafa tries every symbol of a small set (a work factor of
+ * 0.8 or more). Its quicker search begins each cell by sorting the cell's
+ * 64 pixels on each of four channels to find a contrasting pair, which for
+ * a 40×15 thumbnail took 6.6 ms, against 1.4 ms for trying these eight
+ * outright. They are the ways to split a cell in halves or quadrants,
+ * what a thumbnail can show: at half a cell's resolution they matched
+ * photos more closely than the quick search among block and border
+ * symbols did, and about as well pixel for pixel. Each has an inverse
+ * (▄ for ▀) that shows the same with the colours swapped: trying it too
+ * would double the cost for nothing, and cells_clear_foreground uses it
+ * where the swap matters.
  */
+static const gunichar split_symbols[] = {
+	' ', 0x2580, 0x258c, 0x2596, 0x2597, 0x2598, 0x259d, 0x259a,
+};
+static const gunichar split_inverses[] = {
+	0x2588, 0x2584, 0x2590, 0x259c, 0x259b, 0x259f, 0x2599, 0x259e,
+};
+
+/* Without colour the quick search needs no pair and stays cheap, and a
+ * larger set with dithering gives more shades of grey; ASCII has too many
+ * symbols to try them all. */
 static ChafaCanvas *
 new_canvas(int cols, int rows, int cell_w, int cell_h, ChafaCanvasMode mode,
     ChafaPixelMode pixel_mode, int ascii)
@@ -78,15 +89,16 @@ new_canvas(int cols, int rows, int cell_w, int cell_h, ChafaCanvasMode mode,
 	ChafaSymbolMap *map = chafa_symbol_map_new();
 	ChafaCanvasConfig *config = chafa_canvas_config_new();
 	ChafaCanvas *canvas;
-	int every = pixel_mode == CHAFA_PIXEL_MODE_SYMBOLS && !ascii &&
+	int split = pixel_mode == CHAFA_PIXEL_MODE_SYMBOLS && !ascii &&
 	    mode != CHAFA_CANVAS_MODE_FGBG;
+	size_t i;
 
 	if (ascii)
 		chafa_symbol_map_add_by_tags(map, CHAFA_SYMBOL_TAG_ASCII);
-	else if (every)
-		chafa_symbol_map_add_by_tags(map, CHAFA_SYMBOL_TAG_SPACE |
-		    CHAFA_SYMBOL_TAG_SOLID | CHAFA_SYMBOL_TAG_HALF |
-		    CHAFA_SYMBOL_TAG_QUAD);
+	else if (split)
+		for (i = 0; i < ARRAY_SIZE(split_symbols); i++)
+			chafa_symbol_map_add_by_range(map, split_symbols[i],
+			    split_symbols[i]);
 	else
 		chafa_symbol_map_add_by_tags(map, CHAFA_SYMBOL_TAG_SPACE |
 		    CHAFA_SYMBOL_TAG_BLOCK | CHAFA_SYMBOL_TAG_BORDER);
@@ -100,11 +112,40 @@ new_canvas(int cols, int rows, int cell_w, int cell_h, ChafaCanvasMode mode,
 		chafa_canvas_config_set_dither_mode(config, CHAFA_DITHER_MODE_ORDERED);
 	/* A thumbnail in a preview, not a poster: speed over the last detail
 	 * (and RGB, not DIN99d, which costs five times as much). */
-	chafa_canvas_config_set_work_factor(config, every ? 1.0f : 0.3f);
+	chafa_canvas_config_set_work_factor(config, split ? 1.0f : 0.3f);
 	canvas = chafa_canvas_new(config);
 	chafa_canvas_config_unref(config);
 	chafa_symbol_map_unref(map);
 	return canvas;
+}
+
+/* A terminal cannot draw a symbol in a transparent colour, only leave the
+ * background as it is: where chafa made the foreground the transparent
+ * part, the inverse symbol with the colours swapped shows the same, and
+ * where both are transparent, a space. */
+static void
+cells_clear_foreground(struct cell_grid *g)
+{
+	size_t i, k, n = (size_t)g->cols * g->rows;
+
+	for (i = 0; i < n; i++) {
+		struct cell *c = &g->cells[i];
+		if (c->fg >= 0 || c->ch == ' ')
+			continue;
+		if (c->bg < 0) {
+			c->ch = ' ';
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(split_symbols); k++)
+			if (c->ch == split_symbols[k]) {
+				c->ch = split_inverses[k];
+				c->fg = c->bg;
+				c->bg = -1;
+				c->fg_index = c->bg_index;
+				c->bg_index = -1;
+				break;
+			}
+	}
 }
 
 void
@@ -140,6 +181,8 @@ cell_grid_render(const struct image *img, int max_cols, int max_rows, int cell_w
 			}
 		}
 	chafa_canvas_unref(canvas);
+	if (depth != COLOR_DEPTH_NONE && !ascii)
+		cells_clear_foreground(out);
 }
 
 void

@@ -615,6 +615,54 @@ test_probe(void)
 	free(cause);
 }
 
+/* A picture with transparent parts: a terminal can leave a cell's
+ * background as it is, but cannot draw a symbol in a transparent colour,
+ * so no cell may draw one in the foreground; the opaque part is red. */
+static void
+test_cells_clear(void)
+{
+	static const enum color_depth depths[] = { COLOR_DEPTH_TRUE, COLOR_DEPTH_256 };
+	static const char *const names[] = { "clear-top.png", "clear-left.png",
+		"clear-corner.png" };
+	struct image img;
+	struct image_info info;
+	struct cell_grid grid;
+	char *cause = NULL;
+	size_t i, k;
+	int x, y, bad, red;
+
+	run(CONVERT " -size 64x37 xc:none xc:red -size 64x27 -append clear-top.png");
+	run(CONVERT " -size 37x64 xc:none -size 27x64 xc:red +append clear-left.png");
+	run(CONVERT " -size 64x64 xc:red -alpha set -region 37x37+0+0 -channel A "
+	    "-evaluate set 0 +channel +region clear-corner.png");
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!ok(image_load_at(dirfd_, names[i], 160, 160, &img, &info,
+		    &cause) == 0, "%s decodes", names[i])) {
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(depths); k++) {
+			cell_grid_render(&img, 9, 5, 10, 20, depths[k], 0, &grid);
+			for (bad = red = 0, y = 0; y < grid.rows; y++)
+				for (x = 0; x < grid.cols; x++) {
+					const struct cell *c = cell_grid_at(&grid, x, y);
+					if (c->fg < 0 && c->ch != ' ')
+						bad++;
+					if (c->bg == 0xff0000 || (c->fg == 0xff0000 &&
+					    c->ch != ' '))
+						red++;
+				}
+			ok(bad == 0 && red > 0, "%s, depth %d: no symbol in a "
+			    "transparent colour (%d), red shown (%d cells)", names[i],
+			    depths[k], bad, red);
+			cell_grid_clear(&grid);
+		}
+		image_clear(&img);
+		image_info_clear(&info);
+	}
+}
+
 /* The chafa cell grid of a split picture: left cells red, right blue. */
 static void
 test_cells(void)
@@ -658,6 +706,7 @@ test_cells(void)
 	/* A tall picture in a wide box keeps its shape. */
 	image_clear(&img);
 	image_info_clear(&info);
+	test_cells_clear();
 	run(CONVERT " -size 50x200 xc:red tall.png");
 	if (image_load_at(dirfd_, "tall.png", 200, 200, &img, &info, &cause) == 0) {
 		cell_grid_render(&img, 40, 10, 10, 20, COLOR_DEPTH_256, 0, &grid);
