@@ -22,19 +22,42 @@
 #define ABS_SCALE 16777216.0f
 #define ABS_MAX 1024.0f
 
-/* Everything measured while the samples stream past. */
+/* The short windows' sums are taken over pieces of this many floats (in
+ * whole frames), counted from the first frame whatever the reads, so that
+ * a clip measures to the bit the same from a file and from memory. It is
+ * also what audio_measure_mem decodes a read (a file is read in larger
+ * blocks: libsndfile's decoders tell a cut FLAC file from a damaged one
+ * differently with other read sizes). */
+#define PIECE_FLOATS 4096
+#define FILE_READ_FLOATS 65536
+
+/* Everything measured while the samples stream past. The levels, the
+ * clipping and the short windows are taken for every caller, a window at
+ * a time (most of `winnow check`'s time); the loudest second and the
+ * edges of the mono mix only with `sections` (a clip to show). */
 struct meter {
 	unsigned channels, rate, min_run;
 	float clip_level;
+	size_t piece;           /* PIECE_FLOATS in frames */
 	uint64_t frames;
 	float peak;
 	double sum_sq;
 
-	unsigned *run;          /* per channel: length of the current clipped run */
-	unsigned char *run_positive; /* per channel: the run's sign */
+	unsigned *run;          /* per channel: length of the current full-scale run */
+	signed char *rail;      /* per channel: +1 / -1, the run's side */
+	unsigned open;          /* channels with a run going on */
 	unsigned clip_runs;
 	uint64_t clipped;
 
+	size_t win;             /* AUDIO_WINDOW_SECONDS in frames */
+	double block_sq;        /* current window's sum of mean squares */
+	size_t block_n;
+	double head, loud, still; /* window mean squares; loud < 0: none yet */
+	float *tail;            /* the last min(frames, win) frames' mean
+	                           squares, oldest first */
+	size_t ntail;
+
+	int sections;
 	float *ring;            /* the last `window` samples of the mono mix */
 	size_t window, edge;
 	size_t slot;            /* where the next one goes */
@@ -60,17 +83,33 @@ audio_db(float level)
 	return level > 0 ? 20.0f * log10f(level) : -INFINITY;
 }
 
+/* dBFS of a mean square, in double: no square root to round first. */
+static float
+db_power(double mean_square)
+{
+	return (float)(10.0 * log10(mean_square));
+}
+
 static void
 meter_init(struct meter *m, unsigned channels, unsigned rate, unsigned min_run,
-    float clip_level)
+    float clip_level, int sections)
 {
 	memset(m, 0, sizeof *m);
 	m->channels = channels;
 	m->rate = rate;
 	m->min_run = min_run ? min_run : AUDIO_CLIP_RUN;
 	m->clip_level = clip_level;
+	m->piece = PIECE_FLOATS / channels ? PIECE_FLOATS / channels : 1;
 	m->run = xcalloc(channels, sizeof *m->run);
-	m->run_positive = xcalloc(channels, 1);
+	m->rail = xcalloc(channels, sizeof *m->rail);
+	m->win = (size_t)lround(rate * AUDIO_WINDOW_SECONDS);
+	if (m->win == 0)
+		m->win = 1;
+	m->loud = -1;
+	m->tail = xcalloc(m->win, sizeof *m->tail);
+	m->sections = sections;
+	if (!sections)
+		return;
 	m->window = (size_t)(rate * AUDIO_LOUDEST_SECONDS);
 	if (m->window == 0)
 		m->window = 1;
@@ -85,47 +124,143 @@ static void
 meter_free(struct meter *m)
 {
 	free(m->run);
-	free(m->run_positive);
+	free(m->rail);
+	free(m->tail);
 	free(m->ring);
 }
 
-/* Feed n frames; when mono is not NULL the mono mix is stored there too. */
 static void
-meter_feed(struct meter *m, const float *x, size_t n, float *mono)
+end_window(struct meter *m)
+{
+	double ms = m->block_sq / (double)m->block_n;
+	if (m->loud < 0) {
+		m->head = m->loud = m->still = ms;
+	} else {
+		if (ms > m->loud)
+			m->loud = ms;
+		if (ms < m->still)
+			m->still = ms;
+	}
+	m->block_sq = 0;
+	m->block_n = 0;
+}
+
+/* A full-scale run of channel c ends: it counts when it is long enough. */
+static inline void
+end_run(struct meter *m, unsigned c)
+{
+	if (m->run[c] >= m->min_run) {
+		m->clip_runs++;
+		m->clipped += m->run[c];
+	}
+	m->run[c] = 0;
+	m->open--;
+}
+
+static inline void
+clip_sample(struct meter *m, unsigned c, float v)
+{
+	if (fabsf(v) >= m->clip_level) {
+		signed char side = v > 0 ? 1 : -1;
+		/* A jump from one rail to the other starts a new run: a run
+		 * is one flattened peak. */
+		if (m->run[c] > 0 && m->rail[c] != side)
+			end_run(m, c);
+		m->rail[c] = side;
+		if (m->run[c]++ == 0)
+			m->open++;
+	} else if (m->run[c] > 0) {
+		end_run(m, c);
+	}
+}
+
+/* Mean square of frame f over the channels. */
+static inline float
+frame_sq(const float *x, size_t f, unsigned nc)
+{
+	float s = 0;
+	unsigned c;
+	for (c = 0; c < nc; c++)
+		s += x[f * nc + c] * x[f * nc + c];
+	return s / (float)nc;
+}
+
+/* Peak, sums, clipping and windows over n frames. Within a window the loop
+ * only sums, tracks the largest magnitude and looks for clipping when a
+ * sample comes near full scale. */
+static void
+feed_windows(struct meter *m, const float *x, size_t n)
+{
+	size_t f = 0, k, take, keep;
+	unsigned nc = m->channels;
+
+	while (f < n) {
+		const float *seg = x + f * nc;
+		/* Four lanes: a single running sum would wait on itself. */
+		float s4[4] = { 0, 0, 0, 0 }, t4[4] = { 0, 0, 0, 0 }, sq, top;
+		size_t len;
+		take = m->win - m->block_n;
+		if (take > n - f)
+			take = n - f;
+		len = take * nc;
+		for (k = 0; k + 4 <= len; k += 4) {
+			unsigned l;
+			for (l = 0; l < 4; l++) {
+				float v = seg[k + l], a = fabsf(v);
+				s4[l] += v * v;
+				t4[l] = a > t4[l] ? a : t4[l];
+			}
+		}
+		for (; k < len; k++) {
+			float v = seg[k], a = fabsf(v);
+			s4[0] += v * v;
+			t4[0] = a > t4[0] ? a : t4[0];
+		}
+		sq = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+		top = fmaxf(fmaxf(t4[0], t4[1]), fmaxf(t4[2], t4[3]));
+		if (top > m->peak)
+			m->peak = top;
+		if (top >= m->clip_level || m->open > 0)
+			for (k = 0; k < len; k++)
+				clip_sample(m, (unsigned)(k % nc), seg[k]);
+		m->sum_sq += sq;
+		m->block_sq += (double)sq / nc;
+		m->block_n += take;
+		if (m->block_n == m->win)
+			end_window(m);
+		f += take;
+	}
+	/* The last window's frames, for the tail. */
+	keep = n < m->win ? n : m->win;
+	if (m->ntail + keep > m->win) {
+		size_t drop = m->ntail + keep - m->win;
+		memmove(m->tail, m->tail + drop, (m->ntail - drop) * sizeof *m->tail);
+		m->ntail -= drop;
+	}
+	for (k = n - keep; k < n; k++)
+		m->tail[m->ntail++] = frame_sq(x, k, nc);
+}
+
+/* The mono mix over n frames (stored in mono when not NULL): its first
+ * `edge` samples and its loudest second. */
+static void
+feed_sections(struct meter *m, const float *x, size_t n, float *mono)
 {
 	unsigned c, nc = m->channels;
+	uint64_t at = m->frames;
 	size_t i;
-	float s, a, mix, old;
+	float mix, old;
 
-	for (i = 0; i < n; i++, x += nc) {
+	for (i = 0; i < n; i++, at++, x += nc) {
 		mix = 0;
-		for (c = 0; c < nc; c++) {
-			s = x[c];
-			a = fabsf(s);
-			mix += s;
-			m->sum_sq += (double)s * s;
-			if (a > m->peak)
-				m->peak = a;
-			if (a >= m->clip_level) {
-				/* A jump from one rail to the other starts a
-				 * new run: a run is one flattened peak. */
-				if (m->run[c] > 0 && (s > 0) != m->run_positive[c])
-					m->run[c] = 0;
-				m->run_positive[c] = s > 0;
-				if (++m->run[c] == m->min_run) {
-					m->clip_runs++;
-					m->clipped += m->min_run;
-				} else if (m->run[c] > m->min_run)
-					m->clipped++;
-			} else
-				m->run[c] = 0;
-		}
+		for (c = 0; c < nc; c++)
+			mix += x[c];
 		if (nc > 1)
 			mix /= (float)nc;
 		if (mono != NULL)
 			mono[i] = mix;
 
-		if (m->frames < m->edge)
+		if (at < m->edge)
 			m->head_sq += (double)mix * mix;
 		if (m->full) {
 			old = m->ring[m->slot];
@@ -139,31 +274,43 @@ meter_feed(struct meter *m, const float *x, size_t n, float *mono)
 			m->slot = 0;
 			m->full = 1;
 		}
-		m->frames++;
 		/* Strictly greater: the earliest of equally loud windows wins. */
 		if (m->full && m->abs_sum > m->best_abs) {
 			m->best_abs = m->abs_sum;
 			m->best_sq = m->sq_sum;
-			m->best_start = m->frames - m->window;
+			m->best_start = at + 1 - m->window;
 		}
 	}
 }
 
+/* Feed n frames; when mono is not NULL the mono mix is stored there too
+ * (sections only). */
 static void
-meter_finish(struct meter *m, struct audio_stats *st)
+meter_feed(struct meter *m, const float *x, size_t n, float *mono)
 {
-	uint64_t samples = m->frames * m->channels, len;
+	size_t piece;
+
+	while (n > 0) {
+		piece = m->piece - (size_t)(m->frames % m->piece);
+		if (piece > n)
+			piece = n;
+		feed_windows(m, x, piece);
+		if (m->sections)
+			feed_sections(m, x, piece, mono);
+		m->frames += piece;
+		x += piece * m->channels;
+		if (mono != NULL)
+			mono += piece;
+		n -= piece;
+	}
+}
+
+static void
+finish_sections(struct meter *m, struct audio_stats *st)
+{
+	uint64_t len;
 	size_t i, e;
 	double tail = 0, sq;
-
-	st->frames = m->frames;
-	st->rate = m->rate;
-	st->channels = m->channels;
-	st->duration = (double)m->frames / m->rate;
-	st->peak = m->peak;
-	st->rms = samples ? (float)sqrt(m->sum_sq / samples) : 0;
-	st->peak_db = audio_db(st->peak);
-	st->rms_db = audio_db(st->rms);
 
 	if (m->frames < m->window) {
 		st->loudest_start = 0;
@@ -185,9 +332,50 @@ meter_finish(struct meter *m, struct audio_stats *st)
 	}
 	st->start_db = e ? audio_db((float)sqrt(m->head_sq / e)) : -INFINITY;
 	st->end_db = e ? audio_db((float)sqrt(tail / e)) : -INFINITY;
+}
 
+static void
+meter_finish(struct meter *m, struct audio_stats *st)
+{
+	uint64_t samples = m->frames * m->channels;
+	double tail = 0;
+	unsigned c;
+	size_t i;
+
+	for (c = 0; c < m->channels; c++)
+		if (m->run[c] > 0)
+			end_run(m, c);
+	/* A last window of half a window or more counts; a shorter one only
+	 * when there is no other. */
+	if (m->block_n > 0 && (m->loud < 0 || m->block_n * 2 >= m->win))
+		end_window(m);
+
+	st->frames = m->frames;
+	st->rate = m->rate;
+	st->channels = m->channels;
+	st->duration = (double)m->frames / m->rate;
+	st->peak = m->peak;
+	st->rms = samples ? (float)sqrt(m->sum_sq / (double)samples) : 0;
+	st->peak_db = audio_db(st->peak);
+	st->rms_db = samples ? db_power(m->sum_sq / ((double)m->frames * m->channels)) : -INFINITY;
 	st->clip_runs = m->clip_runs;
 	st->clipped = m->clipped;
+
+	if (m->loud < 0) {
+		st->head_db = st->tail_db = st->loud_db = st->still_db = -INFINITY;
+	} else {
+		for (i = 0; i < m->ntail; i++)
+			tail += m->tail[i];
+		st->head_db = db_power(m->head);
+		st->tail_db = db_power(tail / (double)m->ntail);
+		st->loud_db = db_power(m->loud);
+		st->still_db = db_power(m->still);
+	}
+	if (m->sections) {
+		finish_sections(m, st);
+	} else {
+		st->loudest_rms_db = st->start_db = st->end_db = NAN;
+	}
 }
 
 void
@@ -197,19 +385,87 @@ audio_measure_samples(const float *samples, size_t frames, unsigned channels,
 	struct meter m;
 
 	memset(st, 0, sizeof *st);
-	meter_init(&m, channels, rate, min_clip_run, AUDIO_CLIP_LEVEL);
+	meter_init(&m, channels, rate, min_clip_run, AUDIO_CLIP_LEVEL, 1);
 	meter_feed(&m, samples, frames, NULL);
 	meter_finish(&m, st);
 	meter_free(&m);
 }
 
-/* ---- opening a file ---- */
+/* ---- opening a file, or bytes in memory ---- */
 
+/* A clip's bytes: a file (fd), or bytes in memory (fd -1) that libsndfile
+ * reads through the virtual I/O below. */
 struct source {
 	int fd;
+	const unsigned char *mem;
+	sf_count_t len, pos;
 	SNDFILE *sf;
 	SF_INFO info;
+	uint64_t declared;      /* frames a WAV header declares, 0 when none */
 };
+
+static sf_count_t
+mem_length(void *user)
+{
+	return ((struct source *)user)->len;
+}
+
+static sf_count_t
+mem_seek(sf_count_t off, int whence, void *user)
+{
+	struct source *src = user;
+	sf_count_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ?
+	    src->pos + off : src->len + off;
+	if (to < 0 || to > src->len)
+		return -1;
+	src->pos = to;
+	return to;
+}
+
+static sf_count_t
+mem_read(void *ptr, sf_count_t n, void *user)
+{
+	struct source *src = user;
+	if (n > src->len - src->pos)
+		n = src->len - src->pos;
+	if (n <= 0)
+		return 0;
+	memcpy(ptr, src->mem + src->pos, (size_t)n);
+	src->pos += n;
+	return n;
+}
+
+static sf_count_t
+mem_write(const void *ptr, sf_count_t n, void *user)
+{
+	(void)ptr;
+	(void)n;
+	(void)user;
+	return 0;
+}
+
+static sf_count_t
+mem_tell(void *user)
+{
+	return ((struct source *)user)->pos;
+}
+
+static SF_VIRTUAL_IO mem_io = {
+	mem_length, mem_seek, mem_read, mem_write, mem_tell
+};
+
+/* n bytes at off, from the file or the memory. Returns 0, or -1 when there
+ * are not that many. */
+static int
+source_pread(const struct source *src, void *buf, size_t n, uint64_t off)
+{
+	if (src->fd >= 0)
+		return pread(src->fd, buf, n, (off_t)off) == (ssize_t)n ? 0 : -1;
+	if (off > (uint64_t)src->len || n > (uint64_t)src->len - off)
+		return -1;
+	memcpy(buf, src->mem + off, n);
+	return 0;
+}
 
 static void
 source_close(struct source *src)
@@ -299,20 +555,23 @@ get32(const unsigned char *p, int big)
 }
 
 /* libsndfile quietly plays what is there when a WAV's data chunk claims
- * more bytes than the file holds — the usual trace of a copy cut short.
- * Walk the RIFF chunks to compare the claim with the file. Returns 0 when
- * the file is whole (or not a RIFF WAV this walk understands), -1 with
- * *cause set when it is cut. */
-static int
-wav_check_length(int fd, off_t size, unsigned rate, char **cause)
+ * more bytes than the file holds, the usual trace of a copy cut short: the
+ * claim is read here, walking the RIFF chunks. Returns the offset of the
+ * data chunk's bytes with *claim (bytes) and *block (bytes a frame), or 0
+ * when there is nothing to check: not a RIFF WAV this walk understands, or
+ * a size left unknown (0 and 0xffffffff mark a stream whose writer never
+ * came back to fill it in). */
+static uint64_t
+wav_data_chunk(const struct source *src, uint64_t size, uint32_t *claim,
+    unsigned *block)
 {
 	unsigned char h[12], ck[8], fmt[16];
-	unsigned block = 0;
-	off_t off = 12;
+	uint64_t off = 12;
 	uint32_t n;
 	int big, i;
 
-	if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+	*block = 0;
+	if (source_pread(src, h, sizeof h, 0) != 0)
 		return 0;
 	if (memcmp(h, "RIFF", 4) == 0)
 		big = 0;
@@ -321,37 +580,51 @@ wav_check_length(int fd, off_t size, unsigned rate, char **cause)
 	else
 		return 0;
 	for (i = 0; i < 64 && off + 8 <= size; i++) {
-		if (pread(fd, ck, sizeof ck, off) != (ssize_t)sizeof ck)
+		if (source_pread(src, ck, sizeof ck, off) != 0)
 			return 0;
 		n = get32(ck + 4, big);
 		if (memcmp(ck, "fmt ", 4) == 0 && n >= 16 &&
-		    pread(fd, fmt, sizeof fmt, off + 8) == (ssize_t)sizeof fmt)
-			block = big ? (unsigned)fmt[12] << 8 | fmt[13] : (unsigned)fmt[13] << 8 | fmt[12];
+		    source_pread(src, fmt, sizeof fmt, off + 8) == 0)
+			*block = big ? (unsigned)fmt[12] << 8 | fmt[13] :
+			    (unsigned)fmt[13] << 8 | fmt[12];
 		if (memcmp(ck, "data", 4) == 0) {
-			off_t have = size - (off + 8);
-			/* 0 and 0xffffffff mark a stream whose writer never
-			 * went back to fill in the size. */
-			if (n == 0 || n == 0xffffffff || (off_t)n <= have || block == 0)
+			if (n == 0 || n == 0xffffffff || *block == 0)
 				return 0;
-			if (have < (off_t)block)
-				set_cause(cause, "header only: no audio data (the header "
-				    "declares %.2f s)", (double)(n / block) / rate);
-			else
-				set_cause(cause, "truncated: %.2f s of the %.2f s its header "
-				    "declares", (double)(have / block) / rate,
-				    (double)(n / block) / rate);
-			return -1;
+			*claim = n;
+			return off + 8;
 		}
-		off += 8 + (off_t)n + (n & 1);
+		off += 8 + (uint64_t)n + (n & 1);
 	}
 	return 0;
+}
+
+/* Sets src->declared to the frames a WAV source's header declares (0 when
+ * it declares nothing checkable). Returns 1 when its data chunk claims
+ * more bytes than the source holds, with the bytes it holds in *have and
+ * the bytes of a frame in *block; else 0. */
+static int
+wav_cut(struct source *src, uint64_t size, uint64_t *have, unsigned *block)
+{
+	int type = src->info.format & SF_FORMAT_TYPEMASK;
+	uint32_t claim = 0;
+	uint64_t data;
+
+	src->declared = 0;
+	if (type != SF_FORMAT_WAV && type != SF_FORMAT_WAVEX)
+		return 0;
+	if ((data = wav_data_chunk(src, size, &claim, block)) == 0)
+		return 0;
+	src->declared = claim / *block;
+	*have = size - data;
+	return claim > *have;
 }
 
 static int
 source_open(int dirfd, const char *path, struct source *src, char **cause)
 {
 	struct stat sb;
-	int type;
+	uint64_t have;
+	unsigned block;
 
 	memset(src, 0, sizeof *src);
 	src->fd = open_beneath(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -397,10 +670,16 @@ source_open(int dirfd, const char *path, struct source *src, char **cause)
 		    src->info.channels, src->info.samplerate);
 		goto fail;
 	}
-	type = src->info.format & SF_FORMAT_TYPEMASK;
-	if ((type == SF_FORMAT_WAV || type == SF_FORMAT_WAVEX) &&
-	    wav_check_length(src->fd, sb.st_size, (unsigned)src->info.samplerate, cause) != 0)
+	if (wav_cut(src, (uint64_t)sb.st_size, &have, &block)) {
+		if (have < block)
+			set_cause(cause, "header only: no audio data (the header "
+			    "declares %.2f s)", (double)src->declared / src->info.samplerate);
+		else
+			set_cause(cause, "truncated: %.2f s of the %.2f s its header "
+			    "declares", (double)(have / block) / src->info.samplerate,
+			    (double)src->declared / src->info.samplerate);
 		goto fail;
+	}
 	if (src->info.frames == 0) {
 		set_cause(cause, "header only: no audio data");
 		goto fail;
@@ -430,20 +709,20 @@ sanitize(float *x, size_t n)
 			x[i] = 0;
 }
 
-/* Read the whole source through the meter. When clip is not NULL the
- * first frames are kept in it. Returns 0, or -1 with *cause set. */
-static int
-source_run(struct source *src, unsigned min_run, struct audio_stats *st,
-    struct audio_clip *clip, char **cause)
+/* Decode the whole source through the meter, read_floats at a time. With
+ * clip, its first frames are kept in it, and their mono mix in *mono when
+ * there are several channels (the caller frees it, or hands it to the
+ * clip). */
+static void
+source_read(struct source *src, size_t read_floats, struct meter *m,
+    struct audio_clip *clip, float **mono)
 {
 	unsigned nc = (unsigned)src->info.channels;
-	int format = src->info.format, sub = format & SF_FORMAT_SUBMASK;
+	int sub = src->info.format & SF_FORMAT_SUBMASK;
 	int floats = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE;
-	size_t block = 65536 / nc ? 65536 / nc : 1, keep = 0, capkeep, take;
-	float *buf = xmalloc(block * nc * sizeof *buf), *mono = NULL;
-	struct meter m;
+	size_t block = read_floats / nc ? read_floats / nc : 1, keep = 0, capkeep = 0, take;
+	float *buf = xmalloc(block * nc * sizeof *buf);
 	sf_count_t got;
-	int rc = 0;
 
 	if (clip != NULL) {
 		keep = AUDIO_KEEP_SAMPLES / nc;
@@ -451,9 +730,8 @@ source_run(struct source *src, unsigned min_run, struct audio_stats *st,
 		if (src->info.frames > 0 && (uint64_t)src->info.frames < capkeep)
 			capkeep = (size_t)src->info.frames;
 		clip->samples = xmalloc(capkeep * nc * sizeof *clip->samples);
-		mono = nc > 1 ? xmalloc(capkeep * sizeof *mono) : NULL;
+		*mono = nc > 1 ? xmalloc(capkeep * sizeof **mono) : NULL;
 	}
-	meter_init(&m, nc, (unsigned)src->info.samplerate, min_run, clip_level(format));
 	for (;;) {
 		got = sf_readf_float(src->sf, buf, (sf_count_t)block);
 		if (got <= 0)
@@ -468,16 +746,32 @@ source_run(struct source *src, unsigned min_run, struct audio_stats *st,
 				size_t need = clip->frames + take;
 				clip->samples = xgrow(clip->samples, &capkeep, need,
 				    nc * sizeof *clip->samples);
-				if (mono != NULL)
-					mono = xrealloc(mono, capkeep * sizeof *mono);
+				if (*mono != NULL)
+					*mono = xrealloc(*mono, capkeep * sizeof **mono);
 			}
 			memcpy(clip->samples + clip->frames * nc, buf, take * nc * sizeof *buf);
-		}
-		meter_feed(&m, buf, take, mono ? mono + clip->frames : NULL);
-		meter_feed(&m, buf + take * nc, (size_t)got - take, NULL);
-		if (clip != NULL)
+			meter_feed(m, buf, take, *mono ? *mono + clip->frames : NULL);
 			clip->frames += take;
+		}
+		meter_feed(m, buf + take * nc, (size_t)got - take, NULL);
 	}
+	free(buf);
+}
+
+/* Measure a file's source whole, keeping its first frames in clip when
+ * not NULL. Returns 0, or -1 with *cause set. */
+static int
+source_run(struct source *src, unsigned min_run, struct audio_stats *st,
+    struct audio_clip *clip, char **cause)
+{
+	unsigned nc = (unsigned)src->info.channels;
+	int format = src->info.format, sub = format & SF_FORMAT_SUBMASK;
+	float *mono = NULL;
+	struct meter m;
+	int rc = 0;
+
+	meter_init(&m, nc, (unsigned)src->info.samplerate, min_run, clip_level(format), 1);
+	source_read(src, FILE_READ_FLOATS, &m, clip, &mono);
 	if (sf_error(src->sf) != SF_ERR_NO_ERROR) {
 		set_cause(cause, "decoding failed after %.2f s: %s",
 		    (double)m.frames / src->info.samplerate, sf_strerror(src->sf));
@@ -496,13 +790,13 @@ source_run(struct source *src, unsigned min_run, struct audio_stats *st,
 	}
 	if (rc == 0) {
 		meter_finish(&m, st);
+		st->declared = src->declared;
 		format_name(format, st->format, sizeof st->format);
 		if (clip != NULL)
 			clip->mono = nc > 1 ? mono : clip->samples;
 	} else
 		free(mono);
 	meter_free(&m);
-	free(buf);
 	return rc;
 }
 
@@ -537,6 +831,35 @@ audio_decode_at(int dirfd, const char *path, char **cause)
 	}
 	source_close(&src);
 	return clip;
+}
+
+enum audio_fault
+audio_measure_mem(const void *bytes, size_t len, struct audio_stats *st)
+{
+	struct source src = { .fd = -1, .mem = bytes, .len = (sf_count_t)len };
+	enum audio_fault fault;
+	struct meter m;
+	uint64_t have;
+	unsigned block;
+
+	memset(st, 0, sizeof *st);
+	src.sf = sf_open_virtual(&mem_io, SFM_READ, &src.info, &src);
+	if (src.sf == NULL || src.info.channels <= 0 || src.info.samplerate <= 0) {
+		source_close(&src);
+		return AUDIO_FAULT_UNDECODABLE;
+	}
+	meter_init(&m, (unsigned)src.info.channels, (unsigned)src.info.samplerate, 0,
+	    clip_level(src.info.format), 0);
+	source_read(&src, PIECE_FLOATS, &m, NULL, NULL);
+	wav_cut(&src, len, &have, &block);
+	meter_finish(&m, st);
+	st->declared = src.declared;
+	format_name(src.info.format, st->format, sizeof st->format);
+	fault = m.frames == 0 ? AUDIO_FAULT_NO_FRAMES : src.declared > m.frames ?
+	    AUDIO_FAULT_CUT_SHORT : AUDIO_FAULT_NONE;
+	meter_free(&m);
+	source_close(&src);
+	return fault;
 }
 
 struct audio_reader {

@@ -11,6 +11,8 @@
  *   `sox FILE -n stats`.
  * - the loudest section, the edge levels: on the mono mix (the mean of
  *   the channels), as Speech Commands' tools see a clip.
+ * - the short windows (AUDIO_WINDOW_SECONDS: the first, the last, the
+ *   loudest and the quietest): on every sample of every channel, like rms.
  * - clipping: per channel, runs of consecutive samples at full scale on
  *   the same side (a jump from one rail to the other starts a new run).
  * dBFS values are 20·log10 of the linear level; digital silence is
@@ -37,6 +39,10 @@
 /* Length of the stretch at each end whose level tells speech cut off at
  * the edge from a clip that fades in and out. */
 #define AUDIO_EDGE_SECONDS 0.02
+/* Length of the short windows whose levels tell speech cut at an edge
+ * and the dynamics of a clip (`winnow check`). A last window shorter than
+ * half of this is left out, unless it is the only one. */
+#define AUDIO_WINDOW_SECONDS 0.010
 
 struct audio_stats {
 	uint64_t frames;        /* frames decoded (every channel) */
@@ -55,6 +61,10 @@ struct audio_stats {
 	float start_db, end_db; /* RMS of the mono mix over the first and the
 	                           last AUDIO_EDGE_SECONDS */
 
+	float head_db, tail_db; /* RMS of the first and the last short window */
+	float loud_db, still_db;/* RMS of the loudest and the quietest one */
+	uint64_t declared;      /* frames a WAV header declares (0: none) */
+
 	unsigned clip_runs;     /* runs of >= min_clip_run clipped samples */
 	uint64_t clipped;       /* samples in those runs */
 };
@@ -72,13 +82,29 @@ struct audio_clip {
 	float *mono;
 };
 
-/* The fast path (`winnow check`): decode path, relative to dirfd and never
- * leaving its tree, and measure it in one pass without keeping samples.
- * min_clip_run 0 means AUDIO_CLIP_RUN. Returns 0, or -1 with *cause set:
- * an empty file, a header with no audio data, a truncated file, bytes
- * libsndfile cannot read. */
+/* Decode path, relative to dirfd and never leaving its tree, and measure
+ * it in one pass without keeping samples. min_clip_run 0 means
+ * AUDIO_CLIP_RUN. Returns 0, or -1 with *cause set: an empty file, a
+ * header with no audio data, a truncated file, bytes libsndfile cannot
+ * read. */
 int audio_measure_at(int dirfd, const char *path, unsigned min_clip_run,
     struct audio_stats *st, char **cause);
+
+/* What audio_measure_mem found wrong with a clip, if anything. */
+enum audio_fault {
+	AUDIO_FAULT_NONE,
+	AUDIO_FAULT_UNDECODABLE,        /* bytes libsndfile cannot read */
+	AUDIO_FAULT_NO_FRAMES,          /* a header, and no audio */
+	AUDIO_FAULT_CUT_SHORT,          /* fewer frames than a WAV header declares */
+};
+/* Measure a clip whose bytes are in memory (`winnow check` reads each
+ * file once, to hash it too) with the same code as audio_measure_at, but
+ * for the loudest section (loudest_rms_db, start_db and end_db are NAN):
+ * the levels, the short windows and the clipping (AUDIO_CLIP_RUN) are
+ * alike to the bit. Without a fault every field is set; with NO_FRAMES
+ * and CUT_SHORT frames, rate, channels, duration and declared are. */
+enum audio_fault audio_measure_mem(const void *bytes, size_t len,
+    struct audio_stats *st);
 
 /* Decode a whole clip and measure it (clipping with AUDIO_CLIP_RUN).
  * Returns a clip the caller frees with audio_clip_free, or NULL with

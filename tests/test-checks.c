@@ -1,10 +1,11 @@
 /* test-checks.c — the checks' logic: thresholds, shards, measuring bytes
- * (levels, clipping, edges, broken files), the judges over made-up
- * measures (dataset-relative thresholds at their boundaries, groups of
- * identical content, speakers across splits, imbalance), and partial files
- * that read back to the same bits. */
+ * (levels, clipping, edges, broken files; to the bit as audio.c measures a
+ * file), the judges over made-up measures (dataset-relative thresholds at
+ * their boundaries, groups of identical content, speakers across splits,
+ * imbalance), and partial files that read back to the same bits. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include <sndfile.h>
 
+#include "audio.h"
 #include "checks.h"
 #include "dataset.h"
 #include "settings.h"
@@ -67,6 +69,17 @@ static float poisoned(size_t i) { return i == 100 ? NAN : i == 200 ? INFINITY : 
 /* Silence with a loud end: 100 frames at 0.5 over 4,100 (past one read). */
 static float loud_end(size_t i) { return i >= 4000 ? 0.5f : 0; }
 static float steady(size_t i) { return 0.3f * sinf((float)i * 0.37f) * sinf((float)i * 0.011f + 1); }
+/* Three channels: steady, bursts rail to rail, a half-scale sine. */
+static float
+three(size_t i)
+{
+	size_t f = i / 3;
+	switch (i % 3) {
+	case 0: return steady(f);
+	case 1: return (f / 5000) % 2 ? rails(f) : 0.1f * half_sine(f);
+	default: return half_sine(f);
+	}
+}
 
 static void
 test_thresholds(void)
@@ -222,6 +235,56 @@ test_measure_bytes(void)
 	measure_bytes(b, len, FMT_FLAC, &m);
 	is_int(m.format, FMT_WAV, "the format comes from the bytes, not the name");
 	free(b);
+}
+
+/* measure_bytes measures audio with audio.c's code: the same numbers to
+ * the bit as audio_measure_at (the preview's) on the same file, whatever
+ * the reads (a file is read in larger blocks, across the short windows). */
+static void
+test_same_as_file(void)
+{
+	static const struct {
+		const char *name;
+		int channels, format;
+		size_t frames;
+		float (*fn)(size_t);
+	} clips[] = {
+		{ "same-sine.wav", 1, SF_FORMAT_PCM_16, 16000, half_sine },
+		{ "same-cut.wav", 1, SF_FORMAT_PCM_24, 16000, cut_word },
+		{ "same-stereo.wav", 2, SF_FORMAT_PCM_16, 50000, stereo },
+		{ "same-three.wav", 3, SF_FORMAT_PCM_16, 100000, three },
+		{ "same-float.wav", 1, SF_FORMAT_FLOAT, 70001, poisoned },
+	};
+	int dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	struct audio_stats st;
+	struct measure m;
+	char *b, *cause = NULL;
+	size_t i, len;
+
+	for (i = 0; i < ARRAY_SIZE(clips); i++) {
+		b = wav_as(clips[i].name, clips[i].channels, clips[i].format, clips[i].frames,
+		    clips[i].fn, &len);
+		measure_bytes(b, len, FMT_WAV, &m);
+		free(b);
+		if (!ok(audio_measure_at(dirfd, clips[i].name, 0, &st, &cause) == 0 &&
+		    m.state == MEASURE_OK, "%s: measured from memory and from the file",
+		    clips[i].name)) {
+			fprintf(stderr, "#   %s\n", cause ? cause : "(no cause)");
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		ok(m.peak_db == st.peak_db && m.rms_db == st.rms_db &&
+		    m.head_db == st.head_db && m.tail_db == st.tail_db &&
+		    m.loud_db == st.loud_db && m.still_db == st.still_db &&
+		    m.clipped == (float)(100.0 * (double)st.clipped /
+		    ((double)st.frames * st.channels)) && m.duration == (float)st.duration,
+		    "%s: the same levels, windows and clipping to the bit", clips[i].name);
+		if (strcmp(clips[i].name, "same-three.wav") == 0)
+			ok(st.clip_runs > 0 && m.clipped > 0, "... clipped in runs (%u)",
+			    st.clip_runs);
+	}
+	close(dirfd);
 }
 
 /* ---- the judges over made-up measures ---- */
@@ -598,6 +661,7 @@ main(void)
 	test_thresholds();
 	test_shards();
 	test_measure_bytes();
+	test_same_as_file();
 	test_judges();
 	test_partial();
 	settings_free();
