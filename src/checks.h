@@ -97,9 +97,9 @@ struct measure {
 	int16_t err;                    /* errno for MEASURE_CANNOT_OPEN */
 };
 
-/* Audio windows (edges, loudest, quietest) are this long. Clipping is
- * counted as audio.h counts it (AUDIO_CLIP_LEVEL, AUDIO_CLIP_RUN). */
-#define CHECK_WINDOW_SECONDS 0.010
+/* Audio is measured by audio_measure_mem (audio.h): its windows (edges,
+ * loudest, quietest) are AUDIO_WINDOW_SECONDS long, and clipping is
+ * counted with AUDIO_CLIP_LEVEL and AUDIO_CLIP_RUN. */
 
 /* Measure sample i of ds: read, hash, sniff and decode. Thread-safe.
  * scratch holds the bytes; keep it between calls to save allocations, and
