@@ -1,12 +1,18 @@
-/* thumb.c — time winnow's thumbnail path (decode by content, straight to
- * thumbnail size, then chafa cells) per file, for `make bench`.
+/* thumb.c — time winnow's thumbnail path per file, for `make bench`: what
+ * the preview pane's worker does for a picture drawn in cells (decode by
+ * content into cell_decode_box, relative to the dataset's folder, then
+ * cell_grid_render), for a font the terminal does not describe (10×20
+ * pixels) and 256 colours.
  *
  *   bench/thumb COLS ROWS FILE...   prints one line per file: milliseconds */
 #include "config.h"
 
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "image-view.h"
 #include "image.h"
@@ -15,7 +21,7 @@
 int
 main(int argc, char **argv)
 {
-	int cols, rows, i;
+	int cols, rows, bw, bh, i;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: thumb COLS ROWS FILE...\n");
@@ -23,15 +29,21 @@ main(int argc, char **argv)
 	}
 	cols = atoi(argv[1]);
 	rows = atoi(argv[2]);
+	cell_decode_box(cols, rows, 10, 20, &bw, &bh);
 	for (i = 3; i < argc; i++) {
 		struct image img = { 0 };
 		struct image_info info = { 0 };
 		struct cell_grid grid = { 0 };
-		char *cause = NULL;
-		double t0 = now_seconds();
-		/* What the preview asks for cells of a 10×20 font (pane-preview.c
-		 * decode_box): 8 pixels a cell across, chafa's own resolution. */
-		if (image_load_at(AT_FDCWD, argv[i], cols * 8, rows * 16, &img, &info,
+		char *cause = NULL, *dir = xstrdup(argv[i]), *base = xstrdup(argv[i]);
+		/* The browser opens samples relative to the dataset's folder,
+		 * which it holds open. */
+		int dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		double t0;
+
+		if (dirfd < 0)
+			die("%s: cannot open its folder", argv[i]);
+		t0 = now_seconds();
+		if (image_load_at(dirfd, basename(base), bw, bh, &img, &info,
 		    &cause) != 0) {
 			fprintf(stderr, "%s: %s\n", argv[i], cause);
 			return 1;
@@ -41,6 +53,9 @@ main(int argc, char **argv)
 		cell_grid_clear(&grid);
 		image_clear(&img);
 		image_info_clear(&info);
+		close(dirfd);
+		free(dir);
+		free(base);
 	}
 	return 0;
 }

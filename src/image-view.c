@@ -46,6 +46,19 @@ cell_geometry(int width, int height, int max_cols, int max_rows, int cell_w,
 		*rows = max_rows;
 }
 
+void
+cell_decode_box(int max_cols, int max_rows, int cell_w, int cell_h, int *w, int *h)
+{
+	if (cell_w < 1 || cell_h < 1) {
+		cell_w = DEFAULT_CELL_W;
+		cell_h = DEFAULT_CELL_H;
+	}
+	/* 8 pixels a cell across; as many down as keep the font's shape, since
+	 * cell_geometry fits the picture by the cells' pixels. */
+	*w = (max_cols > 0 ? max_cols : 1) * 8;
+	*h = (max_rows > 0 ? max_rows : 1) * 8 * cell_h / cell_w;
+}
+
 static ChafaCanvasMode
 canvas_mode(enum color_depth depth)
 {

@@ -59,6 +59,13 @@ cell_grid_at(const struct cell_grid *g, int x, int y)
  * symbol, the foreground for a full block, else their mean. */
 uint32_t cell_grid_rgb(const struct cell_grid *g, int x, int y);
 
+/* The box to decode a picture into for cell_grid_render in max_cols ×
+ * max_rows cells of cell_w × cell_h pixels (the font's shape): the 8 × 8
+ * pixels chafa samples in a cell, no more, so a JPEG decodes straight to
+ * about that (DCT scaling). */
+void cell_decode_box(int max_cols, int max_rows, int cell_w, int cell_h,
+    int *w, int *h);
+
 /* The cells (cols × rows) a picture of width × height pixels takes at most
  * max_cols × max_rows cells of cell_w × cell_h pixels. */
 void cell_geometry(int width, int height, int max_cols, int max_rows,

@@ -218,18 +218,16 @@ cache_add(struct preview *pv, struct entry *e)
 
 /* ---- the job (worker thread) ---- */
 
-/* The box a picture is decoded into: enough pixels for chafa's 8×8 per
- * cell, or the cells' real pixels when drawing pixels. */
+/* The box a picture is decoded into: what cell_grid_render samples (the
+ * same as bench/thumb asks), or the cells' real pixels when drawing pixels. */
 static void
 decode_box(const struct term_caps *caps, int cols, int rows, int *w, int *h)
 {
 	if (caps->pixels != PIXELS_NONE) {
 		*w = cols * caps->cell_w;
 		*h = rows * caps->cell_h;
-	} else {
-		*w = cols * 8;
-		*h = rows * 8 * caps->cell_h / (caps->cell_w > 0 ? caps->cell_w : 1);
-	}
+	} else
+		cell_decode_box(cols, rows, caps->cell_w, caps->cell_h, w, h);
 }
 
 /* The colours a symbol does not show would only use up pairs. */

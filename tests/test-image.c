@@ -615,6 +615,47 @@ test_probe(void)
 	free(cause);
 }
 
+/* The preview decodes into cell_decode_box: enough for the 8 × 8 pixels
+ * chafa samples in each cell of the grid it then draws, and for a JPEG
+ * (DCT scaling) not twice as many across. */
+static void
+test_decode_box(void)
+{
+	static const struct { int w, h; } shapes[] = {
+		{ 640, 480 }, { 480, 640 }, { 1000, 104 }, { 104, 1000 }, { 64, 48 },
+	};
+	struct image img;
+	struct image_info info;
+	struct cell_grid grid;
+	char *cause = NULL, name[64];
+	size_t i;
+	int bw, bh;
+
+	cell_decode_box(40, 20, 10, 20, &bw, &bh);
+	ok(bw == 320 && bh == 320, "40×20 cells of 10×20: decode into 320×320 (%d×%d)",
+	    bw, bh);
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		snprintf(name, sizeof name, "box-%dx%d.jpg", shapes[i].w, shapes[i].h);
+		run(CONVERT " -size %dx%d gradient:red-blue %s", shapes[i].w,
+		    shapes[i].h, name);
+		if (!ok(image_load_at(dirfd_, name, bw, bh, &img, &info, &cause) == 0,
+		    "%s decodes", name)) {
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		cell_grid_render(&img, 40, 20, 10, 20, COLOR_DEPTH_256, 0, &grid);
+		ok((img.width >= grid.cols * 8 || img.width == shapes[i].w) &&
+		    (img.height >= grid.rows * 8 || img.height == shapes[i].h) &&
+		    img.width < grid.cols * 16,
+		    "%s: %d×%d pixels for %d×%d cells", name, img.width, img.height,
+		    grid.cols, grid.rows);
+		cell_grid_clear(&grid);
+		image_clear(&img);
+		image_info_clear(&info);
+	}
+}
+
 /* A picture with transparent parts: a terminal can leave a cell's
  * background as it is, but cannot draw a symbol in a transparent colour,
  * so no cell may draw one in the foreground; the opaque part is red. */
@@ -707,6 +748,7 @@ test_cells(void)
 	image_clear(&img);
 	image_info_clear(&info);
 	test_cells_clear();
+	test_decode_box();
 	run(CONVERT " -size 50x200 xc:red tall.png");
 	if (image_load_at(dirfd_, "tall.png", 200, 200, &img, &info, &cause) == 0) {
 		cell_grid_render(&img, 40, 10, 10, 20, COLOR_DEPTH_256, 0, &grid);
