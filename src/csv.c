@@ -247,31 +247,16 @@ csv_column(const struct csv *c, const char *name)
 	return -1;
 }
 
-size_t
-csv_split(struct csv *c, struct csv *parts, size_t n)
+void
+csv_view(struct csv *c, char *data, size_t len, char delim, size_t line)
 {
-	size_t i, start = c->pos, line = c->line, cut;
-	char *nl;
-
-	for (i = 0; i < n && start < c->len; i++) {
-		memset(&parts[i], 0, sizeof parts[i]);
-		parts[i].data = c->data;
-		parts[i].borrowed = 1;
-		parts[i].delim = c->delim;
-		parts[i].pos = start;
-		parts[i].line = line;
-		cut = i == n - 1 ? c->len : start + (c->len - start) / (n - i);
-		nl = cut < c->len ? memchr(c->data + cut, '\n', c->len - cut) : NULL;
-		cut = nl ? (size_t)(nl - c->data) + 1 : c->len;
-		parts[i].len = cut;
-		/* The next part's first line number: count this part's lines. */
-		for (nl = c->data + start; nl < c->data + cut &&
-		    (nl = memchr(nl, '\n', (size_t)(c->data + cut - nl))) != NULL; nl++)
-			line++;
-		start = cut;
-	}
-	c->pos = c->len;
-	return i;
+	c->data = data;
+	c->len = len;
+	c->pos = 0;
+	c->delim = delim;
+	c->line = line;
+	c->nfield = 0;
+	c->borrowed = 1;
 }
 
 void

@@ -19,7 +19,7 @@ struct csv {
 	size_t nfield, capfield;
 	char **header;      /* header names, owned copies */
 	size_t nheader;
-	int borrowed;       /* data belongs to another reader (csv_split) */
+	int borrowed;       /* data belongs to the caller (csv_view) */
 };
 
 /* Open a file and read its header. Returns 0, or -1 with *cause set. */
@@ -32,12 +32,11 @@ int csv_open_buffer(struct csv *c, const char *data, size_t len, char **cause);
 int csv_next(struct csv *c, char **cause);
 /* Column index of a header name (exact, then ASCII case-insensitive), or -1. */
 int csv_column(const struct csv *c, const char *name);
-/* Cut the rows c has not read yet into at most n readers (parts[0..n-1])
- * over c's buffer, at line ends, for threads to read side by side; line
- * numbers stay those of the file. Parts have no header; c must outlive them
- * and is at its end afterwards. Returns the number of parts made (0 when no
- * rows are left). Close each part with csv_close. */
-size_t csv_split(struct csv *c, struct csv *parts, size_t n);
+/* Point c at rows in a buffer the caller owns (len bytes, data[len]
+ * writable: a last row without a newline gets a NUL there), numbering lines
+ * after line, splitting with delim. c keeps its field array across calls;
+ * start from a zeroed struct and csv_close it at the end. */
+void csv_view(struct csv *c, char *data, size_t len, char delim, size_t line);
 void csv_close(struct csv *c);
 
 #endif

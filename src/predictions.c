@@ -26,6 +26,14 @@
 #define PROB_RANGE_TOLERANCE 1e-4
 /* Files smaller than this are read by one thread. */
 #define PARALLEL_BYTES (4u << 20)
+/* Each thread reads its part of the file this much at a time (grown for a
+ * longer row): small enough to stay in the core's cache while parsed, and
+ * no copy of the whole file is ever held. */
+#define CHUNK_BYTES (256u << 10)
+/* Where a row is, in file order, while parts are read side by side and
+ * their first line numbers are not known yet: the part (0 is the header's,
+ * then 1..n in file order) and the line within the part. */
+#define ROW_KEY(part, line) ((uint64_t)(part) << 40 | (uint64_t)(line))
 #define MAX_PARTS 8
 /* Labels the dataset lacks (a model's `_unknown_`) get columns of their
  * own, up to this many: a file of garbage predictions must not make a
@@ -212,19 +220,32 @@ struct loader {
 	GHashTable *extra;      /* predicted names found while reading */
 	size_t caplabels;       /* of p->labels */
 
-	/* per sample: the line of the row that counts (the first), 0 none */
-	uint32_t *owner;
+	int fd;                 /* the file, read with pread by every part */
+	char delim;
+	/* per sample: the ROW_KEY of the row that counts (the first), 0 none */
+	uint64_t *owner;
 	pthread_mutex_t row_lock[ROW_LOCKS];
+};
+
+/* A problem as a part finds it: placed by ROW_KEY, its message without
+ * the line number, which is known once all parts are read. */
+struct part_problem {
+	enum pred_problem_kind kind;
+	uint64_t key;
+	char *text;
 };
 
 /* One part of the file and what its reader found. */
 struct part {
 	struct loader *ld;
+	size_t index;           /* in file order, 1..n (0 is the header) */
+	uint64_t from, to;      /* the rows that start at offsets in [from, to) */
+	size_t lines;           /* lines read (blank ones too): the next part's base */
 	struct csv c;
 	size_t rows, matched, count[PRED_PROBLEM_KINDS];
-	struct pred_problem *problems;
+	struct part_problem *problems;
 	size_t nproblems;
-	size_t last_line[PRED_PROBLEM_KINDS];   /* highest line listed */
+	uint64_t last_key[PRED_PROBLEM_KINDS];  /* of the last problem listed */
 	long last_sample;       /* the sample of the last row found */
 	size_t guesses, guessed;        /* the next sample tried, and right */
 	struct buf show;
@@ -232,47 +253,51 @@ struct part {
 };
 
 static void
-problem(struct part *pt, enum pred_problem_kind kind, size_t line,
+problem(struct part *pt, enum pred_problem_kind kind, uint64_t key,
     const char *fmt, ...) WN_PRINTF(4, 5);
 
 static void
-problem(struct part *pt, enum pred_problem_kind kind, size_t line,
+problem(struct part *pt, enum pred_problem_kind kind, uint64_t key,
     const char *fmt, ...)
 {
 	va_list ap;
-	struct pred_problem *pp = NULL;
-	char *text;
+	struct part_problem *pp = NULL;
 	size_t i;
 
 	/* Keep the first lines of each kind. A part reads its lines in order,
 	 * but a repeat it displaces from another part comes out of order. */
 	if (pt->count[kind]++ >= PRED_PROBLEMS_LISTED) {
-		if (line >= pt->last_line[kind])
+		if (key >= pt->last_key[kind])
 			return;
 		for (i = 0; i < pt->nproblems; i++)
-			if (pt->problems[i].kind == kind && (pp == NULL || pt->problems[i].line >
-			    pp->line))
+			if (pt->problems[i].kind == kind && (pp == NULL || pt->problems[i].key >
+			    pp->key))
 				pp = &pt->problems[i];
-		free(pp->message);
-		pt->last_line[kind] = 0;
+		free(pp->text);
+		pt->last_key[kind] = 0;
 		for (i = 0; i < pt->nproblems; i++)
 			if (pt->problems[i].kind == kind && &pt->problems[i] != pp &&
-			    pt->problems[i].line > pt->last_line[kind])
-				pt->last_line[kind] = pt->problems[i].line;
+			    pt->problems[i].key > pt->last_key[kind])
+				pt->last_key[kind] = pt->problems[i].key;
 	} else {
 		pt->problems = xrealloc(pt->problems, (pt->nproblems + 1) *
 		    sizeof *pt->problems);
 		pp = &pt->problems[pt->nproblems++];
 	}
-	if (line > pt->last_line[kind])
-		pt->last_line[kind] = line;
+	if (key > pt->last_key[kind])
+		pt->last_key[kind] = key;
 	va_start(ap, fmt);
-	text = xvasprintf(fmt, ap);
+	pp->text = xvasprintf(fmt, ap);
 	va_end(ap);
 	pp->kind = kind;
-	pp->line = line;
-	pp->message = xasprintf("line %zu: %s", line, text);
-	free(text);
+	pp->key = key;
+}
+
+/* The ROW_KEY of the row c has just read. */
+static uint64_t
+here(const struct part *pt, const struct csv *c)
+{
+	return ROW_KEY(pt->index, c->line);
 }
 
 /* csv's messages start "line N: ", which problem() adds itself. */
@@ -394,11 +419,11 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 	qsort(extra, nextra, sizeof *extra, cmp_names);
 	for (i = 0; i < nextra; i++) {
 		if (i == MAX_EXTRA_LABELS) {
-			problem(pt, PRED_UNKNOWN_LABEL, c->line, "%zu more columns name "
+			problem(pt, PRED_UNKNOWN_LABEL, here(pt, c), "%zu more columns name "
 			    "labels the dataset lacks; ignored", nextra - i);
 			break;
 		}
-		problem(pt, PRED_UNKNOWN_LABEL, c->line, "column p_%s: not a label of the "
+		problem(pt, PRED_UNKNOWN_LABEL, here(pt, c), "column p_%s: not a label of the "
 		    "dataset", shown(&pt->show, extra[i]));
 		label_add(ld, ld->known, extra[i]);
 	}
@@ -413,7 +438,7 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 		for (j = 0; j < n && ld->cols[j].label != id; j++)
 			;
 		if (j < n) {
-			problem(pt, PRED_MALFORMED, c->line, "column %s repeated; the first "
+			problem(pt, PRED_MALFORMED, here(pt, c), "column %s repeated; the first "
 			    "counts", shown(&pt->show, h));
 			continue;
 		}
@@ -455,12 +480,12 @@ read_probs(struct part *pt)
 		/* A field's bytes run up to the next field; the last one's end is
 		 * not known, so it is read a byte at a time. */
 		if (parse_number(f, k + 1 < c->nfield ? c->field[k + 1] : f, &v) != 0) {
-			problem(pt, PRED_BAD_PROB, c->line, "p_%s: '%s' is not a number",
+			problem(pt, PRED_BAD_PROB, here(pt, c), "p_%s: '%s' is not a number",
 			    ld->cols[j].name, shown(&pt->show, f));
 			return 0;
 		}
 		if (v < -PROB_RANGE_TOLERANCE || v > 1 + PROB_RANGE_TOLERANCE) {
-			problem(pt, PRED_BAD_PROB, c->line, "p_%s: %g is not a probability",
+			problem(pt, PRED_BAD_PROB, here(pt, c), "p_%s: %g is not a probability",
 			    ld->cols[j].name, v);
 			return 0;
 		}
@@ -468,7 +493,7 @@ read_probs(struct part *pt)
 		sum += v;
 	}
 	if (fabs(sum - 1) > PROB_SUM_TOLERANCE) {
-		problem(pt, PRED_BAD_PROB, c->line, "probabilities sum to %.3f, not 1", sum);
+		problem(pt, PRED_BAD_PROB, here(pt, c), "probabilities sum to %.3f, not 1", sum);
 		return 0;
 	}
 	return 1;
@@ -521,23 +546,23 @@ read_row(struct part *pt)
 	struct csv *c = &pt->c;
 	const char *path, *name;
 	pthread_mutex_t *lock;
-	size_t line = c->line;
-	uint32_t before;
+	uint64_t key = here(pt, c);
+	uint64_t before;
 	int probs_ok = 0, id, unknown;
 	long s;
 
 	if (c->nfield < ld->need) {
-		problem(pt, PRED_MALFORMED, line, "%zu fields, expected %zu", c->nfield,
+		problem(pt, PRED_MALFORMED, key, "%zu fields, expected %zu", c->nfield,
 		    ld->need);
 		return;
 	}
 	path = relative_path(ld->ds, c->field[ld->cpath]);
 	if (*path == '\0') {
-		problem(pt, PRED_MALFORMED, line, "empty path");
+		problem(pt, PRED_MALFORMED, key, "empty path");
 		return;
 	}
 	if ((s = find_sample(pt, path)) < 0) {
-		problem(pt, PRED_UNKNOWN_PATH, line, "%s is not in the dataset",
+		problem(pt, PRED_UNKNOWN_PATH, key, "%s is not in the dataset",
 		    shown(&pt->show, path));
 		return;
 	}
@@ -546,25 +571,25 @@ read_row(struct part *pt)
 	name = ld->cpred >= 0 ? c->field[ld->cpred] : "";
 	if (*name == '\0') {
 		if (!probs_ok) {
-			problem(pt, PRED_MALFORMED, line, "no prediction");
+			problem(pt, PRED_MALFORMED, key, "no prediction");
 			return;
 		}
 		id = argmax(pt->row, p->nprob);
 	} else if ((id = label_of_pred(ld, name, &unknown)) < 0) {
-		problem(pt, PRED_UNKNOWN_LABEL, line, "'%s': more than %d labels the "
+		problem(pt, PRED_UNKNOWN_LABEL, key, "'%s': more than %d labels the "
 		    "dataset lacks; the row is skipped", shown(&pt->show, name),
 		    MAX_EXTRA_LABELS);
 		return;
 	} else if (unknown) {
-		problem(pt, PRED_UNKNOWN_LABEL, line, "'%s' is not a label of the dataset",
+		problem(pt, PRED_UNKNOWN_LABEL, key, "'%s' is not a label of the dataset",
 		    shown(&pt->show, name));
 	}
 
 	lock = &ld->row_lock[(size_t)s % ROW_LOCKS];
 	pthread_mutex_lock(lock);
 	before = ld->owner[s];
-	if (before == 0 || before > line) {
-		ld->owner[s] = (uint32_t)line;
+	if (before == 0 || before > key) {
+		ld->owner[s] = key;
 		p->pred[s] = (uint16_t)id;
 		if (p->prob) {
 			memcpy(p->prob + (size_t)s * p->nprob, pt->row, p->nprob * sizeof *pt->row);
@@ -575,27 +600,99 @@ read_row(struct part *pt)
 	if (before == 0)
 		pt->matched++;
 	else
-		problem(pt, PRED_DUPLICATE, before > line ? before : line, "%s is listed "
+		problem(pt, PRED_DUPLICATE, before > key ? before : key, "%s is listed "
 		    "again; the first row counts", shown(&pt->show, path));
 }
 
-static void *
-read_part(void *arg)
+/* Read the rows of the current chunk (pt->c). */
+static void
+read_rows(struct part *pt)
 {
-	struct part *pt = arg;
 	char *why = NULL;
 	int r;
 
 	while ((r = csv_next(&pt->c, &why)) != 0) {
 		pt->rows++;
 		if (r < 0) {
-			problem(pt, PRED_MALFORMED, pt->c.line, "%s", without_line(why));
+			problem(pt, PRED_MALFORMED, here(pt, &pt->c), "%s", without_line(why));
 			free(why);
 			why = NULL;
 			continue;
 		}
 		read_row(pt);
 	}
+}
+
+/* Read the rows that start at offsets in [from, to), a chunk at a time.
+ * A part after the first begins at the first line that starts at or after
+ * from; the row that crosses to is this part's. */
+static void *
+read_part(void *arg)
+{
+	struct part *pt = arg;
+	int fd = pt->ld->fd;
+	size_t cap = CHUNK_BYTES, have = 0, len, at;
+	uint64_t off = pt->index > 1 ? pt->from - 1 : pt->from;  /* of buf[0] */
+	char *buf = xmalloc(cap + 1), *nl;
+	int eof = 0, skip = pt->index > 1, done = 0;
+	ssize_t n;
+
+	while (!done) {
+		if (!eof) {
+			n = pread(fd, buf + have, cap - have, (off_t)(off + have));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				eof = 1;    /* an error reads as the end: the rows so far count */
+			else
+				have += (size_t)n;
+		}
+		if (skip) {
+			if ((nl = memchr(buf, '\n', have)) == NULL) {
+				if (eof)
+					break;
+				off += have;
+				have = 0;
+				continue;
+			}
+			len = (size_t)(nl + 1 - buf);
+			memmove(buf, buf + len, have - len);
+			have -= len;
+			off += len;
+			skip = 0;
+			if (off >= pt->to)
+				break;
+			continue;
+		}
+		/* Whole rows only, but for the last one of the file. */
+		len = have;
+		if (!eof) {
+			nl = have ? memrchr(buf, '\n', have) : NULL;
+			if (nl == NULL) {
+				if (have == cap)
+					buf = xrealloc(buf, (cap *= 2) + 1);
+				continue;
+			}
+			len = (size_t)(nl + 1 - buf);
+		}
+		if (off + len > pt->to) {
+			at = (size_t)(pt->to - off) - 1;
+			if ((nl = memchr(buf + at, '\n', len - at)) != NULL)
+				len = (size_t)(nl + 1 - buf);
+			done = 1;
+		}
+		if (eof)
+			done = 1;
+		csv_view(&pt->c, buf, len, pt->ld->delim, pt->lines);
+		read_rows(pt);
+		pt->lines = pt->c.line;
+		memmove(buf, buf + len, have - len);
+		have -= len;
+		off += len;
+		if (off >= pt->to)
+			done = 1;
+	}
+	free(buf);
 	return NULL;
 }
 
@@ -609,23 +706,29 @@ cmp_problems(const void *a, const void *b)
 }
 
 /* Gather the parts' counts and problems into p, in line order, keeping the
- * first few of each kind. */
+ * first few of each kind. base[i] is the line before part i's first. */
 static void
-merge_parts(struct predictions *p, struct part *parts, size_t nparts)
+merge_parts(struct predictions *p, struct part *parts, size_t nparts, const size_t *base)
 {
 	size_t i, j, k, listed[PRED_PROBLEM_KINDS] = { 0 };
+	struct part_problem *q;
+	struct pred_problem *pp;
 
 	for (i = 0; i < nparts; i++) {
 		p->rows += parts[i].rows;
 		p->matched += parts[i].matched;
 		for (k = 0; k < PRED_PROBLEM_KINDS; k++)
 			p->count[k] += parts[i].count[k];
-		if (parts[i].nproblems > 0) {
+		if (parts[i].nproblems > 0)
 			p->problems = xrealloc(p->problems, (p->nproblems +
 			    parts[i].nproblems) * sizeof *p->problems);
-			memcpy(p->problems + p->nproblems, parts[i].problems,
-			    parts[i].nproblems * sizeof *p->problems);
-			p->nproblems += parts[i].nproblems;
+		for (j = 0; j < parts[i].nproblems; j++) {
+			q = &parts[i].problems[j];
+			pp = &p->problems[p->nproblems++];
+			pp->kind = q->kind;
+			pp->line = base[q->key >> 40] + (size_t)(q->key & ((1ULL << 40) - 1));
+			pp->message = xasprintf("line %zu: %s", pp->line, q->text);
+			free(q->text);
 		}
 		free(parts[i].problems);
 		parts[i].problems = NULL;
@@ -648,27 +751,86 @@ cpu_count(void)
 	return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
 }
 
+/* Read the header row from the start of fd into c (a copy of the first
+ * bytes, grown until they hold the whole header). */
+static int
+read_head(int fd, const char *file, struct csv *c, char **cause)
+{
+	size_t cap = 65536, have = 0;
+	char *buf = NULL, *why = NULL;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		buf = xrealloc(buf, cap);
+		while (have < cap && (n = pread(fd, buf + have, cap - have, (off_t)have)) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				set_cause(cause, "%s: %s", file, strerror(errno));
+				free(buf);
+				return -1;
+			}
+			have += (size_t)n;
+		}
+		r = csv_open_buffer(c, buf, have, &why);
+		/* Complete: the header row ended before the bytes read did (at a
+		 * newline), or the file ended. */
+		if (have < cap || (r == 0 && c->pos < have))
+			break;
+		if (r == 0)
+			csv_close(c);
+		free(why);
+		why = NULL;
+		cap *= 2;
+	}
+	free(buf);
+	if (r != 0) {
+		set_cause(cause, "%s: %s", file, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 static struct predictions *
 load(const char *file, struct dataset *ds, const struct label_set *ls, char **cause)
 {
 	struct loader ld = { 0 };
-	struct part parts[MAX_PARTS], head = { 0 };
-	struct csv views[MAX_PARTS];
-	pthread_t threads[MAX_PARTS];
+	struct part parts[MAX_PARTS + 1];
+	size_t base[MAX_PARTS + 1];
+	pthread_t threads[MAX_PARTS + 1];
 	struct predictions *p;
 	struct csv c;
+	struct stat st;
 	size_t i, nparts = 0;
+	uint64_t start, size;
 	double t0 = now_seconds();
 	int failed;
 
 	p = xcalloc(1, sizeof *p);
 	p->file = xstrdup(file);
-	if (stamp_of(file, &p->stamp, cause) != 0 || csv_open(&c, file, cause) != 0) {
+	if (stamp_of(file, &p->stamp, cause) != 0) {
+		predictions_free(p);
+		return NULL;
+	}
+	if ((ld.fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(ld.fd, &st) != 0 ||
+	    S_ISDIR(st.st_mode)) {
+		set_cause(cause, "%s: %s", file, ld.fd >= 0 && S_ISDIR(st.st_mode) ?
+		    "is a folder" : strerror(errno));
+		if (ld.fd >= 0)
+			close(ld.fd);
+		predictions_free(p);
+		return NULL;
+	}
+	if (read_head(ld.fd, file, &c, cause) != 0) {
+		close(ld.fd);
 		predictions_free(p);
 		return NULL;
 	}
 	ld.p = p;
 	ld.ds = ds;
+	ld.delim = c.delim;
 	ld.known = g_hash_table_new(g_str_hash, g_str_equal);
 	ld.extra = g_hash_table_new(g_str_hash, g_str_equal);
 	pthread_mutex_init(&ld.label_lock, NULL);
@@ -678,8 +840,11 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, char **ca
 		label_add(&ld, ld.known, ls->names[i]);
 	p->nknown = p->nlabels;
 
-	head.ld = &ld;
-	failed = read_header(&ld, &head, &c, cause) != 0;
+	memset(parts, 0, sizeof parts);
+	parts[0].ld = &ld;
+	failed = read_header(&ld, &parts[0], &c, cause) != 0;
+	start = c.pos;
+	size = (uint64_t)st.st_size;
 	if (!failed) {
 		p->nsamples = ds->nsamples;
 		p->pred = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *p->pred);
@@ -692,37 +857,44 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, char **ca
 			    sizeof *p->prob);
 			p->prob_ok = xcalloc(ds->nsamples ? ds->nsamples : 1, 1);
 		}
-		ld.owner = xcalloc(ds->nsamples ? ds->nsamples : 1, sizeof *ld.owner);
+		/* Written before the parts start: their first touch of a page
+		 * is then no copy-on-write fault on the shared zero page. */
+		ld.owner = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *ld.owner);
+		memset(ld.owner, 0, (ds->nsamples ? ds->nsamples : 1) * sizeof *ld.owner);
 		dataset_find(ds, "");   /* the path index, before threads read it */
 
-		nparts = csv_split(&c, views, c.len < PARALLEL_BYTES ? 1 :
-		    (size_t)cpu_count());
-		for (i = 0; i < nparts; i++) {
-			memset(&parts[i], 0, sizeof parts[i]);
-			parts[i].last_sample = -1;
+		nparts = start >= size ? 0 : size - start < PARALLEL_BYTES ? 1 :
+		    (size_t)cpu_count();
+		for (i = 1; i <= nparts; i++) {
 			parts[i].ld = &ld;
-			parts[i].c = views[i];
+			parts[i].index = i;
+			parts[i].last_sample = -1;
+			parts[i].from = start + (size - start) * (i - 1) / nparts;
+			/* The last part reads on to the end, should the file grow. */
+			parts[i].to = i == nparts ? UINT64_MAX : start + (size - start) * i / nparts;
 			parts[i].row = xmalloc((p->nprob ? p->nprob : 1) * sizeof *parts[i].row);
 		}
-		for (i = 1; i < nparts; i++)
+		for (i = 2; i <= nparts; i++)
 			if (pthread_create(&threads[i], NULL, read_part, &parts[i]) != 0)
 				die("cannot start a thread");
 		if (nparts > 0)
-			read_part(&parts[0]);
-		for (i = 1; i < nparts; i++)
+			read_part(&parts[1]);
+		for (i = 2; i <= nparts; i++)
 			pthread_join(threads[i], NULL);
 	}
-	merge_parts(p, &head, 1);
-	merge_parts(p, parts, nparts);
-	for (i = 0; i < nparts; i++) {
+	base[0] = 0;
+	for (i = 1; i <= nparts; i++)
+		base[i] = (i == 1 ? c.line : base[i - 1] + parts[i - 1].lines);
+	merge_parts(p, parts, nparts + 1, base);
+	for (i = 0; i <= nparts; i++) {
 		free(parts[i].row);
 		buf_free(&parts[i].show);
 		csv_close(&parts[i].c);
 	}
-	buf_free(&head.show);
 	free(ld.cols);
 	free(ld.owner);
 	csv_close(&c);
+	close(ld.fd);
 	g_hash_table_destroy(ld.known);
 	g_hash_table_destroy(ld.extra);
 	pthread_mutex_destroy(&ld.label_lock);

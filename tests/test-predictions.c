@@ -502,6 +502,76 @@ test_repeats_across_parts(void)
 	dataset_free(ds);
 }
 
+/* The file is read a chunk at a time by each thread: a header longer than
+ * the first read, a row longer than a chunk, blank lines (CRLF too) and a
+ * last row without a newline must all come out with the right line numbers,
+ * whichever part or chunk they fall in. */
+static void
+test_long_rows(void)
+{
+	enum { N = 60000 };
+	struct dataset *ds;
+	struct predictions *p;
+	struct buf b = { 0 };
+	char **paths = xmalloc(N * sizeof *paths), *file, *long_field, *cause = NULL;
+	size_t i, line, wrong = 0, unknown_line = 0, bad_line = 0;
+
+	for (i = 0; i < N; i++)
+		paths[i] = xasprintf("%s/%06zu.wav", i % 2 ? "a" : "b", i);
+	ds = fake_dataset((const char *const *)paths, N);
+	long_field = xmalloc(300001);
+	memset(long_field, 'x', 300000);
+	long_field[300000] = '\0';
+	/* a header of 70,000 bytes: one column's name */
+	buf_adds(&b, "path,pred,");
+	buf_add(&b, long_field, 70000);
+	buf_adds(&b, "\n");
+	line = 1;
+	for (i = 0; i < N; i++) {
+		buf_addf(&b, "%s,%s,%s\n", paths[i], i % 2 ? "a" : "b", i == N / 3 ? long_field :
+		    "padding padding padding padding padding padding padding padding");
+		line++;
+		if (i % 9973 == 0) {
+			buf_adds(&b, i % 2 ? "\n" : "\r\n");
+			line++;
+		}
+		if (i == 2 * N / 3) {
+			buf_adds(&b, "b/000000.wav,\n");     /* no prediction */
+			bad_line = ++line;
+		}
+	}
+	buf_adds(&b, "nowhere/x.wav,a,no newline after this row");
+	unknown_line = ++line;
+	file = write_file("long.csv", b.data, b.len);
+	buf_free(&b);
+
+	p = predictions_load(file, ds, &cause);
+	if (!ok(p != NULL, "a file with a 70 kB header and a 300 kB row loads")) {
+		fprintf(stderr, "#   %s\n", cause);
+		free(cause);
+	} else {
+		is_int((long long)p->rows, N + 2, "every row is read");
+		is_int((long long)p->matched, N, "every sample matched");
+		for (i = 0; i < N; i++)
+			if (strcmp(pred_name(p, i), i % 2 ? "a" : "b") != 0)
+				wrong++;
+		is_int((long long)wrong, 0, "every prediction is right");
+		ok(has_problem(p, PRED_MALFORMED, bad_line), "the row without a prediction "
+		    "is on line %zu", bad_line);
+		ok(has_problem(p, PRED_UNKNOWN_PATH, unknown_line), "the last row, without a "
+		    "newline, is on line %zu", unknown_line);
+		is_int((long long)total_problems(p), 2, "and nothing else");
+	}
+	predictions_free(p);
+	unlink(file);
+	free(file);
+	free(long_field);
+	for (i = 0; i < N; i++)
+		free(paths[i]);
+	free(paths);
+	dataset_free(ds);
+}
+
 /* ---- the watcher ---- */
 
 static pthread_mutex_t notified_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -612,6 +682,7 @@ main(void)
 	test_refused();
 	test_million();
 	test_repeats_across_parts();
+	test_long_rows();
 	test_watch();
 	remove_file("p.csv");
 	remove_file("garbage");
