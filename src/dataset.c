@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <xxhash.h>
 
 #include "csv.h"
 #include "dataset.h"
@@ -143,7 +144,7 @@ add_sample(struct dataset *ds, const char *path, size_t len, unsigned label,
 	s->path = strpool_add(&ds->paths, path, len);
 	s->label = (uint16_t)label;
 	s->split = (uint8_t)split;
-	s->ext_format = (uint8_t)format_from_name(path);
+	s->ext_format = (uint8_t)format_from_name_len(path, len);
 	s->content_format = FMT_NONE;
 	s->flags = (uint8_t)flags;
 	s->reserved = 0;
@@ -159,7 +160,8 @@ struct path_index {
 static void
 path_index_put(const struct dataset *ds, struct path_index *pi, size_t i)
 {
-	size_t h = g_str_hash(sample_path(ds, i)) & pi->mask;
+	const char *path = sample_path(ds, i);
+	size_t h = (size_t)XXH3_64bits(path, strlen(path)) & pi->mask;
 	while (pi->slot[h] != 0)
 		h = (h + 1) & pi->mask;
 	pi->slot[h] = (uint32_t)(i + 1);
@@ -168,7 +170,7 @@ path_index_put(const struct dataset *ds, struct path_index *pi, size_t i)
 static long
 path_index_get(const struct dataset *ds, const struct path_index *pi, const char *path)
 {
-	size_t h = g_str_hash(path) & pi->mask;
+	size_t h = (size_t)XXH3_64bits(path, strlen(path)) & pi->mask;
 	while (pi->slot[h] != 0) {
 		if (strcmp(sample_path(ds, pi->slot[h] - 1), path) == 0)
 			return (long)pi->slot[h] - 1;

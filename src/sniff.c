@@ -4,14 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "sniff.h"
 #include "util.h"
 
 static const struct {
-	const char *ext;
+	char ext[8];            /* lower case, NUL-padded */
 	enum format format;
 } extensions[] = {
 	{ "wav", FMT_WAV }, { "wave", FMT_WAV }, { "flac", FMT_FLAC },
@@ -39,12 +38,27 @@ static const char *const format_names[FMT_COUNT] = {
 enum format
 format_from_name(const char *name)
 {
-	const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
-	size_t i;
-	if (dot == NULL || (slash && dot < slash) || dot[1] == '\0')
+	return format_from_name_len(name, strlen(name));
+}
+
+/* Indexing calls this once a file: one pass back from the end, and the
+ * extension compared as a lower-cased 8-byte word. */
+enum format
+format_from_name_len(const char *name, size_t len)
+{
+	const char *p = name + len;
+	char ext[8] = { 0 };
+	size_t i, n;
+
+	while (p > name && p[-1] != '.' && p[-1] != '/')
+		p--;
+	n = (size_t)(name + len - p);
+	if (p == name || p[-1] != '.' || n == 0 || n >= sizeof ext)
 		return FMT_NONE;
+	for (i = 0; i < n; i++)
+		ext[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
 	for (i = 0; i < ARRAY_SIZE(extensions); i++)
-		if (strcasecmp(dot + 1, extensions[i].ext) == 0)
+		if (memcmp(ext, extensions[i].ext, sizeof ext) == 0)
 			return extensions[i].format;
 	return FMT_NONE;
 }

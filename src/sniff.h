@@ -24,6 +24,8 @@ enum format {
 
 /* Format from a file name's extension (ASCII case-insensitive). */
 enum format format_from_name(const char *name);
+/* The same, for the first len bytes of name. */
+enum format format_from_name_len(const char *name, size_t len);
 /* Format from the first bytes of a file (n may be 0: FMT_EMPTY). At least 16
  * bytes should be given when the file has them; SNIFF_BYTES is plenty. */
 #define SNIFF_BYTES 64

@@ -729,6 +729,12 @@ test_sniff(void)
 	is_int(format_from_name("A.JPEG"), FMT_JPEG, "extension case is ignored");
 	is_int(format_from_name("dir.wav/file"), FMT_NONE, "a dot in a folder name is no extension");
 	is_int(format_from_name("file."), FMT_NONE, "a trailing dot is no extension");
+	is_int(format_from_name("no/extension"), FMT_NONE, "no dot, no extension");
+	is_int(format_from_name("x/.wav"), FMT_WAV, "a name that is all extension");
+	is_int(format_from_name("notes.JsonL"), FMT_TEXT, "a five-letter extension");
+	is_int(format_from_name("a.wavwavwav"), FMT_NONE, "a long extension matches none");
+	is_int(format_from_name("a.wa"), FMT_NONE, "nor does a prefix of one");
+	is_int(format_from_name_len("a.wav.png", 5), FMT_WAV, "format_from_name_len reads len bytes");
 	is_str(format_name(FMT_PNG), "png", "format names");
 	is_str(kind_name(KIND_AUDIO), "audio", "kind names");
 }
