@@ -22,35 +22,6 @@ csv_push(struct csv *c, char *f)
 	c->field[c->nfield++] = f;
 }
 
-/* The end of an unquoted field: the first delimiter or newline at or after
- * p, or end. Eight bytes at a time where they lie before end (fields of a
- * predictions file are short, but there are tens of millions of them);
- * never reads at or past end, so readers of neighbouring parts of one
- * buffer do not touch each other's bytes. */
-static inline char *
-field_end(char *p, char *end, char delim)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	const uint64_t dl = ones * (unsigned char)delim, nl = ones * '\n';
-	uint64_t w, a, b, hit;
-
-	while (end - p >= 8) {
-		memcpy(&w, p, 8);
-		a = w ^ dl;
-		b = w ^ nl;
-		/* a byte of a (or b) is zero where w holds delim (or '\n') */
-		hit = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
-		if (hit)
-			return p + (__builtin_ctzll(hit) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && *p != delim && *p != '\n')
-		p++;
-	return p;
-}
-
 /* Split the row starting at c->pos. Returns 1, 0 at end, -1 malformed. */
 static int
 csv_row(struct csv *c, char **cause)
@@ -99,7 +70,7 @@ csv_row(struct csv *c, char **cause)
 				p++;
 		} else {
 			start = p;
-			p = field_end(p, end, c->delim);
+			p = csv_field_end(p, end, c->delim);
 			out = p;
 			if (out > start && out[-1] == '\r' && (p >= end || *p == '\n'))
 				out--;

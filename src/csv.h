@@ -9,6 +9,8 @@
 #define WINNOW_CSV_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct csv {
 	char *data;         /* whole file, owned */
@@ -38,5 +40,35 @@ int csv_column(const struct csv *c, const char *name);
  * start from a zeroed struct and csv_close it at the end. */
 void csv_view(struct csv *c, char *data, size_t len, char delim, size_t line);
 void csv_close(struct csv *c);
+
+/* The end of an unquoted field: the first delimiter or newline at or after
+ * p, or end. Eight bytes at a time where they lie before end (fields of a
+ * predictions file are short, but there are tens of millions of them);
+ * never reads at or past end, so readers of neighbouring parts of one
+ * buffer do not touch each other's bytes. */
+static inline char *
+csv_field_end(char *p, char *end, char delim)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const uint64_t dl = ones * (unsigned char)delim, nl = ones * '\n';
+	uint64_t w, a, b, hit;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		a = w ^ dl;
+		b = w ^ nl;
+		/* a byte of a (or b) is zero where w holds delim (or '\n') */
+		hit = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
+		if (hit)
+			return p + (__builtin_ctzll(hit) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != delim && *p != '\n')
+		p++;
+	return p;
+}
+
 
 #endif

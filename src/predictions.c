@@ -107,6 +107,22 @@ add_digits(const char **pp, const char *limit, uint64_t *m, int *dropped)
 	return (int)(p - start);
 }
 
+/* m × 10^exp10, as both number readers below compute it. */
+static inline double
+scale10(uint64_t m, int exp10)
+{
+	double v = (double)m;
+	if (m == 0)
+		return 0;
+	if (exp10 < 0 && exp10 >= -22)
+		return v * pow10_neg_table[-exp10];
+	if (exp10 > 0 && exp10 <= 22)
+		return v * pow10_table[exp10];
+	if (exp10 != 0)
+		return v * pow(10, exp10);
+	return v;
+}
+
 /* A decimal number ("0.125", "1e-05", "-3", ".5", " 0.1 "), parsed without
  * strtod: it is locale-dependent (a decimal comma under de_DE) and several
  * times slower, which shows over 35 million fields. Bytes from s up to
@@ -150,15 +166,7 @@ parse_number(const char *s, const char *limit, double *out)
 		p++;
 	if (*p != '\0')
 		return -1;
-	v = (double)m;
-	if (m == 0)
-		v = 0;
-	else if (exp10 < 0 && exp10 >= -22)
-		v *= pow10_neg_table[-exp10];
-	else if (exp10 > 0 && exp10 <= 22)
-		v *= pow10_table[exp10];
-	else if (exp10 != 0)
-		v *= pow(10, exp10);
+	v = scale10(m, exp10);
 	*out = neg ? -v : v;
 	return 0;
 }
@@ -203,6 +211,8 @@ struct prob_col {
 	const char *name;       /* the label's name, for messages */
 };
 
+enum { ROLE_OTHER, ROLE_PATH, ROLE_PRED, ROLE_PROB };
+
 /* What the parts of one load share. The file is cut into parts read by
  * threads side by side; everything here is either fixed before they start
  * or guarded by a lock. */
@@ -213,6 +223,10 @@ struct loader {
 	size_t need;            /* fields a row must have */
 	struct prob_col *cols;
 	size_t ncols;
+	/* per header field: ROLE_OTHER, ROLE_PATH, ROLE_PRED, or ROLE_PROB + j
+	 * for cols[j] */
+	int *role;
+	size_t nroles;
 
 	GHashTable *known;      /* name -> own id + 1: fixed while parts run */
 
@@ -458,6 +472,13 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 		if ((size_t)ld->cols[i].field > ld->need)
 			ld->need = (size_t)ld->cols[i].field;
 	ld->need++;
+	ld->nroles = c->nheader;
+	ld->role = xcalloc(ld->nroles ? ld->nroles : 1, sizeof *ld->role);
+	for (i = 0; i < n; i++)
+		ld->role[ld->cols[i].field] = ROLE_PROB + (int)i;
+	if (ld->cpred >= 0)
+		ld->role[ld->cpred] = ROLE_PRED;
+	ld->role[ld->cpath] = ROLE_PATH;
 	return 0;
 }
 
@@ -535,40 +556,34 @@ find_sample(struct part *pt, const char *path)
 	return s;
 }
 
-/* One data row: checked, then stored for its sample unless an earlier line
- * named the same sample (parts run side by side, so a later line may have
- * got there first: the earlier one then takes its place). */
+/* The sample a row's path names, or -1 (reported). */
+static long
+sample_of_row(struct part *pt, uint64_t key, const char *path)
+{
+	long s;
+	if (*path == '\0') {
+		problem(pt, PRED_MALFORMED, key, "empty path");
+		return -1;
+	}
+	if ((s = find_sample(pt, path)) < 0)
+		problem(pt, PRED_UNKNOWN_PATH, key, "%s is not in the dataset",
+		    shown(&pt->show, path));
+	return s;
+}
+
+/* A row of sample s, its probabilities in pt->row: stored unless an earlier
+ * line named the same sample (parts run side by side, so a later line may
+ * have got there first: the earlier one then takes its place). */
 static void
-read_row(struct part *pt)
+store_row(struct part *pt, uint64_t key, long s, const char *path, const char *name,
+    int probs_ok)
 {
 	struct loader *ld = pt->ld;
 	struct predictions *p = ld->p;
-	struct csv *c = &pt->c;
-	const char *path, *name;
 	pthread_mutex_t *lock;
-	uint64_t key = here(pt, c);
 	uint64_t before;
-	int probs_ok = 0, id, unknown;
-	long s;
+	int id, unknown;
 
-	if (c->nfield < ld->need) {
-		problem(pt, PRED_MALFORMED, key, "%zu fields, expected %zu", c->nfield,
-		    ld->need);
-		return;
-	}
-	path = relative_path(ld->ds, c->field[ld->cpath]);
-	if (*path == '\0') {
-		problem(pt, PRED_MALFORMED, key, "empty path");
-		return;
-	}
-	if ((s = find_sample(pt, path)) < 0) {
-		problem(pt, PRED_UNKNOWN_PATH, key, "%s is not in the dataset",
-		    shown(&pt->show, path));
-		return;
-	}
-	if (p->prob)
-		probs_ok = read_probs(pt);
-	name = ld->cpred >= 0 ? c->field[ld->cpred] : "";
 	if (*name == '\0') {
 		if (!probs_ok) {
 			problem(pt, PRED_MALFORMED, key, "no prediction");
@@ -604,14 +619,149 @@ read_row(struct part *pt)
 		    "again; the first row counts", shown(&pt->show, path));
 }
 
+/* One data row as csv split it: checked, then stored. */
+static void
+read_row(struct part *pt)
+{
+	struct loader *ld = pt->ld;
+	struct csv *c = &pt->c;
+	const char *path;
+	uint64_t key = here(pt, c);
+	int probs_ok = 0;
+	long s;
+
+	if (c->nfield < ld->need) {
+		problem(pt, PRED_MALFORMED, key, "%zu fields, expected %zu", c->nfield,
+		    ld->need);
+		return;
+	}
+	path = relative_path(ld->ds, c->field[ld->cpath]);
+	if ((s = sample_of_row(pt, key, path)) < 0)
+		return;
+	if (ld->p->prob)
+		probs_ok = read_probs(pt);
+	store_row(pt, key, s, path, ld->cpred >= 0 ? c->field[ld->cpred] : "", probs_ok);
+}
+
+/* A plain decimal number at *pp, before end ("0.0166", "-1.5e-3"), as
+ * parse_number reads it; *pp is left after it. Returns 0 for anything
+ * else (long mantissas, spaces, "inf"): the row then goes the slow way. */
+static inline int
+fast_number(char **pp, const char *end, double *out)
+{
+	char *p = *pp;
+	uint64_t m = 0;
+	int neg = 0, digits = 0, exp10 = 0, e = 0, eneg = 0, edigits = 0;
+
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-';
+	for (; p < end && (unsigned)(*p - '0') < 10; p++, digits++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	if (p < end && *p == '.')
+		for (p++; p < end && (unsigned)(*p - '0') < 10; p++, digits++, exp10--)
+			m = m * 10 + (uint64_t)(*p - '0');
+	if (digits == 0 || digits > 18)
+		return 0;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '-' || *p == '+'))
+			eneg = *p++ == '-';
+		for (; p < end && (unsigned)(*p - '0') < 10; p++, edigits++)
+			e = e * 10 + (*p - '0');
+		if (edigits == 0 || edigits > 4)
+			return 0;
+		exp10 += eneg ? -e : e;
+	}
+	*out = neg ? -scale10(m, exp10) : scale10(m, exp10);
+	*pp = p;
+	return 1;
+}
+
+/* The common row, unquoted with plain numbers, valid probabilities and a
+ * newline at its end, read straight from the bytes: no splitting into
+ * fields first, no second pass over each number. Returns 1 when the row was
+ * read (c->pos and c->line past it, its path and prediction NUL-ended in
+ * place and pointed to, pt->row filled), 0 to leave it untouched for csv
+ * and read_row, which also report whatever is wrong with it. */
+static int
+fast_row(struct part *pt, const char **path, const char **pred)
+{
+	struct loader *ld = pt->ld;
+	struct csv *c = &pt->c;
+	char *p = c->data + c->pos, *end = c->data + c->len, *q = p;
+	char *path_end = NULL, *pred_end = NULL;
+	const char *path_at = NULL, *pred_at = "";
+	double v, sum = 0;
+	size_t k;
+	int role;
+
+	if (p >= end || *p == '\n' || *p == '\r')
+		return 0;
+	if (ld->ncols < ld->p->nprob)
+		memset(pt->row, 0, ld->p->nprob * sizeof *pt->row);
+	for (k = 0; ; k++) {
+		if (*p == '"')
+			return 0;
+		role = k < ld->nroles ? ld->role[k] : ROLE_OTHER;
+		if (role >= ROLE_PROB) {
+			if (!fast_number(&p, end, &v) || v < -PROB_RANGE_TOLERANCE ||
+			    v > 1 + PROB_RANGE_TOLERANCE)
+				return 0;
+			pt->row[ld->cols[role - ROLE_PROB].label] = (float)v;
+			sum += v;
+			q = p;
+		} else {
+			q = csv_field_end(p, end, c->delim);
+			if (role == ROLE_PATH) {
+				path_at = p;
+				path_end = q;
+			} else if (role == ROLE_PRED) {
+				pred_at = p;
+				pred_end = q;
+			}
+		}
+		if (q >= end)
+			return 0;
+		if (*q == '\n')
+			break;
+		if (*q != c->delim)
+			return 0;
+		p = q + 1;
+	}
+	if (k + 1 < ld->need || q[-1] == '\r' ||
+	    (ld->ncols > 0 && fabs(sum - 1) > PROB_SUM_TOLERANCE))
+		return 0;
+	*path_end = '\0';
+	if (pred_end)
+		*pred_end = '\0';
+	*path = path_at;
+	*pred = pred_at;
+	c->pos = (size_t)(q + 1 - c->data);
+	c->line++;
+	return 1;
+}
+
 /* Read the rows of the current chunk (pt->c). */
 static void
 read_rows(struct part *pt)
 {
+	const char *path, *pred;
 	char *why = NULL;
+	uint64_t key;
+	long s;
 	int r;
 
-	while ((r = csv_next(&pt->c, &why)) != 0) {
+	for (;;) {
+		if (fast_row(pt, &path, &pred)) {
+			pt->rows++;
+			key = here(pt, &pt->c);
+			path = relative_path(pt->ld->ds, path);
+			if ((s = sample_of_row(pt, key, path)) >= 0)
+				store_row(pt, key, s, path, pred, pt->ld->ncols > 0);
+			continue;
+		}
+		if ((r = csv_next(&pt->c, &why)) == 0)
+			break;
 		pt->rows++;
 		if (r < 0) {
 			problem(pt, PRED_MALFORMED, here(pt, &pt->c), "%s", without_line(why));
@@ -892,6 +1042,7 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, char **ca
 		csv_close(&parts[i].c);
 	}
 	free(ld.cols);
+	free(ld.role);
 	free(ld.owner);
 	csv_close(&c);
 	close(ld.fd);
