@@ -337,7 +337,11 @@ term_start() {
 		class=mlterm ;;
 	esac
 	TERM_PID=$!
-	wait_for test -s "$run/size" || { sed 's/^/#   /' "$TMP/$TERM_NAME.log"; return 1; }
+	if ! wait_for test -s "$run/size" ||
+		! wait_for xdotool search --onlyvisible --class "$class" >/dev/null; then
+		sed 's/^/#   /' "$TMP/$TERM_NAME.log"
+		return 1
+	fi
 	WIN=$(xdotool search --onlyvisible --class "$class" | head -1)
 	read -r ROWS COLS <"$run/size"
 	set -- $(xwininfo -id "$WIN" | awk '/Width:/ { w = $2 } /Height:/ { h = $2 } END { print w, h }')
@@ -400,7 +404,8 @@ echo "# the picture's area (cells): $AREA at 100x30, $SMALL at 84x26"
 
 # ---- xterm, sixel ----
 run=$TMP/run-xterm
-term_start xterm 100x30 "$run" env XDG_CONFIG_HOME="$TMP/cfg-sixel" "$WINNOW" "$ds"
+term_start xterm 100x30 "$run" env XDG_CONFIG_HOME="$TMP/cfg-sixel" "$WINNOW" "$ds" ||
+	{ fail "xterm starts"; finish; }
 see xterm-1-wide "$AREA" pixels $C
 keys j
 see xterm-2-split "$AREA" pixels "$A|$B" "$SPLIT" $C
@@ -417,7 +422,7 @@ stop_terminal
 
 # ---- xterm as TERM=xterm: sixel unknown, 8 colours: cells ----
 run=$TMP/run-xterm8
-term_start xterm8 100x30 "$run" "$WINNOW" "$ds"
+term_start xterm8 100x30 "$run" "$WINNOW" "$ds" || { fail "xterm starts"; finish; }
 SEE_DO="keys g j j"
 see xterm8-1-cells "$AREA" cells "cd0000|0000ee" 0.5
 keys j
@@ -434,7 +439,8 @@ printf 'set -g status off\n' >"$TMP/tmux-x.conf"
 tx() { tmux -L "$TMUX_SOCKET-x" "$@"; }
 term_start tmux 120x30 "$run" tmux -L "$TMUX_SOCKET-x" -f "$TMP/tmux-x.conf" \
 	new-session "exec cat" \; \
-	split-window -h -l 100 "sh '$TMP/term-run' '$run/cells' '$WINNOW' '$ds'"
+	split-window -h -l 100 "sh '$TMP/term-run' '$run/cells' '$WINNOW' '$ds'" ||
+	{ fail "tmux in xterm starts"; finish; }
 # tmux_area DIR: sets PANE, and TAREA to the picture's area in the window.
 tmux_area() {
 	TAREA=
@@ -490,14 +496,17 @@ fi
 # ---- mlterm: iTerm2 images, asked for ----
 if command -v mlterm >/dev/null; then
 	run=$TMP/run-mlterm
-	term_start mlterm 100x30 "$run" env XDG_CONFIG_HOME="$TMP/cfg-iterm" "$WINNOW" "$ds"
-	see mlterm-1-wide "$AREA" pixels $C
-	keys j
-	see mlterm-2-split "$AREA" pixels "$A|$B" "$SPLIT" $C
-	keys j j
-	see mlterm-3-text "$AREA" none - $ALL
-	keys q
-	quits "$run" mlterm
+	if term_start mlterm 100x30 "$run" env XDG_CONFIG_HOME="$TMP/cfg-iterm" "$WINNOW" "$ds"; then
+		see mlterm-1-wide "$AREA" pixels $C
+		keys j
+		see mlterm-2-split "$AREA" pixels "$A|$B" "$SPLIT" $C
+		keys j j
+		see mlterm-3-text "$AREA" none - $ALL
+		keys q
+		quits "$run" mlterm
+	else
+		fail "mlterm starts"
+	fi
 	stop_terminal
 else
 	echo "# mlterm is not installed: iTerm2 images are not tried"
