@@ -375,6 +375,200 @@ scalar_value(const yaml_event_t *ev, const char **why)
 	return xstrndup(v, n);
 }
 
+/* ---- a fast reader for the stream as winnow writes it ---- */
+
+/* A character libyaml takes inside a double-quoted scalar as itself: a
+ * printable one (YAML 1.1's c-printable, less the BOM), in UTF-8. Returns
+ * its length in bytes, or 0. */
+static size_t
+printable_at(const unsigned char *p, const unsigned char *end)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (*p < 0x80)
+		return *p >= 0x20 && *p < 0x7f ? 1 : 0;
+	n = *p >= 0xf0 && *p < 0xf5 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+	if (n == 0 || (size_t)(end - p) < n)
+		return 0;
+	cp = *p & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfeff || cp == 0xfffe ||
+	    cp == 0xffff)
+		return 0;
+	return n;
+}
+
+static int
+is_key_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+static int
+is_plain_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '.' || c == '/' || c == ':' || c == '+' || c == '-';
+}
+
+/* A line "key: value" whose value YAML reads as exactly its text: plain
+ * (letters, digits and _./:+- not starting with -:+ nor ending with :) or
+ * double-quoted with only printable characters, no escapes. */
+static int
+simple_line(const char *p, const char *eol, const char **key, size_t *keylen,
+    const char **value, size_t *valuelen)
+{
+	const char *q = p, *v;
+	size_t n;
+
+	if (q >= eol || *q < 'a' || *q > 'z')
+		return 0;
+	while (q < eol && is_key_char((unsigned char)*q))
+		q++;
+	if (eol - q < 3 || q[0] != ':' || q[1] != ' ')
+		return 0;
+	*key = p;
+	*keylen = (size_t)(q - p);
+	v = q + 2;
+	if (*v == '"') {
+		if (eol - v < 2 || eol[-1] != '"')
+			return 0;
+		for (q = v + 1; q < eol - 1; q += n)
+			if (*q == '"' || *q == '\\' ||
+			    (n = printable_at((const unsigned char *)q,
+			    (const unsigned char *)eol - 1)) == 0)
+				return 0;
+		*value = v + 1;
+		*valuelen = (size_t)(eol - v - 2);
+		return 1;
+	}
+	if (*v == '-' || *v == ':' || *v == '+' || eol[-1] == ':')
+		return 0;
+	for (q = v; q < eol; q++)
+		if (!is_plain_char((unsigned char)*q))
+			return 0;
+	*value = v;
+	*valuelen = (size_t)(eol - v);
+	return 1;
+}
+
+/* Read a stream made only of documents as winnow writes them ("---", lines
+ * of simple_line, then "..." or the next "---"; nothing else, not even a
+ * comment) without libyaml, which takes some ten times as long. With
+ * deliver 0, only say whether the stream is such; with 1, also hand each
+ * document to fn as ydoc_read does, a last one without "..." included.
+ * Returns 1 when the stream is simple (and, delivering, fn took every
+ * document but maybe a torn last one, told in *tail), 0 when it is not
+ * (libyaml reads it then), -1 when fn refused a document (*why set). */
+static int
+simple_stream(const char *data, size_t len, size_t whole, int deliver, struct yread *r,
+    ydoc_fn fn, void *arg, struct ydoc_tail *tail, char **why)
+{
+	const char *p = data, *end = data + len, *eol = NULL, *key, *value, **keys = NULL;
+	size_t line = 0, keylen, valuelen, i, n, cap = 0, ndocs = 0, *keylens = NULL;
+	size_t start;
+	int closed, closed_seen = 0, result = 0;
+
+	while (p < end) {
+		if (end - p < 4 || memcmp(p, "---\n", 4) != 0)
+			goto out;
+		start = (size_t)(p - data);
+		p += 4;
+		line++;
+		if (deliver) {
+			doc_clear(r);
+			r->doc.line = line;
+		}
+		for (n = 0; ; n++) {
+			if (p == end || (end - p >= 4 && memcmp(p, "---\n", 4) == 0)) {
+				closed = 0;
+				break;
+			}
+			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				goto out;
+			line++;
+			if (eol - p == 3 && memcmp(p, "...", 3) == 0) {
+				p = eol + 1;
+				closed = 1;
+				break;
+			}
+			if (!simple_line(p, eol, &key, &keylen, &value, &valuelen))
+				goto out;
+			/* A key given twice is an error libyaml's reading words. */
+			for (i = 0; i < n; i++)
+				if (keylens[i] == keylen && memcmp(keys[i], key, keylen) == 0)
+					goto out;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				keys = xrealloc(keys, cap * sizeof *keys);
+				keylens = xrealloc(keylens, cap * sizeof *keylens);
+			}
+			keys[n] = key;
+			keylens[n] = keylen;
+			if (deliver) {
+				if (r->doc.n == r->capdoc) {
+					r->capdoc = r->capdoc ? r->capdoc * 2 : 16;
+					r->doc.key = xrealloc(r->doc.key, r->capdoc * sizeof *r->doc.key);
+					r->doc.value = xrealloc(r->doc.value,
+					    r->capdoc * sizeof *r->doc.value);
+					r->doc.vline = xrealloc(r->doc.vline,
+					    r->capdoc * sizeof *r->doc.vline);
+				}
+				r->doc.key[r->doc.n] = xstrndup(key, keylen);
+				r->doc.value[r->doc.n] = xstrndup(value, valuelen);
+				r->doc.vline[r->doc.n] = line;
+				r->doc.n++;
+			}
+			p = eol + 1;
+		}
+		if (n == 0)
+			goto out;       /* an empty document: libyaml's reading words it */
+		closed_seen |= closed;
+		if (!closed && p == end && ndocs >= whole) {
+			/* The last document without "...": in a stream whose others
+			 * have it, an append cut short, for libyaml's reading to
+			 * tell; else it counts when fn takes it, and is torn when
+			 * not. */
+			if (closed_seen)
+				goto out;
+			if (deliver) {
+				r->doc.closed = 0;
+				if (fn(arg, &r->doc, why) != 0) {
+					tail->torn = 1;
+					tail->line = r->doc.line;
+					tail->why = *why;
+					*why = NULL;
+					tail->good_size = start;
+				} else {
+					tail->good_size = len;
+				}
+			}
+			ndocs++;
+			continue;
+		}
+		if (deliver) {
+			r->doc.closed = closed;
+			if (fn(arg, &r->doc, why) != 0) {
+				result = -1;
+				goto out;
+			}
+			tail->good_size = (size_t)(p - data);
+		}
+		ndocs++;
+	}
+	result = ndocs > 0;
+out:
+	free(keys);
+	free(keylens);
+	return result;
+}
+
 int
 ydoc_read(const char *name, const char *data, size_t len, size_t whole,
     ydoc_fn fn, void *arg, struct ydoc_tail *tail, char **cause)
@@ -389,6 +583,15 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 	size_t errline = 0;
 
 	memset(tail, 0, sizeof *tail);
+	/* The usual journal, all winnow's own writing, is checked in one pass
+	 * before any of it is taken, so that a stream that is not simple after
+	 * all is read by libyaml from its start. */
+	if (simple_stream(data, len, whole, 0, &r, fn, arg, tail, &why) == 1) {
+		if (simple_stream(data, len, whole, 1, &r, fn, arg, tail, &why) != 1)
+			goto fail_simple;
+		result = 0;
+		goto out_simple;
+	}
 	if (!yaml_parser_initialize(&parser))
 		die("out of memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
@@ -555,15 +758,19 @@ fail_ev:
 	result = 0;
 	goto out;
 fail:
+	yaml_parser_delete(&parser);
+fail_simple:
 	set_cause(cause, "%s:%s", name, why ? why : " cannot be read");
 	free(why);
 	result = -1;
+	goto out_simple;
 out:
+	yaml_parser_delete(&parser);
+out_simple:
 	doc_clear(&r);
 	free(r.doc.key);
 	free(r.doc.value);
 	free(r.doc.vline);
-	yaml_parser_delete(&parser);
 	return result;
 }
 

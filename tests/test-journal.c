@@ -297,6 +297,65 @@ expect_error(const char *what, const char *text, size_t line, const char *words)
 #define GOOD(id) "---\nid: " #id "\nop: delete\npath: \"yes/a.wav\"\nlabel: \"yes\"\n" \
 	"sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n...\n"
 
+/* Journals as winnow writes them are read without libyaml (ten times as
+ * fast); what they yield must not depend on that: documents closed by
+ * "..." or by the next "---", non-ASCII and YAML-looking text in quotes,
+ * and streams that must go the long way (a key twice, a bad byte). */
+static void
+test_simple_streams(void)
+{
+	static const char *const paths[] = {
+		"yes/caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x8e\xa4.wav", "yes/a b#c: d.wav",
+		"yes/- [x] {y}, z'.wav", "yes/1e3", "yes/...",
+	};
+	struct buf b = { 0 }, open_b = { 0 };
+	struct journal *j;
+	char *cause = NULL, *line;
+	size_t i, cut;
+
+	buf_adds(&b, "---\nwinnow-journal: 1\ndataset: \"/data/sc\"\nlayout: folders\n"
+	    "created: 2026-11-27T21:00:00Z\n...\n");
+	for (i = 0; i < ARRAY_SIZE(paths); i++)
+		buf_addf(&b, "---\nid: %zu\nop: relabel\npath: \"%s\"\nlabel: yes\nto: \"no\"\n"
+		    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
+		    "at: 2026-11-27T21:03:10Z\nby: \"alice\"\n...\n", i + 1, paths[i]);
+	/* The same without the "..." lines, as in DESIGN.md's example. */
+	for (line = b.data; line < b.data + b.len; line = strchr(line, '\n') + 1)
+		if (strncmp(line, "...\n", 4) != 0)
+			buf_add(&open_b, line, (size_t)(strchr(line, '\n') + 1 - line));
+
+	j = journal_read_buffer("s.yaml", b.data, b.len, &cause);
+	ok(j && j->n == ARRAY_SIZE(paths) && !j->torn && j->good_size == b.len,
+	    "closed documents: all read, nothing torn (%s)", cause ? cause : "ok");
+	for (i = 0; j && i < j->n && i < ARRAY_SIZE(paths); i++)
+		is_str(S(j, j->entries[i].path), paths[i], "the path comes back as written");
+	journal_free(j);
+
+	j = journal_read_buffer("s.yaml", open_b.data, open_b.len, &cause);
+	ok(j && j->n == ARRAY_SIZE(paths) && !j->torn && j->good_size == open_b.len,
+	    "documents without '...': all read, the last one too (%s)", cause ? cause : "ok");
+	for (i = 0; j && i < j->n && i < ARRAY_SIZE(paths); i++)
+		is_str(S(j, j->entries[i].path), paths[i], "the path comes back as written");
+	journal_free(j);
+
+	/* Without "...", a last document short of its fields is a torn one:
+	 * cut in its sha256, on line 5 + 9 × 4 + 3 (its "---" is line 42). */
+	for (cut = 0, line = open_b.data; (line = strstr(line, "sha256: ")) != NULL; line++)
+		cut = (size_t)(line - open_b.data) + 20;
+	j = journal_read_buffer("s.yaml", open_b.data, cut, &cause);
+	ok(j && j->n == ARRAY_SIZE(paths) - 1 && j->torn && strstr(j->torn, "s.yaml:42:"),
+	    "a cut last document without '...' is torn, on its line (%s)",
+	    j && j->torn ? j->torn : cause ? cause : "none");
+	journal_free(j);
+
+	expect_error("a key twice in a simple stream",
+	    HEAD "---\nid: 1\nop: delete\nop: delete\n...\n", 9, "given twice");
+	expect_error("a bad byte in a simple stream",
+	    HEAD "---\nid: 1\nop: delete\npath: \"yes/\xff.wav\"\n...\n", 1, "UTF-8");
+	buf_free(&b);
+	buf_free(&open_b);
+}
+
 static void
 test_bad_journals(void)
 {
@@ -784,6 +843,7 @@ main(void)
 	test_round_trip();
 	test_plain_scalars();
 	test_torn_every_byte();
+	test_simple_streams();
 	test_bad_journals();
 	test_unclosed();
 	test_undo();
