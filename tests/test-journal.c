@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "dataset.h"
 #include "journal.h"
 #include "tap.h"
@@ -278,6 +280,36 @@ test_torn_every_byte(void)
 	}
 	free(text);
 	free(ends);
+}
+
+/* Documents of simple pairs are written without libyaml, the others
+ * through it, in one stream: the bytes must be those libyaml writes. */
+static void
+test_writer_forms(void)
+{
+	struct buf b = { 0 };
+	struct yout *y = yout_new(&b);
+
+	yout_doc_start(y);
+	yout_plain(y, "id", "1");
+	yout_string(y, "path", "yes/caf\xc3\xa9 a#b: c.wav");
+	yout_doc_end(y);
+	yout_doc_start(y);
+	yout_string(y, "note", "a\ttab and \"quotes\"");
+	yout_plain(y, "reason", "-x");
+	yout_doc_end(y);
+	yout_doc_start(y);
+	yout_string(y, "path", "yes/\xff.wav");
+	yout_doc_end(y);
+	yout_doc_start(y);
+	yout_plain(y, "sha256", "9f86d0");
+	yout_doc_end(y);
+	yout_free(y);
+	is_str(buf_str(&b), "---\nid: 1\npath: \"yes/caf\xc3\xa9 a#b: c.wav\"\n...\n"
+	    "---\nnote: \"a\\ttab and \\\"quotes\\\"\"\nreason: -x\n...\n"
+	    "---\npath: !!binary eWVzL/8ud2F2\n...\n"
+	    "---\nsha256: 9f86d0\n...\n", "simple and escaped documents, in one stream");
+	buf_free(&b);
 }
 
 /* Read text that must fail; the message must name the file and this line. */
@@ -833,6 +865,31 @@ test_sha256(void)
 	ok(journal_sha256(fd, "../etc/passwd", sha) != 0, "sha256 refuses '..'");
 	ok(journal_sha256(fd, "/etc/passwd", sha) != 0, "sha256 refuses an absolute path");
 	ok(journal_sha256(fd, "h/yes", sha) != 0, "sha256 of a folder fails");
+	/* Sizes around the 64 KiB read: each read short of it ends the file. */
+	{
+		static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 131072, 200001 };
+		char *data = xmalloc(200001), name[32];
+		size_t i, k;
+		for (k = 0; k < 200001; k++)
+			data[k] = (char)(k * 131 + k / 7);
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			gchar *want = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+			    (const guchar *)data, sizes[i]);
+			snprintf(name, sizeof name, "h/yes/%zu.bin", sizes[i]);
+			{
+				char *path = at("%s", name);
+				FILE *f = fopen(path, "wb");
+				if (f == NULL || fwrite(data, 1, sizes[i], f) != sizes[i] ||
+				    fclose(f) != 0)
+					die("%s: %s", path, strerror(errno));
+				free(path);
+			}
+			ok(journal_sha256(fd, name, sha) == 0 && strcmp(sha, want) == 0,
+			    "sha256 of %zu bytes is GLib's", sizes[i]);
+			g_free(want);
+		}
+		free(data);
+	}
 	close(fd);
 }
 
@@ -844,6 +901,7 @@ main(void)
 	test_plain_scalars();
 	test_torn_every_byte();
 	test_simple_streams();
+	test_writer_forms();
 	test_bad_journals();
 	test_unclosed();
 	test_undo();
