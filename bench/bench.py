@@ -20,6 +20,7 @@ import time
 ap = argparse.ArgumentParser()
 ap.add_argument("--winnow", required=True)
 ap.add_argument("--thumb")
+ap.add_argument("--wave")
 ap.add_argument("--cache", required=True)
 ap.add_argument("--results")
 ap.add_argument("--runs", type=int, default=5)
@@ -353,6 +354,9 @@ guarded("check", "winnow check", "≤ 1.5× cat", check)
 guarded("thumbnail", "thumbnail", "≥ 5×", thumbnail)
 guarded("confusion", "1M predictions", "≥ 10×", predictions)
 guarded("apply", "apply 100k relabels", "≤ 2× bare", apply_)
+import rows_audio  # noqa: E402 (its rows use the helpers above)
+guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
+guarded("playback", "Space to sound", "< 50 ms", rows_audio.playback)
 
 cpu = "?"
 for line in open("/proc/cpuinfo"):
