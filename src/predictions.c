@@ -678,11 +678,11 @@ fast_number(char **pp, const char *end, double *out)
 }
 
 /* The common row, unquoted with plain numbers, valid probabilities and a
- * newline at its end, read straight from the bytes: no splitting into
- * fields first, no second pass over each number. Returns 1 when the row was
- * read (c->pos and c->line past it, its path and prediction NUL-ended in
- * place and pointed to, pt->row filled), 0 to leave it untouched for csv
- * and read_row, which also report whatever is wrong with it. */
+ * newline (or CRLF) at its end, read straight from the bytes: no splitting
+ * into fields first, no second pass over each number. Returns 1 when the
+ * row was read (c->pos and c->line past it, its path and prediction
+ * NUL-ended in place and pointed to, pt->row filled), 0 to leave it
+ * untouched for csv and read_row, which also report whatever is wrong. */
 static int
 fast_row(struct part *pt, const char **path, const char **pred)
 {
@@ -710,14 +710,16 @@ fast_row(struct part *pt, const char **path, const char **pred)
 			pt->row[ld->cols[role - ROLE_PROB].label] = (float)v;
 			sum += v;
 			q = p;
+			if (q + 1 < end && q[0] == '\r' && q[1] == '\n')
+				q++;    /* a CRLF line end (pandas on Windows) */
 		} else {
 			q = csv_field_end(p, end, c->delim);
 			if (role == ROLE_PATH) {
 				path_at = p;
-				path_end = q;
+				path_end = q < end && *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
 			} else if (role == ROLE_PRED) {
 				pred_at = p;
-				pred_end = q;
+				pred_end = q < end && *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
 			}
 		}
 		if (q >= end)
@@ -728,8 +730,7 @@ fast_row(struct part *pt, const char **path, const char **pred)
 			return 0;
 		p = q + 1;
 	}
-	if (k + 1 < ld->need || q[-1] == '\r' ||
-	    (ld->ncols > 0 && fabs(sum - 1) > PROB_SUM_TOLERANCE))
+	if (k + 1 < ld->need || (ld->ncols > 0 && fabs(sum - 1) > PROB_SUM_TOLERANCE))
 		return 0;
 	*path_end = '\0';
 	if (pred_end)

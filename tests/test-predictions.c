@@ -233,6 +233,40 @@ test_numbers(void)
 	dataset_free(ds);
 }
 
+/* A file written with CRLF line ends (pandas on Windows) reads as the same
+ * file with LF ones: predictions, probabilities and problems. */
+static void
+test_crlf(void)
+{
+	static const char lf[] = "path,pred,p_no,p_yes\nno/a.wav,no,0.75,0.25\n"
+	    "no/b.wav,,0.125,0.875\nnowhere.wav,no,0.5,0.5\nyes/c.wav,maybe,0.5,0.75\n"
+	    "\"yes/d,e.wav\",yes,0.5,0.5\n";
+	struct dataset *ds = fake_dataset(paths3, 4);
+	struct predictions *a, *b;
+	struct buf crlf = { 0 };
+	const char *p;
+	size_t k;
+
+	for (p = lf; *p; p++)
+		buf_adds(&crlf, *p == '\n' ? "\r\n" : (char[]){ *p, '\0' });
+	a = load_text(ds, lf, NULL);
+	b = load_text(ds, buf_str(&crlf), NULL);
+	ok(a && b, "LF and CRLF files load");
+	if (a && b) {
+		ok(memcmp(a->pred, b->pred, a->nsamples * sizeof *a->pred) == 0 &&
+		    memcmp(a->prob, b->prob, a->nsamples * a->nprob * sizeof *a->prob) == 0 &&
+		    memcmp(a->prob_ok, b->prob_ok, a->nsamples) == 0,
+		    "the same predictions and probabilities");
+		for (k = 0; k < PRED_PROBLEM_KINDS; k++)
+			is_int((long long)b->count[k], (long long)a->count[k], pred_problem_name(k));
+		is_str(pred_name(b, 1), "yes", "a CRLF row without pred takes its most likely label");
+	}
+	predictions_free(a);
+	predictions_free(b);
+	buf_free(&crlf);
+	dataset_free(ds);
+}
+
 static void
 test_problems(void)
 {
@@ -694,6 +728,7 @@ main(void)
 	}
 	test_csv_and_tsv();
 	test_numbers();
+	test_crlf();
 	test_problems();
 	test_listed();
 	test_many_labels();
