@@ -40,13 +40,14 @@ def waveform():
         raise RuntimeError("bench/wave was not built")
     clips = speech_clips(200)
     env = dict(os.environ, LC_ALL="C.UTF-8")
-    total, load, draw, decode, cpu, ref = [], [], [], [], [], []
+    total, load, draw, decode, cpu, ref, first = [], [], [], [], [], [], []
     for i in range(bench.args.runs + 1):
         out = subprocess.run([bench.args.wave, str(PANE_COLS), str(PANE_ROWS)] + clips,
                              capture_output=True, text=True, env=env, check=True).stdout
         cols = list(zip(*(map(float, line.split()) for line in out.splitlines())))
         if len(cols) != 5 or len(cols[0]) != len(clips):
-            raise RuntimeError("bench/wave printed %d lines for %d clips" % (len(out.splitlines()), len(clips)))
+            raise RuntimeError("bench/wave printed %d lines for %d clips" % (
+                len(out.splitlines()), len(clips)))
         t0 = time.perf_counter()
         for f in clips[:50]:
             subprocess.run(["sox", f, "-n", "stat"], stdout=subprocess.DEVNULL,
@@ -55,13 +56,15 @@ def waveform():
             for xs, col in zip((total, load, draw, decode, cpu), cols):
                 xs.append(statistics.median(col) / 1000)
             ref.append((time.perf_counter() - t0) / 50)
+            first.append(cols[0][0] / 1000)
     r = [b / a for a, b in zip(total, ref)]
     m = statistics.median(total)
     bench.row("waveform", "a 1-second 16 kHz clip selected, in a %d×%d preview: decoding, levels and "
               "spectrogram (load %s, of which decoding %s), then the envelope, loudest second and info "
-              "line drawn and sent (%s); CPU %s" % (
+              "line drawn and sent (%s); CPU %s. The first clip after start-up takes %s: the FFT's "
+              "plan is made once" % (
                   PANE_COLS, PANE_ROWS, bench.fmt_t(load), bench.fmt_t(decode), bench.fmt_t(draw),
-                  bench.fmt_t(cpu)),
+                  bench.fmt_t(cpu), bench.fmt_t(first)),
               bench.fmt_t(total), "`sox FILE -n stat` per file: " + bench.fmt_t(ref),
               "%.0f× faster" % statistics.median(r), "< 2 ms", "yes" if m < 0.002 else "NO")
 
@@ -71,8 +74,8 @@ class Device:
     stream into a FIFO that a thread here reads at 16 kHz mono float's rate
     (as a sound card takes it; the small pipe holds the writer to that
     pace), keeping each read and when it returned, on this process's
-    monotonic clock. The FIFO is held open for reading and writing, so ALSA's opens
-    never wait for a reader and the reader never sees an end."""
+    monotonic clock. The FIFO is held open for reading and writing, so
+    ALSA's opens never wait for a reader and the reader never sees an end."""
     BYTES_PER_SECOND = 16000 * 4
 
     def __init__(self, home):
@@ -191,6 +194,9 @@ def playback():
                     lead = clip_offset(dev.since(t0), want[k])
                     if session > 0:     # the first session warms caches
                         lat.append(got - t0)
+                        # A device plays what it gets in order, at the
+                        # clip's rate (16 kHz): the silence ahead of the
+                        # clip delays its sound by as much.
                         heard.append(got - t0 + lead / 16000)
                         deliver.append(t1 - t0)
                         if k == 0:
@@ -205,9 +211,9 @@ def playback():
     m = statistics.median(heard)
     bench.row("playback", "Space to the clip's first sample at the sound device, %d presses on %d clips "
               "in %d starts of the browser. The stream's first bytes come at %s (the first press after "
-              "start-up: %s), then %s of silence the stream starts with, then the clip. It includes tmux "
-              "delivering the key (the tmux client alone: %s) and the start of ALSA's buffer; the "
-              "device is ALSA's default PCM through the file plugin into a FIFO read at the clip's "
-              "rate" % (len(lat), len(clips), bench.args.runs, bench.fmt_t(lat), bench.fmt_t(first),
+              "start-up: %s), then %s of silence PortAudio starts the stream with, then the clip. "
+              "It includes tmux delivering the key (the tmux client alone: %s) and the start of "
+              "ALSA's buffer; the device is ALSA's default PCM through the file plugin into a FIFO "
+              "read at the clip's rate" % (len(lat), len(clips), bench.args.runs, bench.fmt_t(lat), bench.fmt_t(first),
                         bench.fmt_t([h - t for h, t in zip(heard, lat)]), bench.fmt_t(deliver)),
               bench.fmt_t(heard), "—", "—", "< 50 ms", "yes" if m < 0.05 else "NO")
