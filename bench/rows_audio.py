@@ -214,6 +214,7 @@ def playback():
               "start-up: %s), then %s of silence PortAudio starts the stream with, then the clip. "
               "It includes tmux delivering the key (the tmux client alone: %s) and the start of "
               "ALSA's buffer; the device is ALSA's default PCM through the file plugin into a FIFO "
-              "read at the clip's rate" % (len(lat), len(clips), bench.args.runs, bench.fmt_t(lat), bench.fmt_t(first),
-                        bench.fmt_t([h - t for h, t in zip(heard, lat)]), bench.fmt_t(deliver)),
+              "read at the clip's rate" % (
+                  len(lat), len(clips), bench.args.runs, bench.fmt_t(lat), bench.fmt_t(first),
+                  bench.fmt_t([h - t for h, t in zip(heard, lat)]), bench.fmt_t(deliver)),
               bench.fmt_t(heard), "—", "—", "< 50 ms", "yes" if m < 0.05 else "NO")
