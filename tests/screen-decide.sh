@@ -163,8 +163,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	chmod 755 "$TMP"
 	mkdir -p "$TMP/nobody"
 	chown 65534 "$TMP/nobody"
-	tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -s t -x 140 -y 30 \
-		"exec env HOME='$TMP/nobody' XDG_STATE_HOME='$TMP/nobody/state' setpriv --reuid=65534 --regid=65534 --clear-groups '$WINNOW' '$ro' 2>/dev/null"
+	# Through tmux_start, so that its exit status and stderr are kept.
+	tmux_start 140 30 env HOME="$TMP/nobody" XDG_STATE_HOME="$TMP/nobody/state" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$WINNOW" "$ro"
 	state=$TMP/nobody/state
 else
 	chmod 555 "$ro"
@@ -175,7 +176,7 @@ check "read-only: the status line says where the journal is" screen_wait "(datas
 tmux_keys d
 check "read-only: decisions still work" screen_wait "1 decision (D1)"
 tmux_keys q
-sleep 0.5
+expect_exit "read-only: q ends winnow" 0
 check "read-only: the journal is in XDG_STATE_HOME/winnow" sh -c "ls '$state'/winnow/ro-*.yaml >/dev/null"
 check "read-only: nothing written in the dataset" test ! -e "$ro/.winnow"
 chmod 755 "$ro"
