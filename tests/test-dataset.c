@@ -14,70 +14,18 @@
 
 #include "dataset.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-dataset.XXXXXX";
 
 static const unsigned char png_head[] = {
 	0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
 };
 static const char wav_head[] = "RIFF\x24\0\0\0WAVEfmt ";
 
-/* Absolute path of a name under the temporary folder; the caller frees it. */
-static char *
-at(const char *fmt, ...)
-{
-	va_list ap;
-	char *rel, *path;
-	va_start(ap, fmt);
-	rel = xvasprintf(fmt, ap);
-	va_end(ap);
-	path = xasprintf("%s/%s", tmpdir, rel);
-	free(rel);
-	return path;
-}
-
-static void
-mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	mkdir(p, 0755);
-	free(p);
-}
-
-/* Write a file (and its folders) under the temporary folder. */
-static void
-put(const char *rel, const void *data, size_t n)
-{
-	char *path = at("%s", rel), *slash = strrchr(path, '/');
-	FILE *f;
-	*slash = '\0';
-	mkdirs(path);
-	*slash = '/';
-	if ((f = fopen(path, "wb")) == NULL || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
-		perror(path);
-		exit(2);
-	}
-	free(path);
-}
-
 static void
 put_wav(const char *rel)
 {
-	put(rel, wav_head, sizeof wav_head - 1);
-}
-
-static void
-put_text(const char *rel, const char *text)
-{
-	put(rel, text, strlen(text));
+	put_bytes(rel, wav_head, sizeof wav_head - 1);
 }
 
 static void
@@ -183,9 +131,9 @@ test_folders(void)
 	put_wav("f/apple/x.wav");
 	put_wav("f/no/d.wav");
 	put_wav("f/_background_noise_/white.wav");
-	put_text("f/_background_noise_/README.md", "noise\n");
-	put_text("f/README.md", "a dataset\n");
-	put_text("f/predictions.csv", "path,pred\n");
+	put("f/_background_noise_/README.md", "noise\n");
+	put("f/README.md", "a dataset\n");
+	put("f/predictions.csv", "path,pred\n");
 	put_wav("f/.cache/hidden.wav");
 	put_wav("f/yes/.hidden.wav");
 	put_wav("f/yes/.git/objects/x.wav");
@@ -297,7 +245,7 @@ test_split_folders(void)
 	put_wav("s/validation/no/v.wav");
 	put_wav("s/valid/no/w.wav");
 	put_wav("s/test/no/d.wav");
-	put_text("s/train/notes.txt", "not a sample\n");
+	put("s/train/notes.txt", "not a sample\n");
 	put_wav("s/train/_background_noise_/n.wav");
 	put_wav("s/extra/e.wav");
 	put_wav("s/training/yes/t.wav");
@@ -343,8 +291,8 @@ test_split_lists(void)
 	put_wav("l/no/d.wav");
 	put_wav("l/no/e.wav");
 	put_wav("l/_background_noise_/n.wav");
-	put_text("l/validation_list.txt", "yes/a.wav\nno/d.wav\n\n");
-	put_text("l/testing_list.txt", "yes/b.wav\r\nno/missing.wav\r\n");
+	put("l/validation_list.txt", "yes/a.wav\nno/d.wav\n\n");
+	put("l/testing_list.txt", "yes/b.wav\r\nno/missing.wav\r\n");
 
 	ds = open_ds("l");
 	ok(ds != NULL, "a tree with split lists opens");
@@ -367,7 +315,7 @@ test_split_lists(void)
 	/* Only one list present. */
 	put_wav("l1/yes/a.wav");
 	put_wav("l1/yes/b.wav");
-	put_text("l1/testing_list.txt", "yes/a.wav\n");
+	put("l1/testing_list.txt", "yes/a.wav\n");
 	ds = open_ds("l1");
 	ok(ds != NULL, "a tree with only testing_list.txt opens");
 	if (ds == NULL)
@@ -541,7 +489,7 @@ test_empty(void)
 	mkdirs(path);
 	free(path);
 	put_wav("e1/no/a.wav");
-	put_text("e1/validation_list.txt", "");
+	put("e1/validation_list.txt", "");
 	ds = open_ds("e1");
 	ok(ds != NULL, "a tree with an empty label folder opens");
 	if (ds != NULL) {
@@ -593,7 +541,7 @@ test_manifest(void)
 	    "\"clips/g.wav,up\r\n"
 	    "clips/g.wav,up,test\r\n",
 	    abs_path);
-	put_text("m/labels.csv", text);
+	put("m/labels.csv", text);
 	free(text);
 
 	ds = open_ds("m/labels.csv");
@@ -636,7 +584,7 @@ test_manifest(void)
 	dataset_free(ds);
 	free(abs_path);
 
-	put_text("m/labels.tsv", "split\tlabel\tpath\tscore\n"
+	put("m/labels.tsv", "split\tlabel\tpath\tscore\n"
 	    "test\tyes\tclips/a.wav\t0.5\n"
 	    "\tno\t\"clips/b, c.wav\"\n");
 	ds = open_ds("m/labels.tsv");
@@ -649,7 +597,7 @@ test_manifest(void)
 		dataset_free(ds);
 	}
 
-	put_text("m/nolabel.csv", "path,class\nclips/a.wav,yes\n");
+	put("m/nolabel.csv", "path,class\nclips/a.wav,yes\n");
 	cause = NULL;
 	abs_path = at("m/nolabel.csv");
 	ok(dataset_open(abs_path, &cause) == NULL, "a manifest without a label column fails");
@@ -658,14 +606,14 @@ test_manifest(void)
 	free(cause);
 	free(abs_path);
 
-	put_text("m/empty.csv", "");
+	put("m/empty.csv", "");
 	cause = NULL;
 	abs_path = at("m/empty.csv");
 	ok(dataset_open(abs_path, &cause) == NULL, "an empty manifest fails");
 	free(cause);
 	free(abs_path);
 
-	put_text("m/header-only.csv", "path,label\n");
+	put("m/header-only.csv", "path,label\n");
 	ds = open_ds("m/header-only.csv");
 	ok(ds != NULL && ds->nsamples == 0, "a manifest with a header only is an empty dataset");
 	dataset_free(ds);
@@ -677,11 +625,11 @@ test_sniff(void)
 	struct dataset *ds;
 	long i;
 
-	put("g/cat/photo.jpg", png_head, sizeof png_head);
+	put_bytes("g/cat/photo.jpg", png_head, sizeof png_head);
 	put_wav("g/cat/sound.txt");
-	put("g/cat/empty.wav", "", 0);
-	put("g/cat/noise.wav", "\x01\x02\x03\xfe\xff\x00\x10", 7);
-	put_text("g/cat/notes", "just words\n");
+	put("g/cat/empty.wav", "");
+	put_bytes("g/cat/noise.wav", "\x01\x02\x03\xfe\xff\x00\x10", 7);
+	put("g/cat/notes", "just words\n");
 
 	ds = open_ds("g");
 	ok(ds != NULL, "a tree of mixed files opens");
@@ -770,11 +718,7 @@ test_many(void)
 int
 main(void)
 {
-	char *cmd;
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	testfs_init("dataset");
 	test_folders();
 	test_order();
 	test_split_folders();
@@ -786,13 +730,5 @@ main(void)
 	test_manifest();
 	test_sniff();
 	test_many();
-	if (tap_failed == 0) {
-		cmd = xasprintf("chmod -R u+rwx '%s'; rm -rf '%s'", tmpdir, tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "# could not remove %s\n", tmpdir);
-		free(cmd);
-	} else {
-		fprintf(stderr, "# files kept in %s\n", tmpdir);
-	}
-	return tap_done();
+	return testfs_done();
 }

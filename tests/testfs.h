@@ -32,7 +32,8 @@ __attribute__((unused)) static inline int
 testfs_done(void)
 {
 	if (tap_failed == 0) {
-		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+		/* u+rwx: a test may leave a folder it made unreadable. */
+		char *cmd = xasprintf("chmod -R u+rwx '%s'; rm -rf '%s'", tmpdir, tmpdir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "# could not remove %s\n", tmpdir);
 		free(cmd);
@@ -73,20 +74,26 @@ mkdirs(const char *path)
 	free(p);
 }
 
-/* Write text to a file under the folder, making its folders; dies when it
- * cannot, since the test would check nothing. */
+/* Write n bytes to a file under the folder, making its folders; dies when
+ * it cannot, since the test would check nothing. */
 __attribute__((unused)) static inline void
-put(const char *rel, const char *text)
+put_bytes(const char *rel, const void *data, size_t n)
 {
 	char *path = at("%s", rel), *slash = strrchr(path, '/');
-	size_t n = strlen(text);
 	FILE *f;
 	*slash = '\0';
 	mkdirs(path);
 	*slash = '/';
-	if ((f = fopen(path, "wb")) == NULL || fwrite(text, 1, n, f) != n || fclose(f) != 0)
+	if ((f = fopen(path, "wb")) == NULL || fwrite(data, 1, n, f) != n || fclose(f) != 0)
 		die("%s: %s", path, strerror(errno));
 	free(path);
+}
+
+/* Write text to a file under the folder, making its folders. */
+__attribute__((unused)) static inline void
+put(const char *rel, const char *text)
+{
+	put_bytes(rel, text, strlen(text));
 }
 
 #endif
