@@ -10,6 +10,10 @@
                with ImageMagick
   pred-1m.csv  1,000,000 prediction rows for speech-1m, 35 probability columns
   pred-1m-labelled.csv  the same with the true label, for pandas + scikit-learn
+  embed/       100,000 empty sample files under the 35 labels, for embeddings
+  embed-vectors/  TensorBoard projector files for embed/: vectors.tsv
+               (100,000 rows of 512 numbers) and metadata.tsv (path, label);
+               outside embed/ so that `winnow check embed` alone reads none
 
 Usage: gen-data.py CACHE_DIR   (each part is skipped when its stamp exists)
 """
@@ -146,10 +150,58 @@ def images(cache):
     mark(cache, "images")
 
 
+N_EMBED = 100000
+EMBED_DIM = 512
+EMBED_SPLIT = "bird"
+
+
+def embeddings(cache):
+    """A network's embeddings as a user would export them for TensorBoard's
+    projector: 35 classes around their own centres, a within-class spread
+    that falls off over the dimensions (as real embeddings' does, so the top
+    components are well defined), one class ("bird") holding a second group
+    a third of its size, and one row in 97 elsewhere moved 6 class radii
+    away (the outliers). Numbers as text with 4 decimals."""
+    root = os.path.join(cache, "embed")
+    out = os.path.join(cache, "embed-vectors")
+    os.makedirs(out, exist_ok=True)
+    for w in WORDS:
+        os.makedirs(os.path.join(root, w), exist_ok=True)
+    rng = np.random.default_rng(3)
+    dim = EMBED_DIM
+
+    def direction(length):
+        v = rng.normal(size=dim)
+        return v * (length / np.linalg.norm(v))
+    scale = (1 + np.arange(dim) / 16) ** -0.5
+    radius = np.sqrt((scale ** 2).sum())
+    centres = np.array([direction(3 * np.sqrt(dim)) for _ in WORDS])
+    second = direction(radius)
+    split = WORDS.index(EMBED_SPLIT)
+    chunk = 5000
+    with open(os.path.join(out, "vectors.tsv"), "w") as vec, \
+         open(os.path.join(out, "metadata.tsv"), "w") as meta:
+        meta.write("path\tlabel\n")
+        for i0 in range(0, N_EMBED, chunk):
+            i = np.arange(i0, min(N_EMBED, i0 + chunk))
+            k = i % len(WORDS)
+            x = centres[k] + rng.normal(size=(len(i), dim)) * scale
+            x[(k == split) & ((i // len(WORDS)) % 3 == 0)] += second
+            far = (i % 97 == 32) & (k != split)
+            x[far] += np.array([direction(6 * radius) for _ in range(far.sum())]).reshape(-1, dim)
+            np.savetxt(vec, x, fmt="%.4f", delimiter="\t")
+            for ii, kk in zip(i, k):
+                rel = "%s/%06d.wav" % (WORDS[kk], ii)
+                open(os.path.join(root, rel), "w").close()
+                meta.write("%s\t%s\n" % (rel, WORDS[kk]))
+    mark(cache, "embed")
+
+
 def main():
     cache = sys.argv[1]
     os.makedirs(cache, exist_ok=True)
-    for part, fn in (("speech", speech), ("speech-1m", speech_1m), ("images", images)):
+    for part, fn in (("speech", speech), ("speech-1m", speech_1m), ("images", images),
+                     ("embed", embeddings)):
         if not done(cache, part):
             log("making", part, "in", cache)
             fn(cache)
