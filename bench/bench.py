@@ -6,6 +6,7 @@ each comparison is a ratio of times measured pair by pair in the same run
 (the machine is shared and noisy: absolute times mean little). Peak memory
 comes from wait4's rusage."""
 import argparse
+import collections
 import datetime
 import hashlib
 import os
@@ -32,6 +33,8 @@ C = args.cache
 SPEECH = os.path.join(C, "speech")
 SPEECH1M = os.path.join(C, "speech-1m")
 IMAGES = os.path.join(C, "images")
+EMBED = os.path.join(C, "embed")
+EMBED_VECTORS = os.path.join(C, "embed-vectors")
 rows = []
 
 
@@ -39,10 +42,14 @@ def log(*a):
     print("bench:", *a, file=sys.stderr, flush=True)
 
 
-def run(cmd, env=None, ok=(0,), stdin=None, cwd=None):
-    """Run cmd; return (seconds, max RSS in bytes)."""
+Ran = collections.namedtuple("Ran", "seconds rss cpu")
+
+
+def run(cmd, env=None, ok=(0,), stdin=None, cwd=None, stdout=subprocess.DEVNULL):
+    """Run cmd; return Ran(seconds, max RSS in bytes, CPU seconds over all
+    its threads: on a loaded machine wall times stretch, CPU times less)."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE,
                          env=env, stdin=stdin, cwd=cwd)
     err = b""
     _, status, ru = os.wait4(p.pid, 0)
@@ -52,7 +59,7 @@ def run(cmd, env=None, ok=(0,), stdin=None, cwd=None):
         err = p.stderr.read().decode(errors="replace")[-600:]
         raise RuntimeError("%s exited %d: %s" % (" ".join(cmd[:4]), code, err))
     p.stderr.close()
-    return t, ru.ru_maxrss * 1024
+    return Ran(t, ru.ru_maxrss * 1024, ru.ru_utime + ru.ru_stime)
 
 
 def stats3(xs):
@@ -276,6 +283,107 @@ def predictions():
         "yes" if 1 / m >= 10 else "NO")
 
 
+# What a user would otherwise run on the same TensorBoard files: pandas to
+# read them, scikit-learn's PCA (its defaults) and KMeans, numpy for the
+# rest; the same sums as src/embed.c, and its findings in winnow's words.
+SKLEARN_EMBED = """
+import sys, numpy as np, pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+x = pd.read_csv(sys.argv[1], sep="\\t", header=None, dtype=np.float32).to_numpy()
+meta = pd.read_csv(sys.argv[2], sep="\\t")
+proj = PCA(n_components=64, random_state=0).fit_transform(x)
+labels, label = np.unique(meta["label"].to_numpy(), return_inverse=True)
+outlier = np.full(len(x), np.nan)
+for k, name in enumerate(labels):
+    rows = np.flatnonzero(label == k)
+    n = len(rows)
+    d = np.linalg.norm(x[rows] - x[rows].mean(axis=0, dtype=np.float64), axis=1)
+    spread = np.sqrt(np.mean(d ** 2))
+    if n >= 5 and spread > 0:
+        outlier[rows] = d / spread
+    core = ~(outlier[rows] >= 2.5)
+    m = min(max(n // 10, 1), 8, proj.shape[1])
+    q = PCA(n_components=min(max(m, 2), proj.shape[1])).fit(proj[rows][core]).transform(proj[rows])
+    if n < 40:
+        continue
+    qc = q[core, :m]
+    km = KMeans(n_clusters=2, n_init=4, max_iter=100, random_state=0)
+    km.fit(qc[::-(-len(qc) // 4096)])
+    u = km.cluster_centers_[1] - km.cluster_centers_[0]
+    delta = np.linalg.norm(u)
+    g, t = km.predict(qc), qc @ (u / delta)
+    ss = sum(((t[g == j] - t[g == j].mean()) ** 2).sum() for j in (0, 1) if (g == j).any())
+    split = delta / max(np.sqrt(ss / len(qc)), delta * 1e-6)
+    sizes = np.bincount(km.predict(q[:, :m]), minlength=2)
+    if split >= 4.5 and sizes.min() >= 0.05 * n:
+        print("%s/\\tcluster-split\\tsplit score %.2f >= 4.5: groups of %d and %d"
+              % (name, split, sizes[0], sizes[1]))
+for i in np.flatnonzero(outlier >= 2.5):
+    print("%s\\tcluster-outlier\\t%.2f spreads from the centre of %s >= 2.5"
+          % (meta["path"][i], outlier[i], labels[label[i]]))
+"""
+
+
+def cluster_findings(path):
+    """{(path, check): score} of the cluster findings in winnow check's output."""
+    found = {}
+    for line in open(path):
+        p, check, detail = line.rstrip("\n").split("\t")
+        if check.startswith("cluster-"):
+            found[(p, check)] = float(detail.split()[2 if check == "cluster-split" else 0])
+    return found
+
+
+def embeddings():
+    vectors = os.path.join(EMBED_VECTORS, "vectors.tsv")
+    metadata = os.path.join(EMBED_VECTORS, "metadata.tsv")
+    home = tempfile.mkdtemp()
+    # Its own cache of the file checks, kept warm: the files are empty and
+    # the measure is the embeddings, not the other checks.
+    env = dict(os.environ, XDG_CACHE_HOME=home, XDG_CONFIG_HOME=home)
+    ours = [W, "check", "-e", vectors, EMBED]
+    ref = ["/usr/bin/python3", "-c", SKLEARN_EMBED, vectors, metadata]
+    # Both must find the same things, or the times compare nothing; this
+    # first round also warms the caches.
+    outs = [os.path.join(home, "winnow.out"), os.path.join(home, "ref.out")]
+    for cmd, out, ok in ((ours, outs[0], (0, 1)), (ref, outs[1], (0,))):
+        with open(out, "w") as f:
+            run(cmd, env=env, ok=ok, stdout=f)
+    a, b = cluster_findings(outs[0]), cluster_findings(outs[1])
+    if set(a) != set(b):
+        agree = "findings DIFFER: %d only winnow's, %d only the reference's" % (
+            len(set(a) - set(b)), len(set(b) - set(a)))
+    else:
+        splits = sorted(k[0] for k in a if k[1] == "cluster-split")
+        worst = max([abs(a[k] - b[k]) for k in a if k[1] == "cluster-outlier"] + [0])
+        agree = "the same findings: %d outliers (scores %s), split %s (scores %s)" % (
+            len(a) - len(splits), "within %.2f" % worst if worst else "equal to the 0.01 printed",
+            ", ".join(splits) or "none",
+            ", ".join("%.2f vs %.2f" % (a[(p, "cluster-split")], b[(p, "cluster-split")]) for p in splits))
+    wr, rr = [], []
+    load = [os.getloadavg()[0]]
+    for _ in range(args.runs):
+        for cmd, out, ok in ((ours, wr, (0, 1)), (ref, rr, (0,))):
+            out.append(run(cmd, env=env, ok=ok))
+        load.append(os.getloadavg()[0])
+    base = [run([W, "check", EMBED], env=env, ok=(0, 1)).seconds for _ in range(3)]
+    shutil.rmtree(home, ignore_errors=True)
+
+    def cell(rs):
+        return "%s wall, %s CPU, peak RSS %.0f MB" % (
+            fmt_t([r.seconds for r in rs]), fmt_t([r.cpu for r in rs]),
+            statistics.median(r.rss for r in rs) / 1e6)
+    m = statistics.median(y.seconds / x.seconds for x, y in zip(wr, rr))
+    mc = statistics.median(y.cpu / x.cpu for x, y in zip(wr, rr))
+    log("embed: load average %.1f–%.1f" % (min(load), max(load)))
+    row("embed", "embeddings, 100,000 × 512 (TensorBoard TSV, %.0f MB) → PCA to 64 components, "
+        "k-means (k = 2) split and outlier scores, `winnow check -e` end to end (of it, indexing "
+        "and the cached file checks: %s); %s" % (os.path.getsize(vectors) / 1e6, fmt_t(base), agree),
+        cell(wr), "pandas + scikit-learn: " + cell(rr),
+        "%.1f× faster (CPU %.1f×)" % (m, mc), "≥ 5× faster", "yes" if m >= 5 else "NO")
+
+
 def q(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -353,6 +461,7 @@ guarded("latency", "key-to-frame p99", "< 16 ms", latency)
 guarded("check", "winnow check", "≤ 1.5× cat", check)
 guarded("thumbnail", "thumbnail", "≥ 5×", thumbnail)
 guarded("confusion", "1M predictions", "≥ 10×", predictions)
+guarded("embed", "embeddings 100k × 512", "≥ 5×", embeddings)
 guarded("apply", "apply 100k relabels", "≤ 2× bare", apply_)
 import rows_audio  # noqa: E402 (its rows use the helpers above)
 guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
