@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -195,10 +197,11 @@ struct hash_job {
 	char *const *paths;
 	char (*sha)[65];
 	int *err;
+	atomic_uchar *done;     /* per file: sha and err are set */
 	size_t n, next;
 	pthread_mutex_t lock;
-	struct plan *p;
-	const char *what;
+	pthread_t th[8];
+	int nth;
 };
 
 static void *
@@ -215,48 +218,65 @@ hash_worker(void *arg)
 			return NULL;
 		end = i + 16 < h->n ? i + 16 : h->n;
 		for (; i < end; i++) {
-			if (h->paths[i] == NULL)
-				continue;
-			h->err[i] = journal_sha256(h->fds[i], h->paths[i], h->sha[i]) == 0 ? 0 :
-			    errno;
+			if (h->paths[i] != NULL)
+				h->err[i] = journal_sha256(h->fds[i], h->paths[i], h->sha[i]) == 0 ?
+				    0 : errno;
+			atomic_store_explicit(&h->done[i], 1, memory_order_release);
 		}
 	}
 }
 
-/* Hash paths[i] beneath fds[i] (NULL paths skipped) into sha[i], errno in
- * err[i] (0 when hashed). */
+/* Start hashing paths[i] beneath fds[i] (NULL paths skipped) into sha[i],
+ * errno in err[i] (0 when hashed), in order of i, on all cores. */
+static void
+hash_start(struct hash_job *h, const int *fds, char *const *paths, size_t n,
+    char (*sha)[65], int *err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int i;
+
+	*h = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .err = err, .n = n };
+	h->done = xcalloc(n ? n : 1, sizeof *h->done);
+	h->nth = n < 64 ? 1 : cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
+	pthread_mutex_init(&h->lock, NULL);
+	for (i = 0; i < h->nth; i++)
+		if (pthread_create(&h->th[i], NULL, hash_worker, h) != 0)
+			die("cannot start a thread");
+}
+
+/* Wait until file i is hashed (the files before it mostly are by then). */
+static void
+hash_wait(struct hash_job *h, size_t i)
+{
+	static const struct timespec pause = { 0, 100000 };
+	while (!atomic_load_explicit(&h->done[i], memory_order_acquire))
+		nanosleep(&pause, NULL);
+}
+
+static void
+hash_finish(struct hash_job *h)
+{
+	int i;
+	for (i = 0; i < h->nth; i++)
+		pthread_join(h->th[i], NULL);
+	pthread_mutex_destroy(&h->lock);
+	free(h->done);
+}
+
+/* Hash them all, telling the progress. */
 static void
 hash_many(struct plan *p, const char *what, const int *fds, char *const *paths,
     size_t n, char (*sha)[65], int *err)
 {
-	struct hash_job h = { .fds = fds, .paths = paths, .sha = sha, .err = err, .n = n,
-		.p = p, .what = what };
-	pthread_t th[8];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int i, nth = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
+	struct hash_job h;
+	size_t i;
 
-	if (n < 64)
-		nth = 1;
-	pthread_mutex_init(&h.lock, NULL);
-	for (i = 0; i < nth; i++)
-		if (pthread_create(&th[i], NULL, hash_worker, &h) != 0)
-			die("cannot start a thread");
-	if (p->o->progress && !p->o->dry_run) {
-		/* Report while the workers go. */
-		for (;;) {
-			size_t done;
-			pthread_mutex_lock(&h.lock);
-			done = h.next;
-			pthread_mutex_unlock(&h.lock);
-			if (done >= n)
-				break;
-			progress(p, what, done, n);
-			usleep(50000);
-		}
+	hash_start(&h, fds, paths, n, sha, err);
+	for (i = 0; i < n; i++) {
+		progress(p, what, i, n);
+		hash_wait(&h, i);
 	}
-	for (i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&h.lock);
+	hash_finish(&h);
 	progress(p, what, n, n);
 }
 
@@ -1306,6 +1326,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 {
 	const struct journal_entry **list;
 	struct plan p;
+	struct hash_job hj;
 	GHashTable *changes = NULL;
 	size_t n, i, k = 0;
 	int *fds, *err, ret = -1, lockfd = -1, lock_errno = 0;
@@ -1358,7 +1379,9 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		else
 			res->kept++;
 	}
-	hash_many(&p, "checking", fds, paths, n, sha, err);
+	/* Planning goes on while the files are hashed: each file waits for its
+	 * own sha256 only, the hashing a few files ahead on the other cores. */
+	hash_start(&hj, fds, paths, n, sha, err);
 
 	if (ds->layout == LAYOUT_MANIFEST)
 		changes = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1370,7 +1393,8 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 
 		if (path == NULL)
 			continue;
-		progress(&p, "planning", i, n);
+		progress(&p, "checking", i, n);
+		hash_wait(&hj, i);
 		s = dataset_find(ds, path);
 		if (ds->layout == LAYOUT_MANIFEST) {
 			const char *now = s >= 0 ? dataset_label_name(ds, ds->samples[s].label) : NULL;
@@ -1445,7 +1469,8 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			free(dir);
 		}
 	}
-	progress(&p, "planning", n, n);
+	hash_finish(&hj);
+	progress(&p, "checking", n, n);
 	if (ds->layout == LAYOUT_MANIFEST) {
 		if (plan_manifest(&p, ds, changes, cause) != 0)
 			goto free_lists;
