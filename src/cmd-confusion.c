@@ -267,7 +267,9 @@ cmd_confusion(int argc, char **argv)
 		return 2;
 	}
 	pred_file = pred_arg ? xstrdup(pred_arg) : xasprintf("%s/predictions.csv", ds->root);
-	if ((p = predictions_load(pred_file, ds, &cause)) == NULL) {
+	/* The matrix needs the predicted labels only: the probabilities are
+	 * checked as they are read, not kept. */
+	if ((p = predictions_load_labels(pred_file, ds, &cause)) == NULL) {
 		fprintf(stderr, "%s: %s\n", progname, cause);
 		free(cause);
 		free(pred_file);

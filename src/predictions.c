@@ -638,7 +638,7 @@ read_row(struct part *pt)
 	path = relative_path(ld->ds, c->field[ld->cpath]);
 	if ((s = sample_of_row(pt, key, path)) < 0)
 		return;
-	if (ld->p->prob)
+	if (ld->ncols > 0)
 		probs_ok = read_probs(pt);
 	store_row(pt, key, s, path, ld->cpred >= 0 ? c->field[ld->cpred] : "", probs_ok);
 }
@@ -945,7 +945,8 @@ read_head(int fd, const char *file, struct csv *c, char **cause)
 }
 
 static struct predictions *
-load(const char *file, struct dataset *ds, const struct label_set *ls, char **cause)
+load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_prob,
+    char **cause)
 {
 	struct loader ld = { 0 };
 	struct part parts[MAX_PARTS + 1];
@@ -1001,8 +1002,9 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, char **ca
 		p->pred = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *p->pred);
 		for (i = 0; i < ds->nsamples; i++)
 			p->pred[i] = LABEL_NONE;
-		if (ld.ncols > 0) {
+		if (ld.ncols > 0)
 			p->nprob = p->nlabels;
+		if (ld.ncols > 0 && keep_prob) {
 			/* calloc: the kernel's zeroed pages, touched only where written */
 			p->prob = xcalloc(ds->nsamples ? ds->nsamples * p->nprob : 1,
 			    sizeof *p->prob);
@@ -1066,7 +1068,18 @@ predictions_load(const char *file, struct dataset *ds, char **cause)
 	struct label_set ls;
 	struct predictions *p;
 	label_set_copy(&ls, ds);
-	p = load(file, ds, &ls, cause);
+	p = load(file, ds, &ls, 1, cause);
+	label_set_free(&ls);
+	return p;
+}
+
+struct predictions *
+predictions_load_labels(const char *file, struct dataset *ds, char **cause)
+{
+	struct label_set ls;
+	struct predictions *p;
+	label_set_copy(&ls, ds);
+	p = load(file, ds, &ls, 0, cause);
 	label_set_free(&ls);
 	return p;
 }
@@ -1336,7 +1349,7 @@ watch_try(struct pred_watch *w, int settled)
 	if (settled && moving)
 		return;
 	w->missing_told = 0;
-	if ((p = load(w->file, w->ds, &w->labels, &cause)) == NULL) {
+	if ((p = load(w->file, w->ds, &w->labels, 1, &cause)) == NULL) {
 		/* Remember the stamp anyway: a garbage file is told about once. */
 		w->loaded = now;
 		w->have_loaded = 1;

@@ -264,6 +264,27 @@ test_crlf(void)
 	predictions_free(a);
 	predictions_free(b);
 	buf_free(&crlf);
+
+	/* Loading the labels only reads and reports the same, keeping no
+	 * probabilities. */
+	{
+		char *file = write_file("labels.csv", lf, strlen(lf));
+		a = predictions_load(file, ds, NULL);
+		b = predictions_load_labels(file, ds, NULL);
+		ok(a && b && b->prob == NULL && b->prob_ok == NULL && a->prob != NULL,
+		    "predictions_load_labels keeps no probabilities");
+		if (a && b) {
+			ok(memcmp(a->pred, b->pred, a->nsamples * sizeof *a->pred) == 0,
+			    "and the same predictions, the one taken from them too");
+			for (k = 0; k < PRED_PROBLEM_KINDS; k++)
+				is_int((long long)b->count[k], (long long)a->count[k],
+				    pred_problem_name(k));
+		}
+		predictions_free(a);
+		predictions_free(b);
+		unlink(file);
+		free(file);
+	}
 	dataset_free(ds);
 }
 
