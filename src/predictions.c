@@ -1062,26 +1062,27 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_
 	return p;
 }
 
-struct predictions *
-predictions_load(const char *file, struct dataset *ds, char **cause)
+static struct predictions *
+load_now(const char *file, struct dataset *ds, int keep_prob, char **cause)
 {
 	struct label_set ls;
 	struct predictions *p;
 	label_set_copy(&ls, ds);
-	p = load(file, ds, &ls, 1, cause);
+	p = load(file, ds, &ls, keep_prob, cause);
 	label_set_free(&ls);
 	return p;
 }
 
 struct predictions *
+predictions_load(const char *file, struct dataset *ds, char **cause)
+{
+	return load_now(file, ds, 1, cause);
+}
+
+struct predictions *
 predictions_load_labels(const char *file, struct dataset *ds, char **cause)
 {
-	struct label_set ls;
-	struct predictions *p;
-	label_set_copy(&ls, ds);
-	p = load(file, ds, &ls, 0, cause);
-	label_set_free(&ls);
-	return p;
+	return load_now(file, ds, 0, cause);
 }
 
 void
