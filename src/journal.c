@@ -657,6 +657,8 @@ out:
 	return result;
 }
 
+int ydoc_libyaml_only;
+
 int
 ydoc_read(const char *name, const char *data, size_t len, size_t whole,
     ydoc_fn fn, void *arg, struct ydoc_tail *tail, char **cause)
@@ -674,7 +676,8 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 	/* The usual journal, all winnow's own writing, is checked in one pass
 	 * before any of it is taken, so that a stream that is not simple after
 	 * all is read by libyaml from its start. */
-	if (simple_stream(data, len, whole, 0, &r, fn, arg, tail, &why) == 1) {
+	if (!ydoc_libyaml_only &&
+	    simple_stream(data, len, whole, 0, &r, fn, arg, tail, &why) == 1) {
 		if (simple_stream(data, len, whole, 1, &r, fn, arg, tail, &why) != 1)
 			goto fail_simple;
 		result = 0;

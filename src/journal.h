@@ -227,6 +227,9 @@ struct ydoc_tail {
 /* Parse a YAML stream of flat mappings, calling fn for each document. The
  * first `whole` documents (the header) are never taken to be torn. Returns
  * 0, or -1 with *cause "NAME:LINE: why". */
+/* For tests: when set, every stream is read by libyaml, none by the reader
+ * of winnow's own simple documents, so that the two can be compared. */
+extern int ydoc_libyaml_only;
 int ydoc_read(const char *name, const char *data, size_t len, size_t whole,
     ydoc_fn fn, void *arg, struct ydoc_tail *tail, char **cause);
 

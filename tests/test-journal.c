@@ -388,6 +388,138 @@ test_simple_streams(void)
 	buf_free(&open_b);
 }
 
+/* The two readers of a stream, winnow's own for its simple documents and
+ * libyaml for everything, must agree on every stream: the same entries,
+ * the same torn tail, the same error. Streams made by cutting, flipping,
+ * doubling and dropping bytes and lines of a journal, with a fixed seed. */
+static int
+same_journal(const char *text, size_t len, char **why)
+{
+	struct journal *a, *b;
+	char *ca = NULL, *cb = NULL;
+	size_t i;
+	int same;
+
+	ydoc_libyaml_only = 0;
+	a = journal_read_buffer("f.yaml", text, len, &ca);
+	ydoc_libyaml_only = 1;
+	b = journal_read_buffer("f.yaml", text, len, &cb);
+	ydoc_libyaml_only = 0;
+	same = (a == NULL) == (b == NULL);
+	if (same && a == NULL)
+		same = strcmp(ca, cb) == 0;
+	if (same && a != NULL) {
+		same = a->n == b->n && (a->torn == NULL) == (b->torn == NULL) &&
+		    (a->torn == NULL || strcmp(a->torn, b->torn) == 0) &&
+		    a->good_size == b->good_size && strcmp(a->dataset, b->dataset) == 0;
+		for (i = 0; same && i < a->n; i++) {
+			const struct journal_entry *x = &a->entries[i], *y = &b->entries[i];
+			same = x->id == y->id && x->op == y->op && x->line == y->line &&
+			    x->batch == y->batch && strcmp(x->sha256, y->sha256) == 0 &&
+			    strcmp(x->at, y->at) == 0 && strcmp(S(a, x->path), S(b, y->path)) == 0 &&
+			    strcmp(S(a, x->label), S(b, y->label)) == 0 &&
+			    strcmp(S(a, x->to), S(b, y->to)) == 0 &&
+			    strcmp(S(a, x->by), S(b, y->by)) == 0 &&
+			    strcmp(S(a, x->note), S(b, y->note)) == 0;
+		}
+	}
+	if (!same)
+		*why = xasprintf("own: %s, libyaml: %s", a ? (a->torn ? a->torn : "read") : ca,
+		    b ? (b->torn ? b->torn : "read") : cb);
+	journal_free(a);
+	journal_free(b);
+	free(ca);
+	free(cb);
+	return same;
+}
+
+static void
+test_readers_agree(void)
+{
+	static const char *const bits[] = { "---\n", "...\n", "\"", "\\", ": ", "#", "\n",
+		"\r\n", " ", "\xc3\xa9", "\xff", "-", "key: v\n", "id: 7\n", "op: undo\n" };
+	struct buf base[2] = { { 0 }, { 0 } }, t = { 0 };
+	unsigned seed = 12345, r;
+	size_t i, k, at, n, bad = 0, tried = 0;
+	char *why = NULL;
+
+	/* Documents closed by "..." as winnow writes them, and not, as in
+	 * DESIGN.md's example. */
+	for (k = 0; k < 2; k++) {
+		buf_adds(&base[k], k ? "---\nwinnow-journal: 1\ndataset: \"/data/sc\"\n"
+		    "layout: folders\n" : HEAD);
+		for (i = 1; i <= 6; i++)
+			buf_addf(&base[k], "---\nid: %zu\nop: relabel\npath: \"yes/%zu \xc3\xa9.wav\"\n"
+			    "label: yes\nto: \"no\"\nsha256: 9f86d081884c7d659a2feaa0c55ad015a3bf"
+			    "4f1b2b0b822cd15d6c15b0f00a08\nat: 2026-11-27T21:03:1%zuZ\nby: \"ann\"\n%s",
+			    i, i, i, k ? "" : "...\n");
+	}
+	for (k = 0; k < 3000; k++) {
+		t.len = 0;
+		buf_add(&t, base[k % 2].data, base[k % 2].len);
+		for (n = 1 + k % 3; n > 0; n--) {
+			seed = seed * 1103515245u + 12345u;
+			r = seed >> 8;
+			at = r % (t.len + 1);
+			switch (r % 5) {
+			case 0:         /* cut the stream here */
+				t.len = at;
+				break;
+			case 1:         /* drop a byte */
+				memmove(t.data + at, t.data + at + (at < t.len), t.len - at -
+				    (at < t.len));
+				t.len -= at < t.len;
+				break;
+			case 2: {       /* put something in */
+				const char *b = bits[(r >> 4) % ARRAY_SIZE(bits)];
+				struct buf u = { 0 };
+				buf_add(&u, t.data, at);
+				buf_adds(&u, b);
+				buf_add(&u, t.data + at, t.len - at);
+				t.len = 0;
+				buf_add(&t, u.data, u.len);
+				buf_free(&u);
+				break;
+			}
+			case 3:         /* flip a byte */
+				if (at < t.len)
+					t.data[at] ^= (char)(1u << ((r >> 4) % 8));
+				break;
+			default: {      /* say a line twice */
+				char *ls = t.data + at, *le;
+				while (ls > t.data && ls[-1] != '\n')
+					ls--;
+				if ((le = memchr(ls, '\n', t.len - (size_t)(ls - t.data))) != NULL) {
+					struct buf u = { 0 };
+					buf_add(&u, t.data, (size_t)(le + 1 - t.data));
+					buf_add(&u, ls, (size_t)(le + 1 - ls));
+					buf_add(&u, le + 1, t.len - (size_t)(le + 1 - t.data));
+					t.len = 0;
+					buf_add(&t, u.data, u.len);
+					buf_free(&u);
+				}
+				break;
+			}
+			}
+		}
+		tried++;
+		if (!same_journal(t.data ? t.data : "", t.len, &why)) {
+			if (bad++ == 0) {
+				fprintf(stderr, "# they differ (%s) on:\n", why);
+				fwrite(t.data, 1, t.len, stderr);
+				fprintf(stderr, "\n# (end)\n");
+			}
+			free(why);
+			why = NULL;
+		}
+	}
+	is_int((long long)bad, 0, "winnow's reader and libyaml agree on 3,000 mangled journals");
+	ok(tried == 3000, "all were tried");
+	buf_free(&base[0]);
+	buf_free(&base[1]);
+	buf_free(&t);
+}
+
 static void
 test_bad_journals(void)
 {
@@ -902,6 +1034,7 @@ main(void)
 	test_torn_every_byte();
 	test_simple_streams();
 	test_writer_forms();
+	test_readers_agree();
 	test_bad_journals();
 	test_unclosed();
 	test_undo();
