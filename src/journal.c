@@ -72,9 +72,12 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* A character libyaml takes inside a double-quoted scalar as itself: a
- * printable one (YAML 1.1's c-printable, less the BOM), in UTF-8. Returns
- * its length in bytes, or 0. */
+/* A character libyaml takes inside a double-quoted scalar as itself, and
+ * writes there as itself: a printable one in its sense (U+0020 to U+007E,
+ * U+00A0 to U+FFFD less surrogates, the BOM, U+FFFE), not a line break
+ * (U+2028, U+2029), in well-formed UTF-8. libyaml escapes anything above
+ * U+FFFF, so such a value goes through libyaml. Returns its length in
+ * bytes, or 0. */
 static size_t
 printable_at(const unsigned char *p, const unsigned char *end)
 {
@@ -83,7 +86,7 @@ printable_at(const unsigned char *p, const unsigned char *end)
 
 	if (*p < 0x80)
 		return *p >= 0x20 && *p < 0x7f ? 1 : 0;
-	n = *p >= 0xf0 && *p < 0xf5 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+	n = *p >= 0xc2 && *p < 0xe0 ? 2 : *p >= 0xe0 && *p < 0xf0 ? 3 : 0;
 	if (n == 0 || (size_t)(end - p) < n)
 		return 0;
 	cp = *p & (0x7f >> n);
@@ -92,9 +95,8 @@ printable_at(const unsigned char *p, const unsigned char *end)
 			return 0;
 		cp = cp << 6 | (p[i] & 0x3f);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfeff || cp == 0xfffe ||
-	    cp == 0xffff)
+	if ((n == 3 && cp < 0x800) || cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
 		return 0;
 	return n;
 }

@@ -304,11 +304,16 @@ test_writer_forms(void)
 	yout_doc_start(y);
 	yout_plain(y, "sha256", "9f86d0");
 	yout_doc_end(y);
+	/* libyaml escapes what is above U+FFFF and the line separators. */
+	yout_doc_start(y);
+	yout_string(y, "path", "\xf0\x9f\x8e\xa4 \xe2\x80\xa8.wav");
+	yout_doc_end(y);
 	yout_free(y);
 	is_str(buf_str(&b), "---\nid: 1\npath: \"yes/caf\xc3\xa9 a#b: c.wav\"\n...\n"
 	    "---\nnote: \"a\\ttab and \\\"quotes\\\"\"\nreason: -x\n...\n"
 	    "---\npath: !!binary eWVzL/8ud2F2\n...\n"
-	    "---\nsha256: 9f86d0\n...\n", "simple and escaped documents, in one stream");
+	    "---\nsha256: 9f86d0\n...\n"
+	    "---\npath: \"\\U0001F3A4 \\L.wav\"\n...\n", "simple and escaped documents, in one stream");
 	buf_free(&b);
 }
 
@@ -437,7 +442,8 @@ static void
 test_readers_agree(void)
 {
 	static const char *const bits[] = { "---\n", "...\n", "\"", "\\", ": ", "#", "\n",
-		"\r\n", " ", "\xc3\xa9", "\xff", "-", "key: v\n", "id: 7\n", "op: undo\n" };
+		"\r\n", " ", "\xc3\xa9", "\xff", "\xf8\x80\x80", "\xe2\x80\xa8", "\xf0\x9f\x8e\xa4",
+		"\xed\xa0\x80", "-", "key: v\n", "id: 7\n", "op: undo\n" };
 	struct buf base[2] = { { 0 }, { 0 } }, t = { 0 };
 	unsigned seed = 12345, r;
 	size_t i, k, at, n, bad = 0, tried = 0;
