@@ -742,6 +742,8 @@ fast_row(struct part *pt, const char **path, const char **pred)
 	return 1;
 }
 
+int predictions_one_pass = 1;
+
 /* Read the rows of the current chunk (pt->c). */
 static void
 read_rows(struct part *pt)
@@ -753,7 +755,7 @@ read_rows(struct part *pt)
 	int r;
 
 	for (;;) {
-		if (fast_row(pt, &path, &pred)) {
+		if (predictions_one_pass && fast_row(pt, &path, &pred)) {
 			pt->rows++;
 			key = here(pt, &pt->c);
 			path = relative_path(pt->ld->ds, path);

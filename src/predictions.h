@@ -81,6 +81,9 @@ struct predictions {
  * has no usable header. Reads ds without changing it (its path index is
  * built first when missing). */
 struct predictions *predictions_load(const char *file, struct dataset *ds, char **cause);
+/* For tests: when 0, every row is split by csv first, none read in one
+ * pass, so that the two readers can be compared. */
+extern int predictions_one_pass;
 /* The same without keeping the probabilities (prob and prob_ok stay NULL;
  * they are still read, checked and reported): for a caller that needs the
  * predicted labels only, 140 MB less to fill for 1M rows × 35 labels. */
