@@ -138,8 +138,8 @@ csv_open_buffer(struct csv *c, const char *data, size_t len, char **cause)
 }
 
 /* The whole file in one buffer with a NUL after it, read straight into
- * place: a predictions file can be hundreds of megabytes, and a copy through
- * a bounce buffer costs as much as the read. */
+ * place: a manifest can be tens of megabytes, and a copy through a bounce
+ * buffer costs as much as the read. */
 static char *
 slurp(const char *path, size_t *len, char **cause)
 {

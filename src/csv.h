@@ -13,7 +13,7 @@
 #include <string.h>
 
 struct csv {
-	char *data;         /* whole file, owned */
+	char *data;         /* the whole file (csv_open), or the caller's rows (csv_view) */
 	size_t len, pos;
 	char delim;
 	size_t line;        /* 1-based line number of the current row */
@@ -44,8 +44,7 @@ void csv_close(struct csv *c);
 /* The end of an unquoted field: the first delimiter or newline at or after
  * p, or end. Eight bytes at a time where they lie before end (fields of a
  * predictions file are short, but there are tens of millions of them);
- * never reads at or past end, so readers of neighbouring parts of one
- * buffer do not touch each other's bytes. */
+ * never reads at or past end, where a chunk's bytes may be the next one's. */
 static inline char *
 csv_field_end(char *p, char *end, char delim)
 {
