@@ -21,6 +21,7 @@
 
 #include "dataset.h"
 #include "journal.h"
+#include "mangle.h"
 #include "tap.h"
 #include "testfs.h"
 #include "util.h"
@@ -445,8 +446,8 @@ test_readers_agree(void)
 		"\r\n", " ", "\xc3\xa9", "\xff", "\xf8\x80\x80", "\xe2\x80\xa8", "\xf0\x9f\x8e\xa4",
 		"\xed\xa0\x80", "-", "key: v\n", "id: 7\n", "op: undo\n" };
 	struct buf base[2] = { { 0 }, { 0 } }, t = { 0 };
-	unsigned seed = 12345, r;
-	size_t i, k, at, n, bad = 0, tried = 0;
+	unsigned seed = 12345;
+	size_t i, k, n, bad = 0, tried = 0;
 	char *why = NULL;
 
 	/* Documents closed by "..." as winnow writes them, and not, as in
@@ -463,51 +464,8 @@ test_readers_agree(void)
 	for (k = 0; k < 3000; k++) {
 		t.len = 0;
 		buf_add(&t, base[k % 2].data, base[k % 2].len);
-		for (n = 1 + k % 3; n > 0; n--) {
-			seed = seed * 1103515245u + 12345u;
-			r = seed >> 8;
-			at = r % (t.len + 1);
-			switch (r % 5) {
-			case 0:         /* cut the stream here */
-				t.len = at;
-				break;
-			case 1:         /* drop a byte */
-				memmove(t.data + at, t.data + at + (at < t.len), t.len - at -
-				    (at < t.len));
-				t.len -= at < t.len;
-				break;
-			case 2: {       /* put something in */
-				const char *b = bits[(r >> 4) % ARRAY_SIZE(bits)];
-				struct buf u = { 0 };
-				buf_add(&u, t.data, at);
-				buf_adds(&u, b);
-				buf_add(&u, t.data + at, t.len - at);
-				t.len = 0;
-				buf_add(&t, u.data, u.len);
-				buf_free(&u);
-				break;
-			}
-			case 3:         /* flip a byte */
-				if (at < t.len)
-					t.data[at] ^= (char)(1u << ((r >> 4) % 8));
-				break;
-			default: {      /* say a line twice */
-				char *ls = t.data + at, *le;
-				while (ls > t.data && ls[-1] != '\n')
-					ls--;
-				if ((le = memchr(ls, '\n', t.len - (size_t)(ls - t.data))) != NULL) {
-					struct buf u = { 0 };
-					buf_add(&u, t.data, (size_t)(le + 1 - t.data));
-					buf_add(&u, ls, (size_t)(le + 1 - ls));
-					buf_add(&u, le + 1, t.len - (size_t)(le + 1 - t.data));
-					t.len = 0;
-					buf_add(&t, u.data, u.len);
-					buf_free(&u);
-				}
-				break;
-			}
-			}
-		}
+		for (n = 1 + k % 3; n > 0; n--)
+			mangle(&t, 0, &seed, bits, ARRAY_SIZE(bits));
 		tried++;
 		if (!same_journal(t.data ? t.data : "", t.len, &why)) {
 			if (bad++ == 0) {

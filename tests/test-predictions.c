@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "dataset.h"
+#include "mangle.h"
 #include "predictions.h"
 #include "tap.h"
 #include "util.h"
@@ -330,42 +331,14 @@ test_readers_agree(void)
 	struct dataset *ds = fake_dataset(paths3, 4);
 	struct predictions *a, *b;
 	struct buf t = { 0 };
-	unsigned seed = 4242, r;
-	size_t k, n, at, bad = 0;
+	unsigned seed = 4242;
+	size_t k, n, bad = 0;
 
 	for (k = 0; k < 1500; k++) {
 		t.len = 0;
 		buf_adds(&t, base);
-		for (n = 1 + k % 3; n > 0; n--) {
-			seed = seed * 1103515245u + 12345u;
-			r = seed >> 8;
-			at = 26 + r % (t.len - 25);     /* the header stays */
-			switch (r % 4) {
-			case 0:         /* drop a byte */
-				if (at < t.len) {
-					memmove(t.data + at, t.data + at + 1, t.len - at - 1);
-					t.len--;
-				}
-				break;
-			case 1: {       /* put something in */
-				struct buf u = { 0 };
-				buf_add(&u, t.data, at);
-				buf_adds(&u, bits[(r >> 4) % ARRAY_SIZE(bits)]);
-				buf_add(&u, t.data + at, t.len - at);
-				t.len = 0;
-				buf_add(&t, u.data, u.len);
-				buf_free(&u);
-				break;
-			}
-			case 2:         /* flip a byte */
-				if (at < t.len && t.data[at] != '\0')
-					t.data[at] ^= (char)(1u << ((r >> 4) % 7));
-				break;
-			default:        /* cut the file */
-				t.len = at;
-				break;
-			}
-		}
+		for (n = 1 + k % 3; n > 0; n--)
+			mangle(&t, 26, &seed, bits, ARRAY_SIZE(bits));     /* the header stays */
 		if (memchr(t.data, '\0', t.len) != NULL)
 			continue;       /* a C string below: no NUL inside */
 		buf_str(&t);

@@ -10,26 +10,13 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-util.XXXXXX";
-
-static void
-write_file(const char *rel, const void *data, size_t n)
-{
-	char *path = xasprintf("%s/%s", tmpdir, rel);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
-		perror(path);
-		exit(2);
-	}
-	free(path);
-}
 
 static void
 mkdir_in(const char *rel)
 {
-	char *path = xasprintf("%s/%s", tmpdir, rel);
+	char *path = at("%s", rel);
 	if (mkdir(path, 0755) != 0) {
 		perror(path);
 		exit(2);
@@ -40,7 +27,7 @@ mkdir_in(const char *rel)
 static void
 symlink_in(const char *target, const char *rel)
 {
-	char *path = xasprintf("%s/%s", tmpdir, rel);
+	char *path = at("%s", rel);
 	if (symlink(target, path) != 0) {
 		perror(path);
 		exit(2);
@@ -113,8 +100,8 @@ test_open_beneath(void)
 
 	mkdir_in("root");
 	mkdir_in("root/yes");
-	write_file("root/yes/a.wav", "RIFF", 4);
-	write_file("secret", "secret", 6);
+	put_bytes("root/yes/a.wav", "RIFF", 4);
+	put_bytes("secret", "secret", 6);
 	symlink_in("../yes/a.wav", "root/yes/inside.wav");
 	symlink_in("../../secret", "root/yes/out.wav");
 	path = xasprintf("%s/secret", tmpdir);
@@ -195,13 +182,13 @@ test_sha256(void)
 	int root;
 
 	mkdir_in("hash");
-	write_file("hash/empty", "", 0);
-	write_file("hash/short", "abc", 3);
+	put_bytes("hash/empty", "", 0);
+	put_bytes("hash/short", "abc", 3);
 	big = xmalloc(n);
 	for (i = 0; i < n; i++)
 		big[i] = (unsigned char)(i * 7919 >> 3);
 	/* Larger than one read chunk, so the hash spans several reads. */
-	write_file("hash/big", big, n);
+	put_bytes("hash/big", big, n);
 	free(big);
 	symlink_in("short", "hash/link");
 	symlink_in("../secret", "hash/out");
@@ -247,24 +234,12 @@ test_buf_and_strings(void)
 int
 main(void)
 {
-	char *cmd;
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	testfs_init("util");
 	test_escape();
 	test_utf8();
 	test_path_is_clean();
 	test_open_beneath();
 	test_sha256();
 	test_buf_and_strings();
-	if (tap_failed == 0) {
-		cmd = xasprintf("rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "# could not remove %s\n", tmpdir);
-		free(cmd);
-	} else {
-		fprintf(stderr, "# files kept in %s\n", tmpdir);
-	}
-	return tap_done();
+	return testfs_done();
 }
