@@ -76,15 +76,6 @@ progress(struct plan *p, const char *what, size_t i, size_t n)
 	fprintf(stderr, "\r%s %s/%s\033[K", what, a, b);
 }
 
-/* Paths for people: non-UTF-8 bytes and control characters escaped. */
-static const char *
-esc(struct buf *b, const char *s)
-{
-	b->len = 0;
-	escape_name(b, s);
-	return buf_str(b);
-}
-
 static void
 step_free(struct step *s)
 {
@@ -518,7 +509,7 @@ conflict(struct plan *p, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	why = xvasprintf(fmt, ap);
 	va_end(ap);
-	fprintf(p->o->out, "conflict %s: %s\n", esc(&b, path), why);
+	fprintf(p->o->out, "conflict %s: %s\n", escaped_name(&b, path), why);
 	p->res->conflicts++;
 	free(why);
 	buf_free(&b);
@@ -588,7 +579,7 @@ plan_dirs(struct plan *p, enum base base, const char *dir, const char *sample)
 			if (exists_at(p, base, part, &st)) {
 				if (!S_ISDIR(st.st_mode)) {
 					struct buf b = { 0 };
-					conflict(p, sample, "the target folder %s is %s", esc(&b, part),
+					conflict(p, sample, "the target folder %s is %s", escaped_name(&b, part),
 					    S_ISLNK(st.st_mode) ? "a link" : "not a folder");
 					buf_free(&b);
 					free(key);
@@ -635,9 +626,9 @@ plan_move(struct plan *p, const struct journal_entry *e, const char *path,
 			struct buf b = { 0 };
 			if (same)
 				conflict(p, path, "the same content is already at %s",
-				    esc(&b, target));
+				    escaped_name(&b, target));
 			else
-				conflict(p, path, "no free name near %s", esc(&b, first));
+				conflict(p, path, "no free name near %s", escaped_name(&b, first));
 			buf_free(&b);
 			/* Keep no folder planned for this file alone. */
 			while (p->n > ndirs) {
@@ -988,24 +979,25 @@ print_step(struct plan *p, const struct step *s, const char *verb_prefix)
 	switch (s->op) {
 	case STEP_MKDIR:
 		if (s->base == BASE_TRASH)
-			fprintf(out, "%smkdir %s/%s\n", verb_prefix, p->trash, esc(&a, s->to));
+			fprintf(out, "%smkdir %s/%s\n", verb_prefix, p->trash, escaped_name(&a, s->to));
 		else
-			fprintf(out, "%smkdir %s\n", verb_prefix, esc(&a, s->to));
+			fprintf(out, "%smkdir %s\n", verb_prefix, escaped_name(&a, s->to));
 		break;
 	case STEP_MOVE:
-		fprintf(out, "%smove %s -> ", verb_prefix, esc(&a, s->from));
-		fprintf(out, "%s", esc(&b, s->to));
+		fprintf(out, "%smove %s -> ", verb_prefix, escaped_name(&a, s->from));
+		fprintf(out, "%s", escaped_name(&b, s->to));
 		if (s->renamed)
-			fprintf(out, " (%s)", esc(&a, s->renamed));
+			fprintf(out, " (%s)", escaped_name(&a, s->renamed));
 		fputc('\n', out);
 		break;
 	case STEP_TRASH:
-		fprintf(out, "%strash %s -> ", verb_prefix, esc(&a, s->from));
-		fprintf(out, "%s/%s\n", p->trash, esc(&b, s->to));
+		fprintf(out, "%strash %s -> ", verb_prefix, escaped_name(&a, s->from));
+		fprintf(out, "%s/%s\n", p->trash, escaped_name(&b, s->to));
 		break;
 	case STEP_REWRITE:
-		fprintf(out, "%srewrite %s (the old one kept as ", verb_prefix, esc(&a, s->from));
-		fprintf(out, "%s)\n", esc(&b, s->to));
+		fprintf(out, "%srewrite %s (the old one kept as ", verb_prefix,
+		    escaped_name(&a, s->from));
+		fprintf(out, "%s)\n", escaped_name(&b, s->to));
 		break;
 	}
 	buf_free(&a);
@@ -1144,7 +1136,7 @@ execute(struct plan *p, char **cause)
 			tfd = dir_fd(p, base, dir);
 			free(dir);
 			if (tfd < 0 || mkdirat(tfd, base_of(s->to), 0777) != 0) {
-				set_cause(cause, "cannot make the folder %s: %s", esc(&e, s->to),
+				set_cause(cause, "cannot make the folder %s: %s", escaped_name(&e, s->to),
 				    strerror(errno));
 				s->failed = 1;
 				ret = -1;
@@ -1412,7 +1404,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			}
 			if (strcmp(now, label) != 0) {
 				conflict(&p, path, "labelled %s in the manifest now, %s when decided",
-				    esc(&b, now), label);
+				    escaped_name(&b, now), label);
 				continue;
 			}
 		}
@@ -1449,7 +1441,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		}
 		if (strcmp(dataset_label_name(ds, ds->samples[s].label), label) != 0) {
 			conflict(&p, path, "its label is %s, the decision says %s",
-			    esc(&b, dataset_label_name(ds, ds->samples[s].label)), label);
+			    escaped_name(&b, dataset_label_name(ds, ds->samples[s].label)), label);
 			continue;
 		}
 		if (e->op == JOP_RELABEL) {
@@ -1606,19 +1598,19 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 				    faccessat(ffd, base_of(s->from), F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 				    strcmp(sha[i], s->sha256) != 0)
 					break;
-				conflict(&p, s->to, "missing: cannot restore %s", esc(&b, s->from));
+				conflict(&p, s->to, "missing: cannot restore %s", escaped_name(&b, s->from));
 				break;
 			}
 			if (err[i] == 0 && strcmp(sha[i], s->sha256) != 0) {
 				if (journal_sha256(rootfd, s->to, kept) == 0 && strcmp(kept, sha[i]) == 0)
 					break;  /* restored by hand */
 				conflict(&p, s->from, "changed since apply; the old one is still %s",
-				    esc(&b, s->to));
+				    escaped_name(&b, s->to));
 				break;
 			}
 			if (o->dry_run) {
-				fprintf(o->out, "restore %s (from ", esc(&b, s->from));
-				fprintf(o->out, "%s)\n", esc(&b, s->to));
+				fprintf(o->out, "restore %s (from ", escaped_name(&b, s->from));
+				fprintf(o->out, "%s)\n", escaped_name(&b, s->to));
 				res->rewritten++;
 				break;
 			}
@@ -1646,7 +1638,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 			if (err[i] == ENOENT || paths[i] == NULL || tfd < 0) {
 				if (back)
 					break;  /* moved back already */
-				conflict(&p, s->from, "missing: not at %s any more", esc(&b, s->to));
+				conflict(&p, s->from, "missing: not at %s any more", escaped_name(&b, s->to));
 				break;
 			}
 			if (err[i] != 0) {
@@ -1659,7 +1651,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 			}
 			if (back) {
 				conflict(&p, s->from, "its old name is taken again; left at %s",
-				    esc(&b, s->to));
+				    escaped_name(&b, s->to));
 				break;
 			}
 			if (ffd < 0) {
@@ -1668,8 +1660,8 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 			}
 			if (o->dry_run) {
 				fprintf(o->out, "move back %s%s%s", tb == BASE_TRASH ? p.trash : "",
-				    tb == BASE_TRASH ? "/" : "", esc(&b, s->to));
-				fprintf(o->out, " -> %s\n", esc(&b, s->from));
+				    tb == BASE_TRASH ? "/" : "", escaped_name(&b, s->to));
+				fprintf(o->out, " -> %s\n", escaped_name(&b, s->from));
 			} else if (rename_noreplace(tfd, base_of(s->to), ffd, base_of(s->from)) != 0) {
 				conflict(&p, s->from, "cannot move it back: %s", strerror(errno));
 				break;
@@ -1689,7 +1681,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 			if (o->dry_run) {
 				fprintf(o->out, "rmdir %s%s%s (when empty)\n",
 				    base == BASE_TRASH ? p.trash : "", base == BASE_TRASH ? "/" : "",
-				    esc(&b, s->to));
+				    escaped_name(&b, s->to));
 				res->mkdirs++;
 				break;
 			}

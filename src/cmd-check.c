@@ -68,15 +68,6 @@ json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Paths and details are bytes: escaped (\xNN) so that a line stays a line. */
-static const char *
-escaped(struct buf *b, const char *s)
-{
-	b->len = 0;
-	escape_name(b, s);
-	return buf_str(b);
-}
-
 static void
 print_findings(const struct dataset *ds, const struct findings *f, int json)
 {
@@ -86,13 +77,13 @@ print_findings(const struct dataset *ds, const struct findings *f, int json)
 
 	if (json) {
 		printf("{\"dataset\": ");
-		json_string(stdout, escaped(&p, ds->root));
+		json_string(stdout, escaped_name(&p, ds->root));
 		printf(", \"samples\": %zu, \"findings\": [", ds->nsamples);
 	}
 	for (i = 0; i < f->n; i++) {
 		const struct finding *x = &f->v[i];
-		escaped(&p, finding_path(x, ds));
-		escaped(&d, x->detail);
+		escaped_name(&p, finding_path(x, ds));
+		escaped_name(&d, x->detail);
 		if (!json) {
 			printf("%s\t%s\t%s\n", p.data, check_name(x->check), d.data);
 			continue;
@@ -269,8 +260,8 @@ cmd_check(int argc, char **argv)
 		goto fail;
 	for (k = 0; k < ds->nproblems; k++) {
 		struct buf p = { 0 }, m = { 0 };
-		fprintf(stderr, "%s: %s: %s\n", progname, escaped(&p, ds->problems[k].path),
-		    escaped(&m, ds->problems[k].message));
+		fprintf(stderr, "%s: %s: %s\n", progname, escaped_name(&p, ds->problems[k].path),
+		    escaped_name(&m, ds->problems[k].message));
 		buf_free(&p);
 		buf_free(&m);
 	}

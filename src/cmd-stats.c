@@ -233,16 +233,6 @@ share(const struct stats *st, size_t k)
 	return st->labelled ? (double)st->count[k] / (double)st->labelled : 0.0;
 }
 
-/* A name for people and for TSV: escaped as everywhere in winnow (tabs and
- * newlines too, so it cannot break a row). Owned by b. */
-static const char *
-shown(struct buf *b, const char *name)
-{
-	b->len = 0;
-	escape_name(b, name);
-	return buf_str(b);
-}
-
 /* A JSON string: the name itself when it is UTF-8, else its escaped form
  * (JSON cannot hold bytes that are not text). */
 static void
@@ -252,7 +242,7 @@ json_string(FILE *f, const char *s)
 	const unsigned char *p;
 
 	if (!utf8_valid(s, strlen(s)))
-		s = shown(&b, s);
+		s = escaped_name(&b, s);
 	fputc('"', f);
 	for (p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -328,11 +318,11 @@ print_text(const struct stats *st)
 	int w = 5, cw;
 
 	for (k = 0; k < ds->nlabels; k++)
-		if ((cw = display_width(shown(&b, ds->labels[k]))) > w)
+		if ((cw = display_width(escaped_name(&b, ds->labels[k]))) > w)
 			w = cw;
-	printf("dataset    %s", shown(&b, ds->root));
+	printf("dataset    %s", escaped_name(&b, ds->root));
 	if (ds->layout == LAYOUT_MANIFEST)
-		printf(" (manifest %s)\n", shown(&b, ds->manifest));
+		printf(" (manifest %s)\n", escaped_name(&b, ds->manifest));
 	else
 		printf(" (folders)\n");
 	printf("samples    %s", grouped(ds->nsamples, g1, sizeof g1));
@@ -348,7 +338,7 @@ print_text(const struct stats *st)
 	if (ds->nsplits > 1) {
 		printf("splits    ");
 		for (sp = 1; sp < ds->nsplits; sp++)
-			printf(" %s %s", shown(&b, ds->splits[sp]),
+			printf(" %s %s", escaped_name(&b, ds->splits[sp]),
 			    grouped(st->split_total[sp], g1, sizeof g1));
 		if (st->split_total[0])
 			printf(" (none %s)", grouped(st->split_total[0], g1, sizeof g1));
@@ -359,9 +349,9 @@ print_text(const struct stats *st)
 			printf("imbalance  %.2f", st->ratio);
 		else
 			printf("imbalance  inf");
-		printf(" (largest %s %zu,", shown(&b, ds->labels[st->largest]),
+		printf(" (largest %s %zu,", escaped_name(&b, ds->labels[st->largest]),
 		    st->count[st->largest]);
-		printf(" smallest %s %zu)\n", shown(&b, ds->labels[st->smallest]),
+		printf(" smallest %s %zu)\n", escaped_name(&b, ds->labels[st->smallest]),
 		    st->count[st->smallest]);
 	}
 	if (ds->nlabels == 0) {
@@ -374,7 +364,7 @@ print_text(const struct stats *st)
 	printf(" %9s %6s", "count", "share");
 	if (ds->nsplits > 1) {
 		for (sp = 1; sp < ds->nsplits; sp++) {
-			cw = display_width(shown(&b, ds->splits[sp]));
+			cw = display_width(escaped_name(&b, ds->splits[sp]));
 			printf(" %*s%s", cw < 9 ? 9 - cw : 0, "", b.data);
 		}
 	}
@@ -382,10 +372,10 @@ print_text(const struct stats *st)
 		printf(" %10s %8s", "total", "median");
 	printf("\n");
 	for (k = 0; k < ds->nlabels; k++) {
-		print_padded(shown(&b, ds->labels[k]), w);
+		print_padded(escaped_name(&b, ds->labels[k]), w);
 		printf(" %9s %5.1f%%", grouped(st->count[k], g1, sizeof g1), 100.0 * share(st, k));
 		for (sp = 1; sp < ds->nsplits; sp++) {
-			cw = display_width(shown(&b, ds->splits[sp]));
+			cw = display_width(escaped_name(&b, ds->splits[sp]));
 			printf(" %*s", cw < 9 ? 9 : cw,
 			    grouped(st->by_split[k * ds->nsplits + sp], g1, sizeof g1));
 		}
@@ -409,12 +399,12 @@ print_tsv(const struct stats *st)
 
 	printf("label\tcount\tshare");
 	for (sp = 1; sp < ds->nsplits; sp++)
-		printf("\t%s", shown(&b, ds->splits[sp]));
+		printf("\t%s", escaped_name(&b, ds->splits[sp]));
 	if (st->total)
 		printf("\ttotal_s\tmedian_s");
 	printf("\n");
 	for (k = 0; k < ds->nlabels; k++) {
-		printf("%s\t%zu\t%.4f", shown(&b, ds->labels[k]), st->count[k], share(st, k));
+		printf("%s\t%zu\t%.4f", escaped_name(&b, ds->labels[k]), st->count[k], share(st, k));
 		for (sp = 1; sp < ds->nsplits; sp++)
 			printf("\t%zu", st->by_split[k * ds->nsplits + sp]);
 		if (st->total) {
@@ -522,14 +512,14 @@ cmd_stats(int argc, char **argv)
 		    "one DATASET only");
 
 	if ((ds = dataset_open(argv[optind], &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, shown(&b, cause));
+		fprintf(stderr, "%s: %s\n", progname, escaped_name(&b, cause));
 		free(cause);
 		buf_free(&b);
 		return 2;
 	}
 	for (i = 0; i < ds->nproblems; i++) {
-		fprintf(stderr, "%s: %s: ", progname, shown(&b, ds->problems[i].path));
-		fprintf(stderr, "%s\n", shown(&b, ds->problems[i].message));
+		fprintf(stderr, "%s: %s: ", progname, escaped_name(&b, ds->problems[i].path));
+		fprintf(stderr, "%s\n", escaped_name(&b, ds->problems[i].message));
 	}
 	buf_free(&b);
 

@@ -98,14 +98,6 @@ pending_free(struct pending *p)
 	free(p);
 }
 
-static const char *
-shown(struct buf *b, const char *s)
-{
-	b->len = 0;
-	escape_name(b, s);
-	return buf_str(b);
-}
-
 static void
 update_status(struct app *app)
 {
@@ -257,7 +249,7 @@ write_done(void *arg, int cancelled)
 	}
 	after = commit_entry(app, &p->d, p->id, p->at, p->path, p->sample);
 
-	shown(&b, p->path);
+	escaped_name(&b, p->path);
 	switch (p->d.op) {
 	case JOP_RELABEL:
 		ui_message(app, "relabelled %s: %s → %s", buf_str(&b), p->label, p->to);
@@ -600,13 +592,13 @@ relabel(struct app *app, size_t i, const char *to, const char *note)
 	const char *why;
 	struct buf b = { 0 };
 	if ((why = bad_label(to)) != NULL) {
-		ui_error(app, "cannot relabel to %s: %s", shown(&b, to), why);
+		ui_error(app, "cannot relabel to %s: %s", escaped_name(&b, to), why);
 	} else if (current_label(app, i) == (unsigned)dataset_label_find(app->ds, to)) {
 		if (note != NULL)
 			queue(app, JOP_NOTE, i, NULL, note);
 		else
 			ui_message(app, "%s is labelled %s already",
-			    shown(&b, sample_path(app->ds, i)), to);
+			    escaped_name(&b, sample_path(app->ds, i)), to);
 	} else {
 		queue(app, JOP_RELABEL, i, to, note);
 	}
@@ -885,7 +877,7 @@ shown_label_done(struct app *app, const char *text, void *arg)
 		goto out;
 	}
 	if ((why = bad_label(label)) != NULL) {
-		ui_error(app, "cannot relabel to %s: %s", shown(&b, label), why);
+		ui_error(app, "cannot relabel to %s: %s", escaped_name(&b, label), why);
 		goto out;
 	}
 	to = dataset_label_find(app->ds, label);

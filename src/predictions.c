@@ -322,15 +322,6 @@ without_line(const char *why)
 	return strncmp(why, "line ", 5) == 0 && q ? q + 2 : why;
 }
 
-/* Bytes of a file name or label, made safe to show. */
-static const char *
-shown(struct buf *b, const char *s)
-{
-	b->len = 0;
-	escape_name(b, s);
-	return buf_str(b);
-}
-
 static int
 table_find(GHashTable *t, const char *name)
 {
@@ -438,7 +429,7 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 			break;
 		}
 		problem(pt, PRED_UNKNOWN_LABEL, here(pt, c), "column p_%s: not a label of the "
-		    "dataset", shown(&pt->show, extra[i]));
+		    "dataset", escaped_name(&pt->show, extra[i]));
 		label_add(ld, ld->known, extra[i]);
 	}
 	free(extra);
@@ -453,7 +444,7 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 			;
 		if (j < n) {
 			problem(pt, PRED_MALFORMED, here(pt, c), "column %s repeated; the first "
-			    "counts", shown(&pt->show, h));
+			    "counts", escaped_name(&pt->show, h));
 			continue;
 		}
 		ld->cols[n].field = (int)i;
@@ -502,7 +493,7 @@ read_probs(struct part *pt)
 		 * not known, so it is read a byte at a time. */
 		if (parse_number(f, k + 1 < c->nfield ? c->field[k + 1] : f, &v) != 0) {
 			problem(pt, PRED_BAD_PROB, here(pt, c), "p_%s: '%s' is not a number",
-			    ld->cols[j].name, shown(&pt->show, f));
+			    ld->cols[j].name, escaped_name(&pt->show, f));
 			return 0;
 		}
 		if (v < -PROB_RANGE_TOLERANCE || v > 1 + PROB_RANGE_TOLERANCE) {
@@ -567,7 +558,7 @@ sample_of_row(struct part *pt, uint64_t key, const char *path)
 	}
 	if ((s = find_sample(pt, path)) < 0)
 		problem(pt, PRED_UNKNOWN_PATH, key, "%s is not in the dataset",
-		    shown(&pt->show, path));
+		    escaped_name(&pt->show, path));
 	return s;
 }
 
@@ -592,12 +583,12 @@ store_row(struct part *pt, uint64_t key, long s, const char *path, const char *n
 		id = argmax(pt->row, p->nprob);
 	} else if ((id = label_of_pred(ld, name, &unknown)) < 0) {
 		problem(pt, PRED_UNKNOWN_LABEL, key, "'%s': more than %d labels the "
-		    "dataset lacks; the row is skipped", shown(&pt->show, name),
+		    "dataset lacks; the row is skipped", escaped_name(&pt->show, name),
 		    MAX_EXTRA_LABELS);
 		return;
 	} else if (unknown) {
 		problem(pt, PRED_UNKNOWN_LABEL, key, "'%s' is not a label of the dataset",
-		    shown(&pt->show, name));
+		    escaped_name(&pt->show, name));
 	}
 
 	lock = &ld->row_lock[(size_t)s % ROW_LOCKS];
@@ -616,7 +607,7 @@ store_row(struct part *pt, uint64_t key, long s, const char *path, const char *n
 		pt->matched++;
 	else
 		problem(pt, PRED_DUPLICATE, before > key ? before : key, "%s is listed "
-		    "again; the first row counts", shown(&pt->show, path));
+		    "again; the first row counts", escaped_name(&pt->show, path));
 }
 
 /* One data row as csv split it: checked, then stored. */

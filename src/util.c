@@ -170,8 +170,11 @@ buf_addf(struct buf *b, const char *fmt, ...)
 const char *
 buf_str(struct buf *b)
 {
+	/* Terminated at len, also after a caller emptied b by setting len. */
 	if (b->data == NULL)
 		buf_add(b, "", 0);
+	else
+		b->data[b->len] = '\0';
 	return b->data;
 }
 
@@ -249,6 +252,14 @@ escape_name(struct buf *b, const char *name)
 		i += k;
 	}
 	buf_str(b);
+}
+
+const char *
+escaped_name(struct buf *b, const char *name)
+{
+	b->len = 0;
+	escape_name(b, name);
+	return buf_str(b);
 }
 
 char *

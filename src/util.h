@@ -49,6 +49,10 @@ void buf_free(struct buf *b);
 /* Write `name` (arbitrary bytes) for display: valid UTF-8 printable text as is,
  * control characters and invalid bytes as \xNN. Appends to b. */
 void escape_name(struct buf *b, const char *name);
+/* The same into b emptied first: the escaped name, owned by b and valid
+ * until b changes. For messages, listings and TSV cells (tabs and newlines
+ * are escaped, so a name cannot break a line or a row). */
+const char *escaped_name(struct buf *b, const char *name);
 int utf8_valid(const char *s, size_t n);
 
 /* Read a whole file. Returns a heap buffer (NUL-terminated, *len excludes the
