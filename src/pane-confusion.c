@@ -442,26 +442,26 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 }
 
 /* Keep the cursor in view. */
+/* One axis: the first of `shown` of n lines moves just enough to show the
+ * cursor (none when it is -1), and no further than the last screenful. */
+static void
+scroll_axis(int *first, int cursor, int shown, int n)
+{
+	if (cursor >= 0 && cursor < *first)
+		*first = cursor;
+	if (cursor >= *first + shown)
+		*first = cursor - shown + 1;
+	if (*first > n - shown)
+		*first = n - shown;
+	if (*first < 0)
+		*first = 0;
+}
+
 static void
 scroll_to_cursor(struct cpane *c, const struct grid *L)
 {
-	int n = (int)c->cm.n;
-	if (c->row >= 0 && c->row < c->top)
-		c->top = c->row;
-	if (c->row >= c->top + L->rows)
-		c->top = c->row - L->rows + 1;
-	if (c->top > n - L->rows)
-		c->top = n - L->rows;
-	if (c->top < 0)
-		c->top = 0;
-	if (c->col >= 0 && c->col < c->left)
-		c->left = c->col;
-	if (c->col >= c->left + L->cols)
-		c->left = c->col - L->cols + 1;
-	if (c->left > n - L->cols)
-		c->left = n - L->cols;
-	if (c->left < 0)
-		c->left = 0;
+	scroll_axis(&c->top, c->row, L->rows, (int)c->cm.n);
+	scroll_axis(&c->left, c->col, L->cols, (int)c->cm.n);
 }
 
 /* The line above the matrix: what the cursor is on, and the last reload. */
