@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -69,16 +70,59 @@ static int have_saved_termios;
 static char crash_reset[256];
 static size_t crash_reset_len;
 
+/* The UI thread is the only one with these signals unblocked (inside
+ * ppoll), so it is the one they wake. But a library may start threads
+ * before main, with every signal unblocked (OpenBLAS does, when it is
+ * the BLAS): a signal the kernel gives such a thread is sent on to the UI
+ * thread, where it waits for ppoll. Handled there, it would set a flag
+ * the sleeping loop never sees, or run curses' Ctrl-Z handler in the
+ * middle of a frame. */
+static pthread_t ui_thread;
+
+static int
+on_ui_thread(int sig)
+{
+	if (pthread_equal(pthread_self(), ui_thread))
+		return 1;
+	pthread_kill(ui_thread, sig);
+	return 0;
+}
+
 static void
 on_winch(int sig)
 {
-	got_winch = 1;
+	if (on_ui_thread(sig))
+		got_winch = 1;
 }
 
 static void
 on_quit_signal(int sig)
 {
-	got_quit_signal = sig;
+	if (on_ui_thread(sig))
+		got_quit_signal = sig;
+}
+
+/* Curses' own Ctrl-Z handler (endwin, stop, redraw on fg), run on the UI
+ * thread only. */
+static void (*curses_tstp)(int);
+
+static void
+on_tstp(int sig)
+{
+	if (on_ui_thread(sig) && curses_tstp)
+		curses_tstp(sig);
+}
+
+static void
+wrap_curses_tstp(void)
+{
+	struct sigaction sa;
+	if (sigaction(SIGTSTP, NULL, &sa) != 0 || (sa.sa_flags & SA_SIGINFO) ||
+	    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN || sa.sa_handler == on_tstp)
+		return;
+	curses_tstp = sa.sa_handler;
+	sa.sa_handler = on_tstp;
+	sigaction(SIGTSTP, &sa, NULL);
 }
 
 static void
@@ -118,6 +162,7 @@ install_signals(sigset_t *loop_mask)
 	sigset_t block;
 	size_t i;
 
+	ui_thread = pthread_self();
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_winch;
@@ -1918,6 +1963,7 @@ terminal_start(struct app *app)
 		have_saved_termios = 1;
 	set_escdelay(25);
 	initscr();
+	wrap_curses_tstp();
 	cbreak();
 	noecho();
 	nonl();

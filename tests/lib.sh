@@ -60,6 +60,8 @@ SANITIZER_REPORT='ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:'
 pass() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $*"; }
 fail() { CHECKS=$((CHECKS + 1)); FAILED=$((FAILED + 1)); echo "not ok $CHECKS - $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
+# skip_check DESCRIPTION WHY: a check this machine cannot make.
+skip_check() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $1 # SKIP $2"; }
 
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() {
@@ -147,6 +149,11 @@ screen_wait() {
 	echo "# timed out waiting for '$1'; screen was:" >&2
 	screen | sed 's/^/#   /' >&2
 	return 1
+}
+# not_on_screen REGEX: the screen, once settled, has no match of REGEX (-E).
+not_on_screen() {
+	screen_settled | grep -E -- "$1" | sed 's/^/#   /' >&2
+	! screen_settled | grep -qE -- "$1"
 }
 # screen_gone TEXT: wait until TEXT is no longer on screen.
 screen_gone() {

@@ -272,6 +272,25 @@ bad_config 'kees:
   quit: Q' "unknown setting" "config.yaml:1: unknown setting 'kees'"
 rm -f "$XDG_CONFIG_HOME/winnow/config.yaml"
 
+# tgkill: a signal to one thread, as a fault in that thread would raise.
+thread_kill() {
+	$PYTHON -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+sys.exit(libc.syscall(234, int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])) != 0)' "$@"
+}
+# open_thread PID SIG: a thread of PID, not the first, that does not block
+# SIG (the kernel may give it a signal sent to the process).
+open_thread() {
+	for t in $(ls /proc/"$1"/task | sort -n); do
+		[ "$t" = "$1" ] && continue
+		blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/"$1"/task/"$t"/status 2>/dev/null)
+		[ -n "$blk" ] && $PYTHON -c 'import sys
+sys.exit(int(sys.argv[1], 16) >> (int(sys.argv[2]) - 1) & 1)' "$blk" "$2" &&
+			{ echo "$t"; return 0; }
+	done
+	return 1
+}
+
 # ---- Ctrl-Z in a shell: stopped with the terminal given back, fg resumes ----
 # (bash writes its prompt and job reports to stderr: the terminal's here.)
 tmux_start 100 30 env -i HOME="$HOME" PATH="$PATH" TERM="$TERM" LC_ALL="$LC_ALL" \
@@ -290,6 +309,22 @@ tmux_keys fg Enter
 check "C-z: fg brings the browser back" screen_wait " 3/12 "
 tmux_keys j
 check "C-z: keys work again" screen_wait " 4/12 "
+# The same stop, given by the kernel to a thread that takes signals (a
+# library's, started before main): it reaches the UI thread.
+wpid=$(pgrep -P "$(program_pid)" -x winnow)
+if tid=$(open_thread "$wpid" 20); then
+	check "C-z to another thread: signalled" thread_kill "$wpid" "$tid" 20
+	check "C-z to another thread: stopped" screen_wait "Stopped"
+	expect_eq "C-z to another thread: the alternate screen is off" "$(alternate_screen)" "0"
+	tmux_keys fg Enter
+	check "C-z to another thread: fg brings the browser back" screen_wait " 4/12 "
+	tmux_keys k
+	check "C-z to another thread: keys work again" screen_wait " 3/12 "
+	check "C-z to another thread: the frame is whole" screen_wait "└─ "
+	check "C-z to another thread: no stray escapes" not_on_screen '[0-9]+;[0-9]+(;[0-9]+)*m'
+else
+	skip_check "C-z to another thread" "no thread here but the UI one takes signals"
+fi
 tmux_keys q
 tmux_keys 'echo "status=$?"' Enter
 check "C-z: then q quits with status 0" screen_wait "status=0"
@@ -310,13 +345,7 @@ check "and echoes again" grep -qE '(^| )echo( |$)' "$TMP/stty"
 tmux_stop
 
 # ---- the terminal is given back after SIGTERM and after a crash ----
-# tgkill: a signal to one thread, as a fault in that thread would raise.
-thread_kill() {
-	$PYTHON -c 'import ctypes, sys
-libc = ctypes.CDLL(None, use_errno=True)
-sys.exit(libc.syscall(234, int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])) != 0)' "$@"
-}
-for sig in TERM SEGV WORKER-SEGV; do
+for sig in TERM THREAD-TERM SEGV WORKER-SEGV; do
 	tmux_start 100 30 "$WINNOW" "$ds"
 	screen_wait "files (12)" >/dev/null
 	pid=$(program_pid)
@@ -326,6 +355,15 @@ for sig in TERM SEGV WORKER-SEGV; do
 		tid=$(ls /proc/"$pid"/task | sort -n | tail -1)
 		check "SIG$sig: a thread other than the main one" test "$tid" != "$pid"
 		check "SIG$sig: signalled" thread_kill "$pid" "$tid" 11
+	elif [ "$sig" = THREAD-TERM ]; then
+		# SIGTERM given by the kernel to a library's thread: the UI
+		# thread, asleep in ppoll, still wakes to it.
+		if ! tid=$(open_thread "$pid" 15); then
+			skip_check "SIG$sig" "no thread here but the UI one takes signals"
+			tmux_stop
+			continue
+		fi
+		check "SIG$sig: signalled" thread_kill "$pid" "$tid" 15
 	else
 		kill -s "$sig" "$pid"
 	fi
@@ -333,7 +371,7 @@ for sig in TERM SEGV WORKER-SEGV; do
 	expect_eq "SIG$sig: the alternate screen is off" "$(alternate_screen)" "0"
 	check "SIG$sig: the terminal echoes again" grep -qE '(^| )echo( |$)' "$TMP/stty"
 	check "SIG$sig: canonical mode again" grep -qE '(^| )icanon( |$)' "$TMP/stty"
-	[ "$sig" = TERM ] && expect_eq "SIGTERM: died of the signal" "$(exit_status)" 143
+	case $sig in *TERM) expect_eq "SIG$sig: died of the signal" "$(exit_status)" 143 ;; esac
 	tmux_stop
 done
 
