@@ -60,8 +60,6 @@ SANITIZER_REPORT='ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:'
 pass() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $*"; }
 fail() { CHECKS=$((CHECKS + 1)); FAILED=$((FAILED + 1)); echo "not ok $CHECKS - $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
-# skip_check DESCRIPTION WHY: a check this machine cannot make.
-skip_check() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $1 # SKIP $2"; }
 
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() {

@@ -4,6 +4,9 @@
 # --trace, and the terminal given back after q, SIGTERM and a crash.
 . "${top_srcdir:-.}/tests/lib.sh"
 need tmux sox pgrep
+# A library to preload whose thread, started before main, takes signals.
+PRELOAD_THREAD=$top_builddir/tests/thread-before-main.so
+[ -f "$PRELOAD_THREAD" ] || skip "tests/thread-before-main.so is not built"
 
 # A small dataset of real files: speech and tones, images, a noise folder
 # (browsable, not a label), and a name that is not UTF-8.
@@ -298,7 +301,7 @@ tmux_start 100 30 env -i HOME="$HOME" PATH="$PATH" TERM="$TERM" LC_ALL="$LC_ALL"
 	sh -c 'exec bash --norc --noprofile -i 2>/dev/tty'
 tmux_keys "PS1='shell> '" Enter
 check "C-z: a shell" screen_wait "shell> "
-tmux_keys "\"$WINNOW\" \"$ds\"" Enter
+tmux_keys "LD_PRELOAD=$PRELOAD_THREAD ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0 \"$WINNOW\" \"$ds\"" Enter
 check "C-z: the browser runs in a shell" screen_wait "files (12)"
 tmux_keys j j
 check "C-z: moved" screen_wait " 3/12 "
@@ -309,22 +312,20 @@ tmux_keys fg Enter
 check "C-z: fg brings the browser back" screen_wait " 3/12 "
 tmux_keys j
 check "C-z: keys work again" screen_wait " 4/12 "
-# The same stop, given by the kernel to a thread that takes signals (a
-# library's, started before main): it reaches the UI thread.
+# The same stop, given by the kernel to a thread that takes signals (the
+# preloaded library's, started before main): it reaches the UI thread.
 wpid=$(pgrep -P "$(program_pid)" -x winnow)
-if tid=$(open_thread "$wpid" 20); then
-	check "C-z to another thread: signalled" thread_kill "$wpid" "$tid" 20
-	check "C-z to another thread: stopped" screen_wait "Stopped"
-	expect_eq "C-z to another thread: the alternate screen is off" "$(alternate_screen)" "0"
-	tmux_keys fg Enter
-	check "C-z to another thread: fg brings the browser back" screen_wait " 4/12 "
-	tmux_keys k
-	check "C-z to another thread: keys work again" screen_wait " 3/12 "
-	check "C-z to another thread: the frame is whole" screen_wait "└─ "
-	check "C-z to another thread: no stray escapes" not_on_screen '[0-9]+;[0-9]+(;[0-9]+)*m'
-else
-	skip_check "C-z to another thread" "no thread here but the UI one takes signals"
-fi
+tid=$(open_thread "$wpid" 20)
+check "C-z to another thread: a thread that takes it" test -n "$tid"
+check "C-z to another thread: signalled" thread_kill "$wpid" "$tid" 20
+check "C-z to another thread: stopped" screen_wait "Stopped"
+expect_eq "C-z to another thread: the alternate screen is off" "$(alternate_screen)" "0"
+tmux_keys fg Enter
+check "C-z to another thread: fg brings the browser back" screen_wait " 4/12 "
+tmux_keys k
+check "C-z to another thread: keys work again" screen_wait " 3/12 "
+check "C-z to another thread: the frame is whole" screen_wait "└─ "
+check "C-z to another thread: no stray escapes" not_on_screen '[0-9]+;[0-9]+(;[0-9]+)*m'
 tmux_keys q
 tmux_keys 'echo "status=$?"' Enter
 check "C-z: then q quits with status 0" screen_wait "status=0"
@@ -346,7 +347,8 @@ tmux_stop
 
 # ---- the terminal is given back after SIGTERM and after a crash ----
 for sig in TERM THREAD-TERM SEGV WORKER-SEGV; do
-	tmux_start 100 30 "$WINNOW" "$ds"
+	tmux_start 100 30 env LD_PRELOAD="$PRELOAD_THREAD" \
+		ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" "$WINNOW" "$ds"
 	screen_wait "files (12)" >/dev/null
 	pid=$(program_pid)
 	check "SIG$sig: found the process" test -n "$pid"
@@ -356,13 +358,10 @@ for sig in TERM THREAD-TERM SEGV WORKER-SEGV; do
 		check "SIG$sig: a thread other than the main one" test "$tid" != "$pid"
 		check "SIG$sig: signalled" thread_kill "$pid" "$tid" 11
 	elif [ "$sig" = THREAD-TERM ]; then
-		# SIGTERM given by the kernel to a library's thread: the UI
-		# thread, asleep in ppoll, still wakes to it.
-		if ! tid=$(open_thread "$pid" 15); then
-			skip_check "SIG$sig" "no thread here but the UI one takes signals"
-			tmux_stop
-			continue
-		fi
+		# SIGTERM given by the kernel to the preloaded library's thread:
+		# the UI thread, asleep in ppoll, still wakes to it.
+		tid=$(open_thread "$pid" 15)
+		check "SIG$sig: a thread that takes it" test -n "$tid"
 		check "SIG$sig: signalled" thread_kill "$pid" "$tid" 15
 	else
 		kill -s "$sig" "$pid"
