@@ -2,6 +2,7 @@
  * principal components through LAPACK, and the cluster scores. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -17,21 +18,63 @@
 #include "embed.h"
 #include "util.h"
 
-/* BLAS and LAPACK (OpenBLAS where installed). Fortran passes everything by
- * reference, and each character argument's length after the others. */
-extern void ssyrk_(const char *uplo, const char *trans, const int *n,
+/* BLAS and LAPACK (OpenBLAS where installed), loaded when an analysis
+ * first needs them: OpenBLAS starts its threads as it loads, and they
+ * spin for a while, which every other command would pay for. Fortran
+ * passes everything by reference, and each character argument's length
+ * after the others. */
+static void (*ssyrk_)(const char *uplo, const char *trans, const int *n,
     const int *k, const float *alpha, const float *a, const int *lda,
     const float *beta, float *c, const int *ldc, size_t, size_t);
-extern void sgemm_(const char *transa, const char *transb, const int *m,
+static void (*sgemm_)(const char *transa, const char *transb, const int *m,
     const int *n, const int *k, const float *alpha, const float *a,
     const int *lda, const float *b, const int *ldb, const float *beta,
     float *c, const int *ldc, size_t, size_t);
-extern void dsyevr_(const char *jobz, const char *range, const char *uplo,
+static void (*dsyevr_)(const char *jobz, const char *range, const char *uplo,
     const int *n, double *a, const int *lda, const double *vl,
     const double *vu, const int *il, const int *iu, const double *abstol,
     int *m, double *w, double *z, const int *ldz, int *isuppz, double *work,
     const int *lwork, int *iwork, const int *liwork, int *info, size_t,
     size_t, size_t);
+
+static pthread_once_t lapack_once = PTHREAD_ONCE_INIT;
+static char lapack_error[256];
+
+static void
+lapack_open(void)
+{
+	static const char *const names[] = { LAPACK_SONAME, "liblapack.so" };
+	void *h = NULL;
+	size_t i;
+
+	/* The first name's failure is the one to tell (dlerror's text lasts
+	 * only until the next try). */
+	for (i = 0; i < ARRAY_SIZE(names) && h == NULL; i++)
+		if ((h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL)) == NULL && i == 0)
+			snprintf(lapack_error, sizeof lapack_error, "cannot load LAPACK (%s): %s",
+			    names[i], dlerror());
+	if (h == NULL)
+		return;
+	lapack_error[0] = '\0';
+	/* The BLAS routines come with LAPACK, which depends on them. */
+	*(void **)&ssyrk_ = dlsym(h, "ssyrk_");
+	*(void **)&sgemm_ = dlsym(h, "sgemm_");
+	*(void **)&dsyevr_ = dlsym(h, "dsyevr_");
+	if (ssyrk_ == NULL || sgemm_ == NULL || dsyevr_ == NULL)
+		snprintf(lapack_error, sizeof lapack_error, "%s lacks %s", LAPACK_SONAME,
+		    ssyrk_ == NULL ? "ssyrk_" : sgemm_ == NULL ? "sgemm_" : "dsyevr_");
+}
+
+/* Load LAPACK once; 0, or -1 with *cause set. */
+static int
+lapack_load(char **cause)
+{
+	pthread_once(&lapack_once, lapack_open);
+	if (lapack_error[0] == '\0')
+		return 0;
+	set_cause(cause, "%s", lapack_error);
+	return -1;
+}
 
 /* ---- numbers ---- */
 
@@ -1055,6 +1098,8 @@ embed_analyse(struct embeddings *e, const struct dataset *ds,
 	size_t *start;
 	uint32_t *order;
 
+	if (lapack_load(cause) != 0)
+		return NULL;
 	if (n > INT32_MAX) {
 		set_cause(cause, "%s: %zu rows: too many", e->file, n);
 		return NULL;

@@ -107,6 +107,16 @@ check "a missing file: named" grep -q 'nope.tsv: No such file' "$TMP/err"
 : >"$TMP/empty.tsv"
 expect_status "an empty file: exit 2" 2 "$WINNOW" check --no-cache -e "$TMP/empty.tsv" "$D"
 
+# LAPACK is loaded when the analysis needs it: without it, the analysis
+# fails with the loader's reason, and the other commands never notice.
+mkdir -p "$TMP/nolapack"
+: >"$TMP/nolapack/liblapack.so.3"
+: >"$TMP/nolapack/liblapack.so"
+LD_LIBRARY_PATH=$TMP/nolapack expect_status "no LAPACK: exit 2" 2 \
+	"$WINNOW" check --no-cache -e "$TMP/embeddings.tsv" "$D"
+check "no LAPACK: the loader's reason" grep -q 'cannot load LAPACK (liblapack.so.3): .*nolapack/liblapack.so.3: file too short' "$TMP/err"
+LD_LIBRARY_PATH=$TMP/nolapack expect_status "no LAPACK: stats still runs" 0 "$WINNOW" stats "$D"
+
 # ---- principal coordinates against numpy ----
 
 "$TEST_EMBED" --project "$TMP/embeddings.tsv" "$D" >"$TMP/proj.tsv" 2>"$TMP/err" ||
