@@ -141,35 +141,26 @@ cache_get(struct checks *c, size_t i, struct measure *m)
 	return 1;
 }
 
-static int
-mkdir_parents(char *path)
-{
-	char *p;
-	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 void
 checks_save_cache(struct checks *c)
 {
 	const struct dataset *ds = c->ds;
 	uint32_t hdr[3] = { CACHE_VERSION, sizeof(struct measure), 0 };
 	size_t i, rootlen = strlen(ds->root);
-	char *tmp;
+	char *tmp, *slash;
 	FILE *f;
 	int fd, ok;
 
 	if (c->cache_path == NULL || rootlen > UINT32_MAX)
 		return;
 	hdr[2] = (uint32_t)rootlen;
-	if (mkdir_parents(c->cache_path) != 0)
+	/* The cache's folder, and those above it. */
+	tmp = xstrdup(c->cache_path);
+	if ((slash = strrchr(tmp, '/')) != NULL && slash > tmp)
+		*slash = '\0';
+	ok = slash == NULL || slash == tmp || mkdir_p(tmp, 0700) == 0;
+	free(tmp);
+	if (!ok)
 		return;
 	tmp = xasprintf("%s.%ld.tmp", c->cache_path, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||

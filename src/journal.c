@@ -1310,25 +1310,6 @@ current_user(void)
 }
 
 static int
-mkdir_p(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int r = 0;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST)
-			r = -1;
-		*s = '/';
-	}
-	if (r == 0 && mkdir(p, 0777) != 0 && errno != EEXIST)
-		r = -1;
-	free(p);
-	return r;
-}
-
-static int
 fsync_dir_of(const char *file)
 {
 	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
@@ -1450,7 +1431,7 @@ journal_open(const struct dataset *ds, const char *file, char **note, char **cau
 	if (file == NULL) {
 		char *slash = strrchr(path, '/');
 		*slash = '\0';
-		if (mkdir_p(path) != 0) {
+		if (mkdir_p(path, 0777) != 0) {
 			set_cause(cause, "%s: cannot make the folder: %s", path, strerror(errno));
 			free(path);
 			return NULL;

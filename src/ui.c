@@ -197,25 +197,6 @@ install_signals(sigset_t *loop_mask)
 
 static int saved_stderr = -1;
 
-static int
-mkdir_p(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int rc = 0;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
-
 static void
 stderr_to_log(void)
 {
@@ -229,7 +210,7 @@ stderr_to_log(void)
 	else
 		dir = xasprintf("%s/.local/state/winnow", home && *home ? home : "/nonexistent");
 	path = xasprintf("%s/winnow.log", dir);
-	if (mkdir_p(dir) == 0) {
+	if (mkdir_p(dir, 0700) == 0) {
 		/* Keep the log small: start afresh once it passes a megabyte. */
 		int trunc = stat(path, &st) == 0 && st.st_size > (1 << 20) ? O_TRUNC : 0;
 		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | trunc, 0600);

@@ -439,3 +439,24 @@ open_beneath(int dirfd, const char *path, int flags)
 	}
 	return open_beneath_fallback(dirfd, path, flags);
 }
+
+int
+mkdir_p(const char *path, unsigned mode)
+{
+	char *p = xstrdup(path), *s;
+	int saved = 0;
+
+	for (s = p + 1; *s && saved == 0; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST)
+			saved = errno;
+		*s = '/';
+	}
+	if (saved == 0 && mkdir(p, (mode_t)mode) != 0 && errno != EEXIST)
+		saved = errno;
+	free(p);
+	errno = saved;
+	return saved ? -1 : 0;
+}

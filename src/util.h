@@ -68,6 +68,9 @@ double now_seconds(void);
  * The path is opened with open_beneath(): links are followed only inside
  * dirfd's tree. Returns 0, or -1 with errno set (EXDEV: leads outside). */
 int sha256_file_at(int dirfd, const char *path, char out[65]);
+/* Make the folder path and those above it that are missing, with mode.
+ * Returns 0, or -1 with errno set by the mkdir that failed. */
+int mkdir_p(const char *path, unsigned mode);
 
 /* String ends with suffix, ignoring ASCII case. */
 int has_suffix_ci(const char *s, const char *suffix);

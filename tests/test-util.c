@@ -232,6 +232,27 @@ test_buf_and_strings(void)
 	ok(!has_suffix_ci("wav", ".wav"), "a suffix longer than the string");
 }
 
+static void
+test_mkdir_p(void)
+{
+	char *deep = at("made/a/b/c"), *file = at("made/file"), *under = at("made/file/d");
+	struct stat st;
+	FILE *f;
+
+	ok(mkdir_p(deep, 0700) == 0, "mkdir_p makes every missing folder");
+	ok(stat(deep, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700,
+	    "the last one with the mode given");
+	ok(mkdir_p(deep, 0700) == 0, "folders already there are fine");
+	if ((f = fopen(file, "w")) != NULL)
+		fclose(f);
+	errno = 0;
+	ok(mkdir_p(under, 0700) == -1 && errno == ENOTDIR,
+	    "a file in the way: -1 with the mkdir's errno (ENOTDIR)");
+	free(deep);
+	free(file);
+	free(under);
+}
+
 int
 main(void)
 {
@@ -242,5 +263,6 @@ main(void)
 	test_open_beneath();
 	test_sha256();
 	test_buf_and_strings();
+	test_mkdir_p();
 	return testfs_done();
 }

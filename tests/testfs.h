@@ -62,16 +62,7 @@ at(const char *fmt, ...)
 __attribute__((unused)) static inline void
 mkdirs(const char *path)
 {
-	char *p = xstrdup(path), *s;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	mkdir(p, 0755);
-	free(p);
+	mkdir_p(path, 0755);
 }
 
 /* Write n bytes to a file under the folder, making its folders; dies when
