@@ -207,6 +207,20 @@ dataset_find(struct dataset *ds, const char *path)
 	return path_index_get(ds, ds->path_index, path);
 }
 
+long
+dataset_find_sorted(const struct dataset *ds, const char *path)
+{
+	size_t lo = 0, hi = ds->nsamples, mid;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(sample_path(ds, mid), path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ds->nsamples && strcmp(sample_path(ds, lo), path) == 0 ? (long)lo : -1;
+}
+
 /* ---- folder layout ---- */
 
 struct scan {

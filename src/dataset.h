@@ -87,6 +87,10 @@ int dataset_split_find(const struct dataset *ds, const char *name);
 /* Sample index of a path relative to ROOT, or -1. The first call builds a
  * hash index of every path (not thread-safe: call once before sharing). */
 long dataset_find(struct dataset *ds, const char *path);
+/* The same by binary search over the samples, which dataset_open leaves in
+ * path order (strcmp): no index to build, and safe on any thread; for a
+ * few lookups, where building the index would cost more. */
+long dataset_find_sorted(const struct dataset *ds, const char *path);
 
 /* Sniff the content format of sample i (opens the file), store and return it. */
 enum format dataset_sniff(struct dataset *ds, size_t i);

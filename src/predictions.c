@@ -41,6 +41,14 @@
 #define MAX_EXTRA_LABELS 256
 /* Locks guarding the samples' rows, chosen by sample number. */
 #define ROW_LOCKS 64
+/* Binary searches a part makes before the path index is built: one in
+ * SEARCH_SHARE of the samples, at least SEARCH_MIN. A file in the dataset's
+ * order needs one a part and one where its order turns (a model's files in
+ * blocks of labels: a few hundred in a million rows); one in random order
+ * then wastes a few milliseconds before the index, which costs as much as
+ * some 30,000 searches to build. */
+#define SEARCH_SHARE 256
+#define SEARCH_MIN 64
 
 static const char *const problem_names[PRED_PROBLEM_KINDS] = {
 	[PRED_MALFORMED] = "malformed rows",
@@ -239,6 +247,11 @@ struct loader {
 	/* per sample: the ROW_KEY of the row that counts (the first), 0 none */
 	uint64_t *owner;
 	pthread_mutex_t row_lock[ROW_LOCKS];
+	/* The dataset's path index, built only once guesses miss often: a
+	 * file in the dataset's order finds its rows' samples by guessing,
+	 * and where a part starts, by binary search. */
+	pthread_mutex_t index_lock;
+	int index_ready;        /* read and set atomically */
 };
 
 /* A problem as a part finds it: placed by ROW_KEY, its message without
@@ -262,6 +275,7 @@ struct part {
 	uint64_t last_key[PRED_PROBLEM_KINDS];  /* of the last problem listed */
 	long last_sample;       /* the sample of the last row found */
 	size_t guesses, guessed;        /* the next sample tried, and right */
+	size_t searches;        /* binary searches, while there is no index */
 	struct buf show;
 	float *row;             /* one row of probabilities, parsed */
 };
@@ -521,6 +535,29 @@ argmax(const float *row, size_t n)
 	return (uint16_t)best;
 }
 
+/* The sample of a path when the guess below missed: by binary search for
+ * the first few, then through the path index, built by whichever part
+ * needs it first. */
+static long
+lookup(struct part *pt, const char *path)
+{
+	struct loader *ld = pt->ld;
+
+	if (!__atomic_load_n(&ld->index_ready, __ATOMIC_ACQUIRE)) {
+		if (pt->searches < SEARCH_MIN || pt->searches < ld->ds->nsamples / SEARCH_SHARE) {
+			pt->searches++;
+			return dataset_find_sorted(ld->ds, path);
+		}
+		pthread_mutex_lock(&ld->index_lock);
+		if (!__atomic_load_n(&ld->index_ready, __ATOMIC_ACQUIRE)) {
+			dataset_find(ld->ds, "");
+			__atomic_store_n(&ld->index_ready, 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&ld->index_lock);
+	}
+	return dataset_find(ld->ds, path);
+}
+
 /* The sample of a path. Files written in the dataset's order (a model run
  * over a sorted file list) name the sample after the last one found, which
  * costs one comparison instead of a hash lookup's cache misses; the guess is
@@ -542,7 +579,7 @@ find_sample(struct part *pt, const char *path)
 			return (long)next;
 		}
 	}
-	if ((s = dataset_find(pt->ld->ds, path)) >= 0)
+	if ((s = lookup(pt, path)) >= 0)
 		pt->last_sample = s;
 	return s;
 }
@@ -979,6 +1016,7 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_
 	ld.known = g_hash_table_new(g_str_hash, g_str_equal);
 	ld.extra = g_hash_table_new(g_str_hash, g_str_equal);
 	pthread_mutex_init(&ld.label_lock, NULL);
+	pthread_mutex_init(&ld.index_lock, NULL);
 	for (i = 0; i < ROW_LOCKS; i++)
 		pthread_mutex_init(&ld.row_lock[i], NULL);
 	for (i = 0; i < ls->n; i++)
@@ -1007,7 +1045,7 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_
 		 * is then no copy-on-write fault on the shared zero page. */
 		ld.owner = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *ld.owner);
 		memset(ld.owner, 0, (ds->nsamples ? ds->nsamples : 1) * sizeof *ld.owner);
-		dataset_find(ds, "");   /* the path index, before threads read it */
+		ld.index_ready = ds->path_index != NULL;
 
 		nparts = start >= size ? 0 : size - start < PARALLEL_BYTES ? 1 :
 		    (size_t)cpu_count();
@@ -1045,6 +1083,7 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_
 	g_hash_table_destroy(ld.known);
 	g_hash_table_destroy(ld.extra);
 	pthread_mutex_destroy(&ld.label_lock);
+	pthread_mutex_destroy(&ld.index_lock);
 	for (i = 0; i < ROW_LOCKS; i++)
 		pthread_mutex_destroy(&ld.row_lock[i]);
 	if (failed) {

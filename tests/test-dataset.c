@@ -89,8 +89,9 @@ split_of(struct dataset *ds, const char *path)
 }
 
 /* Every sample's label is the folder its path starts with, samples are in
- * path order with their paths laid in the pool in the same order, and
- * labels in byte order. */
+ * path order with their paths laid in the pool in the same order, labels
+ * are in byte order, and the path index and the binary search find every
+ * path, and agree on paths that are not there. */
 static int
 index_is_consistent(struct dataset *ds, int label_is_first_component)
 {
@@ -104,8 +105,19 @@ index_is_consistent(struct dataset *ds, int label_is_first_component)
 			return 0;
 		if (i && ds->samples[i - 1].path >= ds->samples[i].path)
 			return 0;
-		if (dataset_find(ds, p) != (long)i)
+		if (dataset_find(ds, p) != (long)i || dataset_find_sorted(ds, p) != (long)i)
 			return 0;
+		/* Paths beside it, mostly absent: both lookups agree. */
+		{
+			char *q = xasprintf("%s~", p);
+			long a = dataset_find(ds, q), b = dataset_find_sorted(ds, q);
+			q[strlen(q) - 2] = '\0';   /* one byte short */
+			a = a == b ? dataset_find(ds, q) : -2;
+			b = dataset_find_sorted(ds, q);
+			free(q);
+			if (a != b)
+				return 0;
+		}
 		if (ds->samples[i].label == LABEL_NONE || !label_is_first_component)
 			continue;
 		l = dataset_label_name(ds, ds->samples[i].label);
