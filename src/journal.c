@@ -82,21 +82,13 @@ static size_t
 printable_at(const unsigned char *p, const unsigned char *end)
 {
 	uint32_t cp;
-	size_t n, i;
+	size_t n;
 
 	if (*p < 0x80)
 		return *p >= 0x20 && *p < 0x7f ? 1 : 0;
-	n = *p >= 0xc2 && *p < 0xe0 ? 2 : *p >= 0xe0 && *p < 0xf0 ? 3 : 0;
-	if (n == 0 || (size_t)(end - p) < n)
-		return 0;
-	cp = *p & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
+	n = utf8_decode(p, (size_t)(end - p), &cp);
+	if (n == 0 || n == 4 || cp < 0xa0 || cp == 0x2028 || cp == 0x2029 ||
+	    cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
 		return 0;
 	return n;
 }

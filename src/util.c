@@ -186,14 +186,15 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
+size_t
+utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
 	size_t len, i;
 	uint32_t c;
-	if (p[0] < 0x80)
+	if (p[0] < 0x80) {
+		*cp = p[0];
 		return 1;
+	}
 	if (p[0] >= 0xc2 && p[0] <= 0xdf)
 		len = 2, c = p[0] & 0x1f;
 	else if (p[0] >= 0xe0 && p[0] <= 0xef)
@@ -212,6 +213,7 @@ utf8_seq(const unsigned char *p, size_t n)
 	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
 	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
 		return 0;
+	*cp = c;
 	return len;
 }
 
@@ -220,8 +222,9 @@ utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
+	uint32_t cp;
 	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i)) == 0)
+		if ((k = utf8_decode(p + i, n - i, &cp)) == 0)
 			return 0;
 		i += k;
 	}
@@ -233,8 +236,9 @@ escape_name(struct buf *b, const char *name)
 {
 	const unsigned char *p = (const unsigned char *)name;
 	size_t n = strlen(name), i = 0, k;
+	uint32_t cp;
 	while (i < n) {
-		k = utf8_seq(p + i, n - i);
+		k = utf8_decode(p + i, n - i, &cp);
 		if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\')) ||
 		    (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
 			if (k == 1 && p[i] == '\\')

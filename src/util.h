@@ -54,6 +54,10 @@ void escape_name(struct buf *b, const char *name);
  * are escaped, so a name cannot break a line or a row). */
 const char *escaped_name(struct buf *b, const char *name);
 int utf8_valid(const char *s, size_t n);
+/* The well-formed UTF-8 sequence at p (at most n bytes, n >= 1): its length,
+ * with its code point in *cp; 0 when it is not one (overlong, a surrogate,
+ * past U+10FFFF, cut short). */
+size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* Read a whole file. Returns a heap buffer (NUL-terminated, *len excludes the
  * NUL) or NULL with *cause set. */
