@@ -157,11 +157,17 @@ struct path_index {
 	size_t mask;
 };
 
+/* A path's first slot to try. */
+static size_t
+path_slot(const struct path_index *pi, const char *path)
+{
+	return (size_t)XXH3_64bits(path, strlen(path)) & pi->mask;
+}
+
 static void
 path_index_put(const struct dataset *ds, struct path_index *pi, size_t i)
 {
-	const char *path = sample_path(ds, i);
-	size_t h = (size_t)XXH3_64bits(path, strlen(path)) & pi->mask;
+	size_t h = path_slot(pi, sample_path(ds, i));
 	while (pi->slot[h] != 0)
 		h = (h + 1) & pi->mask;
 	pi->slot[h] = (uint32_t)(i + 1);
@@ -170,7 +176,7 @@ path_index_put(const struct dataset *ds, struct path_index *pi, size_t i)
 static long
 path_index_get(const struct dataset *ds, const struct path_index *pi, const char *path)
 {
-	size_t h = (size_t)XXH3_64bits(path, strlen(path)) & pi->mask;
+	size_t h = path_slot(pi, path);
 	while (pi->slot[h] != 0) {
 		if (strcmp(sample_path(ds, pi->slot[h] - 1), path) == 0)
 			return (long)pi->slot[h] - 1;

@@ -716,7 +716,7 @@ fast_row(struct part *pt, const char **path, const char **pred)
 {
 	struct loader *ld = pt->ld;
 	struct csv *c = &pt->c;
-	char *p = c->data + c->pos, *end = c->data + c->len, *q = p;
+	char *p = c->data + c->pos, *end = c->data + c->len, *q = p, *stop;
 	char *path_end = NULL, *pred_end = NULL;
 	const char *path_at = NULL, *pred_at = "";
 	double v, sum = 0;
@@ -742,12 +742,14 @@ fast_row(struct part *pt, const char **path, const char **pred)
 				q++;    /* a CRLF line end (pandas on Windows) */
 		} else {
 			q = csv_field_end(p, end, c->delim);
+			/* the field's end, before a CRLF's CR */
+			stop = q < end && *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
 			if (role == ROLE_PATH) {
 				path_at = p;
-				path_end = q < end && *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
+				path_end = stop;
 			} else if (role == ROLE_PRED) {
 				pred_at = p;
-				pred_end = q < end && *q == '\n' && q > p && q[-1] == '\r' ? q - 1 : q;
+				pred_end = stop;
 			}
 		}
 		if (q >= end)
