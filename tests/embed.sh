@@ -178,11 +178,9 @@ wait_for group_of_20
 check "browser: its two groups, of 20 and 40" sh -c "[ -n '$G' ] &&
 	tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -q 'group $((3 - ${G:-1}))  *40│'"
 # A point of the 20 under the cursor: the cursor follows the file pane's
-# selection, here to a planted sample (row N in path order).
+# selection, here to a planted sample.
 first=$(head -1 "$TMP/second")
-n=$(cd "$D" && ls */*.wav | LC_ALL=C sort | grep -nxF "$first" | cut -d: -f1)
-tmux_keys Tab g $(yes j | head -n $((n - 1)))
-check "browser: the file pane selects $first" screen_wait " $n/180 "
+select_clip "browser: the file pane selects $first" "$D" "$first" 180
 tmux_keys Tab Tab
 under_cursor() { screen | grep -q "^│$first  yes · outlier [0-9.]* · group $G "; }
 check "browser: the cursor follows to it, in group $G" wait_for under_cursor

@@ -178,6 +178,15 @@ screen_settled() {
 	printf '%s\n' "$settled"
 }
 # wait_for COMMAND...: wait until COMMAND succeeds; 1 on time-out.
+# select_clip DESCRIPTION DIR PATH TOTAL: from another pane, the file
+# pane's selection moved to PATH, a clip of DIR (its row in path order,
+# rather than a walk with keys a slow redraw could outrun), and checked
+# in the pane's counter (of TOTAL).
+select_clip() {
+	n=$(cd "$2" && ls */*.wav | LC_ALL=C sort | grep -nxF "$3" | cut -d: -f1)
+	tmux_keys Tab g $(yes j | head -n $((n - 1)))
+	check "$1" screen_wait " $n/$4 "
+}
 wait_for() {
 	end=$(( $(date +%s) + WAIT_SECONDS ))
 	while [ "$(date +%s)" -le "$end" ]; do

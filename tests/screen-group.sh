@@ -83,12 +83,9 @@ wait_for group_of_20
 groups_20_40() { [ -n "$G" ] && screen | grep -q "group $((3 - G))  *40│"; }
 check "its groups are of 20 and 40" wait_for groups_20_40
 # A point of the 20 under the cursor: the cursor follows the file pane's
-# selection, here to a planted sample that no decision touched (row N in
-# path order), rather than walking with keys a slow redraw could outrun.
+# selection, here to a planted sample that no decision touched.
 planted=yes/yes09_nohash_0.wav
-n=$(cd "$D" && ls */*.wav | LC_ALL=C sort | grep -nxF "$planted" | cut -d: -f1)
-tmux_keys Tab g $(yes j | head -n $((n - 1)))
-check "the file pane selects $planted" screen_wait " $n/180 "
+select_clip "the file pane selects $planted" "$D" "$planted" 180
 tmux_keys Tab Tab
 under_cursor() { screen | grep -q "^│$planted  yes · outlier [0-9.]* · group $G "; }
 check "the cluster cursor follows to it, in group $G" wait_for under_cursor
