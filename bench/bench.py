@@ -285,7 +285,7 @@ def predictions():
 
 # What a user would otherwise run on the same TensorBoard files: pandas to
 # read them, scikit-learn's PCA (its defaults) and KMeans, numpy for the
-# rest; the same sums as src/embed.c, and its findings in winnow's words.
+# rest; the same sums as src/model/embed.c, and its findings in winnow's words.
 SKLEARN_EMBED = """
 import sys, numpy as np, pandas as pd
 from sklearn.cluster import KMeans

@@ -188,7 +188,7 @@ q quit
 EOF
 expect_eq "every binding of DESIGN.md is in the help" "$missing" ""
 # And every row of the command table in commands.c, read from the source.
-table=$($PYTHON - "$top_srcdir/src/commands.c" <<'EOF'
+table=$($PYTHON - "$top_srcdir/src/tui/commands.c" <<'EOF'
 import re, sys
 src = open(sys.argv[1]).read()
 for name, keys in re.findall(r'\{ "([a-z0-9-]+)", "[^"]*",\s*cmd_\w+, -?\w+, "([^"]*)" \}', src):

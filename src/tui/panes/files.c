@@ -1,4 +1,4 @@
-/* pane-files.c — the file pane: one row per shown sample with its decision,
+/* panes/files.c — the file pane: one row per shown sample with its decision,
  * label, path, findings and the model's prediction. Only the visible rows
  * are drawn. */
 #include "config.h"

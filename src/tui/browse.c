@@ -1,4 +1,4 @@
-/* cmd-browse.c — `winnow [-p PRED] [-j JOURNAL] [-e EMB] [--trace F] [DATASET]`:
+/* browse.c — `winnow [-p PRED] [-j JOURNAL] [-e EMB] [--trace F] [DATASET]`:
  * check what can be checked before taking the terminal, then run the
  * browser. */
 #include "config.h"

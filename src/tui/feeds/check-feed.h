@@ -1,10 +1,10 @@
-/* check-ui.h — the checks in the browser. When the dataset is ready they run
+/* check-feed.h — the checks in the browser. When the dataset is ready they run
  * on the worker pool (a few hundred files a job, so other background work
  * interleaves), with progress on the status line; their findings fill
  * app->annot (findings bits for the badges and `/check=NAME`, peak, RMS and
  * duration for sorting by loudness and duration). */
-#ifndef WINNOW_CHECK_UI_H
-#define WINNOW_CHECK_UI_H
+#ifndef WINNOW_CHECK_FEED_H
+#define WINNOW_CHECK_FEED_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* pane-cluster.c — the embeddings cluster view: every sample as a dot of a
+/* panes/cluster.c — the embeddings cluster view: every sample as a dot of a
  * 2-D principal-component scatter drawn in braille (2 × 4 dots a cell),
  * coloured by label; or one class in its own two components, coloured by
  * its two k-means groups. A cursor on one point selects that sample, so the

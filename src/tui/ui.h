@@ -327,7 +327,7 @@ const char *ui_tail(const char *s, int cols);
 /* Draw a box border for overlays (UTF-8 or ASCII). */
 void ui_box(const struct app *app, WINDOW *w);
 
-/* ---- the browser itself (cmd-browse.c calls these) ---- */
+/* ---- the browser itself (browse.c calls these) ---- */
 
 /* Set up app (no terminal yet). */
 void ui_init(struct app *app);
@@ -346,12 +346,12 @@ int ui_overlay_close(struct app *app);
 
 /* ---- defined by the other panes' files ---- */
 
-extern const struct pane_ops files_pane_ops;            /* pane-files.c */
-extern const struct pane_ops preview_pane_ops;          /* pane-preview.c */
-extern const struct pane_ops confusion_pane_ops;        /* pane-confusion.c */
-extern const struct pane_ops cluster_pane_ops;          /* pane-cluster.c */
+extern const struct pane_ops files_pane_ops;            /* panes/files.c */
+extern const struct pane_ops preview_pane_ops;          /* panes/preview.c */
+extern const struct pane_ops confusion_pane_ops;        /* panes/confusion.c */
+extern const struct pane_ops cluster_pane_ops;          /* panes/cluster.c */
 
-/* pane-confusion.c: the commands truth (labels as in the dataset / after
+/* panes/confusion.c: the commands truth (labels as in the dataset / after
  * decisions) and split (cycle the split counted); each returns REDRAW_
  * flags. confusion_changed: sample's decision changed (-1: every sample's,
  * e.g. a journal replayed), so the matrix moves it at once. */
@@ -359,7 +359,7 @@ unsigned confusion_toggle_truth(struct app *app);
 unsigned confusion_cycle_split(struct app *app);
 void confusion_changed(struct app *app, long sample);
 
-/* pane-preview.c: the commands play, autoplay and preview-mode. Each
+/* panes/preview.c: the commands play, autoplay and preview-mode. Each
  * returns REDRAW_ flags. */
 unsigned preview_play_toggle(struct app *app);
 unsigned preview_autoplay_toggle(struct app *app);

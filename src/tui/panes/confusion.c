@@ -1,4 +1,4 @@
-/* pane-confusion.c — the confusion matrix pane: heat map scaled per row,
+/* panes/confusion.c — the confusion matrix pane: heat map scaled per row,
  * recall and precision, the most confused pairs, a cursor over cells and
  * headers whose samples Enter lists in the file pane; the predictions file
  * is watched and what a reload changed is shown. */

@@ -24,7 +24,7 @@
 #include <term.h>
 
 #include "annot.h"
-#include "check-ui.h"
+#include "check-feed.h"
 #include "commands.h"
 #include "dataset.h"
 #include "decide.h"

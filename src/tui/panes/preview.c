@@ -1,4 +1,4 @@
-/* pane-preview.c — the preview pane: the selected sample as a thumbnail,
+/* panes/preview.c — the preview pane: the selected sample as a thumbnail,
  * its first lines of text, or its waveform, with a line of facts below.
  *
  * Selecting a sample looks it up in a small cache of finished previews

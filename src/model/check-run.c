@@ -366,7 +366,7 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
 	if (a->findings == NULL)
 		a->findings = xcalloc(n ? n : 1, sizeof *a->findings);
 	else
-		/* The cluster bits come from the embeddings (pane-cluster.c),
+		/* The cluster bits come from the embeddings (panes/cluster.c),
 		 * and without predictions here, suspects from their part. */
 		for (i = 0; i < n; i++)
 			a->findings[i] &= 1u << CHECK_CLUSTER_OUTLIER | 1u << CHECK_CLUSTER_SPLIT |

@@ -1,11 +1,11 @@
-/* check-ui.c — the checks run in the background of the browser: measure
+/* check-feed.c — the checks run in the background of the browser: measure
  * jobs on the worker pool, then one judging job, then the annotations. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "check-ui.h"
+#include "check-feed.h"
 #include "checks.h"
 #include "dataset.h"
 #include "ui.h"
