@@ -195,6 +195,33 @@ check "... its detail has the probabilities" sh -c \
 expect_status "a missing predictions file" 2 "$WINNOW" check -p "$TMP/none.csv" "$S"
 check "... is named" contains "$TMP/err" "none.csv"
 
+# ---- free-length sounds are never truncated ----
+# Sound effects: lengths from 0.1 to 1.5 s, most starting at full strength.
+# Short ones and sharp attacks are how such sounds are made; only classes
+# recorded in fixed lengths (as every speech class above) are judged.
+F=$TMP/effects
+mkdir -p "$F/alert" "$F/chime"
+i=0
+for len in 0.10 0.15 0.22 0.31 0.50 0.75 1.10 1.50; do
+	i=$((i + 1))
+	sox -q -n -r 22050 -c 1 -b 16 "$F/alert/beep$i.wav" synth "$len" sine $((400 + 90 * i)) fade 0 "$len" 0.05
+	sox -q -n -r 22050 -c 1 -b 16 "$F/chime/chime$i.wav" synth "$len" pluck $((300 + 70 * i)) fade 0.01 "$len" "$(awk "BEGIN { print $len / 2 }")"
+done
+expect_status "free-length effects: no truncated" 0 "$WINNOW" check "$F"
+check "... nothing found" test ! -s "$TMP/out"
+# The same classes judged as fixed-length clips once they are held to be.
+expect_status "fixed-length=0 judges them all" 1 "$WINNOW" check -t fixed-length=0 "$F"
+check "... then the short ones are truncated" grep -q '^alert/beep1.wav	truncated	' "$TMP/out"
+# Real material: Debian's freedesktop sound theme, when installed.
+if [ -d /usr/share/sounds/freedesktop/stereo ]; then
+	mkdir -p "$TMP/theme/theme"
+	cp /usr/share/sounds/freedesktop/stereo/*.oga "$TMP/theme/theme/"
+	"$WINNOW" check "$TMP/theme" >"$TMP/out" 2>/dev/null
+	check "the freedesktop sound theme: no truncated" sh -c "! grep -q '	truncated	' '$TMP/out'"
+else
+	echo "# the freedesktop sound theme is not installed (contrib/install-deps)"
+fi
+
 # ---- thresholds: options, the configuration file ----
 U=$TMP/unbalanced
 cp -R "$C/speech" "$U"

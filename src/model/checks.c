@@ -41,6 +41,9 @@ static const struct {
 	    "an embedding this many class spreads from its class's centre is an outlier" },
 	[TH_SPLIT] = { "split", EMBED_SPLIT_THRESHOLD,
 	    "a class whose two k-means groups are this far apart (in their spread) is split" },
+	[TH_FIXED] = { "fixed-length", 0.7,
+	    "a class with this share of its clips within 5% of its median duration is "
+	    "recorded in fixed lengths; only there is a clip judged truncated" },
 };
 
 /* A clip cut at an edge stands out from its own background by at least
@@ -49,6 +52,9 @@ static const struct {
 /* A class needs this many measured clips to have a duration norm of its
  * own; smaller classes are held to the dataset's median. */
 #define CLASS_NORM_MIN 5
+/* How near its median a clip's duration must be to count toward a fixed
+ * length (a fraction of the median). */
+#define FIXED_LENGTH_TOLERANCE 0.05
 
 const char *
 threshold_name(enum threshold_id id)
@@ -274,7 +280,25 @@ struct audio_norms {
 	double peak;            /* median peak of labelled, not silent clips */
 	double duration;        /* median duration of labelled clips */
 	double *class_duration; /* per label; NAN: too few clips */
+	/* Shares of clips within FIXED_LENGTH_TOLERANCE of their class's
+	 * median: over the classes with norms, and per label (NAN: too few). */
+	double fixed;
+	double *class_fixed;
 };
+
+/* The share of sorted durations v[0..n) within FIXED_LENGTH_TOLERANCE of
+ * their median med. Speech Commands records every word in a 1-s window, so
+ * nearly all of a class sits at one length and a shorter clip or a loud
+ * edge means the window cut the sound; sound effects and free-length
+ * recordings spread, and a short one or a sharp attack is how it was made. */
+static double
+fixed_share(const float *v, size_t n, double med)
+{
+	size_t i, near = 0;
+	for (i = 0; i < n; i++)
+		near += fabs(v[i] - med) <= FIXED_LENGTH_TOLERANCE * med;
+	return n ? (double)near / n : 0;
+}
 
 static void
 audio_norms(const struct check_context *ctx, struct audio_norms *n)
@@ -282,8 +306,9 @@ audio_norms(const struct check_context *ctx, struct audio_norms *n)
 	const struct dataset *ds = ctx->ds;
 	size_t i, k, cnt, nl = ds->nlabels;
 	float *v = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *v);
-	size_t *start = xcalloc(nl + 1, sizeof *start), *fill;
+	size_t *start = xcalloc(nl + 1, sizeof *start), *fill, normed;
 	float *byclass;
+	double near;
 
 	cnt = 0;
 	for (i = 0; i < ds->nsamples; i++)
@@ -307,9 +332,23 @@ audio_norms(const struct check_context *ctx, struct audio_norms *n)
 	memcpy(v, byclass, start[nl] * sizeof *v);
 	n->duration = median(v, start[nl]);
 	n->class_duration = xmalloc((nl ? nl : 1) * sizeof *n->class_duration);
-	for (k = 0; k < nl; k++)
-		n->class_duration[k] = start[k + 1] - start[k] >= CLASS_NORM_MIN ?
-		    median(byclass + start[k], start[k + 1] - start[k]) : NAN;
+	n->class_fixed = xmalloc((nl ? nl : 1) * sizeof *n->class_fixed);
+	/* A small class is held to the dataset's median, where the classes
+	 * that have norms of their own keep to fixed lengths (each its own:
+	 * words of 1 s beside sentences of 2 s). */
+	near = normed = 0;
+	for (k = 0; k < nl; k++) {
+		size_t cnt_k = start[k + 1] - start[k];
+		n->class_duration[k] = n->class_fixed[k] = NAN;
+		if (cnt_k < CLASS_NORM_MIN)
+			continue;
+		n->class_duration[k] = median(byclass + start[k], cnt_k);
+		n->class_fixed[k] = fixed_share(byclass + start[k], cnt_k,
+		    n->class_duration[k]);
+		near += n->class_fixed[k] * cnt_k;
+		normed += cnt_k;
+	}
+	n->fixed = normed ? near / normed : fixed_share(v, start[nl], n->duration);
 	free(byclass);
 	free(fill);
 	free(start);
@@ -329,7 +368,7 @@ judge_audio(const struct check_context *ctx, struct findings *out)
 		const struct measure *m = &ctx->m[i];
 		unsigned label = ds->samples[i].label;
 		long s = (long)i;
-		int silent;
+		int silent, own;
 		double norm, edge;
 
 		if (!is_audio(m))
@@ -349,13 +388,16 @@ judge_audio(const struct check_context *ctx, struct findings *out)
 			findings_add(out, s, NULL, CHECK_QUIET,
 			    "peak %.1f dBFS < %.1f dBFS (median %.1f dBFS %+g dB)",
 			    m->peak_db, n.peak + th[TH_QUIET], n.peak, th[TH_QUIET]);
-		norm = isnan(n.class_duration[label]) ? n.duration : n.class_duration[label];
+		own = !isnan(n.class_duration[label]);
+		norm = own ? n.class_duration[label] : n.duration;
+		if ((own ? n.class_fixed[label] : n.fixed) < th[TH_FIXED])
+			continue;
 		edge = m->loud_db + th[TH_EDGE];
 		if (m->duration < th[TH_TRUNCATED] * norm)
 			findings_add(out, s, NULL, CHECK_TRUNCATED,
 			    "%.2f s < %.2f s (%g x median %.2f s of %s)", m->duration,
 			    th[TH_TRUNCATED] * norm, th[TH_TRUNCATED], norm,
-			    isnan(n.class_duration[label]) ? "the dataset" : label_of(ds, i));
+			    own ? label_of(ds, i) : "the dataset");
 		else if (!silent && m->loud_db - m->still_db >= EDGE_RANGE_DB &&
 		    (m->head_db >= edge || m->tail_db >= edge))
 			findings_add(out, s, NULL, CHECK_TRUNCATED,
@@ -365,6 +407,7 @@ judge_audio(const struct check_context *ctx, struct findings *out)
 			    th[TH_EDGE]);
 	}
 	free(n.class_duration);
+	free(n.class_fixed);
 }
 
 /* ---- per sample, against the dataset: images ---- */

@@ -41,6 +41,7 @@ enum threshold_id {
 	TH_IMBALANCE,   /* largest class / smallest class */
 	TH_OUTLIER,     /* embeddings: distance to the class centre in spreads */
 	TH_SPLIT,       /* embeddings: a class's split score (embed.h) */
+	TH_FIXED,       /* share of a class's clips near its median duration */
 	TH_COUNT
 };
 
