@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include "tap.h"
 #include "testfs.h"
 #include "util.h"
+#include "worker.h"
 
 static void
 mkdir_in(const char *rel)
@@ -253,6 +256,59 @@ test_mkdir_p(void)
 	free(under);
 }
 
+/* ---- parallel_for ---- */
+
+struct fan {
+	atomic_uint calls[16];
+	pthread_t who[16];
+	atomic_uint ticks;
+};
+
+static void
+fan_part(void *arg, unsigned k)
+{
+	struct fan *f = arg;
+	struct timespec pause = { 0, 20000000 };
+	atomic_fetch_add(&f->calls[k], 1);
+	f->who[k] = pthread_self();
+	nanosleep(&pause, NULL);        /* long enough for a watcher's tick */
+}
+
+static void
+fan_tick(void *arg)
+{
+	struct fan *f = arg;
+	atomic_fetch_add(&f->ticks, 1);
+}
+
+static void
+test_parallel_for(void)
+{
+	struct fan f;
+	unsigned k, once = 1, apart = 1;
+
+	ok(parallel_threads(1) == 1, "parallel_threads(1) is 1");
+	ok(parallel_threads(1000) >= 1, "parallel_threads is at least 1");
+	memset(&f, 0, sizeof f);
+	parallel_for(8, fan_part, &f);
+	for (k = 0; k < 8; k++)
+		once &= atomic_load(&f.calls[k]) == 1;
+	ok(once, "parallel_for calls every part once");
+	ok(pthread_equal(f.who[0], pthread_self()), "part 0 runs on the caller's thread");
+	for (k = 1; k < 8; k++)
+		apart &= !pthread_equal(f.who[k], pthread_self());
+	ok(apart, "the other parts run on threads of their own");
+	ok(atomic_load(&f.calls[8]) == 0, "no part past n");
+
+	memset(&f, 0, sizeof f);
+	parallel_for_watched(4, fan_part, &f, fan_tick, &f);
+	for (k = 0, once = 1; k < 4; k++)
+		once &= atomic_load(&f.calls[k]) == 1 &&
+		    !pthread_equal(f.who[k], pthread_self());
+	ok(once, "parallel_for_watched runs every part off the caller's thread");
+	ok(atomic_load(&f.ticks) >= 2, "the watcher ticks while they run and once at the end");
+}
+
 int
 main(void)
 {
@@ -264,5 +320,6 @@ main(void)
 	test_sha256();
 	test_buf_and_strings();
 	test_mkdir_p();
+	test_parallel_for();
 	return testfs_done();
 }

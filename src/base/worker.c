@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -269,4 +271,89 @@ worker_stop(struct worker_pool *pool)
 	pthread_mutex_destroy(&pool->lock);
 	free(pool->threads);
 	free(pool);
+}
+
+/* ---- parallel_for ---- */
+
+unsigned
+parallel_threads(unsigned most)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (most < 1)
+		most = 1;
+	return n < 1 ? 1 : (unsigned long)n > most ? most : (unsigned)n;
+}
+
+struct parallel {
+	parallel_fn fn;
+	void *arg;
+	atomic_uint running;
+};
+
+struct parallel_start {
+	struct parallel *p;
+	unsigned k;
+};
+
+static void *
+parallel_main(void *arg)
+{
+	struct parallel_start *st = arg;
+	st->p->fn(st->p->arg, st->k);
+	atomic_fetch_sub(&st->p->running, 1);
+	return NULL;
+}
+
+static void
+parallel_run(unsigned n, parallel_fn fn, void *arg, void (*tick)(void *),
+    void *tick_arg)
+{
+	struct parallel p = { .fn = fn, .arg = arg };
+	struct parallel_start *st = xcalloc(n ? n : 1, sizeof *st);
+	pthread_t *th = xcalloc(n ? n : 1, sizeof *th);
+	unsigned char *started = xcalloc(n ? n : 1, 1);
+	unsigned k, first = tick ? 0 : 1;
+
+	atomic_init(&p.running, 0);
+	for (k = first; k < n; k++) {
+		st[k] = (struct parallel_start){ &p, k };
+		atomic_fetch_add(&p.running, 1);
+		if (pthread_create(&th[k], NULL, parallel_main, &st[k]) == 0)
+			started[k] = 1;
+		else
+			atomic_fetch_sub(&p.running, 1);
+	}
+	if (tick != NULL) {
+		struct timespec step = { 0, 100000000 };
+		while (atomic_load(&p.running) > 0) {
+			tick(tick_arg);
+			nanosleep(&step, NULL);
+		}
+	} else if (n > 0) {
+		fn(arg, 0);
+	}
+	for (k = first; k < n; k++)
+		if (started[k])
+			pthread_join(th[k], NULL);
+	for (k = first; k < n; k++)
+		if (!started[k])
+			fn(arg, k);
+	if (tick != NULL)
+		tick(tick_arg);
+	free(started);
+	free(th);
+	free(st);
+}
+
+void
+parallel_for(unsigned n, parallel_fn fn, void *arg)
+{
+	parallel_run(n, fn, arg, NULL, NULL);
+}
+
+void
+parallel_for_watched(unsigned n, parallel_fn fn, void *arg,
+    void (*tick)(void *), void *tick_arg)
+{
+	parallel_run(n, fn, arg, tick, tick_arg);
 }

@@ -44,4 +44,26 @@ int worker_stopping(const struct worker_pool *pool);
 /* Jobs queued or running (for a "busy" indicator). */
 int worker_busy(struct worker_pool *pool);
 
+/* ---- one piece of work on every core, waited for ----
+ *
+ * For work the caller waits on (indexing a tree, measuring, hashing,
+ * parsing a file in parts), where a pool's hand-back to the UI thread is
+ * not wanted. */
+
+/* The online cores, at least 1 and at most `most`. */
+unsigned parallel_threads(unsigned most);
+typedef void (*parallel_fn)(void *arg, unsigned k);
+/* Call fn(arg, k) for k = 0 … n-1, each on a thread of its own (k = 0 on
+ * the caller's thread), and return when all have returned. fn shares the
+ * work out by k (a part of a range each) or takes it from a queue of its
+ * own. A thread that cannot be started costs speed, never work: its k runs
+ * on the caller's thread afterwards. The threads start with the caller's
+ * signal mask. */
+void parallel_for(unsigned n, parallel_fn fn, void *arg);
+/* parallel_for with the caller's thread watching instead of working: it
+ * calls tick(tick_arg) every 0.1 s while the n threads run, and once more
+ * when all have returned (progress on a terminal). */
+void parallel_for_watched(unsigned n, parallel_fn fn, void *arg,
+    void (*tick)(void *), void *tick_arg);
+
 #endif

@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "dataset.h"
 #include "util.h"
+#include "worker.h"
 
 int
 cmd_not_yet(const char *name)
@@ -109,18 +110,20 @@ read_duration(struct dataset *ds, size_t i)
 	return seconds;
 }
 
-static void *
-duration_worker(void *arg)
+static void
+duration_worker(void *arg, unsigned k)
 {
 	struct durations *d = arg;
 	size_t i, end;
+
+	(void)k;        /* batches come from d's own counter */
 	for (;;) {
 		pthread_mutex_lock(&d->lock);
 		i = d->next;
 		d->next += DURATION_BATCH;
 		pthread_mutex_unlock(&d->lock);
 		if (i >= d->ds->nsamples)
-			return NULL;
+			return;
 		end = i + DURATION_BATCH < d->ds->nsamples ? i + DURATION_BATCH : d->ds->nsamples;
 		for (; i < end; i++)
 			d->seconds[i] = read_duration(d->ds, i);
@@ -132,17 +135,10 @@ static double *
 read_durations(struct dataset *ds)
 {
 	struct durations d = { .ds = ds };
-	pthread_t th[8];
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	int i, nth = n < 1 ? 1 : n > 8 ? 8 : (int)n;
 
 	d.seconds = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *d.seconds);
 	pthread_mutex_init(&d.lock, NULL);
-	for (i = 0; i < nth; i++)
-		if (pthread_create(&th[i], NULL, duration_worker, &d) != 0)
-			die("cannot start a thread");
-	for (i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
+	parallel_for(parallel_threads(8), duration_worker, &d);
 	pthread_mutex_destroy(&d.lock);
 	return d.seconds;
 }

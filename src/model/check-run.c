@@ -18,6 +18,7 @@
 
 #include "checks.h"
 #include "util.h"
+#include "worker.h"
 
 /* Bump when measuring changes what it stores: older caches are ignored. */
 #define CACHE_VERSION 3
@@ -295,40 +296,40 @@ checks_measure_some(struct checks *c, size_t most)
  * claim and the scratch buffer. */
 #define BATCH 32
 
-static void *
-measure_thread(void *arg)
+static void
+measure_thread(void *arg, unsigned k)
 {
 	struct checks *c = arg;
+	(void)k;        /* batches come from c's own counter */
 	while (checks_measure_some(c, BATCH) > 0)
 		;
-	return NULL;
+}
+
+struct progress_tick {
+	struct checks *c;
+	void (*progress)(struct checks *, void *);
+	void *arg;
+};
+
+static void
+progress_tick(void *arg)
+{
+	struct progress_tick *t = arg;
+	t->progress(t->c, t->arg);
 }
 
 void
 checks_measure_all(struct checks *c, int nthreads,
     void (*progress)(struct checks *, void *), void *arg)
 {
-	pthread_t th[64];
-	int i, n = nthreads;
-	if (n <= 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus < 1 ? 1 : cpus > 64 ? 64 : (int)cpus;
-	}
-	if (n > 64)
-		n = 64;
-	for (i = 0; i < n; i++)
-		if (pthread_create(&th[i], NULL, measure_thread, c) != 0)
-			die("cannot start a thread");
-	if (progress != NULL) {
-		struct timespec tick = { 0, 100000000 };
-		while (checks_done(c) < c->ntodo) {
-			progress(c, arg);
-			nanosleep(&tick, NULL);
-		}
-		progress(c, arg);
-	}
-	for (i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
+	unsigned n = nthreads > 0 ? (nthreads > 64 ? 64 : (unsigned)nthreads) :
+	    parallel_threads(64);
+	struct progress_tick t = { c, progress, arg };
+
+	if (progress != NULL)
+		parallel_for_watched(n, measure_thread, c, progress_tick, &t);
+	else
+		parallel_for(n, measure_thread, c);
 }
 
 size_t

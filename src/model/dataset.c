@@ -18,6 +18,7 @@
 #include "csv.h"
 #include "dataset.h"
 #include "util.h"
+#include "worker.h"
 
 /* At most this many problems of one sort are listed one by one. */
 #define PROBLEMS_LISTED 20
@@ -414,20 +415,21 @@ queue_task(struct scan *sc, int fd, unsigned label, unsigned split)
 
 static void scan_folder(struct scan *, int, enum level, unsigned, unsigned);
 
-static void *
-run_tasks(void *arg)
+static void
+run_tasks(void *arg, unsigned k)
 {
 	struct tasks *ts = arg;
 	struct scan sc = { 0 };
 	struct task *t;
 	size_t i;
 
+	(void)k;         /* tasks come from the shared queue */
 	for (;;) {
 		pthread_mutex_lock(&ts->lock);
 		i = ts->next++;
 		pthread_mutex_unlock(&ts->lock);
 		if (i >= ts->n)
-			return NULL;
+			return;
 		t = &ts->t[i];
 		sc.ds = &t->part;
 		sc.links_out = 0;
@@ -474,17 +476,6 @@ join_task(struct dataset *ds, struct problem *root, size_t *nroot, size_t upto,
 	free(t->path);
 }
 
-static int
-scan_threads(size_t tasks)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	if (n > 8)
-		n = 8;
-	return (size_t)n > tasks ? (int)tasks : (int)n;
-}
-
 /* Index a folder tree: ROOT and its split folders on this thread, the label
  * folders under them on all cores. */
 static void
@@ -493,22 +484,19 @@ scan_tree(struct scan *sc, int rootfd)
 	struct tasks ts = { 0 };
 	struct problem *root;
 	size_t nroot, taken = 0, i;
-	pthread_t threads[8];
-	int n, started = 0;
+	unsigned n;
 
 	pthread_mutex_init(&ts.lock, NULL);
 	sc->tasks = &ts;
 	scan_folder(sc, rootfd, LEVEL_ROOT, LABEL_NONE, SPLIT_NONE);
 	sc->tasks = NULL;
 
-	n = scan_threads(ts.n);
+	n = parallel_threads(8);
+	if (n > ts.n)
+		n = ts.n ? (unsigned)ts.n : 1;
 	for (i = 0; i < ts.n; i++)
 		ts.t[i].part.rootfd = sc->ds->rootfd;
-	while (started + 1 < n && pthread_create(&threads[started], NULL, run_tasks, &ts) == 0)
-		started++;
-	run_tasks(&ts);
-	for (i = 0; i < (size_t)started; i++)
-		pthread_join(threads[i], NULL);
+	parallel_for(n, run_tasks, &ts);
 	pthread_mutex_destroy(&ts.lock);
 
 	/* The root's problems are taken out and put back between the parts. */

@@ -17,6 +17,7 @@
 #include "dataset.h"
 #include "embed.h"
 #include "util.h"
+#include "worker.h"
 
 /* BLAS and LAPACK (OpenBLAS where installed), loaded when an analysis
  * first needs them: OpenBLAS starts its threads as it loads, and they
@@ -181,11 +182,12 @@ struct parse_job {
 	int stopped;
 };
 
-/* Parse the numbers of rows [first, last) into x, row r at x + r * dim. */
-static void *
-parse_rows(void *arg)
+/* Parse the numbers of rows [first, last) of jobs[part] into x, row r at
+ * x + r * dim. */
+static void
+parse_rows(void *arg, unsigned part)
 {
-	struct parse_job *job = arg;
+	struct parse_job *job = (struct parse_job *)arg + part;
 	size_t r, k;
 
 	for (r = job->first; r < job->last; r++) {
@@ -228,7 +230,7 @@ parse_rows(void *arg)
 			row->info = (uint32_t)(k + 1);
 		}
 	}
-	return NULL;
+	return;
 }
 
 /* Returns 0, or -1 when stopped. */
@@ -238,22 +240,15 @@ parse_all(struct row *rows, size_t nrows, size_t dim, float *x,
 {
 	int stopped = 0;
 	struct parse_job jobs[8];
-	pthread_t th[8];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t i, nth = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
+	size_t i, nth = parallel_threads(8);
 
 	/* Threads cost more than they save on small files. */
 	if ((size_t)nrows * dim < 1000000)
 		nth = 1;
-	for (i = 0; i < nth; i++) {
+	for (i = 0; i < nth; i++)
 		jobs[i] = (struct parse_job){ rows, nrows * i / nth,
 		    nrows * (i + 1) / nth, dim, x, stop, arg, 0 };
-		if (i > 0 && pthread_create(&th[i], NULL, parse_rows, &jobs[i]) != 0)
-			die("cannot start a thread");
-	}
-	parse_rows(&jobs[0]);
-	for (i = 1; i < nth; i++)
-		pthread_join(th[i], NULL);
+	parallel_for((unsigned)nth, parse_rows, jobs);
 	for (i = 0; i < nth; i++)
 		stopped |= jobs[i].stopped;
 	return stopped ? -1 : 0;
