@@ -819,7 +819,7 @@ struct prompt {
 	char **cands;
 	size_t ncands;
 	size_t *matches;
-	struct listview menu;           /* over matches */
+	struct listpos menu;           /* over matches */
 	int menu_chosen;                /* the user moved in the menu */
 	unsigned flags;
 	int confirm;
@@ -871,7 +871,7 @@ prompt_match(struct prompt *p)
 			if (pass == 0 ? prefix : (!prefix && wl && strcasestr(p->cands[i], word)))
 				p->matches[n++] = i;
 		}
-	listview_set_count(&p->menu, n);
+	listpos_set_count(&p->menu, n);
 	p->menu.sel = 0;
 	p->menu.top = 0;
 	p->menu_chosen = 0;
@@ -924,7 +924,7 @@ prompt_complete(struct prompt *p)
 		return;
 	}
 	if (p->menu_chosen)
-		listview_move(&p->menu, 1);
+		listpos_move(&p->menu, 1);
 	p->menu_chosen = 1;
 	prompt_set_word(p, p->cands[p->matches[p->menu.sel]]);
 }
@@ -1052,7 +1052,7 @@ prompt_key(struct app *app, int is_key, wint_t wch)
 	case KEY_BTAB:
 		if (p->menu.n) {
 			if (p->menu_chosen)
-				listview_move(&p->menu, key == KEY_DOWN ? 1 : -1);
+				listpos_move(&p->menu, key == KEY_DOWN ? 1 : -1);
 			p->menu_chosen = 1;
 			prompt_set_word(p, p->cands[p->matches[p->menu.sel]]);
 			app->redraw |= REDRAW_OVERLAY;
@@ -1126,7 +1126,7 @@ prompt_key(struct app *app, int is_key, wint_t wch)
 /* ---- help overlay ---- */
 
 struct help {
-	struct listview lv;
+	struct listpos lv;
 	WINDOW *win;
 };
 
@@ -1135,7 +1135,7 @@ ui_help_open(struct app *app)
 {
 	if (app->help == NULL)
 		app->help = xcalloc(1, sizeof *app->help);
-	listview_set_count(&app->help->lv, ncommands);
+	listpos_set_count(&app->help->lv, ncommands);
 	app->redraw |= REDRAW_OVERLAY;
 }
 
@@ -1209,22 +1209,22 @@ help_draw(struct app *app)
 static void
 help_command(struct app *app, const struct command *c)
 {
-	struct listview *lv = &app->help->lv;
+	struct listpos *lv = &app->help->lv;
 	const char *n = c ? c->name : "";
 
 	app->redraw |= REDRAW_OVERLAY;
 	if (strcmp(n, "down") == 0)
-		listview_move(lv, 1);
+		listpos_move(lv, 1);
 	else if (strcmp(n, "up") == 0)
-		listview_move(lv, -1);
+		listpos_move(lv, -1);
 	else if (strcmp(n, "page-down") == 0)
-		listview_move(lv, lv->height > 1 ? lv->height - 1 : 1);
+		listpos_move(lv, lv->height > 1 ? lv->height - 1 : 1);
 	else if (strcmp(n, "page-up") == 0)
-		listview_move(lv, -(lv->height > 1 ? lv->height - 1 : 1));
+		listpos_move(lv, -(lv->height > 1 ? lv->height - 1 : 1));
 	else if (strcmp(n, "top") == 0)
-		listview_select(lv, 0);
+		listpos_select(lv, 0);
 	else if (strcmp(n, "bottom") == 0)
-		listview_select(lv, ncommands - 1);
+		listpos_select(lv, ncommands - 1);
 	else if (strcmp(n, "back") == 0 || strcmp(n, "quit") == 0 ||
 	    strcmp(n, "help") == 0 || strcmp(n, "enter") == 0)
 		ui_overlay_close(app);
@@ -1278,7 +1278,7 @@ layout(struct app *app)
 			p->ops->resize(app, p);
 	}
 	if (app->ds)
-		listview_scroll(&app->view.lv, app->panes[PANE_FILES].h);
+		listpos_scroll(&app->view.lv, app->panes[PANE_FILES].h);
 	app->redraw |= REDRAW_ALL;
 }
 
@@ -1640,7 +1640,7 @@ scan_done(void *arg, int cancelled)
 	app->ds = s->ds;
 	app->annot.n = s->ds->nsamples;
 	view_init(&app->view, app->ds, &app->annot);
-	listview_scroll(&app->view.lv, app->panes[PANE_FILES].h);
+	listpos_scroll(&app->view.lv, app->panes[PANE_FILES].h);
 	{
 		char n[32];
 		struct buf b = { 0 };

@@ -92,6 +92,7 @@
 #include "annot.h"
 #include "listview.h"
 #include "util.h"
+#include "view.h"
 #include "worker.h"
 
 struct dataset;
