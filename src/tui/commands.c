@@ -22,7 +22,7 @@
 static unsigned
 move_by(struct app *app, long delta)
 {
-	listview_move(&app->view.lv, delta);
+	listpos_move(&app->view.lv, delta);
 	return REDRAW_FILES;
 }
 
@@ -60,14 +60,14 @@ cmd_page_up(struct app *app, int arg)
 static unsigned
 cmd_top(struct app *app, int arg)
 {
-	listview_select(&app->view.lv, 0);
+	listpos_select(&app->view.lv, 0);
 	return REDRAW_FILES;
 }
 
 static unsigned
 cmd_bottom(struct app *app, int arg)
 {
-	listview_select(&app->view.lv, app->view.lv.n ? app->view.lv.n - 1 : 0);
+	listpos_select(&app->view.lv, app->view.lv.n ? app->view.lv.n - 1 : 0);
 	return REDRAW_FILES;
 }
 

@@ -4,7 +4,7 @@
  * How the browser fits together (for whoever writes a pane or a part):
  *
  *  - One thread owns the screen and struct app: the UI thread, running one
- *    event loop (ui.c) that polls the terminal, the worker pool's wake-up
+ *    event loop (loop.c) that polls the terminal, the worker pool's wake-up
  *    descriptor, and any descriptor a part adds with ui_watch_fd (e.g. an
  *    inotify descriptor). Slow work goes to the pool (worker.h):
  *    worker_submit(app->workers, prio, run, done, arg); done runs on the UI
@@ -16,10 +16,11 @@
  *    cluster (the `cluster` command switches). Each pane is one file with a
  *    const struct pane_ops: init, free, draw, key, resize, select, ready,
  *    title, footer, after_update. The frame, titles, footers and status
- *    line are drawn by ui.c; a pane draws only inside its own WINDOW
- *    (pane->win, interior size pane->h × pane->w) and only when asked
- *    (draw). Anything may ask for a redraw with ui_redraw(app, REDRAW_x)
- *    — it happens once, after the current batch of input and results.
+ *    line are drawn by layout.c and status.c; a pane draws only inside
+ *    its own WINDOW (pane->win, interior size pane->h × pane->w) and only
+ *    when asked (draw). Anything may ask for a redraw with
+ *    ui_redraw(app, REDRAW_x) — it happens once, after the current batch
+ *    of input and results.
  *    A changed title or footer needs REDRAW_FRAME.
  *
  *  - Keys: every action is a named command (commands.c, one table, default
@@ -92,6 +93,7 @@
 #include "annot.h"
 #include "listview.h"
 #include "util.h"
+#include "view.h"
 #include "worker.h"
 
 struct dataset;
@@ -116,6 +118,9 @@ enum pane_id {
 #define REDRAW_STATUS (1u << 8)         /* status line */
 #define REDRAW_FRAME (1u << 9)          /* borders, titles and footers */
 #define REDRAW_ALL 0x3ffu
+/* An overlay opened, changed or closed: the frame and status again, and
+ * the panes copied back where it was, without drawing them anew. */
+#define REDRAW_OVERLAY (REDRAW_FRAME | REDRAW_STATUS)
 /* From a pane's key(): not mine, run the command's global action. */
 #define PANE_UNHANDLED (1u << 15)
 
@@ -231,7 +236,7 @@ struct app {
 	int too_small;
 	int cols, rows;
 
-	/* Event loop state, private to ui.c. */
+	/* Event loop state, private to the files of src/tui/ beside ui.c. */
 	char *status[STATUS_COUNT];
 	int status_error;               /* the message is about a failure */
 	double status_expires;

@@ -31,7 +31,7 @@
 
 /* One clip on one PortAudio stream, from start to stop. The player thread
  * owns it; the callback reads the ring and sets `finished`. */
-struct playback {
+struct clip_stream {
 	unsigned id;
 	struct audio_reader *reader;
 	unsigned rate, channels;        /* the clip's */
@@ -73,7 +73,7 @@ struct player {
 
 	/* Player thread only. */
 	PaDeviceIndex device;
-	struct playback *cur;
+	struct clip_stream *cur;
 
 	atomic_uint_fast64_t played;
 };
@@ -91,20 +91,20 @@ static int
 pa_callback(const void *input, void *output, unsigned long frames,
     const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags, void *arg)
 {
-	struct playback *pb = arg;
+	struct clip_stream *cs = arg;
 	float *out = output;
-	size_t want = frames * pb->out_channels, have, take, at, first;
-	int eof = atomic_load_explicit(&pb->eof, memory_order_acquire);
-	size_t tail = atomic_load_explicit(&pb->tail, memory_order_relaxed);
+	size_t want = frames * cs->out_channels, have, take, at, first;
+	int eof = atomic_load_explicit(&cs->eof, memory_order_acquire);
+	size_t tail = atomic_load_explicit(&cs->tail, memory_order_relaxed);
 
-	have = atomic_load_explicit(&pb->head, memory_order_acquire) - tail;
+	have = atomic_load_explicit(&cs->head, memory_order_acquire) - tail;
 	take = have < want ? have : want;
-	at = tail & pb->mask;
-	first = pb->mask + 1 - at < take ? pb->mask + 1 - at : take;
-	memcpy(out, pb->ring + at, first * sizeof *out);
-	memcpy(out + first, pb->ring, (take - first) * sizeof *out);
-	atomic_store_explicit(&pb->tail, tail + take, memory_order_release);
-	atomic_fetch_add_explicit(pb->played, take / pb->out_channels, memory_order_relaxed);
+	at = tail & cs->mask;
+	first = cs->mask + 1 - at < take ? cs->mask + 1 - at : take;
+	memcpy(out, cs->ring + at, first * sizeof *out);
+	memcpy(out + first, cs->ring, (take - first) * sizeof *out);
+	atomic_store_explicit(&cs->tail, tail + take, memory_order_release);
+	atomic_fetch_add_explicit(cs->played, take / cs->out_channels, memory_order_relaxed);
 	if (take < want) {
 		/* Past the end, or the decoder fell behind: silence. */
 		memset(out + take, 0, (want - take) * sizeof *out);
@@ -117,78 +117,78 @@ pa_callback(const void *input, void *output, unsigned long frames,
 static void
 pa_finished(void *arg)
 {
-	struct playback *pb = arg;
-	atomic_store(&pb->finished, 1);
+	struct clip_stream *cs = arg;
+	atomic_store(&cs->finished, 1);
 }
 
 /* ---- decoding into the ring (player thread) ---- */
 
 static size_t
-ring_space(struct playback *pb)
+ring_space(struct clip_stream *cs)
 {
-	return pb->mask + 1 - (atomic_load_explicit(&pb->head, memory_order_relaxed) -
-	    atomic_load_explicit(&pb->tail, memory_order_acquire));
+	return cs->mask + 1 - (atomic_load_explicit(&cs->head, memory_order_relaxed) -
+	    atomic_load_explicit(&cs->tail, memory_order_acquire));
 }
 
 static void
-ring_write(struct playback *pb, const float *x, size_t n)
+ring_write(struct clip_stream *cs, const float *x, size_t n)
 {
-	size_t head = atomic_load_explicit(&pb->head, memory_order_relaxed);
-	size_t at = head & pb->mask, first = pb->mask + 1 - at < n ? pb->mask + 1 - at : n;
+	size_t head = atomic_load_explicit(&cs->head, memory_order_relaxed);
+	size_t at = head & cs->mask, first = cs->mask + 1 - at < n ? cs->mask + 1 - at : n;
 
-	memcpy(pb->ring + at, x, first * sizeof *x);
-	memcpy(pb->ring, x + first, (n - first) * sizeof *x);
-	atomic_store_explicit(&pb->head, head + n, memory_order_release);
+	memcpy(cs->ring + at, x, first * sizeof *x);
+	memcpy(cs->ring, x + first, (n - first) * sizeof *x);
+	atomic_store_explicit(&cs->head, head + n, memory_order_release);
 }
 
 /* The most output frames one block can make. */
 static size_t
-block_out_frames(const struct playback *pb)
+block_out_frames(const struct clip_stream *cs)
 {
-	return audio_resample_max(pb->resampler, BLOCK_FRAMES);
+	return audio_resample_max(cs->resampler, BLOCK_FRAMES);
 }
 
 /* Decode while the ring has room. */
 static void
-pump(struct playback *pb)
+pump(struct clip_stream *cs)
 {
-	unsigned nc = pb->channels, oc = pb->out_channels, c;
+	unsigned nc = cs->channels, oc = cs->out_channels, c;
 	size_t k, f;
 	float *x, sum;
 
-	while (!atomic_load(&pb->eof) && ring_space(pb) >= block_out_frames(pb) * oc) {
-		k = audio_reader_read(pb->reader, pb->in, BLOCK_FRAMES);
-		x = pb->in;
+	while (!atomic_load(&cs->eof) && ring_space(cs) >= block_out_frames(cs) * oc) {
+		k = audio_reader_read(cs->reader, cs->in, BLOCK_FRAMES);
+		x = cs->in;
 		if (k > 0 && oc != nc) {
 			/* More channels than the device takes: the mono mix
 			 * on every output channel. */
 			for (f = 0; f < k; f++) {
 				sum = 0;
 				for (c = 0; c < nc; c++)
-					sum += pb->in[f * nc + c];
+					sum += cs->in[f * nc + c];
 				for (c = 0; c < oc; c++)
-					pb->mixed[f * oc + c] = sum / nc;
+					cs->mixed[f * oc + c] = sum / nc;
 			}
-			x = pb->mixed;
+			x = cs->mixed;
 		}
-		ring_write(pb, pb->out, audio_resample(pb->resampler, x, k, pb->out) * oc);
+		ring_write(cs, cs->out, audio_resample(cs->resampler, x, k, cs->out) * oc);
 		if (k == 0)
-			atomic_store_explicit(&pb->eof, 1, memory_order_release);
+			atomic_store_explicit(&cs->eof, 1, memory_order_release);
 	}
 }
 
 static void
-playback_free(struct playback *pb)
+clip_stream_free(struct clip_stream *cs)
 {
-	if (pb == NULL)
+	if (cs == NULL)
 		return;
-	audio_reader_close(pb->reader);
-	free(pb->ring);
-	free(pb->in);
-	free(pb->mixed);
-	free(pb->out);
-	audio_resampler_free(pb->resampler);
-	free(pb);
+	audio_reader_close(cs->reader);
+	free(cs->ring);
+	free(cs->in);
+	free(cs->mixed);
+	free(cs->out);
+	audio_resampler_free(cs->resampler);
+	free(cs);
 }
 
 /* Open a stream in a format the device takes: the clip's channels and rate
@@ -197,10 +197,10 @@ playback_free(struct playback *pb)
  * itself costs less than asking Pa_IsFormatSupported, which opens the
  * device too. Returns 0, or -1 with *cause set. */
 static int
-open_stream(struct player *p, struct playback *pb, double *latency, char **cause)
+open_stream(struct player *p, struct clip_stream *cs, double *latency, char **cause)
 {
 	const PaDeviceInfo *dev = Pa_GetDeviceInfo(p->device);
-	unsigned channels[3] = { pb->channels, 2, 1 }, rates[2];
+	unsigned channels[3] = { cs->channels, 2, 1 }, rates[2];
 	PaStreamParameters out;
 	PaError e = paNoError;
 	size_t i, j;
@@ -209,10 +209,10 @@ open_stream(struct player *p, struct playback *pb, double *latency, char **cause
 		set_cause(cause, "the sound device has no output");
 		return -1;
 	}
-	rates[0] = pb->rate;
+	rates[0] = cs->rate;
 	rates[1] = (unsigned)dev->defaultSampleRate;
 	for (i = 0; i < ARRAY_SIZE(channels); i++) {
-		if ((int)channels[i] > dev->maxOutputChannels || channels[i] > pb->channels ||
+		if ((int)channels[i] > dev->maxOutputChannels || channels[i] > cs->channels ||
 		    (i > 0 && channels[i] == channels[0]))
 			continue;
 		for (j = 0; j < ARRAY_SIZE(rates); j++) {
@@ -231,100 +231,100 @@ open_stream(struct player *p, struct playback *pb, double *latency, char **cause
 				.suggestedLatency = getenv("PULSE_SERVER") != NULL ?
 				    dev->defaultHighOutputLatency : dev->defaultLowOutputLatency,
 			};
-			e = Pa_OpenStream(&pb->stream, NULL, &out, rates[j],
+			e = Pa_OpenStream(&cs->stream, NULL, &out, rates[j],
 			    paFramesPerBufferUnspecified,
-			    paPrimeOutputBuffersUsingStreamCallback, pa_callback, pb);
+			    paPrimeOutputBuffersUsingStreamCallback, pa_callback, cs);
 			if (e == paNoError) {
-				pb->out_channels = channels[i];
-				pb->out_rate = rates[j];
+				cs->out_channels = channels[i];
+				cs->out_rate = rates[j];
 				*latency = out.suggestedLatency;
 				return 0;
 			}
 		}
 	}
-	pb->stream = NULL;
+	cs->stream = NULL;
 	set_cause(cause, "cannot open the sound device: %s", Pa_GetErrorText(e));
 	return -1;
 }
 
-static struct playback *
-playback_start(struct player *p, unsigned id, int dirfd, const char *path,
+static struct clip_stream *
+clip_stream_start(struct player *p, unsigned id, int dirfd, const char *path,
     char **cause)
 {
-	struct playback *pb = xcalloc(1, sizeof *pb);
+	struct clip_stream *cs = xcalloc(1, sizeof *cs);
 	const PaStreamInfo *info;
 	double ring_seconds, latency;
 	size_t cap;
 	PaError e;
 
-	pb->id = id;
-	pb->played = &p->played;
-	pb->reader = audio_reader_open(dirfd, path, &pb->rate, &pb->channels,
-	    &pb->duration, cause);
-	if (pb->reader == NULL)
+	cs->id = id;
+	cs->played = &p->played;
+	cs->reader = audio_reader_open(dirfd, path, &cs->rate, &cs->channels,
+	    &cs->duration, cause);
+	if (cs->reader == NULL)
 		goto fail;
 	/* The stream is opened before the ring is filled: the callback will
 	 * not run before Pa_StartStream, and the ring's size follows the
 	 * format the device took. */
-	if (open_stream(p, pb, &latency, cause) != 0)
+	if (open_stream(p, cs, &latency, cause) != 0)
 		goto fail;
 
-	pb->resampler = audio_resampler_new(pb->out_channels, pb->rate, pb->out_rate);
+	cs->resampler = audio_resampler_new(cs->out_channels, cs->rate, cs->out_rate);
 	ring_seconds = latency * 2 > RING_SECONDS ? latency * 2 : RING_SECONDS;
-	for (cap = 1; cap < (size_t)(pb->out_rate * ring_seconds) * pb->out_channels ||
-	    cap < 4 * block_out_frames(pb) * pb->out_channels; cap *= 2)
+	for (cap = 1; cap < (size_t)(cs->out_rate * ring_seconds) * cs->out_channels ||
+	    cap < 4 * block_out_frames(cs) * cs->out_channels; cap *= 2)
 		;
-	pb->ring = xmalloc(cap * sizeof *pb->ring);
-	pb->mask = cap - 1;
-	pb->in = xmalloc((size_t)BLOCK_FRAMES * pb->channels * sizeof *pb->in);
-	pb->mixed = xmalloc((size_t)BLOCK_FRAMES * pb->out_channels * sizeof *pb->mixed);
-	pb->out = xmalloc(block_out_frames(pb) * pb->out_channels * sizeof *pb->out);
+	cs->ring = xmalloc(cap * sizeof *cs->ring);
+	cs->mask = cap - 1;
+	cs->in = xmalloc((size_t)BLOCK_FRAMES * cs->channels * sizeof *cs->in);
+	cs->mixed = xmalloc((size_t)BLOCK_FRAMES * cs->out_channels * sizeof *cs->mixed);
+	cs->out = xmalloc(block_out_frames(cs) * cs->out_channels * sizeof *cs->out);
 	atomic_store(&p->played, 0);
 
 	/* A full ring before the stream starts: no underrun when the device
 	 * takes its first buffer, and a clip shorter than the ring is
 	 * decoded whole before it sounds. */
-	pump(pb);
+	pump(cs);
 
-	Pa_SetStreamFinishedCallback(pb->stream, pa_finished);
-	if ((e = Pa_StartStream(pb->stream)) != paNoError) {
+	Pa_SetStreamFinishedCallback(cs->stream, pa_finished);
+	if ((e = Pa_StartStream(cs->stream)) != paNoError) {
 		set_cause(cause, "cannot start the sound device: %s", Pa_GetErrorText(e));
 		goto fail;
 	}
-	info = Pa_GetStreamInfo(pb->stream);
-	pb->latency = info != NULL ? info->outputLatency : 0;
-	return pb;
+	info = Pa_GetStreamInfo(cs->stream);
+	cs->latency = info != NULL ? info->outputLatency : 0;
+	return cs;
 fail:
-	if (pb->stream != NULL)
-		Pa_CloseStream(pb->stream);
-	playback_free(pb);
+	if (cs->stream != NULL)
+		Pa_CloseStream(cs->stream);
+	clip_stream_free(cs);
 	return NULL;
 }
 
-/* Stop and free the current playback; `state` is what its status becomes
+/* Stop and free the current clip's stream; `state` is what its status becomes
  * unless the caller already changed it. */
 static void
-playback_end(struct player *p, enum player_clip state, int abort)
+clip_stream_end(struct player *p, enum player_clip state, int abort)
 {
-	struct playback *pb = p->cur;
+	struct clip_stream *cs = p->cur;
 	int changed = 0;
 
-	if (pb == NULL)
+	if (cs == NULL)
 		return;
 	if (abort)
-		Pa_AbortStream(pb->stream);
+		Pa_AbortStream(cs->stream);
 	else
-		Pa_StopStream(pb->stream);
-	Pa_CloseStream(pb->stream);
+		Pa_StopStream(cs->stream);
+	Pa_CloseStream(cs->stream);
 	p->cur = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (p->st.id == pb->id && p->st.state == PLAYER_PLAYING) {
+	if (p->st.id == cs->id && p->st.state == PLAYER_PLAYING) {
 		p->st.state = state;
-		p->st.position = state == PLAYER_ENDED ? pb->duration : p->st.position;
+		p->st.position = state == PLAYER_ENDED ? cs->duration : p->st.position;
 		changed = 1;
 	}
 	pthread_mutex_unlock(&p->lock);
-	playback_free(pb);
+	clip_stream_free(cs);
 	if (changed && state == PLAYER_ENDED)
 		notify(p);
 }
@@ -355,18 +355,18 @@ device_start(struct player *p)
 static void
 play(struct player *p, unsigned id, int dirfd, const char *path)
 {
-	struct playback *pb;
+	struct clip_stream *cs;
 	char *cause = NULL;
 
-	pb = playback_start(p, id, dirfd, path, &cause);
+	cs = clip_stream_start(p, id, dirfd, path, &cause);
 	pthread_mutex_lock(&p->lock);
 	if (p->st.id == id && p->st.state == PLAYER_QUEUED) {
-		if (pb != NULL) {
+		if (cs != NULL) {
 			p->st.state = PLAYER_PLAYING;
-			p->st.duration = pb->duration;
-			p->st.rate = pb->rate;
-			p->st.device_rate = pb->out_rate;
-			p->latency = pb->latency;
+			p->st.duration = cs->duration;
+			p->st.rate = cs->rate;
+			p->st.device_rate = cs->out_rate;
+			p->latency = cs->latency;
 		} else {
 			p->st.state = PLAYER_FAILED;
 			snprintf(p->st.message, sizeof p->st.message, "%s", cause);
@@ -374,7 +374,7 @@ play(struct player *p, unsigned id, int dirfd, const char *path)
 	}
 	pthread_mutex_unlock(&p->lock);
 	free(cause);
-	p->cur = pb;
+	p->cur = cs;
 	notify(p);
 }
 
@@ -413,11 +413,11 @@ player_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 
 		if (cmd == CMD_QUIT) {
-			playback_end(p, PLAYER_STOPPED, 1);
+			clip_stream_end(p, PLAYER_STOPPED, 1);
 			break;
 		}
 		if (cmd == CMD_STOP || cmd == CMD_PLAY)
-			playback_end(p, PLAYER_STOPPED, 1);
+			clip_stream_end(p, PLAYER_STOPPED, 1);
 		if (cmd == CMD_PLAY && device_ok)
 			play(p, id, dirfd, path);
 		else if (cmd == CMD_PLAY) {
@@ -433,7 +433,7 @@ player_main(void *arg)
 		free(path);
 		if (p->cur != NULL) {
 			if (atomic_load(&p->cur->finished))
-				playback_end(p, PLAYER_ENDED, 0);
+				clip_stream_end(p, PLAYER_ENDED, 0);
 			else
 				pump(p->cur);
 		}

@@ -127,11 +127,11 @@ badge_width(struct app *app, struct pane *pane)
 {
 	struct files *f = pane->data;
 	struct buf pred = { 0 };
-	struct listview *lv = &app->view.lv;
+	struct listpos *lv = &app->view.lv;
 	size_t r;
 	int w = 0, cap = pane->w / 3, k;
 
-	listview_scroll(lv, pane->h);
+	listpos_scroll(lv, pane->h);
 	for (r = lv->top; r < lv->n && r < lv->top + (size_t)pane->h; r++) {
 		badges(app, app->view.rows[r], &f->scratch, &pred);
 		k = ui_width(buf_str(&f->scratch));
@@ -242,7 +242,7 @@ static void
 files_resize(struct app *app, struct pane *pane)
 {
 	if (app->ds)
-		listview_scroll(&app->view.lv, pane->h);
+		listpos_scroll(&app->view.lv, pane->h);
 }
 
 /* "1,284 of 2,412 · filter: pred=no label=yes · sort: loudness" */

@@ -1,6 +1,6 @@
-/* test-listview.c — the file pane's list model (filter, sort, shuffle,
+/* test-view.c — the file pane's list model (filter, sort, shuffle,
  * selection) over 1,000,000 synthetic samples, each result checked against
- * a brute-force computation; and the scrolling widget's arithmetic. */
+ * a brute-force computation. */
 #include "config.h"
 
 #include <math.h>
@@ -11,9 +11,9 @@
 
 #include "annot.h"
 #include "dataset.h"
-#include "listview.h"
 #include "tap.h"
 #include "util.h"
+#include "view.h"
 
 #define N 1000000u
 #define NLABELS 35
@@ -80,35 +80,6 @@ is_permutation_of_matching(const struct view *v, const uint8_t *want, size_t nwa
 	return ok_;
 }
 
-static void
-test_widget(void)
-{
-	struct listview lv = { 0 };
-
-	listview_set_count(&lv, 100);
-	listview_scroll(&lv, 20);
-	is_int(lv.sel, 0, "widget: starts at the first row");
-	ok(listview_move(&lv, 25), "widget: moving changes the selection");
-	is_int(lv.sel, 25, "widget: moved 25 down");
-	ok(lv.sel >= lv.top && lv.sel < lv.top + 20, "widget: selection stays visible");
-	is_int(lv.top + 20 - lv.sel, 3, "widget: two rows of context below the selection");
-	ok(!listview_move(&lv, 0), "widget: no move, no change");
-	listview_move(&lv, 1000);
-	is_int(lv.sel, 99, "widget: clamped at the last row");
-	is_int(lv.top, 80, "widget: last page fills the window");
-	listview_move(&lv, -1000);
-	is_int(lv.sel, 0, "widget: clamped at the first row");
-	is_int(lv.top, 0, "widget: back at the top");
-	listview_select(&lv, 50);
-	listview_scroll(&lv, 5);
-	ok(lv.sel >= lv.top && lv.sel < lv.top + 5, "widget: visible after shrinking the window");
-	listview_set_count(&lv, 10);
-	is_int(lv.sel, 9, "widget: selection clamped when rows go away");
-	listview_set_count(&lv, 0);
-	is_int(lv.sel, 0, "widget: empty list");
-	ok(!listview_move(&lv, 1), "widget: nothing to move in an empty list");
-}
-
 int
 main(void)
 {
@@ -122,8 +93,6 @@ main(void)
 	size_t r, count;
 	int sorted, identity;
 	double t;
-
-	test_widget();
 
 	an.peak_db = annot_floats(N);
 	an.suspect = annot_floats(N);

@@ -1,0 +1,229 @@
+/* layout.c — the panes' places, the frame and a whole screen's update
+ * (layout.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <curses.h>
+
+#include "glyphs.h"
+#include "help.h"
+#include "layout.h"
+#include "prompt.h"
+#include "status.h"
+#include "ui.h"
+#include "util.h"
+
+/* The smallest terminal the layout is made for. */
+#define MIN_COLS 80
+#define MIN_LINES 24
+
+static void
+place(struct pane *p, int y, int x, int h, int w)
+{
+	if (p->win)
+		delwin(p->win);
+	p->win = NULL;
+	p->shown = h > 0 && w > 0;
+	p->y = y;
+	p->x = x;
+	p->h = h;
+	p->w = w;
+	if (p->shown)
+		p->win = newwin(h, w, y, x);
+}
+
+/*
+ * ┌ files ──────────┬ preview ───┐   row 0
+ * │ (files)         │ (preview)  │   rows 1 .. top
+ * ├ confusion ──────┴────────────┤   row top + 1
+ * │ (bottom pane)                │
+ * └ status ──────────────────────┘   last row
+ */
+void
+layout_place(struct app *app)
+{
+	int W = COLS, H = LINES, bottom_h, top_h, left_w, i;
+
+	app->cols = W;
+	app->rows = H;
+	app->too_small = W < MIN_COLS || H < MIN_LINES;
+	for (i = 0; i < PANE_COUNT; i++)
+		place(&app->panes[i], 0, 0, 0, 0);
+	if (!app->too_small) {
+		bottom_h = (H - 3) * 2 / 5;
+		top_h = H - 3 - bottom_h;
+		left_w = (W - 3) * 3 / 5;
+		place(&app->panes[PANE_FILES], 1, 1, top_h, left_w);
+		place(&app->panes[PANE_PREVIEW], 1, left_w + 2, top_h, W - left_w - 3);
+		place(&app->panes[app->bottom], top_h + 2, 1, bottom_h, W - 2);
+	}
+	for (i = 0; i < PANE_COUNT; i++) {
+		struct pane *p = &app->panes[i];
+		if (p->shown && p->ops->resize)
+			p->ops->resize(app, p);
+	}
+	if (app->ds)
+		listpos_scroll(&app->view.lv, app->panes[PANE_FILES].h);
+	app->redraw |= REDRAW_ALL;
+}
+
+/* " name (title) " on the frame at (y, x), at most `room` columns. */
+static void
+draw_title(struct app *app, struct pane *p, int y, int x, int room)
+{
+	struct buf b = { 0 };
+	int used;
+
+	if (room < 4)
+		return;
+	wattrset(stdscr, ui_attr(app, app->focus == p->id ? ROLE_TITLE_FOCUS : ROLE_TITLE));
+	buf_addf(&b, " %s ", p->ops->name);
+	used = ui_putn(app, stdscr, y, x, buf_str(&b), room);
+	b.len = 0;
+	if (p->ops->title) {
+		p->ops->title(app, p, &b);
+		if (b.len) {
+			char *t = xasprintf("(%s) ", buf_str(&b));
+			wattrset(stdscr, ui_attr(app, ROLE_TITLE));
+			ui_putn(app, stdscr, y, x + used, t, room - used);
+			free(t);
+		}
+	}
+	wattrset(stdscr, A_NORMAL);
+	buf_free(&b);
+}
+
+/* " text " ending at column `right` of row y, within the pane's width.
+ * Returns the column where it starts (right + 1 when there is none). */
+static int
+draw_footer(struct app *app, struct pane *p, int y, int right)
+{
+	struct buf b = { 0 };
+	int w, start = right + 1;
+	if (p->ops->footer == NULL)
+		return start;
+	p->ops->footer(app, p, &b);
+	if (b.len) {
+		char *t = xasprintf(" %s ", buf_str(&b));
+		w = ui_width(t);
+		if (w < p->w - 4) {
+			wattrset(stdscr, ui_attr(app, ROLE_TITLE));
+			ui_putn(app, stdscr, y, right - w, t, w);
+			wattrset(stdscr, A_NORMAL);
+			start = right - w;
+		}
+		free(t);
+	}
+	buf_free(&b);
+	return start;
+}
+
+static void
+draw_frame(struct app *app)
+{
+	struct pane *f = &app->panes[PANE_FILES], *pv = &app->panes[PANE_PREVIEW],
+	    *bt = &app->panes[app->bottom];
+	int W = app->cols, mid = f->h + 1, sep = f->w + 1, y, footer;
+
+	werase(stdscr);
+	wattrset(stdscr, ui_attr(app, ROLE_BORDER));
+	mvwaddstr(stdscr, 0, 0, glyph_box(app, BX_TL));
+	glyph_hline(app, stdscr, 0, 1, W - 2);
+	mvwaddstr(stdscr, 0, sep, glyph_box(app, BX_TDOWN));
+	mvwaddstr(stdscr, 0, W - 1, glyph_box(app, BX_TR));
+	for (y = 1; y < mid; y++) {
+		mvwaddstr(stdscr, y, 0, glyph_box(app, BX_V));
+		mvwaddstr(stdscr, y, sep, glyph_box(app, BX_V));
+		mvwaddstr(stdscr, y, W - 1, glyph_box(app, BX_V));
+	}
+	mvwaddstr(stdscr, mid, 0, glyph_box(app, BX_TRIGHT));
+	glyph_hline(app, stdscr, mid, 1, W - 2);
+	mvwaddstr(stdscr, mid, sep, glyph_box(app, BX_TUP));
+	mvwaddstr(stdscr, mid, W - 1, glyph_box(app, BX_TLEFT));
+	for (y = mid + 1; y < app->rows - 1; y++) {
+		mvwaddstr(stdscr, y, 0, glyph_box(app, BX_V));
+		mvwaddstr(stdscr, y, W - 1, glyph_box(app, BX_V));
+	}
+	wattrset(stdscr, A_NORMAL);
+	footer = draw_footer(app, f, mid, sep - 1);
+	if (footer > sep)
+		footer = draw_footer(app, pv, mid, W - 2);
+	else
+		draw_footer(app, pv, mid, W - 2);
+	draw_title(app, f, 0, 1, sep - 2);
+	draw_title(app, pv, 0, sep + 1, W - sep - 3);
+	/* The bottom pane's title stops short of the footers on its line. */
+	draw_title(app, bt, mid, 1, footer - 3);
+}
+
+static void
+draw_too_small(struct app *app)
+{
+	char msg[96];
+	int y = app->rows / 2;
+	werase(stdscr);
+	snprintf(msg, sizeof msg, "terminal too small (%d×%d)", app->cols, app->rows);
+	if (!app->utf8)
+		snprintf(msg, sizeof msg, "terminal too small (%dx%d)", app->cols, app->rows);
+	ui_putn(app, stdscr, y - 1, 0, msg, app->cols);
+	snprintf(msg, sizeof msg, "winnow needs %dx%d", MIN_COLS, MIN_LINES);
+	ui_putn(app, stdscr, y, 0, msg, app->cols);
+	ui_putn(app, stdscr, y + 1, 0, "q quits", app->cols);
+	wnoutrefresh(stdscr);
+}
+
+/* Panes that write to the terminal themselves (pictures) go last. */
+static void
+after_update(struct app *app)
+{
+	int i;
+	for (i = 0; i < PANE_COUNT; i++)
+		if (app->panes[i].ops->after_update)
+			app->panes[i].ops->after_update(app, &app->panes[i]);
+}
+
+void
+layout_draw(struct app *app)
+{
+	unsigned what = app->redraw;
+	int i, frame = (what & REDRAW_FRAME) != 0;
+
+	app->redraw = 0;
+	if (app->too_small) {
+		draw_too_small(app);
+		doupdate();
+		after_update(app);
+		return;
+	}
+	/* Titles carry the files pane's counts. */
+	if (what & REDRAW_FILES)
+		frame = 1;
+	if (frame)
+		draw_frame(app);
+	if (frame || (what & REDRAW_STATUS))
+		status_draw(app);
+	wnoutrefresh(stdscr);
+	for (i = 0; i < PANE_COUNT; i++) {
+		struct pane *p = &app->panes[i];
+		if (!p->shown)
+			continue;
+		if (what & (1u << i))
+			p->ops->draw(app, p);
+		else if (frame)
+			touchwin(p->win);
+		if (frame || (what & (1u << i)))
+			wnoutrefresh(p->win);
+	}
+	if (app->help)
+		help_draw(app);
+	if (app->prompt) {
+		prompt_draw_menu(app);
+		/* The cursor belongs on the prompt line, after the overlays. */
+		status_draw(app);
+		wnoutrefresh(stdscr);
+	}
+	doupdate();
+	after_update(app);
+}
