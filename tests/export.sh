@@ -124,11 +124,16 @@ diff "$TMP/expected" "$ds/m.csv" | sed 's/^/#   /' | head -10
 mkdir -p "$TMP/hand/clips"
 sox -q -n -r 8000 -c 1 -b 16 "$TMP/hand/clips/a
 b.wav" synth 0.05 sine 300
-printf 'path,label\nclips/a\\x0ab.wav,yes\nclips/bad\\q.wav,no\n' >"$TMP/hand/labels.csv"
+sox -q -n -r 8000 -c 1 -b 16 "$TMP/hand/clips/c.wav" synth 0.05 sine 300
+printf 'path,label\nclips/a\\x0ab.wav,yes\nclips/bad\\q.wav,no\nclips/c.wav\\x00.txt,no\n' \
+	>"$TMP/hand/labels.csv"
 printf -- '---\nwinnow-journal: 1\ndataset: "%s"\nlayout: manifest\nmanifest: "labels.csv"\n...\n' \
 	"$TMP/hand" >"$TMP/hand.yaml"
 expect_status "a manifest with \\x0a in a path" 0 "$WINNOW" export --manifest "$TMP/hand.yaml"
 check "names the file with a line break" grep -qxF 'clips/a\x0ab.wav,yes' "$TMP/out"
 check "a backslash that starts no escape: the row is refused, and said" \
 	contains "$TMP/err" "labels.csv: line 3:"
+check "\\x00, which would cut the name short: the row is refused, and said" \
+	contains "$TMP/err" "labels.csv: line 4:"
+check "and the file it would cut to is not taken for it" sh -c "! grep -q c.wav '$TMP/out'"
 finish
