@@ -1,6 +1,7 @@
 /* util.c — allocation, strings, errors and small helpers. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -264,6 +265,31 @@ escaped_name(struct buf *b, const char *name)
 	b->len = 0;
 	escape_name(b, name);
 	return buf_str(b);
+}
+
+int
+unescape_name(char *s)
+{
+	char *o = s;
+	while (*s) {
+		if (*s != '\\') {
+			*o++ = *s++;
+			continue;
+		}
+		if (s[1] == '\\') {
+			*o++ = '\\';
+			s += 2;
+		} else if (s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
+		    isxdigit((unsigned char)s[3]) && (s[2] != '0' || s[3] != '0')) {
+			char hex[3] = { s[2], s[3], 0 };
+			*o++ = (char)strtoul(hex, NULL, 16);
+			s += 4;
+		} else {
+			return -1;
+		}
+	}
+	*o = '\0';
+	return 0;
 }
 
 char *

@@ -53,6 +53,9 @@ void escape_name(struct buf *b, const char *name);
  * until b changes. For messages, listings and TSV cells (tabs and newlines
  * are escaped, so a name cannot break a line or a row). */
 const char *escaped_name(struct buf *b, const char *name);
+/* Undo escape_name in place (\\ and \xNN; \x00 would cut the name short).
+ * Returns 0, or -1 on any other backslash or a malformed escape. */
+int unescape_name(char *s);
 int utf8_valid(const char *s, size_t n);
 /* The well-formed UTF-8 sequence at p (at most n bytes, n >= 1): its length,
  * with its code point in *cp; 0 when it is not one (overlong, a surrogate,

@@ -25,7 +25,11 @@ static const char export_usage[] =
 "                      relabels applied, deletes left out; no file is touched,\n"
 "                      so it works on read-only datasets\n"
 "  -o, --output FILE   write to FILE instead of standard output\n"
-"  -h, --help          this help\n";
+"  -h, --help          this help\n"
+"\n"
+"Names are escaped as winnow shows them: \\\\ for a backslash, \\xNN for a\n"
+"control character or a byte that is not UTF-8; a manifest read by winnow\n"
+"has them undone.\n";
 
 static int
 cmp_str(const void *a, const void *b)
@@ -33,10 +37,15 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A name as a CSV field: escaped first (escape_name), so that no control
+ * byte reaches a terminal and no line break splits a row, which the manifest
+ * reader, one row a line, would refuse; then quoted where CSV needs it. */
 static void
-csv_field(FILE *f, const char *s)
+csv_field(FILE *f, struct buf *b, const char *name)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL && !(*s == ' ' || (*s && s[strlen(s) - 1] == ' '))) {
+	const char *s = escaped_name(b, name);
+
+	if (strpbrk(s, ",\"") == NULL && !(*s == ' ' || (*s && s[strlen(s) - 1] == ' '))) {
 		fputs(s, f);
 		return;
 	}
@@ -53,38 +62,28 @@ static int
 export_rogues(const struct journal *j, FILE *f)
 {
 	const struct journal_entry **list;
-	size_t n = journal_standing_all(j, &list), i, m = 0, skipped = 0;
+	size_t n = journal_standing_all(j, &list), i, m = 0;
 	const char **paths = xmalloc((n ? n : 1) * sizeof *paths);
+	struct buf b = { 0 };
 
-	for (i = 0; i < n; i++) {
-		const char *p = journal_str(j, list[i]->path);
-		if (list[i]->op != JOP_FLAG)
-			continue;
-		/* A list has one path a line: a name with a line break cannot be
-		 * in it. */
-		if (strchr(p, '\n') || strchr(p, '\r')) {
-			struct buf b = { 0 };
-			escape_name(&b, p);
-			fprintf(stderr, "%s: %s: a line break in the name; left out of the list\n",
-			    progname, buf_str(&b));
-			buf_free(&b);
-			skipped++;
-			continue;
-		}
-		paths[m++] = p;
-	}
+	for (i = 0; i < n; i++)
+		if (list[i]->op == JOP_FLAG)
+			paths[m++] = journal_str(j, list[i]->path);
 	qsort(paths, m, sizeof *paths, cmp_str);
+	/* Escaped, a name with a line break is one line too. */
 	for (i = 0; i < m; i++)
-		fprintf(f, "%s\n", paths[i]);
+		fprintf(f, "%s\n", escaped_name(&b, paths[i]));
+	buf_free(&b);
 	free(paths);
 	free(list);
-	return skipped ? 1 : 0;
+	return 0;
 }
 
 static int
 export_manifest(const struct journal *j, FILE *f)
 {
 	struct annotations a = { 0 };
+	struct buf b = { 0 }, m = { 0 };
 	struct dataset *ds;
 	char *cause = NULL, *path = journal_dataset_path(j);
 	size_t i, missing;
@@ -98,6 +97,11 @@ export_manifest(const struct journal *j, FILE *f)
 		dataset_free(ds);
 		return 2;
 	}
+	/* A manifest's rows that could not be read are not in the dataset, and
+	 * so not in what is written: say which. */
+	for (i = 0; i < ds->nproblems; i++)
+		fprintf(stderr, "%s: %s: %s\n", progname, escaped_name(&b, ds->problems[i].path),
+		    escaped_name(&m, ds->problems[i].message));
 	a.n = ds->nsamples;
 	if ((missing = journal_annotate(j, ds, &a)) > 0)
 		fprintf(stderr, "%s: %zu decisions name files that are not in the dataset "
@@ -109,15 +113,17 @@ export_manifest(const struct journal *j, FILE *f)
 		unsigned label = a.decision[i] == DECISION_RELABEL ? a.relabel_to[i] : s->label;
 		if (a.decision[i] == DECISION_DELETE || label == LABEL_NONE)
 			continue;
-		csv_field(f, sample_path(ds, i));
+		csv_field(f, &b, sample_path(ds, i));
 		fputc(',', f);
-		csv_field(f, dataset_label_name(ds, label));
+		csv_field(f, &b, dataset_label_name(ds, label));
 		if (splits) {
 			fputc(',', f);
-			csv_field(f, dataset_split_name(ds, s->split));
+			csv_field(f, &b, dataset_split_name(ds, s->split));
 		}
 		fputc('\n', f);
 	}
+	buf_free(&b);
+	buf_free(&m);
 	annotations_free(&a);
 	dataset_free(ds);
 	return 0;

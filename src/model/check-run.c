@@ -2,7 +2,6 @@
  * worker threads, the measures cache, partial files, and the judges. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -427,32 +426,6 @@ checks_write_partial(struct checks *c, FILE *f, char **cause)
 	return 0;
 }
 
-/* Undo escape_name in place. Returns 0, or -1 on a malformed escape. */
-static int
-unescape(char *s)
-{
-	char *o = s;
-	while (*s) {
-		if (*s != '\\') {
-			*o++ = *s++;
-			continue;
-		}
-		if (s[1] == '\\') {
-			*o++ = '\\';
-			s += 2;
-		} else if (s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
-		    isxdigit((unsigned char)s[3])) {
-			char hex[3] = { s[2], s[3], 0 };
-			*o++ = (char)strtoul(hex, NULL, 16);
-			s += 4;
-		} else {
-			return -1;
-		}
-	}
-	*o = '\0';
-	return 0;
-}
-
 static int
 parse_record(char *line, char **path, struct measure *m)
 {
@@ -512,7 +485,7 @@ parse_record(char *line, char **path, struct measure *m)
 	}
 	m->width = (uint32_t)v[3];
 	m->height = (uint32_t)v[4];
-	if (errno != 0 || unescape(field[0]) != 0)
+	if (errno != 0 || unescape_name(field[0]) != 0)
 		return -1;
 	*path = field[0];
 	return 0;

@@ -714,6 +714,17 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 				    c.line, c.nfield, c.nheader);
 			continue;
 		}
+		/* Names are escaped as winnow writes them (export --manifest):
+		 * a line break cannot be in a row, nor a control byte in a
+		 * file meant to be read. */
+		if (unescape_name(c.field[cpath]) != 0 || unescape_name(c.field[clabel]) != 0 ||
+		    (csplit >= 0 && (size_t)csplit < c.nfield &&
+		    unescape_name(c.field[csplit]) != 0)) {
+			if (bad++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: a backslash that is not "
+				    "\\\\ or \\xNN (00 aside)", c.line);
+			continue;
+		}
 		path = c.field[cpath];
 		label = c.field[clabel];
 		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
