@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "fuzz.h"
-#include "../src/apply.c"
+#include "../src/model/apply.c"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
