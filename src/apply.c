@@ -38,6 +38,7 @@ struct step {
 	char sha256[65];        /* move, trash: the file's; rewrite: the new content's */
 	char *content;          /* rewrite: the new content (not recorded) */
 	size_t len;
+	struct apply_ident ident;       /* move, trash: the file when hashed */
 };
 
 struct plan {
@@ -187,6 +188,7 @@ struct hash_job {
 	const int *fds;
 	char *const *paths;
 	char (*sha)[65];
+	struct apply_ident *ids;
 	int *err;
 	atomic_uchar *done;     /* per file: sha and err are set */
 	size_t n, next;
@@ -209,24 +211,30 @@ hash_worker(void *arg)
 			return NULL;
 		end = i + 16 < h->n ? i + 16 : h->n;
 		for (; i < end; i++) {
-			if (h->paths[i] != NULL)
-				h->err[i] = journal_sha256(h->fds[i], h->paths[i], h->sha[i]) == 0 ?
-				    0 : errno;
+			struct stat st;
+			if (h->paths[i] != NULL) {
+				h->err[i] = journal_sha256_stat(h->fds[i], h->paths[i], h->sha[i],
+				    &st) == 0 ? 0 : errno;
+				if (h->err[i] == 0)
+					apply_ident_of(&h->ids[i], &st);
+			}
 			atomic_store_explicit(&h->done[i], 1, memory_order_release);
 		}
 	}
 }
 
 /* Start hashing paths[i] beneath fds[i] (NULL paths skipped) into sha[i],
- * errno in err[i] (0 when hashed), in order of i, on all cores. */
+ * the file as opened in ids[i], errno in err[i] (0 when hashed), in order
+ * of i, on all cores. */
 static void
 hash_start(struct hash_job *h, const int *fds, char *const *paths, size_t n,
-    char (*sha)[65], int *err)
+    char (*sha)[65], struct apply_ident *ids, int *err)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int i;
 
-	*h = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .err = err, .n = n };
+	*h = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .ids = ids,
+	    .err = err, .n = n };
 	h->done = xcalloc(n ? n : 1, sizeof *h->done);
 	h->nth = n < 64 ? 1 : cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
 	pthread_mutex_init(&h->lock, NULL);
@@ -257,18 +265,36 @@ hash_finish(struct hash_job *h)
 /* Hash them all, telling the progress. */
 static void
 hash_many(struct plan *p, const char *what, const int *fds, char *const *paths,
-    size_t n, char (*sha)[65], int *err)
+    size_t n, char (*sha)[65], struct apply_ident *ids, int *err)
 {
 	struct hash_job h;
 	size_t i;
 
-	hash_start(&h, fds, paths, n, sha, err);
+	hash_start(&h, fds, paths, n, sha, ids, err);
 	for (i = 0; i < n; i++) {
 		progress(p, what, i, n);
 		hash_wait(&h, i);
 	}
 	hash_finish(&h);
 	progress(p, what, n, n);
+}
+
+void
+apply_ident_of(struct apply_ident *id, const struct stat *st)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+}
+
+int
+apply_ident_same(int dirfd, const char *name, const struct apply_ident *id)
+{
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == id->dev && st.st_ino == id->ino && st.st_size == id->size &&
+	    st.st_mtim.tv_sec == id->mtime.tv_sec && st.st_mtim.tv_nsec == id->mtime.tv_nsec;
 }
 
 /* ---- records ---- */
@@ -1158,6 +1184,12 @@ execute(struct plan *p, char **cause)
 			tfd = dir_fd(p, s->op == STEP_MOVE ? BASE_ROOT : BASE_TRASH, tdir);
 			free(fdir);
 			free(tdir);
+			if (ffd >= 0 && !apply_ident_same(ffd, base_of(s->from), &s->ident)) {
+				conflict(p, s->from, "it changed after its sha256 was checked; left there");
+				s->failed = 1;
+				buf_addf(&failed, "%s%zu", failed.len ? " " : "", i + 1);
+				break;
+			}
 			if (ffd < 0 || tfd < 0 ||
 			    rename_noreplace(ffd, base_of(s->from), tfd, base_of(s->to)) != 0) {
 				/* Something changed the tree since the plan: skip it. */
@@ -1323,6 +1355,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	size_t n, i, k = 0;
 	int *fds, *err, ret = -1, lockfd = -1, lock_errno = 0;
 	char **paths, (*sha)[65], *trash = NULL;
+	struct apply_ident *ids;
 	struct buf b = { 0 };
 
 	memset(res, 0, sizeof *res);
@@ -1364,6 +1397,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	err = xcalloc(n ? n : 1, sizeof *err);
 	paths = xcalloc(n ? n : 1, sizeof *paths);
 	sha = xmalloc((n ? n : 1) * sizeof *sha);
+	ids = xmalloc((n ? n : 1) * sizeof *ids);
 	for (i = 0; i < n; i++) {
 		fds[i] = ds->rootfd;
 		if (list[i]->op == JOP_RELABEL || list[i]->op == JOP_DELETE)
@@ -1373,7 +1407,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	}
 	/* Planning goes on while the files are hashed: each file waits for its
 	 * own sha256 only, the hashing a few files ahead on the other cores. */
-	hash_start(&hj, fds, paths, n, sha, err);
+	hash_start(&hj, fds, paths, n, sha, ids, err);
 
 	if (ds->layout == LAYOUT_MANIFEST)
 		changes = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1451,13 +1485,15 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 				continue;
 			}
 			relabel_target(path, to, &dir);
-			plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, base_of(path));
+			if (plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, base_of(path)) == 0)
+				p.steps[p.n - 1].ident = ids[i];
 			free(dir);
 		} else {
 			/* The trash folder is new (made when the first file goes
 			 * there): only the plan itself takes names in it. */
 			char *dir = dir_of(path);
-			plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, base_of(path));
+			if (plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, base_of(path)) == 0)
+				p.steps[p.n - 1].ident = ids[i];
 			free(dir);
 		}
 	}
@@ -1507,6 +1543,7 @@ free_lists:
 	free(err);
 	free(paths);
 	free(sha);
+	free(ids);
 out:
 	free(trash);
 	if (changes)
@@ -1533,6 +1570,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 	char *fmark;
 	int ret = -1, lockfd = -1, *fds = NULL, *err = NULL, rootfd = -1;
 	char **paths = NULL, (*sha)[65] = NULL;
+	struct apply_ident *ids = NULL;
 	size_t i;
 
 	memset(res, 0, sizeof *res);
@@ -1564,6 +1602,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 	err = xcalloc(r.n ? r.n : 1, sizeof *err);
 	paths = xcalloc(r.n ? r.n : 1, sizeof *paths);
 	sha = xmalloc((r.n ? r.n : 1) * sizeof *sha);
+	ids = xmalloc((r.n ? r.n : 1) * sizeof *ids);
 	for (i = 0; i < r.n; i++) {
 		struct step *s = &r.steps[i];
 		if (step_failed(&r, i) || (s->op != STEP_MOVE && s->op != STEP_TRASH &&
@@ -1574,7 +1613,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 		if (fds[i] < 0)
 			paths[i] = NULL;
 	}
-	hash_many(&p, "checking", fds, paths, r.n, sha, err);
+	hash_many(&p, "checking", fds, paths, r.n, sha, ids, err);
 
 	touched = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (i = r.n; i-- > 0;) {
@@ -1662,6 +1701,9 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 				fprintf(o->out, "move back %s%s%s", tb == BASE_TRASH ? p.trash : "",
 				    tb == BASE_TRASH ? "/" : "", escaped_name(&b, s->to));
 				fprintf(o->out, " -> %s\n", escaped_name(&b, s->from));
+			} else if (!apply_ident_same(tfd, base_of(s->to), &ids[i])) {
+				conflict(&p, s->to, "it changed after its sha256 was checked; left there");
+				break;
 			} else if (rename_noreplace(tfd, base_of(s->to), ffd, base_of(s->from)) != 0) {
 				conflict(&p, s->from, "cannot move it back: %s", strerror(errno));
 				break;
@@ -1739,6 +1781,7 @@ out:
 	free(err);
 	free(paths);
 	free(sha);
+	free(ids);
 	if (touched)
 		g_hash_table_destroy(touched);
 	buf_free(&b);

@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "dataset.h"
 #include "journal.h"
@@ -54,5 +56,21 @@ int apply_undo(const char *record, const struct apply_options *o,
     struct apply_result *res, char **cause);
 
 void apply_result_free(struct apply_result *res);
+
+/* A file as it was when hashed. Files are hashed ahead of their renames, on
+ * all cores; just before each rename the name must still hold that file,
+ * unchanged, or the hash says nothing about what would move. */
+struct apply_ident {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+void apply_ident_of(struct apply_ident *id, const struct stat *st);
+
+/* Is `name` beneath dirfd (a last link not followed) still the file id
+ * describes: same device, inode, size and mtime? 1 if so, else 0. */
+int apply_ident_same(int dirfd, const char *name, const struct apply_ident *id);
 
 #endif
