@@ -46,7 +46,8 @@ struct plan {
 	size_t n, cap;
 	int rootfd, trashfd;    /* trashfd -1 until needed */
 	char *trash;            /* absolute path of the trash folder */
-	char stamp[32];         /* 20261127T210311Z, names the record and trash */
+	char stamp[40];         /* 20261127T210311.482915Z-01: the record's and
+	                           the trash folder's name */
 	GHashTable *taken;      /* planned paths: "r:…" / "t:…" */
 	GHashTable *dirfds;     /* "r:dir" / "t:dir" -> fd + 1 */
 	GHashTable *applied;    /* path -> sha256 moved by earlier applies */
@@ -1236,16 +1237,20 @@ out:
 static void
 plan_init(struct plan *p, const struct apply_options *o, struct apply_result *res)
 {
-	time_t t = time(NULL);
+	struct timespec t;
 	struct tm tm;
+	char sec[16];
 
 	memset(p, 0, sizeof *p);
 	p->o = o;
 	p->res = res;
 	p->rootfd = -1;
 	p->trashfd = -1;
-	gmtime_r(&t, &tm);
-	strftime(p->stamp, sizeof p->stamp, "%Y%m%dT%H%M%SZ", &tm);
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	strftime(sec, sizeof sec, "%Y%m%dT%H%M%S", &tm);
+	snprintf(p->stamp, sizeof p->stamp, "%s.%06uZ", sec,
+	    (unsigned)(t.tv_nsec / 1000) % 1000000u);
 	p->taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->dirfds = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->applied = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
@@ -1373,21 +1378,34 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			goto out;
 		lock_errno = errno;
 	}
-	/* A stamp no record and no trash folder has yet (two applies in one
-	 * second get STAMP-2). */
-	for (k = 2; ; k++) {
-		char *rec = xasprintf(".winnow/applied/%s.yaml", p.stamp), *t;
-		int free_name;
-		t = xasprintf("%s/%s", trash, p.stamp);
-		free_name = faccessat(ds->rootfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
-		    access(t, F_OK) != 0;
-		free(rec);
-		if (free_name) {
-			p.trash = t;
-			break;
+	/* A stamp no record and no trash folder has yet. Every part is of
+	 * fixed width and the sequence always there, so that the names' byte
+	 * order (ls) is their time order: "-" sorts before ".", so an optional
+	 * suffix would list STAMP-2.yaml before STAMP.yaml. */
+	{
+		char when[28];
+		memcpy(when, p.stamp, sizeof when);
+		when[sizeof when - 1] = '\0';
+		for (k = 1; ; k++) {
+			char *rec, *t;
+			int free_name;
+			if (k > 99) {
+				set_cause(cause, "%s/.winnow/applied: no free record name at %s",
+				    ds->root, when);
+				goto out;
+			}
+			snprintf(p.stamp, sizeof p.stamp, "%s-%02u", when, (unsigned)k % 100u);
+			rec = xasprintf(".winnow/applied/%s.yaml", p.stamp);
+			t = xasprintf("%s/%s", trash, p.stamp);
+			free_name = faccessat(ds->rootfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+			    access(t, F_OK) != 0;
+			free(rec);
+			if (free_name) {
+				p.trash = t;
+				break;
+			}
+			free(t);
 		}
-		free(t);
-		snprintf(p.stamp + 16, sizeof p.stamp - 16, "-%zu", k);
 	}
 	k = 0;
 	load_applied(&p);

@@ -77,7 +77,7 @@ check "plan: a new label's folder is made" contains "$TMP/plan" "mkdir left"
 check "plan: relabel into it" contains "$TMP/plan" "move up/0d000000_nohash_0.wav -> left/0d000000_nohash_0.wav"
 check "plan: the later decision on a sample stands (relabel after accept)" contains "$TMP/plan" \
 	"move yes/0c9e0000_nohash_0.wav -> up/0c9e0000_nohash_0.wav"
-check "plan: delete goes to the trash" sh -c "grep -q '^trash yes/0b1c0000_nohash_0.wav -> $D/.winnow/trash/[0-9T]*Z/yes/0b1c0000_nohash_0.wav\$' '$TMP/plan'"
+check "plan: delete goes to the trash" sh -c "grep -q '^trash yes/0b1c0000_nohash_0.wav -> $D/.winnow/trash/[0-9T]*\\.[0-9]*Z-[0-9][0-9]/yes/0b1c0000_nohash_0.wav\$' '$TMP/plan'"
 check "plan: split lists follow" contains "$TMP/plan" "rewrite testing_list.txt (the old one kept as testing_list.txt.before-"
 check "plan: both lists" contains "$TMP/plan" "rewrite validation_list.txt"
 check "plan: summary" contains "$TMP/plan" "would move 3, trash 1, rewrite 2 files; 0 already applied, 1 accepted or flagged (nothing to do); 0 conflicts"
@@ -86,7 +86,7 @@ expect_status "apply" 0 "$WINNOW" apply "$J"
 cp "$TMP/out" "$TMP/applied"
 record=$(sed -n 's/^record: //p' "$TMP/applied")
 check "apply prints its record" test -f "$record"
-case $record in "$D/.winnow/applied/"*Z.yaml) pass "the record is in .winnow/applied" ;;
+case $record in "$D/.winnow/applied/"*Z-[0-9][0-9].yaml) pass "the record is in .winnow/applied" ;;
 	*) fail "the record is in .winnow/applied ($record)" ;; esac
 check "moved past the taken names" test -f "$D/no/0a7c2a8d_nohash_2.wav"
 expect_eq "its bytes" "$(sha "$D/no/0a7c2a8d_nohash_2.wav")" "$(grep '^./yes/0a7c2a8d_nohash_0.wav ' "$TMP/before" | cut -d' ' -f6)"
@@ -266,6 +266,25 @@ check "the file is in DIR/STAMP/" sh -c "ls '$TMP'/bin/*/yes/x.wav >/dev/null"
 trecord=$(sed -n 's/^record: //p' "$TMP/out")
 expect_status "--trash: undo" 0 "$WINNOW" apply --undo "$trecord"
 check "the file is back" test -f "$T/yes/x.wav"
+
+# ---- record names sort in time order ----
+# Three applies in one second: `ls` must list their records in the order
+# they were made, and the newest must undo.
+S=$TMP/order
+mkdir -p "$S/yes"
+for f in a b c; do printf '%s\n' "$f" >"$S/yes/$f.txt"; done
+D=$S
+for f in a b c; do { journal_head "$S"; entry 1 relabel "yes/$f.txt" yes no; } >"$TMP/order-$f.yaml"; done
+# Start just after a second begins, so that all three fall in it.
+while [ "$(date +%N | cut -c1)" != 0 ]; do :; done
+for f in a b c; do
+	"$WINNOW" apply "$TMP/order-$f.yaml" >"$TMP/out" 2>&1
+	sed -n 's/^record: //p' "$TMP/out" >>"$TMP/made"
+done
+expect_eq "ls lists the records in the order they were made" \
+	"$(cd "$S/.winnow/applied" && ls)" "$(xargs -n1 basename <"$TMP/made")"
+expect_status "the newest undoes" 0 "$WINNOW" apply --undo "$(tail -n1 "$TMP/made")"
+check "its file is back" test -f "$S/yes/c.txt"
 
 # ---- usage ----
 expect_status "no journal" 2 "$WINNOW" apply
