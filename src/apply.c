@@ -1031,15 +1031,17 @@ print_step(struct plan *p, const struct step *s, const char *verb_prefix)
 	buf_free(&b);
 }
 
-/* Create ROOT/.winnow/applied/STAMP.yaml with the plan, fsync'd, before
- * anything moves. */
+/* Create ROOT/.winnow/applied/STAMP-NN.yaml with the plan, fsync'd, before
+ * anything moves. It is written under a hidden temporary name and renamed
+ * into place whole: a failed write (a full disk) must not leave a torn
+ * record that undo would then refuse, under a name that says it is one. */
 static int
 write_record(struct plan *p, const struct journal *j, const struct dataset *ds,
     char **cause)
 {
 	struct buf b = { 0 };
 	struct yout *y;
-	char started[32], *name = NULL;
+	char started[32], *name = NULL, *tmp = NULL;
 	int dfd, fd;
 	size_t k;
 
@@ -1051,9 +1053,11 @@ write_record(struct plan *p, const struct journal *j, const struct dataset *ds,
 	    O_NOFOLLOW | O_CLOEXEC)) < 0)
 		goto fail_errno;
 	name = xasprintf("%s.yaml", p->stamp);
-	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
-		close(dfd);
-		goto fail_errno;
+	tmp = xasprintf(".%s.tmp", name);
+	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		set_cause(cause, "%s/.winnow/applied/%s: cannot write the record (%s); "
+		    "nothing was moved", ds->root, name, strerror(errno));
+		goto fail;
 	}
 	utc_now(started, sizeof started);
 	y = yout_new(&b);
@@ -1070,26 +1074,39 @@ write_record(struct plan *p, const struct journal *j, const struct dataset *ds,
 	for (k = 0; k < p->n; k++)
 		write_step(y, &p->steps[k], k + 1);
 	yout_free(y);
-	if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0 || fsync(dfd) != 0) {
-		set_cause(cause, "%s/.winnow/applied/%s: %s", ds->root, name, strerror(errno));
+	if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
+		set_cause(cause, "%s/.winnow/applied/%s: cannot write the record (%s); "
+		    "nothing was moved", ds->root, name, strerror(errno));
 		close(fd);
-		close(dfd);
-		free(name);
-		buf_free(&b);
-		return -1;
+		/* The partial record is this run's own, never a user's file. */
+		unlinkat(dfd, tmp, 0);
+		goto fail;
 	}
 	close(fd);
+	if (rename_noreplace(dfd, tmp, dfd, name) != 0 || fsync(dfd) != 0) {
+		set_cause(cause, "%s/.winnow/applied/%s: cannot put the record in place (%s); "
+		    "nothing was moved", ds->root, name, strerror(errno));
+		goto fail;
+	}
 	close(dfd);
 	p->res->record = xasprintf("%s/.winnow/applied/%s", strcmp(ds->root, "/") ?
 	    ds->root : "", name);
 	free(name);
+	free(tmp);
 	buf_free(&b);
 	return 0;
+fail:
+	close(dfd);
+	free(name);
+	free(tmp);
+	buf_free(&b);
+	return -1;
 fail_errno:
 	set_cause(cause, "%s/.winnow/applied: %s (a read-only dataset? `winnow export "
 	    "--manifest` writes the cleaned dataset without changing it)", ds->root,
 	    strerror(errno));
 	free(name);
+	free(tmp);
 	return -1;
 }
 

@@ -267,6 +267,24 @@ trecord=$(sed -n 's/^record: //p' "$TMP/out")
 expect_status "--trash: undo" 0 "$WINNOW" apply --undo "$trecord"
 check "the file is back" test -f "$T/yes/x.wav"
 
+# ---- a record that cannot be written ----
+# A write that fails part way (RLIMIT_FSIZE, which any user may lower and
+# which fails the same for root) must leave no torn record under a record's
+# name, move nothing, and say so.
+F=$TMP/full
+mkdir -p "$F/yes"
+i=0; while [ $i -lt 60 ]; do printf 'clip %d\n' $i >"$F/yes/c$i.txt"; i=$((i + 1)); done
+D=$F
+{ journal_head "$F"; i=0; while [ $i -lt 60 ]; do entry $((i + 1)) relabel yes/c$i.txt yes no; i=$((i + 1)); done; } >"$TMP/full.yaml"
+tree "$F" >"$TMP/f-before"
+expect_status "a record that cannot be written whole" 2 sh -c "trap '' XFSZ; ulimit -f 2; exec '$WINNOW' apply '$TMP/full.yaml'"
+check "the error says the record was not written and nothing moved" contains "$TMP/err" "cannot write the record"
+check "no partial record is left under a record's name" sh -c "! ls '$F/.winnow/applied/' 2>/dev/null | grep -q yaml"
+tree "$F" >"$TMP/f-after"
+check "nothing moved" cmp -s "$TMP/f-before" "$TMP/f-after"
+expect_status "with room, it applies" 0 "$WINNOW" apply "$TMP/full.yaml"
+expect_status "and undoes" 0 "$WINNOW" apply --undo "$(sed -n 's/^record: //p' "$TMP/out")"
+
 # ---- record names sort in time order ----
 # Three applies in one second: `ls` must list their records in the order
 # they were made, and the newest must undo.
