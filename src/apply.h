@@ -15,8 +15,10 @@
  * a link out of ROOT is refused whatever the path says.
  *
  * Every apply that changes something first writes (and fsyncs) a record,
- * ROOT/.winnow/applied/STAMP.yaml, listing each step; apply_undo() replays it
- * backwards. No curses here. */
+ * ROOT/.winnow/applied/STAMP-NN.yaml, listing each step; apply_undo() replays
+ * it backwards, under the same rules: only in the dataset that keeps the
+ * record, a trash folder inside it (or in the --trash folder named again),
+ * nothing replaced, every file's sha256 checked. No curses here. */
 #ifndef WINNOW_APPLY_H
 #define WINNOW_APPLY_H
 
@@ -30,7 +32,8 @@
 
 struct apply_options {
 	int dry_run;            /* print the plan, change nothing */
-	const char *trash;      /* --trash DIR, or NULL: ROOT/.winnow/trash */
+	const char *trash;      /* --trash DIR, or NULL: ROOT/.winnow/trash; for
+	                           undo, the folder a trash outside ROOT is in */
 	FILE *out;              /* the plan (dry run), conflicts, the summary */
 	int progress;           /* progress on stderr (a terminal) */
 };
