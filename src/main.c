@@ -28,7 +28,7 @@ static const char usage_text[] =
 "       winnow confusion [-p PRED] [-j JOURNAL] [--split NAME] [--format tsv|json] DATASET\n"
 "       winnow stats [--durations] [--format text|tsv|json] DATASET\n"
 "       winnow apply [--dry-run] [--trash DIR] JOURNAL\n"
-"       winnow apply --undo RECORD\n"
+"       winnow apply [--trash DIR] --undo RECORD\n"
 "       winnow merge JOURNAL...\n"
 "       winnow export --rogues|--manifest JOURNAL\n"
 "       winnow --version | --help\n"

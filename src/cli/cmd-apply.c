@@ -15,7 +15,7 @@
 
 static const char apply_usage[] =
 "usage: winnow apply [--dry-run] [--trash DIR] JOURNAL\n"
-"       winnow apply [--dry-run] --undo RECORD\n"
+"       winnow apply [--dry-run] [--trash DIR] --undo RECORD\n"
 "\n"
 "Carry out the decisions of a journal on its dataset. Folders: a relabel\n"
 "moves the file into the new label's folder, a delete moves it into the trash\n"
@@ -23,10 +23,15 @@ static const char apply_usage[] =
 "manifest is rewritten, the old one kept beside it. Nothing is overwritten or\n"
 "unlinked; each file's sha256 must still match the decision's, or it is a\n"
 "conflict: listed and skipped. Every apply that changes something writes a\n"
-"record, DATASET/.winnow/applied/STAMP.yaml, and prints its path.\n"
+"record, DATASET/.winnow/applied/STAMP-NN.yaml (names sort in time order),\n"
+"and prints its path. Undo holds the record to the same rules: it acts only\n"
+"on the dataset the record is kept in, takes files from a trash folder\n"
+"outside it only when --trash names that folder, and moves nothing whose\n"
+"sha256 differs from the record's.\n"
 "\n"
 "  -n, --dry-run      print what would be done, change nothing\n"
-"  -t, --trash DIR    put deleted files in DIR/STAMP/ (on the dataset's file system)\n"
+"  -t, --trash DIR    put deleted files in DIR/STAMP/ (on the dataset's file system);\n"
+"                     with --undo, the DIR that apply was given\n"
 "  -u, --undo RECORD  undo the apply of that record, restoring the tree\n"
 "  -h, --help         this help\n"
 "\n"
@@ -91,9 +96,6 @@ cmd_apply(int argc, char **argv)
 	if (undo != NULL) {
 		if (optind != argc)
 			return usage_error("apply", "--undo takes a RECORD, and no JOURNAL");
-		if (o.trash)
-			return usage_error("apply", "--undo puts files back where the record "
-			    "says; --trash does not go with it");
 		ret = apply_undo(undo, &o, &res, &cause);
 		goto done;
 	}

@@ -36,8 +36,10 @@ struct step {
 	                           mkdir: the folder; rewrite: the kept old file */
 	char *renamed;          /* why the name changed, or NULL */
 	char sha256[65];        /* move, trash: the file's; rewrite: the new content's */
+	char *kept_sha256;      /* rewrite: the old content's, or NULL */
 	char *content;          /* rewrite: the new content (not recorded) */
 	size_t len;
+	struct apply_ident ident;       /* move, trash: the file when hashed */
 };
 
 struct plan {
@@ -45,7 +47,8 @@ struct plan {
 	size_t n, cap;
 	int rootfd, trashfd;    /* trashfd -1 until needed */
 	char *trash;            /* absolute path of the trash folder */
-	char stamp[32];         /* 20261127T210311Z, names the record and trash */
+	char stamp[40];         /* 20261127T210311.482915Z-01: the record's and
+	                           the trash folder's name */
 	GHashTable *taken;      /* planned paths: "r:…" / "t:…" */
 	GHashTable *dirfds;     /* "r:dir" / "t:dir" -> fd + 1 */
 	GHashTable *applied;    /* path -> sha256 moved by earlier applies */
@@ -82,6 +85,7 @@ step_free(struct step *s)
 	free(s->from);
 	free(s->to);
 	free(s->renamed);
+	free(s->kept_sha256);
 	free(s->content);
 }
 
@@ -187,6 +191,7 @@ struct hash_job {
 	const int *fds;
 	char *const *paths;
 	char (*sha)[65];
+	struct apply_ident *ids;
 	int *err;
 	atomic_uchar *done;     /* per file: sha and err are set */
 	size_t n, next;
@@ -209,24 +214,30 @@ hash_worker(void *arg)
 			return NULL;
 		end = i + 16 < h->n ? i + 16 : h->n;
 		for (; i < end; i++) {
-			if (h->paths[i] != NULL)
-				h->err[i] = journal_sha256(h->fds[i], h->paths[i], h->sha[i]) == 0 ?
-				    0 : errno;
+			struct stat st;
+			if (h->paths[i] != NULL) {
+				h->err[i] = journal_sha256_stat(h->fds[i], h->paths[i], h->sha[i],
+				    &st) == 0 ? 0 : errno;
+				if (h->err[i] == 0)
+					apply_ident_of(&h->ids[i], &st);
+			}
 			atomic_store_explicit(&h->done[i], 1, memory_order_release);
 		}
 	}
 }
 
 /* Start hashing paths[i] beneath fds[i] (NULL paths skipped) into sha[i],
- * errno in err[i] (0 when hashed), in order of i, on all cores. */
+ * the file as opened in ids[i], errno in err[i] (0 when hashed), in order
+ * of i, on all cores. */
 static void
 hash_start(struct hash_job *h, const int *fds, char *const *paths, size_t n,
-    char (*sha)[65], int *err)
+    char (*sha)[65], struct apply_ident *ids, int *err)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int i;
 
-	*h = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .err = err, .n = n };
+	*h = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .ids = ids,
+	    .err = err, .n = n };
 	h->done = xcalloc(n ? n : 1, sizeof *h->done);
 	h->nth = n < 64 ? 1 : cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
 	pthread_mutex_init(&h->lock, NULL);
@@ -257,18 +268,36 @@ hash_finish(struct hash_job *h)
 /* Hash them all, telling the progress. */
 static void
 hash_many(struct plan *p, const char *what, const int *fds, char *const *paths,
-    size_t n, char (*sha)[65], int *err)
+    size_t n, char (*sha)[65], struct apply_ident *ids, int *err)
 {
 	struct hash_job h;
 	size_t i;
 
-	hash_start(&h, fds, paths, n, sha, err);
+	hash_start(&h, fds, paths, n, sha, ids, err);
 	for (i = 0; i < n; i++) {
 		progress(p, what, i, n);
 		hash_wait(&h, i);
 	}
 	hash_finish(&h);
 	progress(p, what, n, n);
+}
+
+void
+apply_ident_of(struct apply_ident *id, const struct stat *st)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+}
+
+int
+apply_ident_same(int dirfd, const char *name, const struct apply_ident *id)
+{
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == id->dev && st.st_ino == id->ino && st.st_size == id->size &&
+	    st.st_mtim.tv_sec == id->mtime.tv_sec && st.st_mtim.tv_nsec == id->mtime.tv_nsec;
 }
 
 /* ---- records ---- */
@@ -298,6 +327,7 @@ write_step(struct yout *y, const struct step *s, size_t number)
 		yout_string(y, "file", s->from);
 		yout_string(y, "kept", s->to);
 		yout_plain(y, "sha256", s->sha256);
+		yout_plain(y, "kept-sha256", s->kept_sha256);
 		break;
 	}
 	yout_doc_end(y);
@@ -391,12 +421,23 @@ read_record_doc(void *arg, const struct ydoc *d, char **why)
 		if ((v = ydoc_get(d, "file", NULL)) == NULL || !path_is_clean(v))
 			goto bad;
 		s->from = xstrdup(v);
-		if ((v = ydoc_get(d, "kept", NULL)) == NULL || !path_is_clean(v))
+		/* The kept file is the rewritten one's NAME.before-STAMP, beside
+		 * it: undo renames nothing else onto the file's name. */
+		if ((v = ydoc_get(d, "kept", NULL)) == NULL || !path_is_clean(v) ||
+		    strncmp(v, s->from, strlen(s->from)) != 0 ||
+		    strncmp(v + strlen(s->from), ".before-", 8) != 0 ||
+		    strchr(v + strlen(s->from), '/') != NULL)
 			goto bad;
 		s->to = xstrdup(v);
 		if ((v = ydoc_get(d, "sha256", NULL)) == NULL || strlen(v) != 64)
 			goto bad;
 		snprintf(s->sha256, sizeof s->sha256, "%s", v);
+		/* Records before the old content's sha256 was kept lack it. */
+		if ((v = ydoc_get(d, "kept-sha256", NULL)) != NULL) {
+			if (strlen(v) != 64)
+				goto bad;
+			s->kept_sha256 = xstrdup(v);
+		}
 		break;
 	}
 	return 0;
@@ -707,26 +748,37 @@ csv_field(struct buf *b, const char *s, char delim)
 	}
 }
 
-/* Plan rewriting a file of ROOT with new content (kept as NAME.before-STAMP). */
 static void
-plan_rewrite(struct plan *p, const char *file, struct buf *content)
+sha256_hex(const char *data, size_t len, char out[65])
 {
-	struct step *s = add_step(p, STEP_REWRITE);
 	unsigned char md[32];
 	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
 	gsize mdlen = sizeof md;
 	size_t i;
+
+	g_checksum_update(ck, (const guchar *)data, (gssize)len);
+	g_checksum_get_digest(ck, md, &mdlen);
+	g_checksum_free(ck);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Plan rewriting a file of ROOT, now `old`, with new content (the old one
+ * kept as NAME.before-STAMP). */
+static void
+plan_rewrite(struct plan *p, const char *file, const char *old, size_t oldlen,
+    struct buf *content)
+{
+	struct step *s = add_step(p, STEP_REWRITE);
 
 	s->from = xstrdup(file);
 	s->to = xasprintf("%s.before-%s", file, p->stamp);
 	s->len = content->len;
 	s->content = content->data ? content->data : xstrdup("");
 	memset(content, 0, sizeof *content);
-	g_checksum_update(ck, (const guchar *)s->content, (gssize)s->len);
-	g_checksum_get_digest(ck, md, &mdlen);
-	g_checksum_free(ck);
-	for (i = 0; i < 32; i++)
-		snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
+	sha256_hex(s->content, s->len, s->sha256);
+	s->kept_sha256 = xmalloc(65);
+	sha256_hex(old, oldlen, s->kept_sha256);
 }
 
 static char *
@@ -788,7 +840,7 @@ plan_split_lists(struct plan *p, char **cause)
 			off += n + (nl != NULL);
 		}
 		if (changed)
-			plan_rewrite(p, lists[k], &out);
+			plan_rewrite(p, lists[k], data, len, &out);
 		buf_free(&out);
 		free(data);
 	}
@@ -867,7 +919,7 @@ plan_manifest(struct plan *p, struct dataset *ds, GHashTable *changes, char **ca
 	}
 	buf_add(&out, data + off, len - off);
 	if (changed)
-		plan_rewrite(p, ds->manifest, &out);
+		plan_rewrite(p, ds->manifest, data, len, &out);
 	buf_free(&out);
 	buf_free(&row);
 	csv_close(&c);
@@ -1004,15 +1056,17 @@ print_step(struct plan *p, const struct step *s, const char *verb_prefix)
 	buf_free(&b);
 }
 
-/* Create ROOT/.winnow/applied/STAMP.yaml with the plan, fsync'd, before
- * anything moves. */
+/* Create ROOT/.winnow/applied/STAMP-NN.yaml with the plan, fsync'd, before
+ * anything moves. It is written under a hidden temporary name and renamed
+ * into place whole: a failed write (a full disk) must not leave a torn
+ * record that undo would then refuse, under a name that says it is one. */
 static int
 write_record(struct plan *p, const struct journal *j, const struct dataset *ds,
     char **cause)
 {
 	struct buf b = { 0 };
 	struct yout *y;
-	char started[32], *name = NULL;
+	char started[32], *name = NULL, *tmp = NULL;
 	int dfd, fd;
 	size_t k;
 
@@ -1024,9 +1078,11 @@ write_record(struct plan *p, const struct journal *j, const struct dataset *ds,
 	    O_NOFOLLOW | O_CLOEXEC)) < 0)
 		goto fail_errno;
 	name = xasprintf("%s.yaml", p->stamp);
-	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
-		close(dfd);
-		goto fail_errno;
+	tmp = xasprintf(".%s.tmp", name);
+	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		set_cause(cause, "%s/.winnow/applied/%s: cannot write the record (%s); "
+		    "nothing was moved", ds->root, name, strerror(errno));
+		goto fail;
 	}
 	utc_now(started, sizeof started);
 	y = yout_new(&b);
@@ -1043,26 +1099,39 @@ write_record(struct plan *p, const struct journal *j, const struct dataset *ds,
 	for (k = 0; k < p->n; k++)
 		write_step(y, &p->steps[k], k + 1);
 	yout_free(y);
-	if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0 || fsync(dfd) != 0) {
-		set_cause(cause, "%s/.winnow/applied/%s: %s", ds->root, name, strerror(errno));
+	if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
+		set_cause(cause, "%s/.winnow/applied/%s: cannot write the record (%s); "
+		    "nothing was moved", ds->root, name, strerror(errno));
 		close(fd);
-		close(dfd);
-		free(name);
-		buf_free(&b);
-		return -1;
+		/* The partial record is this run's own, never a user's file. */
+		unlinkat(dfd, tmp, 0);
+		goto fail;
 	}
 	close(fd);
+	if (rename_noreplace(dfd, tmp, dfd, name) != 0 || fsync(dfd) != 0) {
+		set_cause(cause, "%s/.winnow/applied/%s: cannot put the record in place (%s); "
+		    "nothing was moved", ds->root, name, strerror(errno));
+		goto fail;
+	}
 	close(dfd);
 	p->res->record = xasprintf("%s/.winnow/applied/%s", strcmp(ds->root, "/") ?
 	    ds->root : "", name);
 	free(name);
+	free(tmp);
 	buf_free(&b);
 	return 0;
+fail:
+	close(dfd);
+	free(name);
+	free(tmp);
+	buf_free(&b);
+	return -1;
 fail_errno:
 	set_cause(cause, "%s/.winnow/applied: %s (a read-only dataset? `winnow export "
 	    "--manifest` writes the cleaned dataset without changing it)", ds->root,
 	    strerror(errno));
 	free(name);
+	free(tmp);
 	return -1;
 }
 
@@ -1158,6 +1227,12 @@ execute(struct plan *p, char **cause)
 			tfd = dir_fd(p, s->op == STEP_MOVE ? BASE_ROOT : BASE_TRASH, tdir);
 			free(fdir);
 			free(tdir);
+			if (ffd >= 0 && !apply_ident_same(ffd, base_of(s->from), &s->ident)) {
+				conflict(p, s->from, "it changed after its sha256 was checked; left there");
+				s->failed = 1;
+				buf_addf(&failed, "%s%zu", failed.len ? " " : "", i + 1);
+				break;
+			}
 			if (ffd < 0 || tfd < 0 ||
 			    rename_noreplace(ffd, base_of(s->from), tfd, base_of(s->to)) != 0) {
 				/* Something changed the tree since the plan: skip it. */
@@ -1204,16 +1279,20 @@ out:
 static void
 plan_init(struct plan *p, const struct apply_options *o, struct apply_result *res)
 {
-	time_t t = time(NULL);
+	struct timespec t;
 	struct tm tm;
+	char sec[16];
 
 	memset(p, 0, sizeof *p);
 	p->o = o;
 	p->res = res;
 	p->rootfd = -1;
 	p->trashfd = -1;
-	gmtime_r(&t, &tm);
-	strftime(p->stamp, sizeof p->stamp, "%Y%m%dT%H%M%SZ", &tm);
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	strftime(sec, sizeof sec, "%Y%m%dT%H%M%S", &tm);
+	snprintf(p->stamp, sizeof p->stamp, "%s.%06uZ", sec,
+	    (unsigned)(t.tv_nsec / 1000) % 1000000u);
 	p->taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->dirfds = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->applied = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
@@ -1323,6 +1402,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	size_t n, i, k = 0;
 	int *fds, *err, ret = -1, lockfd = -1, lock_errno = 0;
 	char **paths, (*sha)[65], *trash = NULL;
+	struct apply_ident *ids;
 	struct buf b = { 0 };
 
 	memset(res, 0, sizeof *res);
@@ -1340,21 +1420,34 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			goto out;
 		lock_errno = errno;
 	}
-	/* A stamp no record and no trash folder has yet (two applies in one
-	 * second get STAMP-2). */
-	for (k = 2; ; k++) {
-		char *rec = xasprintf(".winnow/applied/%s.yaml", p.stamp), *t;
-		int free_name;
-		t = xasprintf("%s/%s", trash, p.stamp);
-		free_name = faccessat(ds->rootfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
-		    access(t, F_OK) != 0;
-		free(rec);
-		if (free_name) {
-			p.trash = t;
-			break;
+	/* A stamp no record and no trash folder has yet. Every part is of
+	 * fixed width and the sequence always there, so that the names' byte
+	 * order (ls) is their time order: "-" sorts before ".", so an optional
+	 * suffix would list STAMP-2.yaml before STAMP.yaml. */
+	{
+		char when[28];
+		memcpy(when, p.stamp, sizeof when);
+		when[sizeof when - 1] = '\0';
+		for (k = 1; ; k++) {
+			char *rec, *t;
+			int free_name;
+			if (k > 99) {
+				set_cause(cause, "%s/.winnow/applied: no free record name at %s",
+				    ds->root, when);
+				goto out;
+			}
+			snprintf(p.stamp, sizeof p.stamp, "%s-%02u", when, (unsigned)k % 100u);
+			rec = xasprintf(".winnow/applied/%s.yaml", p.stamp);
+			t = xasprintf("%s/%s", trash, p.stamp);
+			free_name = faccessat(ds->rootfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+			    access(t, F_OK) != 0;
+			free(rec);
+			if (free_name) {
+				p.trash = t;
+				break;
+			}
+			free(t);
 		}
-		free(t);
-		snprintf(p.stamp + 16, sizeof p.stamp - 16, "-%zu", k);
 	}
 	k = 0;
 	load_applied(&p);
@@ -1364,6 +1457,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	err = xcalloc(n ? n : 1, sizeof *err);
 	paths = xcalloc(n ? n : 1, sizeof *paths);
 	sha = xmalloc((n ? n : 1) * sizeof *sha);
+	ids = xmalloc((n ? n : 1) * sizeof *ids);
 	for (i = 0; i < n; i++) {
 		fds[i] = ds->rootfd;
 		if (list[i]->op == JOP_RELABEL || list[i]->op == JOP_DELETE)
@@ -1373,7 +1467,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	}
 	/* Planning goes on while the files are hashed: each file waits for its
 	 * own sha256 only, the hashing a few files ahead on the other cores. */
-	hash_start(&hj, fds, paths, n, sha, err);
+	hash_start(&hj, fds, paths, n, sha, ids, err);
 
 	if (ds->layout == LAYOUT_MANIFEST)
 		changes = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1451,13 +1545,15 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 				continue;
 			}
 			relabel_target(path, to, &dir);
-			plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, base_of(path));
+			if (plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, base_of(path)) == 0)
+				p.steps[p.n - 1].ident = ids[i];
 			free(dir);
 		} else {
 			/* The trash folder is new (made when the first file goes
 			 * there): only the plan itself takes names in it. */
 			char *dir = dir_of(path);
-			plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, base_of(path));
+			if (plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, base_of(path)) == 0)
+				p.steps[p.n - 1].ident = ids[i];
 			free(dir);
 		}
 	}
@@ -1507,6 +1603,7 @@ free_lists:
 	free(err);
 	free(paths);
 	free(sha);
+	free(ids);
 out:
 	free(trash);
 	if (changes)
@@ -1522,6 +1619,201 @@ out:
 
 /* ---- undo ---- */
 
+/* The dataset a record belongs to: the folder whose .winnow/applied/ holds
+ * it, wherever the record's `dataset:` says it was (the tree may have been
+ * moved since, and a record is only a file anyone who could write there
+ * could have written). Caller frees. */
+static char *
+record_root(const char *file, char **cause)
+{
+	char *real = realpath(file, NULL), *slash, *root = NULL;
+	static const char tail[] = "/.winnow/applied";
+	size_t n;
+
+	if (real == NULL) {
+		set_cause(cause, "%s: %s", file, strerror(errno));
+		return NULL;
+	}
+	slash = strrchr(real, '/');
+	*slash = '\0';
+	n = strlen(real);
+	if (n >= sizeof tail - 1 && strcmp(real + n - (sizeof tail - 1), tail) == 0) {
+		real[n - (sizeof tail - 1)] = '\0';
+		root = xstrdup(*real ? real : "/");
+	} else {
+		set_cause(cause, "%s: not in a dataset's .winnow/applied/ folder: undo acts "
+		    "only on the dataset a record is kept in", file);
+	}
+	free(real);
+	return root;
+}
+
+/* Open what `path` names beneath dirfd as a folder into *fd: 0 (with *fd
+ * -1 when it is not there), or -1 with *cause when it leads out. */
+static int
+open_folder_beneath(int dirfd, const char *path, int *fd, const char *shown, char **cause)
+{
+	*fd = *path ? open_beneath(dirfd, path, O_RDONLY | O_DIRECTORY) :
+	    fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (*fd >= 0 || errno == ENOENT)
+		return 0;
+	set_cause(cause, "%s: %s", shown, errno == EXDEV || errno == ELOOP ?
+	    "refused: it leads out of the dataset" : strerror(errno));
+	return -1;
+}
+
+/* Open the trash folder a record names, and the folder it is in: inside
+ * the dataset, resolved beneath ROOT so that no link leads out, or directly
+ * in `vouched`, the folder the person undoing names with --trash (as they
+ * named it to apply). Anything else is refused: a record alone cannot send
+ * undo to take files from elsewhere. */
+static int
+open_record_trash(struct plan *p, const struct record *r, const char *file,
+    const char *vouched, int *parentfd, char **cause)
+{
+	size_t n = r->dataset ? strlen(r->dataset) : 0;
+	char *dir;
+	int ret;
+
+	*parentfd = -1;
+	if (r->trash == NULL)
+		return 0;
+	p->trash = xstrdup(r->trash);
+	if (n > 0 && strncmp(r->trash, r->dataset, n) == 0 && r->trash[n] == '/') {
+		const char *rel = r->trash + n + 1;
+		if (!path_is_clean(rel)) {
+			set_cause(cause, "%s: its trash folder %s is not a clean path", file, r->trash);
+			return -1;
+		}
+		dir = dir_of(rel);
+		ret = open_folder_beneath(p->rootfd, dir, parentfd, r->trash, cause);
+		free(dir);
+	} else if (vouched != NULL) {
+		struct stat vst, pst;
+		int pfd;
+		dir = dir_of(r->trash);
+		*parentfd = open(vouched, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		pfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ret = *parentfd >= 0 && pfd >= 0 && fstat(*parentfd, &vst) == 0 &&
+		    fstat(pfd, &pst) == 0 && vst.st_dev == pst.st_dev &&
+		    vst.st_ino == pst.st_ino ? 0 : -1;
+		if (pfd >= 0)
+			close(pfd);
+		free(dir);
+		if (ret != 0)
+			set_cause(cause, "%s: its trash folder %s is not in --trash %s", file,
+			    r->trash, vouched);
+	} else {
+		set_cause(cause, "%s: its trash folder %s is outside the dataset; undo takes "
+		    "files from it only when you name its folder with --trash", file, r->trash);
+		return -1;
+	}
+	if (ret != 0 || *parentfd < 0)
+		return ret;
+	return open_folder_beneath(*parentfd, base_of(r->trash), &p->trashfd, r->trash, cause);
+}
+
+/* The folder undo puts the applied version of a rewritten file in, made
+ * when first needed: ROOT/.winnow/undone/RECORD/. It is never replaced,
+ * only set aside, as apply keeps the old one. */
+static int
+undone_fd(struct plan *p, const char *file, int *fd)
+{
+	const char *name = base_of(file);
+	char *rel, *dot;
+
+	if (*fd >= 0)
+		return *fd;
+	rel = xasprintf(".winnow/undone/%s", name);
+	if ((dot = strrchr(rel, '.')) != NULL && strcmp(dot, ".yaml") == 0)
+		*dot = '\0';
+	if (mkdirat(p->rootfd, ".winnow/undone", 0777) == 0 || errno == EEXIST) {
+		int pfd = open_beneath(p->rootfd, ".winnow/undone", O_RDONLY | O_DIRECTORY);
+		if (pfd >= 0) {
+			if (mkdirat(pfd, base_of(rel), 0777) == 0 || errno == EEXIST)
+				*fd = open_beneath(pfd, base_of(rel), O_RDONLY | O_DIRECTORY);
+			close(pfd);
+		}
+	}
+	free(rel);
+	return *fd;
+}
+
+/* Undo a rewrite: the applied version (checked: sha256 and the file that was
+ * hashed) goes aside into .winnow/undone/, then the kept original (checked
+ * the same) takes its name back. Neither rename replaces anything. */
+static void
+undo_rewrite(struct plan *p, const struct step *s, const char *file, int err,
+    const char *sha, const struct apply_ident *id, int *undonefd, GHashTable *touched)
+{
+	struct buf b = { 0 };
+	struct stat st;
+	struct apply_ident kid;
+	char kept[65], *fdir = dir_of(s->from);
+	int ffd = dir_fd(p, BASE_ROOT, fdir), afd;
+
+	free(fdir);
+	if (ffd < 0 || fstatat(ffd, base_of(s->to), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		/* The kept file is back in place already, or gone. */
+		if (err == 0 && ffd >= 0 && strcmp(sha, s->sha256) != 0)
+			goto out;
+		conflict(p, s->to, "missing: cannot restore %s", escaped_name(&b, s->from));
+		goto out;
+	}
+	if (journal_sha256_stat(p->rootfd, s->to, kept, &st) != 0) {
+		conflict(p, s->to, "%s", errno == EXDEV || errno == ELOOP ?
+		    "refused: it leads out of the dataset" : strerror(errno));
+		goto out;
+	}
+	apply_ident_of(&kid, &st);
+	if (err == 0 && strcmp(sha, s->sha256) != 0) {
+		if (strcmp(kept, sha) != 0)
+			conflict(p, s->from, "changed since apply; the old one is still %s",
+			    escaped_name(&b, s->to));
+		goto out;       /* else restored by hand */
+	}
+	if (err != 0 && err != ENOENT) {
+		conflict(p, s->from, "%s", err == EXDEV || err == ELOOP ?
+		    "refused: it leads out of the dataset" : strerror(err));
+		goto out;
+	}
+	if (s->kept_sha256 && strcmp(kept, s->kept_sha256) != 0) {
+		conflict(p, s->to, "its content changed since apply; left there");
+		goto out;
+	}
+	if (p->o->dry_run) {
+		fprintf(p->o->out, "restore %s (from ", escaped_name(&b, s->from));
+		fprintf(p->o->out, "%s)\n", escaped_name(&b, s->to));
+		p->res->rewritten++;
+		goto out;
+	}
+	if (err == 0) {
+		if (!apply_ident_same(ffd, base_of(s->from), id)) {
+			conflict(p, s->from, "it changed after its sha256 was checked; left there");
+			goto out;
+		}
+		if ((afd = undone_fd(p, file, undonefd)) < 0 ||
+		    rename_noreplace(ffd, base_of(s->from), afd, base_of(s->from)) != 0) {
+			conflict(p, s->from, "cannot set the applied version aside: %s",
+			    strerror(errno));
+			goto out;
+		}
+		touch_dir(touched, afd);
+	}
+	if (!apply_ident_same(ffd, base_of(s->to), &kid) ||
+	    rename_noreplace(ffd, base_of(s->to), ffd, base_of(s->from)) != 0) {
+		conflict(p, s->from, "cannot restore it from %s: %s", escaped_name(&b, s->to),
+		    strerror(errno));
+		if (err == 0)
+			rename_noreplace(*undonefd, base_of(s->from), ffd, base_of(s->from));
+		goto out;
+	}
+	touch_dir(touched, ffd);
+	p->res->rewritten++;
+out:
+	buf_free(&b);
+}
+
 int
 apply_undo(const char *file, const struct apply_options *o, struct apply_result *res,
     char **cause)
@@ -1530,32 +1822,33 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 	struct plan p;
 	GHashTable *touched = NULL;
 	struct buf b = { 0 };
-	char *fmark;
 	int ret = -1, lockfd = -1, *fds = NULL, *err = NULL, rootfd = -1;
-	char **paths = NULL, (*sha)[65] = NULL;
+	int trash_parentfd = -1, undonefd = -1;
+	char **paths = NULL, (*sha)[65] = NULL, *root = NULL;
+	struct apply_ident *ids = NULL;
 	size_t i;
 
 	memset(res, 0, sizeof *res);
 	if (read_record(file, &r, cause) != 0)
 		return -1;
 	plan_init(&p, o, res);
+	if ((root = record_root(file, cause)) == NULL)
+		goto out;
 	if (r.undone) {
 		fprintf(o->out, "%s: undone already; nothing to do\n", file);
 		ret = 0;
 		goto out;
 	}
-	if ((rootfd = open(r.dataset, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		set_cause(cause, "%s: %s", r.dataset, strerror(errno));
+	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		set_cause(cause, "%s: %s", root, strerror(errno));
 		goto out;
 	}
 	p.rootfd = rootfd;
-	if (r.trash) {
-		p.trash = xstrdup(r.trash);
-		p.trashfd = open(r.trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (!o->dry_run && (lockfd = lock_dataset(rootfd, r.dataset, cause)) < 0) {
+	if (open_record_trash(&p, &r, file, o->trash, &trash_parentfd, cause) != 0)
+		goto out;
+	if (!o->dry_run && (lockfd = lock_dataset(rootfd, root, cause)) < 0) {
 		if (lockfd == -1)
-			set_cause(cause, "%s: %s", r.dataset, strerror(errno));
+			set_cause(cause, "%s: %s", root, strerror(errno));
 		goto out;
 	}
 
@@ -1564,6 +1857,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 	err = xcalloc(r.n ? r.n : 1, sizeof *err);
 	paths = xcalloc(r.n ? r.n : 1, sizeof *paths);
 	sha = xmalloc((r.n ? r.n : 1) * sizeof *sha);
+	ids = xmalloc((r.n ? r.n : 1) * sizeof *ids);
 	for (i = 0; i < r.n; i++) {
 		struct step *s = &r.steps[i];
 		if (step_failed(&r, i) || (s->op != STEP_MOVE && s->op != STEP_TRASH &&
@@ -1574,7 +1868,7 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 		if (fds[i] < 0)
 			paths[i] = NULL;
 	}
-	hash_many(&p, "checking", fds, paths, r.n, sha, err);
+	hash_many(&p, "checking", fds, paths, r.n, sha, ids, err);
 
 	touched = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (i = r.n; i-- > 0;) {
@@ -1587,43 +1881,9 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 			continue;
 		progress(&p, "undoing", r.n - i, r.n);
 		switch (s->op) {
-		case STEP_REWRITE: {
-			char kept[65];
-			fdir = dir_of(s->from);
-			ffd = dir_fd(&p, BASE_ROOT, fdir);
-			free(fdir);
-			if (ffd < 0 || fstatat(ffd, base_of(s->to), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-				/* The kept file is back in place already, or gone. */
-				if (err[i] == 0 && ffd >= 0 &&
-				    faccessat(ffd, base_of(s->from), F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    strcmp(sha[i], s->sha256) != 0)
-					break;
-				conflict(&p, s->to, "missing: cannot restore %s", escaped_name(&b, s->from));
-				break;
-			}
-			if (err[i] == 0 && strcmp(sha[i], s->sha256) != 0) {
-				if (journal_sha256(rootfd, s->to, kept) == 0 && strcmp(kept, sha[i]) == 0)
-					break;  /* restored by hand */
-				conflict(&p, s->from, "changed since apply; the old one is still %s",
-				    escaped_name(&b, s->to));
-				break;
-			}
-			if (o->dry_run) {
-				fprintf(o->out, "restore %s (from ", escaped_name(&b, s->from));
-				fprintf(o->out, "%s)\n", escaped_name(&b, s->to));
-				res->rewritten++;
-				break;
-			}
-			/* The applied version is winnow's own, checked above: the
-			 * kept original takes its name back in one rename. */
-			if (renameat(ffd, base_of(s->to), ffd, base_of(s->from)) != 0) {
-				conflict(&p, s->from, "cannot restore: %s", strerror(errno));
-				break;
-			}
-			touch_dir(touched, ffd);
-			res->rewritten++;
+		case STEP_REWRITE:
+			undo_rewrite(&p, s, file, err[i], sha[i], &ids[i], &undonefd, touched);
 			break;
-		}
 		case STEP_MOVE:
 		case STEP_TRASH: {
 			enum base tb = s->op == STEP_MOVE ? BASE_ROOT : BASE_TRASH;
@@ -1635,6 +1895,10 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 			free(fdir);
 			free(tdir);
 			back = ffd >= 0 && fstatat(ffd, base_of(s->from), &st, AT_SYMLINK_NOFOLLOW) == 0;
+			if (paths[i] != NULL && (err[i] == EXDEV || err[i] == ELOOP)) {
+				conflict(&p, s->to, "refused: it leads out of the dataset");
+				break;
+			}
 			if (err[i] == ENOENT || paths[i] == NULL || tfd < 0) {
 				if (back)
 					break;  /* moved back already */
@@ -1662,6 +1926,9 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 				fprintf(o->out, "move back %s%s%s", tb == BASE_TRASH ? p.trash : "",
 				    tb == BASE_TRASH ? "/" : "", escaped_name(&b, s->to));
 				fprintf(o->out, " -> %s\n", escaped_name(&b, s->from));
+			} else if (!apply_ident_same(tfd, base_of(s->to), &ids[i])) {
+				conflict(&p, s->to, "it changed after its sha256 was checked; left there");
+				break;
 			} else if (rename_noreplace(tfd, base_of(s->to), ffd, base_of(s->from)) != 0) {
 				conflict(&p, s->from, "cannot move it back: %s", strerror(errno));
 				break;
@@ -1715,16 +1982,9 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 	}
 	fsync_dirs(touched);
 	/* The trash folder of this apply goes too when it is empty. */
-	if (p.trashfd >= 0 && r.trash && (fmark = strrchr(r.trash, '/')) != NULL) {
-		char *parent = xstrndup(r.trash, (size_t)(fmark - r.trash));
-		int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd >= 0) {
-			if (unlinkat(pfd, fmark + 1, AT_REMOVEDIR) == 0)
-				fsync(pfd);
-			close(pfd);
-		}
-		free(parent);
-	}
+	if (p.trashfd >= 0 && trash_parentfd >= 0 &&
+	    unlinkat(trash_parentfd, base_of(r.trash), AT_REMOVEDIR) == 0)
+		fsync(trash_parentfd);
 	fprintf(o->out, "moved back %zu, restored %zu, removed %zu folders; %zu conflict%s\n",
 	    res->moved, res->rewritten, res->mkdirs, res->conflicts,
 	    res->conflicts == 1 ? "" : "s");
@@ -1739,6 +1999,12 @@ out:
 	free(err);
 	free(paths);
 	free(sha);
+	free(ids);
+	free(root);
+	if (trash_parentfd >= 0)
+		close(trash_parentfd);
+	if (undonefd >= 0)
+		close(undonefd);
 	if (touched)
 		g_hash_table_destroy(touched);
 	buf_free(&b);

@@ -1756,6 +1756,12 @@ fetch_sha256(void)
 int
 journal_sha256(int rootfd, const char *path, char out[65])
 {
+	return journal_sha256_stat(rootfd, path, out, NULL);
+}
+
+int
+journal_sha256_stat(int rootfd, const char *path, char out[65], struct stat *stp)
+{
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	unsigned char chunk[65536], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen, i;
@@ -1810,5 +1816,7 @@ journal_sha256(int rootfd, const char *path, char out[65])
 		out[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
 	}
 	out[64] = '\0';
+	if (stp != NULL)
+		*stp = st;
 	return 0;
 }

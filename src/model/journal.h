@@ -180,6 +180,10 @@ void journal_annotate_one(const struct journal *j, struct dataset *ds,
 /* sha256 of a file relative to rootfd, never leaving rootfd's tree
  * (open_beneath). Returns 0, or -1 with errno set. */
 int journal_sha256(int rootfd, const char *path, char out[65]);
+/* The same, with *st the file as opened (before a byte was read), so that
+ * a caller can tell later whether it is still the file that was hashed. */
+struct stat;
+int journal_sha256_stat(int rootfd, const char *path, char out[65], struct stat *st);
 
 /* ---- YAML shared with apply records and merge ---- */
 
