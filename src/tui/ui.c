@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "dataset.h"
 #include "decide.h"
+#include "embed-feed.h"
 #include "settings.h"
 #include "ui.h"
 #include "util.h"
@@ -49,6 +50,7 @@ static const struct part {
 	void (*ready)(struct app *);
 	void (*end)(struct app *);
 } parts[] = {
+	{ embed_feed_ready, embed_feed_end },
 	{ decide_ready, decide_end },
 	{ checks_ready, checks_end },
 };
