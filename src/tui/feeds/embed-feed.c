@@ -2,6 +2,7 @@
  * what they find written into the annotations (embed-feed.h). */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -216,4 +217,89 @@ embed_feed_end(struct app *app)
 	free(f->ranking);
 	free(f);
 	app->cluster = NULL;
+}
+
+size_t
+embed_feed_count(const struct embed_feed *f, long view)
+{
+	if (view < 0)
+		return f->a->n;
+	return f->class_start[view + 1] - f->class_start[view];
+}
+
+uint32_t
+embed_feed_row(const struct embed_feed *f, long view, size_t k)
+{
+	return view < 0 ? (uint32_t)k : f->class_rows[f->class_start[view] + k];
+}
+
+void
+embed_feed_point(const struct embed_feed *f, long view, uint32_t row, double *x,
+    double *y)
+{
+	const struct embed_analysis *a = f->a;
+	if (view < 0) {
+		*x = a->proj[(size_t)row * a->ncomp];
+		*y = a->ncomp > 1 ? a->proj[(size_t)row * a->ncomp + 1] : 0;
+	} else {
+		*x = a->class_xy[(size_t)row * 2];
+		*y = a->class_xy[(size_t)row * 2 + 1];
+	}
+}
+
+int
+embed_feed_in(const struct embed_feed *f, const struct dataset *ds, long view, long row)
+{
+	if (row < 0)
+		return 0;
+	return view < 0 || ds->samples[f->e->sample[row]].label == view;
+}
+
+/* The highest-scoring outlier of the view scoring under `below`, or -1. */
+static long
+outlier_below(const struct embed_feed *f, long view, double below)
+{
+	const float *o = f->a->outlier;
+	double best = -INFINITY;
+	size_t k, n = embed_feed_count(f, view);
+	long found = -1;
+
+	for (k = 0; k < n; k++) {
+		uint32_t row = embed_feed_row(f, view, k);
+		if (o[row] < below && o[row] > best) {
+			best = o[row];
+			found = (long)row;
+		}
+	}
+	return found >= 0 && best >= f->outlier_th ? found : -1;
+}
+
+long
+embed_feed_next_outlier(const struct embed_feed *f, const struct dataset *ds,
+    long view, long row)
+{
+	double below = INFINITY;
+	long found;
+
+	if (embed_feed_in(f, ds, view, row) && f->a->outlier[row] >= f->outlier_th)
+		below = f->a->outlier[row];
+	found = outlier_below(f, view, below);
+	if (found < 0 && below != INFINITY)
+		found = outlier_below(f, view, INFINITY);
+	return found;
+}
+
+uint32_t *
+embed_feed_group(const struct embed_feed *f, long view, int g, size_t *n)
+{
+	size_t k, count = embed_feed_count(f, view);
+	uint32_t *samples = xmalloc((count ? count : 1) * sizeof *samples);
+
+	*n = 0;
+	for (k = 0; k < count; k++) {
+		uint32_t row = embed_feed_row(f, view, k);
+		if (f->a->group[row] == g)
+			samples[(*n)++] = f->e->sample[row];
+	}
+	return samples;
 }

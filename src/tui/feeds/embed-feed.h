@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct app;
+struct dataset;
 
 enum embed_state { EMBED_NONE, EMBED_LOADING, EMBED_READY, EMBED_FAILED };
 
@@ -33,5 +34,25 @@ void embed_feed_ready(struct app *app);
 void embed_feed_end(struct app *app);
 /* The feed's state; NULL before the dataset is ready and after the end. */
 struct embed_feed *embed_feed(struct app *app);
+
+/* Questions about a ready analysis, for a view: every sample (view -1)
+ * in the first two principal components, or class `view` in its own two.
+ * Rows are the embeddings file's. */
+size_t embed_feed_count(const struct embed_feed *f, long view);
+/* The view's k-th row. */
+uint32_t embed_feed_row(const struct embed_feed *f, long view, size_t k);
+/* Row's point in the view's plane. */
+void embed_feed_point(const struct embed_feed *f, long view, uint32_t row,
+    double *x, double *y);
+/* Is row (-1: none) one of the view's? */
+int embed_feed_in(const struct embed_feed *f, const struct dataset *ds, long view,
+    long row);
+/* The view's next outlier down from row's score (the top one when row is
+ * none or no outlier, and after the last); -1 when it has none. */
+long embed_feed_next_outlier(const struct embed_feed *f, const struct dataset *ds,
+    long view, long row);
+/* The samples of class view's group g (0 or 1), *n of them; the caller
+ * frees the array. */
+uint32_t *embed_feed_group(const struct embed_feed *f, long view, int g, size_t *n);
 
 #endif

@@ -86,39 +86,29 @@ analysis(struct app *app, struct cluster *cl)
 
 /* ---- the points of the view ---- */
 
+/* The view's rows: every sample's (view -1), or one class's. */
 static size_t
 view_count(const struct cluster *cl)
 {
-	if (cl->view < 0)
-		return cl->f->a->n;
-	return cl->f->class_start[cl->view + 1] - cl->f->class_start[cl->view];
+	return embed_feed_count(cl->f, cl->view);
 }
 
 static uint32_t
 view_row(const struct cluster *cl, size_t k)
 {
-	return cl->view < 0 ? (uint32_t)k : cl->f->class_rows[cl->f->class_start[cl->view] + k];
+	return embed_feed_row(cl->f, cl->view, k);
 }
 
 static void
 point(const struct cluster *cl, uint32_t row, double *x, double *y)
 {
-	const struct embed_analysis *a = cl->f->a;
-	if (cl->view < 0) {
-		*x = a->proj[(size_t)row * a->ncomp];
-		*y = a->ncomp > 1 ? a->proj[(size_t)row * a->ncomp + 1] : 0;
-	} else {
-		*x = a->class_xy[(size_t)row * 2];
-		*y = a->class_xy[(size_t)row * 2 + 1];
-	}
+	embed_feed_point(cl->f, cl->view, row, x, y);
 }
 
 static int
 in_view(const struct app *app, const struct cluster *cl, long row)
 {
-	if (row < 0)
-		return 0;
-	return cl->view < 0 || app->ds->samples[cl->f->e->sample[row]].label == cl->view;
+	return embed_feed_in(cl->f, app->ds, cl->view, row);
 }
 
 /* ---- geometry: data → braille dots ---- */
@@ -575,41 +565,6 @@ nearest_towards(const struct app *app, const struct cluster *cl, double ux, doub
 	return found;
 }
 
-/* The highest-scoring outlier of the view scoring under `below`, or -1. */
-static long
-outlier_below(const struct cluster *cl, double below)
-{
-	const float *o = cl->f->a->outlier;
-	double best = -INFINITY;
-	size_t k, n = view_count(cl);
-	long found = -1;
-
-	for (k = 0; k < n; k++) {
-		uint32_t row = view_row(cl, k);
-		if (o[row] < below && o[row] > best) {
-			best = o[row];
-			found = (long)row;
-		}
-	}
-	return found >= 0 && best >= cl->f->outlier_th ? found : -1;
-}
-
-/* The next outlier down from the cursor's, the top one after the last. */
-static long
-next_outlier(const struct app *app, const struct cluster *cl)
-{
-	double below = INFINITY;
-	long found;
-
-	if (cl->cursor >= 0 && in_view(app, cl, cl->cursor) &&
-	    cl->f->a->outlier[cl->cursor] >= cl->f->outlier_th)
-		below = cl->f->a->outlier[cl->cursor];
-	found = outlier_below(cl, below);
-	if (found < 0 && below != INFINITY)
-		found = outlier_below(cl, INFINITY);
-	return found;
-}
-
 /* Show a class (or -1: every sample), keeping the cursor when it is in. */
 static unsigned
 show_class(struct app *app, struct cluster *cl, long view)
@@ -648,7 +603,7 @@ static unsigned
 show_group(struct app *app, struct cluster *cl)
 {
 	const struct embed_analysis *a = cl->f->a;
-	size_t k, n = view_count(cl), m = 0;
+	size_t m;
 	uint32_t *samples;
 	int g;
 	char *title, num[32];
@@ -662,10 +617,7 @@ show_group(struct app *app, struct cluster *cl)
 		    app->ds->labels[cl->view], EMBED_MIN_SPLIT_CLASS);
 		return REDRAW_STATUS;
 	}
-	samples = xmalloc((n ? n : 1) * sizeof *samples);
-	for (k = 0; k < n; k++)
-		if (a->group[view_row(cl, k)] == g)
-			samples[m++] = cl->f->e->sample[view_row(cl, k)];
+	samples = embed_feed_group(cl->f, cl->view, g, &m);
 	title = xasprintf("%s group %d of 2", app->ds->labels[cl->view], g + 1);
 	ui_filter_push_set(app, samples, m, title, SORT_COUNT);
 	ui_select_sample(app, cl->f->e->sample[cl->cursor]);
@@ -715,7 +667,7 @@ cluster_key(struct app *app, struct pane *pane, int key, const char *command)
 	else if (is(command, "down"))
 		row = nearest_towards(app, cl, 0, 1);
 	else if (is(command, "next-outlier"))
-		row = next_outlier(app, cl);
+		row = embed_feed_next_outlier(cl->f, app->ds, cl->view, cl->cursor);
 	if (row >= 0)
 		return put_cursor(app, cl, row);
 	if (row == -1) {
