@@ -328,7 +328,8 @@ test_broken(void)
 
 	if (run("cd %s && : > empty.wav && head -c 44 sine.wav > header.wav && "
 	    "head -c 10044 sine.wav > cut.wav && head -c 2000 s.flac > cut.flac && "
-	    "head -c 100 s.ogg > cut.ogg && mkdir -p folder.wav", tmpdir))
+	    "head -c 100 s.ogg > cut.ogg && mkdir -p folder.wav && mkfifo fifo.wav",
+	    tmpdir))
 		return;
 	expect_failure("empty.wav", "empty file (0 bytes)");
 	expect_failure("header.wav", "header only");
@@ -336,6 +337,9 @@ test_broken(void)
 	expect_failure("cut.flac", "truncated");
 	expect_failure("cut.ogg", "not audio libsndfile can read");
 	expect_failure("folder.wav", "not a regular file");
+	alarm(20);      /* a FIFO named like a clip must not hang a worker */
+	expect_failure("fifo.wav", "not a regular file");
+	alarm(0);
 	expect_failure("missing.wav", "cannot open");
 	expect_failure("../escape.wav", "leads outside");
 

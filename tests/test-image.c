@@ -13,6 +13,7 @@
 
 #include "image.h"
 #include "image-view.h"
+#include "sniff.h"
 #include "text.h"
 #include "util.h"
 #include "tap.h"
@@ -796,6 +797,10 @@ test_text(void)
 	ok(text_head_at(dirfd_, "fifo.png", 10, 100, &t, &cause) == -1 && cause &&
 	    strstr(cause, "regular") != NULL, "text: a FIFO is refused, not waited on");
 	free(cause);
+	alarm(20);      /* the sniffer must not wait on a FIFO either */
+	ok(format_sniff_at(dirfd_, "fifo.png") == FMT_NONE, "sniff: a FIFO is not sniffed");
+	alarm(0);
+	ok(format_sniff_at(dirfd_, "notes.txt") == FMT_TEXT, "sniff: a file is");
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <sndfile.h>
 
 #include "audio.h"
+#include "sample.h"
 #include "util.h"
 
 /* |x| is summed in fixed point so that the sliding window's sum is exact:
@@ -627,22 +628,8 @@ source_open(int dirfd, const char *path, struct source *src, char **cause)
 	unsigned block;
 
 	memset(src, 0, sizeof *src);
-	src->fd = open_beneath(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (src->fd < 0) {
-		if (errno == EXDEV)
-			set_cause(cause, "cannot open: the path leads outside the dataset");
-		else
-			set_cause(cause, "cannot open: %s", strerror(errno));
+	if ((src->fd = sample_open(dirfd, path, &sb, cause)) < 0)
 		return -1;
-	}
-	if (fstat(src->fd, &sb) != 0) {
-		set_cause(cause, "cannot open: %s", strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		set_cause(cause, "not a regular file");
-		goto fail;
-	}
 	if (sb.st_size == 0) {
 		set_cause(cause, "empty file (0 bytes)");
 		goto fail;

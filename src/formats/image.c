@@ -19,6 +19,7 @@
 #include <webp/demux.h>
 
 #include "image.h"
+#include "sample.h"
 #include "util.h"
 
 /* WebP is decoded from memory; a WebP file larger than this is refused. */
@@ -1279,21 +1280,8 @@ image_load_at_until(int dirfd, const char *path, int max_w, int max_h,
 	memset(info, 0, sizeof *info);
 	memset(out, 0, sizeof *out);
 	info->ext_format = format_from_name(path);
-	/* O_NONBLOCK: a FIFO named like an image must not hang a worker. */
-	if (dirfd == AT_FDCWD)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	else
-		fd = open_beneath(dirfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		set_cause(cause, "cannot open: %s", errno == EXDEV ?
-		    "the path leads outside the dataset" : strerror(errno));
+	if ((fd = sample_open(dirfd, path, &st, cause)) < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_cause(cause, "not a regular file");
-		close(fd);
-		return -1;
-	}
 	if ((fp = fdopen(fd, "rb")) == NULL) {
 		set_cause(cause, "cannot read: %s", strerror(errno));
 		close(fd);

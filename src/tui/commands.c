@@ -299,6 +299,14 @@ cmd_cluster(struct app *app, int arg)
 	return REDRAW_NONE;
 }
 
+/* Keys of the cluster pane alone: it acts on the command's name while
+ * focused; elsewhere they do nothing. */
+static unsigned
+cmd_cluster_only(struct app *app, int arg)
+{
+	return REDRAW_NONE;
+}
+
 static unsigned
 cmd_help(struct app *app, int arg)
 {
@@ -356,6 +364,12 @@ const struct command commands[] = {
 	{ "undo", "undo the last decision", cmd_undo, 0, "u" },
 	{ "note", "add a note to the selected sample (in the journal)", cmd_note, 0, "m" },
 	{ "cluster", "bottom pane: confusion matrix / embedding clusters", cmd_cluster, 0, "c" },
+	{ "next-outlier", "cluster pane: the next outlier, highest score first", cmd_cluster_only, 0, "o" },
+	{ "zoom-in", "cluster pane: zoom in (on the cursor)", cmd_cluster_only, 0, "+ =" },
+	{ "zoom-out", "cluster pane: zoom out", cmd_cluster_only, 0, "-" },
+	{ "zoom-reset", "cluster pane: every point of the view", cmd_cluster_only, 0, "0" },
+	{ "next-class", "cluster pane: the next class by split score", cmd_cluster_only, 0, "]" },
+	{ "prev-class", "cluster pane: the previous class by split score", cmd_cluster_only, 0, "[" },
 	{ "truth", "confusion: true labels as in the dataset / after decisions", cmd_truth,
 	    0, "t" },
 	{ "split", "confusion: count one split after another, then all", cmd_split, 0, "S" },

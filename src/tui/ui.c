@@ -15,6 +15,7 @@
 #include "colour.h"
 #include "dataset.h"
 #include "decide.h"
+#include "embed-feed.h"
 #include "help.h"
 #include "layout.h"
 #include "loop.h"
@@ -32,6 +33,7 @@ static const struct part {
 	void (*ready)(struct app *);
 	void (*end)(struct app *);
 } parts[] = {
+	{ embed_feed_ready, embed_feed_end },
 	{ decide_ready, decide_end },
 	{ checks_ready, checks_end },
 };

@@ -46,7 +46,10 @@
  *  - Annotations (annot.h): parts allocate their array in app->annot when
  *    they have results, write it on the UI thread only, then call
  *    ui_annotations_changed(app): the file pane re-filters and re-sorts
- *    (throttled) and redraws.
+ *    (throttled) and redraws. A decision changes a sample's label: the
+ *    part that made it calls ui_annotations_notify(app, sample), and what
+ *    derives from labels (the confusion matrix) hears of it through
+ *    ui_annotations_subscribe — so a feed never calls into a pane.
  *
  *  - File pane filters: ui_filter_push(app, "label=yes pred=no", sort)
  *    (the same language as `/`), or ui_filter_push_set(app, samples, n,
@@ -216,6 +219,13 @@ struct timer;
 struct watch;
 struct help;
 
+/* Told when a sample's annotations change (ui_annotations_notify). */
+struct annot_listener {
+	void (*fn)(struct app *, long sample, void *arg);
+	void *arg;
+};
+#define ANNOT_LISTENERS 4
+
 struct app {
 	struct options opt;
 	struct dataset *ds;             /* NULL while indexing */
@@ -246,6 +256,8 @@ struct app {
 	long last_selected;             /* to notice selection changes */
 	int annot_dirty;
 	double annot_rebuilt;
+	struct annot_listener listeners[ANNOT_LISTENERS];
+	size_t nlisteners;
 	struct prompt *prompt;
 	struct help *help;
 	struct timer *timers;
@@ -280,6 +292,13 @@ void ui_show_bottom(struct app *app, enum pane_id id);
 
 /* Annotation arrays changed: re-filter, re-sort (throttled) and redraw. */
 void ui_annotations_changed(struct app *app);
+/* Call fn(app, sample, arg) on every ui_annotations_notify. At most
+ * ANNOT_LISTENERS; a pane subscribes in its init. */
+void ui_annotations_subscribe(struct app *app,
+    void (*fn)(struct app *, long sample, void *arg), void *arg);
+/* Sample's label or decision changed (-1: every sample's, e.g. a journal
+ * replayed): the subscribers update at once what they derive from it. */
+void ui_annotations_notify(struct app *app, long sample);
 /* Push a filter in `/` syntax, and a sort order (SORT_COUNT: keep). Returns
  * 0, or -1 with *cause set. */
 int ui_filter_push(struct app *app, const char *expr, enum sort_key sort,
@@ -358,11 +377,9 @@ extern const struct pane_ops cluster_pane_ops;          /* panes/cluster.c */
 
 /* panes/confusion.c: the commands truth (labels as in the dataset / after
  * decisions) and split (cycle the split counted); each returns REDRAW_
- * flags. confusion_changed: sample's decision changed (-1: every sample's,
- * e.g. a journal replayed), so the matrix moves it at once. */
+ * flags. */
 unsigned confusion_toggle_truth(struct app *app);
 unsigned confusion_cycle_split(struct app *app);
-void confusion_changed(struct app *app, long sample);
 
 /* panes/preview.c: the commands play, autoplay and preview-mode. Each
  * returns REDRAW_ flags. */

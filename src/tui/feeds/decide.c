@@ -217,7 +217,7 @@ commit_entry(struct app *app, const struct journal_draft *dr, uint32_t id,
 		sample = dataset_find(app->ds, path);
 	if (sample >= 0) {
 		journal_annotate_one(d->j, app->ds, &app->annot, (size_t)sample);
-		confusion_changed(app, sample);
+		ui_annotations_notify(app, sample);
 	} else if ((before == NULL) != (after == NULL))
 		d->missing += after ? 1 : (size_t)-1;
 	return decision_of(after);
@@ -1039,7 +1039,7 @@ open_done(void *arg, int cancelled)
 		d->fallback = o->fallback;
 		app->annot.n = app->ds->nsamples;
 		d->missing = journal_annotate(d->j, app->ds, &app->annot);
-		confusion_changed(app, -1);
+		ui_annotations_notify(app, -1);
 		journal_counts(d->j, d->counts);
 		/* A read-only dataset is noted on the journal's own slot. */
 		if (o->note && d->j->torn)

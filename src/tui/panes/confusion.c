@@ -84,8 +84,10 @@ rebuild(struct app *app, struct cpane *c)
 		c->col = (int)c->cm.n - 1;
 }
 
-void
-confusion_changed(struct app *app, long sample)
+/* A decision moved a sample (-1: any sample): the matrix follows at once.
+ * The pane is looked up, not kept: it may be gone by a late decision. */
+static void
+decisions_changed(struct app *app, long sample, void *arg)
 {
 	struct cpane *c = cpane_of(app);
 	struct annotations b;
@@ -198,6 +200,7 @@ cpane_init(struct app *app, struct pane *pane)
 	c->cm.split = c->before.split = -1;
 	pane->data = c;
 	app->confusion = c;
+	ui_annotations_subscribe(app, decisions_changed, NULL);
 }
 
 static void
