@@ -1172,24 +1172,73 @@ journal_free(struct journal *j)
 
 /* ---- which dataset ---- */
 
+/* The tree whose .winnow folder holds the journal file (real path), or
+ * NULL when the file is not directly in a folder named .winnow. The header
+ * names the folder the journal was started in; a copy (cp -a, rsync) keeps
+ * that name, and following it would act on the original. */
+static char *
+enclosing_tree(const char *file)
+{
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/'), *real, *tree = NULL;
+
+	if (slash == NULL)
+		snprintf(dir, 2, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL)
+		return NULL;
+	slash = strrchr(real, '/');
+	if (slash != NULL && strcmp(slash + 1, ".winnow") == 0)
+		tree = slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
+	free(real);
+	return tree;
+}
+
 char *
 journal_dataset_path(const struct journal *j)
 {
+	char *tree = enclosing_tree(j->file), *path;
+	const char *root = tree ? tree : j->dataset;
+
 	if (j->layout == LAYOUT_MANIFEST)
-		return xasprintf("%s/%s", strcmp(j->dataset, "/") ? j->dataset : "",
-		    j->manifest);
-	return xstrdup(j->dataset);
+		path = xasprintf("%s/%s", strcmp(root, "/") ? root : "", j->manifest);
+	else
+		path = xstrdup(root);
+	free(tree);
+	return path;
 }
 
 int
 journal_check_dataset(const struct journal *j, const struct dataset *ds, char **cause)
 {
-	char *real = realpath(j->dataset, NULL);
+	char *tree = enclosing_tree(j->file);
+	char *real = tree ? tree : realpath(j->dataset, NULL);
 	const char *root = real ? real : j->dataset;
 	int same = strcmp(root, ds->root) == 0 && j->layout == ds->layout &&
 	    (j->layout == LAYOUT_FOLDERS || strcmp(j->manifest, ds->manifest) == 0);
 
-	if (!same) {
+	if (!same && tree) {
+		struct buf a = { 0 }, b = { 0 };
+		escape_name(&a, tree);
+		if (j->layout == LAYOUT_MANIFEST) {
+			buf_addc(&a, '/');
+			escape_name(&a, j->manifest);
+		}
+		escape_name(&b, ds->root);
+		if (ds->layout == LAYOUT_MANIFEST) {
+			buf_addc(&b, '/');
+			escape_name(&b, ds->manifest);
+		}
+		set_cause(cause, "%s: this journal is about the dataset %s (it is kept in "
+		    "that dataset's .winnow folder), not %s", j->file, buf_str(&a),
+		    buf_str(&b));
+		buf_free(&a);
+		buf_free(&b);
+	} else if (!same) {
 		struct buf a = { 0 }, b = { 0 };
 		escape_name(&a, j->dataset);
 		if (j->layout == LAYOUT_MANIFEST) {

@@ -65,7 +65,8 @@ struct journal_entry {
 
 struct journal {
 	char *file;             /* the journal's path, as given */
-	char *dataset;          /* header: the dataset's root folder */
+	char *dataset;          /* header: the dataset's root folder, as a record
+	                           (journal_dataset_path says which tree it is) */
 	enum layout layout;     /* header */
 	char *manifest;         /* header: manifest file name, or NULL */
 	char *created;          /* header, or NULL */
@@ -96,10 +97,14 @@ struct journal *journal_read_buffer(const char *name, const char *data, size_t l
     char **cause);
 void journal_free(struct journal *j);
 
-/* The path to give dataset_open() for the journal's dataset. Caller frees. */
+/* The path to give dataset_open() for the journal's dataset: the tree whose
+ * .winnow folder holds the journal file, wherever it was copied or moved
+ * (with the header's manifest name for a manifest); only for a journal kept
+ * elsewhere, the header's dataset. Caller frees. */
 char *journal_dataset_path(const struct journal *j);
-/* Is this journal's header about this dataset (same root, layout, manifest)?
- * Returns 0, or -1 with *cause saying which dataset it is about. */
+/* Is this journal about this dataset (the tree of journal_dataset_path, and
+ * the header's layout and manifest)? Returns 0, or -1 with *cause saying
+ * which dataset it is about. */
 int journal_check_dataset(const struct journal *j, const struct dataset *ds,
     char **cause);
 

@@ -614,8 +614,8 @@ test_other_dataset_and_lock(void)
 
 	file = at("ds1/.winnow/journal.yaml");
 	j = journal_open(other, file, NULL, &cause);
-	ok(j == NULL && cause && strstr(cause, "journal.yaml:3: this journal is about the dataset"),
-	    "another dataset's journal is refused with the header's line: %s",
+	ok(j == NULL && cause && strstr(cause, "journal.yaml: this journal is about the dataset"),
+	    "another dataset's journal (in its .winnow) is refused: %s",
 	    cause ? cause : "(accepted)");
 	free(cause);
 	cause = NULL;
@@ -812,6 +812,97 @@ test_batch(void)
 	dataset_free(ds);
 }
 
+/* A journal in a dataset's .winnow belongs to that dataset wherever the
+ * folder is copied: the copy's journal is the copy's, whatever its header
+ * says; a journal kept elsewhere names its dataset in its header. */
+static void
+test_identity(void)
+{
+	struct dataset *ds, *copy, *mcopy;
+	struct journal *j, *r;
+	char *cause = NULL, *cmd, *path, *want, *file;
+	char sha[65];
+
+	put("id/yes/a.wav", "a");
+	put("idm/yes/a.wav", "a");
+	put("idm/labels.csv", "path,label\nyes/a.wav,yes\n");
+	ds = open_ds("id");
+	j = journal_open(ds, NULL, NULL, &cause);
+	journal_sha256(ds->rootfd, "yes/a.wav", sha);
+	ok(j && journal_append(j, &(struct journal_draft){ .op = JOP_RELABEL,
+	    .path = "yes/a.wav", .label = "yes", .to = "no", .sha256 = sha }, &cause) >= 0,
+	    "identity: a decision in the original");
+	journal_free(j);
+	dataset_free(ds);
+	ds = open_ds("idm/labels.csv");
+	j = journal_open(ds, NULL, NULL, &cause);
+	journal_free(j);
+	dataset_free(ds);
+	cmd = xasprintf("cp -a '%s/id' '%s/id-copy' && cp -a '%s/idm' '%s/idm-copy'",
+	    tmpdir, tmpdir, tmpdir, tmpdir);
+	if (system(cmd) != 0)
+		die("%s failed", cmd);
+	free(cmd);
+
+	copy = open_ds("id-copy");
+	file = at("id-copy/.winnow/journal.yaml");
+	r = journal_read(file, &cause);
+	path = r ? journal_dataset_path(r) : NULL;
+	ok(path && strcmp(path, copy->root) == 0, "the copy's journal is about the copy (%s)",
+	    path ? path : cause);
+	free(path);
+	journal_free(r);
+	j = journal_open(copy, NULL, NULL, &cause);
+	ok(j != NULL, "the browser's journal_open takes the copy's own journal (%s)",
+	    cause ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	journal_free(j);
+	ds = open_ds("id");
+	j = journal_open(ds, file, NULL, &cause);
+	ok(j == NULL && cause && strstr(cause, "is about the dataset") &&
+	    strstr(cause, "id-copy"), "the copy's journal is refused for the original: %s",
+	    cause ? cause : "(accepted)");
+	free(cause);
+	cause = NULL;
+	journal_free(j);
+	free(file);
+
+	mcopy = open_ds("idm-copy/labels.csv");
+	file = at("idm-copy/.winnow/labels.csv.journal.yaml");
+	r = journal_read(file, &cause);
+	path = r ? journal_dataset_path(r) : NULL;
+	want = xasprintf("%s/labels.csv", mcopy->root);
+	ok(path && strcmp(path, want) == 0, "a manifest's copied journal: its manifest in "
+	    "the copy (%s)", path ? path : cause);
+	ok(r && journal_check_dataset(r, mcopy, &cause) == 0, "and it is about the copy");
+	free(want);
+	free(path);
+	journal_free(r);
+	free(file);
+
+	/* Kept elsewhere (a read-only dataset's, in the state folder): the
+	 * header names the tree. */
+	file = at("id-copy/.winnow/journal.yaml");
+	{
+		size_t len;
+		char *text = slurp(file, &len), *elsewhere = at("kept/j.yaml");
+		put_bytes("kept/j.yaml", text, len);
+		r = journal_read(elsewhere, &cause);
+		path = r ? journal_dataset_path(r) : NULL;
+		ok(path && strcmp(path, ds->root) == 0, "a journal kept elsewhere: the dataset "
+		    "its header names (%s)", path ? path : cause);
+		free(path);
+		journal_free(r);
+		free(text);
+		free(elsewhere);
+	}
+	free(file);
+	dataset_free(ds);
+	dataset_free(copy);
+	dataset_free(mcopy);
+}
+
 /* A writer killed with SIGKILL while appending: every entry it reported as
  * made (append returned) is there after reloading. */
 static void
@@ -1006,6 +1097,7 @@ main(void)
 	test_append_after_torn();
 	test_sigkill();
 	test_batch();
+	test_identity();
 	test_read_only();
 	test_sha256();
 	return testfs_done();
