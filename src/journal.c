@@ -554,13 +554,11 @@ simple_stream(const char *data, size_t len, size_t whole, int deliver, struct yr
 {
 	const char *p = data, *end = data + len, *eol = NULL, *key, *value, **keys = NULL;
 	size_t line = 0, keylen, valuelen, i, n, cap = 0, ndocs = 0, *keylens = NULL;
-	size_t start;
 	int closed, closed_seen = 0, result = 0;
 
 	while (p < end) {
 		if (end - p < 4 || memcmp(p, "---\n", 4) != 0)
 			goto out;
-		start = (size_t)(p - data);
 		p += 4;
 		line++;
 		if (deliver) {
@@ -612,28 +610,12 @@ simple_stream(const char *data, size_t len, size_t whole, int deliver, struct yr
 		if (n == 0)
 			goto out;       /* an empty document: libyaml's reading words it */
 		closed_seen |= closed;
-		if (!closed && p == end && ndocs >= whole) {
-			/* The last document without "...": in a stream whose others
-			 * have it, an append cut short, for libyaml's reading to
-			 * tell; else it counts when fn takes it, and is torn when
-			 * not. */
-			if (closed_seen)
-				goto out;
-			if (deliver) {
-				r->doc.closed = 0;
-				if (fn(arg, &r->doc, why) != 0) {
-					tail->torn = 1;
-					tail->line = r->doc.line;
-					tail->why = *why;
-					*why = NULL;
-					tail->good_size = start;
-				} else {
-					tail->good_size = len;
-				}
-			}
-			ndocs++;
-			continue;
-		}
+		/* The last document without "...", in a stream whose others have
+		 * it, is an append cut short, for libyaml's reading to tell.
+		 * Without closers it is whole YAML (every line of it is), and is
+		 * read like any other. */
+		if (!closed && p == end && ndocs >= whole && closed_seen)
+			goto out;
 		if (deliver) {
 			r->doc.closed = closed;
 			if (fn(arg, &r->doc, why) != 0) {
@@ -719,17 +701,13 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 				tail->line = r.doc.line;
 				tail->why = xstrdup("the last document is not closed by '...'");
 			} else if (have_pending) {
-				/* Written without "...": the last document counts
-				 * when it is whole, and is a torn one when not. */
-				if (fn(arg, &r.doc, &why) != 0) {
-					tail->torn = 1;
-					tail->line = r.doc.line;
-					tail->why = why;
-					why = NULL;
-				} else {
-					ndocs++;
-					tail->good_size = len;
-				}
+				/* Written without "...": the last document parsed,
+				 * so it is whole, and a fault in it is an error like
+				 * anywhere else, never taken for a torn write. */
+				ndocs++;
+				if (fn(arg, &r.doc, &why) != 0)
+					goto fail;
+				tail->good_size = len;
 			}
 			have_pending = 0;
 			done = 1;
@@ -828,8 +806,11 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 		continue;
 fail_ev:
 		yaml_event_delete(&ev);
-		/* A fault inside a last, unclosed document is a torn append too. */
-		if (ndocs >= whole && only_one_open_document(&r, region)) {
+		/* A fault inside a last document that lacks the "..." its
+		 * stream's others have is a torn append too; in a stream
+		 * without closers the document is YAML, and its fault an
+		 * error. */
+		if (closed_seen && ndocs >= whole && only_one_open_document(&r, region)) {
 			tail->torn = 1;
 			tail->line = r.doc.line ? r.doc.line : errline;
 			tail->why = why;

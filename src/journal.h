@@ -10,10 +10,11 @@
  * Every document winnow writes ends with "..."; in such a stream a last
  * document without it is an append cut short (a crash, a full disk): it is
  * reported and skipped, never the documents before it. (A journal written
- * without "...", by hand or by a script, has its last document read when it
- * is whole, skipped as torn when it is not.) Every other fault (bad YAML,
- * an unknown op, a missing field) is an error naming the file and line, and
- * nothing of the journal is used.
+ * without "...", by hand or by a script, has its last document skipped as
+ * torn only when it is not YAML; a whole one is checked like any other.)
+ * Every other fault (bad YAML, an unknown op, a missing field, a hostile
+ * path, even in the last document) is an error naming the file and line,
+ * and nothing of the journal is used.
  *
  * Strings (paths, labels, notes) are bytes. UTF-8 text is written as a
  * double-quoted scalar; anything else as a !!binary scalar (base64), which

@@ -376,14 +376,25 @@ test_simple_streams(void)
 		is_str(S(j, j->entries[i].path), paths[i], "the path comes back as written");
 	journal_free(j);
 
-	/* Without "...", a last document short of its fields is a torn one:
-	 * cut in its sha256, on line 5 + 9 × 4 + 3 (its "---" is line 42). */
+	/* Without "...", a last document cut where it is no longer YAML (in
+	 * its quoted path, line 5 + 9 × 4 + 4) is a torn one. */
+	for (cut = 0, line = open_b.data; (line = strstr(line, "path: \"")) != NULL; line++)
+		cut = (size_t)(line - open_b.data) + 10;
+	j = journal_read_buffer("s.yaml", open_b.data, cut, &cause);
+	ok(j && j->n == ARRAY_SIZE(paths) - 1 && j->torn && strstr(j->torn, "s.yaml:45:"),
+	    "a last document without '...' that is not YAML is torn, on its line (%s)",
+	    j && j->torn ? j->torn : cause ? cause : "none");
+	journal_free(j);
+	/* Cut in its sha256 it is still YAML: whole, and a bad sha256 is an
+	 * error, not a torn write. */
 	for (cut = 0, line = open_b.data; (line = strstr(line, "sha256: ")) != NULL; line++)
 		cut = (size_t)(line - open_b.data) + 20;
 	j = journal_read_buffer("s.yaml", open_b.data, cut, &cause);
-	ok(j && j->n == ARRAY_SIZE(paths) - 1 && j->torn && strstr(j->torn, "s.yaml:42:"),
-	    "a cut last document without '...' is torn, on its line (%s)",
-	    j && j->torn ? j->torn : cause ? cause : "none");
+	ok(j == NULL && cause && strstr(cause, "s.yaml:48: sha256"),
+	    "a last document without '...' that is YAML but invalid is an error (%s)",
+	    cause ? cause : j && j->torn ? j->torn : "accepted");
+	free(cause);
+	cause = NULL;
 	journal_free(j);
 
 	expect_error("a key twice in a simple stream",
@@ -536,19 +547,30 @@ test_unclosed(void)
 	    "---\nwinnow-journal: 1\ndataset: /data/sc\n"
 	    "---\nid: 1\nop: accept\npath: yes/a.wav\nlabel: yes\n"
 	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
-	    "---\nid: 2\nop: flag\npath: yes/b.wav\nlabel: yes\n"
+	    "---\nid: 2\nop: flag\npath: \"yes/b.wav\"\nlabel: yes\n"
 	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
 	char *cause = NULL, *cut;
 	struct journal *j = journal_read_buffer("plain.yaml", whole, sizeof whole - 1, &cause);
 	ok(j && j->n == 2 && j->torn == NULL,
 	    "written without '...': the last document counts when whole");
 	journal_free(j);
-	/* Cut inside the last sha256: not whole, so torn; the first stays. */
+	/* Cut inside the last sha256: still YAML, so whole, and invalid: an
+	 * error on the value's line. */
 	cut = xstrndup(whole, sizeof whole - 1 - 20);
 	j = journal_read_buffer("plain.yaml", cut, strlen(cut), &cause);
-	ok(j && j->n == 1 && j->torn && strstr(j->torn, "plain.yaml:10:"),
+	ok(j == NULL && cause && strstr(cause, "plain.yaml:15: sha256"),
+	    "written without '...': a last document that parses but is invalid is an "
+	    "error (%s)", cause ? cause : j && j->torn ? j->torn : "accepted");
+	free(cause);
+	cause = NULL;
+	journal_free(j);
+	free(cut);
+	/* Cut inside a quoted value: not YAML, so torn; the first stays. */
+	cut = xstrndup(whole, (size_t)(strstr(whole, "yes/b.wav") - whole) + 4);
+	j = journal_read_buffer("plain.yaml", cut, strlen(cut), &cause);
+	ok(j && j->n == 1 && j->torn && strstr(j->torn, "plain.yaml:13:"),
 	    "written without '...': a last document cut short is torn (%s)",
-	    j && j->torn ? j->torn : "not torn");
+	    j && j->torn ? j->torn : cause ? cause : "not torn");
 	journal_free(j);
 	free(cut);
 }
@@ -810,6 +832,48 @@ test_batch(void)
 	    15, "batch '1'");
 	free(file);
 	dataset_free(ds);
+}
+
+/* A last document that is whole but hostile is an error, by either reader,
+ * never skipped as if a crash had cut it: only a document cut short is
+ * torn. */
+static void
+test_hostile_last(void)
+{
+	static const char open_hostile[] =
+	    "---\nwinnow-journal: 1\ndataset: /data/sc\nlayout: folders\n"
+	    "---\nid: 1\nop: accept\npath: yes/a.wav\nlabel: yes\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
+	    "---\nid: 2\nop: delete\npath: \"../outside/canary.wav\"\nlabel: \"yes\"\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
+	static const char open_libyaml[] =
+	    "---\nwinnow-journal: 1\ndataset: /data/sc\nlayout: folders\n"
+	    "# a comment: libyaml reads this one\n"
+	    "---\nid: 1\nop: delete\npath: '../outside/canary.wav'\nlabel: yes\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
+	int libyaml;
+
+	for (libyaml = 0; libyaml <= 1; libyaml++) {
+		ydoc_libyaml_only = libyaml;
+		expect_error(libyaml ? "libyaml: a hostile last entry without '...'" :
+		    "a hostile last entry without '...'", open_hostile, 14, "'..'");
+		expect_error(libyaml ? "libyaml: a hostile last entry, closed" :
+		    "a hostile last entry, closed", HEAD GOOD(1) "---\nid: 2\nop: delete\n"
+		    "path: \"../outside/canary.wav\"\nlabel: \"yes\"\nsha256: "
+		    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n...\n",
+		    16, "'..'");
+		expect_error(libyaml ? "libyaml: a last entry without '...' missing a key" :
+		    "a last entry without '...' missing a key",
+		    "---\nwinnow-journal: 1\ndataset: /data/sc\n---\nid: 1\nop: flag\n"
+		    "path: yes/a.wav\nlabel: yes\n", 4, "without 'sha256'");
+		expect_error(libyaml ? "libyaml: a last entry without '...' with a list" :
+		    "a last entry without '...' with a list",
+		    "---\nwinnow-journal: 1\ndataset: /data/sc\n---\nid: 1\nop: [flag]\n", 6,
+		    "not a list");
+		expect_error(libyaml ? "libyaml: a stream of its own, hostile last" :
+		    "a stream of its own, hostile last", open_libyaml, 9, "'..'");
+	}
+	ydoc_libyaml_only = 0;
 }
 
 /* A journal in a dataset's .winnow belongs to that dataset wherever the
@@ -1097,6 +1161,7 @@ main(void)
 	test_append_after_torn();
 	test_sigkill();
 	test_batch();
+	test_hostile_last();
 	test_identity();
 	test_read_only();
 	test_sha256();
