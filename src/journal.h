@@ -12,9 +12,11 @@
  * reported and skipped, never the documents before it. (A journal written
  * without "...", by hand or by a script, has its last document skipped as
  * torn only when it is not YAML; a whole one is checked like any other.)
- * Every other fault (bad YAML, an unknown op, a missing field, a hostile
- * path, even in the last document) is an error naming the file and line,
- * and nothing of the journal is used.
+ * From format 2, a batch (entries sharing `batch: ID`) ends with an
+ * `op: batch-end` document; a batch without it at the journal's end is an
+ * append cut short too, and dropped whole. Every other fault (bad YAML, an
+ * unknown op, a missing field, a hostile path, even in the last document)
+ * is an error naming the file and line, and nothing of the journal is used.
  *
  * Strings (paths, labels, notes) are bytes. UTF-8 text is written as a
  * double-quoted scalar; anything else as a !!binary scalar (base64), which
@@ -66,6 +68,7 @@ struct journal_entry {
 
 struct journal {
 	char *file;             /* the journal's path, as given */
+	unsigned version;       /* header: winnow-journal, 1 or 2 */
 	char *dataset;          /* header: the dataset's root folder, as a record
 	                           (journal_dataset_path says which tree it is) */
 	enum layout layout;     /* header */
@@ -152,8 +155,10 @@ long journal_commit(struct journal *j, const struct journal_draft *d, uint32_t i
 /* journal_write_draft for n entries, ids first_id, first_id + 1, …: one
  * write and one fsync for all, so a batch of 10,000 decisions costs one
  * flush to disk. Either every entry is on disk or none (the file is cut
- * back on failure). Commit each with journal_commit, in order. Returns 0,
- * or -1 with *cause. */
+ * back on failure). When the drafts are a batch (d->batch is first_id), a
+ * version 2 journal gets the batch's end marker in the same write, so that
+ * a crash midway leaves a batch the reader drops whole. Commit each with
+ * journal_commit, in order. Returns 0, or -1 with *cause. */
 int journal_write_drafts(const struct journal *j, const struct journal_draft *d,
     size_t n, uint32_t first_id, const char *at, char **cause);
 uint32_t journal_next_id(const struct journal *j);
@@ -201,17 +206,19 @@ void yout_string(struct yout *y, const char *key, const char *value);
 void yout_uint(struct yout *y, const char *key, unsigned long value);
 /* Flush into the buffer and free the emitter. */
 void yout_free(struct yout *y);
-/* Write the header document of a journal. */
+/* Write the header document of a journal (the newest format). */
 void journal_write_header(struct yout *y, const char *dataset, enum layout layout,
     const char *manifest, const char *created);
 /* Write one entry of j as a document (id replaced by `id` when not 0; an
- * entry renumbered so loses its batch, whose ids no longer hold). */
+ * entry written so loses its batch: the batch's ids and end marker are not
+ * carried over). */
 void journal_write_entry(struct yout *y, const struct journal *j,
     const struct journal_entry *e, uint32_t id);
 
 /* A document of a flat mapping, as read: every value a string. */
 struct ydoc {
 	size_t line;            /* line of the document's start, 1-based */
+	size_t from;            /* byte offset where the document before it ended */
 	int closed;             /* ended with an explicit "..." */
 	size_t n;
 	char **key, **value;    /* owned by the reader, valid during the callback */
