@@ -76,6 +76,23 @@ tmux_keys q
 wait_exit
 tmux_stop
 
+# ---- a copied dataset: its journal is the copy's ----
+cp -a "$ds" "$TMP/dscopy"
+n=$("$WINNOW" export --rogues "$J" | wc -l)
+tmux_start 160 60 "$WINNOW" "$TMP/dscopy"
+check "a copy's own journal is taken, whatever its header names ($n flags)" \
+	screen_wait "$n decision$( [ "$n" -eq 1 ] || echo s) (F$n)"
+check "and not refused" not_on_screen "journal refused"
+tmux_keys q
+wait_exit
+tmux_stop
+tmux_start 120 30 "$WINNOW" -j "$J" "$TMP/dscopy"
+check "the original's journal while browsing the copy: refused" \
+	screen_wait "this journal is about the dataset"
+tmux_keys q
+wait_exit
+tmux_stop
+
 # ---- a * batch cut short: none of it stands ----
 bs=$TMP/bs
 mkdir -p "$bs"
