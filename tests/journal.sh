@@ -3,8 +3,9 @@
 # fast as keys come and is killed at a random moment, again and again; every
 # decision that was on the screen is in the journal when it is read back.
 # Then `winnow merge` (disagreements, agreement per reviewer), `winnow
-# export` (rogues, manifest, touching nothing), and a browser given another
-# dataset's journal or a garbage one.
+# export` (rogues, manifest, touching nothing), a copied dataset's own
+# journal, a `*` batch cut short at several points (none of it stands), and
+# a browser given another dataset's journal or a garbage one.
 . "${top_srcdir:-.}/tests/lib.sh"
 need tmux sox
 
@@ -245,4 +246,27 @@ check "a garbage journal: the line of the fault" screen_wait "garbage.yaml:4:"
 tmux_keys q
 wait_exit
 check "neither journal was changed" sh -c "cmp -s '$TMP/other.yaml' '$TMP/other.orig' && cmp -s '$TMP/garbage.yaml' '$TMP/garbage.orig'"
+
+# ---- the demo ships no journal ----
+# A source tree whose demo was browsed has a .winnow naming that tree: the
+# install and the tarball carry the demo without it. The rules run on a
+# copy of such a demo (-o Makefile: make does not remake itself for the
+# other srcdir).
+mkdir -p "$TMP/src/data/demo/yes" "$TMP/src/data/demo/.winnow" "$TMP/dist/data/demo/.winnow"
+cp "$ds/yes/y00.wav" "$TMP/src/data/demo/yes/"
+cp "$TMP/alice.yaml" "$TMP/src/data/demo/.winnow/journal.yaml"
+cp "$TMP/alice.yaml" "$TMP/dist/data/demo/.winnow/journal.yaml"
+if ${MAKE:-make} -s -C "$top_builddir" -o Makefile install-data-local srcdir="$TMP/src" \
+	DESTDIR="$TMP/inst" >"$TMP/make.out" 2>&1; then
+	check "make install: the demo's files" sh -c "find '$TMP/inst' -path '*/winnow/demo/yes/y00.wav' | grep -q ."
+	check "make install: no .winnow with the demo" sh -c "! find '$TMP/inst' -name .winnow | grep -q ."
+else
+	fail "make install-data-local runs: $(cat "$TMP/make.out")"
+fi
+if ${MAKE:-make} -s -C "$top_builddir" -o Makefile dist-hook distdir="$TMP/dist" \
+	>"$TMP/make.out" 2>&1; then
+	check "make dist: no .winnow with the demo" test ! -e "$TMP/dist/data/demo/.winnow"
+else
+	fail "make dist-hook runs: $(cat "$TMP/make.out")"
+fi
 finish
