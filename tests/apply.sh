@@ -4,7 +4,8 @@
 # tree hashed before apply and after undo (names, bytes, modes, mtimes);
 # dry run, a second apply, conflicts (changed, missing, the same content at
 # the target), hostile paths (.., absolute, links out of ROOT, a target
-# folder that is a link), a manifest, --trash, and the journal's lock.
+# folder that is a link), a manifest, --trash, the journal's lock, and a
+# copied dataset's journal, which acts on the copy.
 . "$top_srcdir/tests/lib.sh"
 need sox sha256sum flock
 
@@ -226,6 +227,60 @@ check "a target folder that is a link is refused" contains "$TMP/out" "conflict 
 tree "$O" >"$TMP/outside-after"
 check "nothing outside ROOT changed" cmp -s "$TMP/outside-before" "$TMP/outside-after"
 check "nothing went through the link" sh -c "[ -z \"\$(ls '$TMP/elsewhere')\" ]"
+
+# ---- a copied dataset's journal acts on the copy ----
+# cp -a keeps the header's dataset: the original's path. The journal in the
+# copy's .winnow is the copy's all the same, for apply, export and confusion.
+ORIG=$TMP/orig
+mkdir -p "$ORIG/yes" "$ORIG/no" "$ORIG/.winnow"
+clip "$ORIG/yes/a.wav" 1 440
+clip "$ORIG/yes/b.wav" 1 500
+clip "$ORIG/no/c.wav" 1 220
+printf 'path,pred\nyes/a.wav,no\nyes/b.wav,yes\nno/c.wav,no\n' >"$ORIG/predictions.csv"
+D=$ORIG
+{
+	journal_head "$ORIG"
+	entry 1 relabel yes/a.wav yes no
+	entry 2 delete yes/b.wav yes
+} >"$ORIG/.winnow/journal.yaml"
+COPY=$TMP/copy
+cp -a "$ORIG" "$COPY"
+clip "$COPY/no/only-in-copy.wav" 1 230
+tree "$ORIG" >"$TMP/orig-before"
+expect_status "a copy's journal: export --manifest" 0 "$WINNOW" export --manifest "$COPY/.winnow/journal.yaml"
+check "export lists the copy's tree" grep -qx 'no/only-in-copy.wav,no' "$TMP/out"
+expect_status "a copy's journal: confusion on the copy" 0 "$WINNOW" confusion -j "$COPY/.winnow/journal.yaml" "$COPY"
+expect_eq "confusion: the copy's journal's relabel counts" "$(grep '^no' "$TMP/out")" "no	2	0"
+expect_status "the original's journal given for the copy: refused" 2 "$WINNOW" confusion -j "$ORIG/.winnow/journal.yaml" "$COPY"
+check "saying whose journal it is" contains "$TMP/err" "this journal is about the dataset $ORIG (it is kept in that dataset's .winnow folder), not $COPY"
+expect_status "a copy's journal: apply" 0 "$WINNOW" apply "$COPY/.winnow/journal.yaml"
+check "the copy is changed" sh -c "test -f '$COPY/no/a.wav' && test ! -e '$COPY/yes/a.wav' && test ! -e '$COPY/yes/b.wav'"
+check "the record is in the copy" contains "$TMP/out" "record: $COPY/.winnow/applied/"
+check "the trash is in the copy" sh -c "ls '$COPY'/.winnow/trash/*/yes/b.wav >/dev/null"
+tree "$ORIG" >"$TMP/orig-after"
+check "the original is untouched" cmp -s "$TMP/orig-before" "$TMP/orig-after"
+check "the original has no record" test ! -e "$ORIG/.winnow/applied"
+mv "$COPY" "$TMP/moved"
+expect_status "moved: a second apply finds it done, in the moved tree" 0 "$WINNOW" apply "$TMP/moved/.winnow/journal.yaml"
+check "moved: already applied" contains "$TMP/out" "2 already applied"
+cp -a "$ORIG/.winnow/journal.yaml" "$TMP/kept.yaml"
+expect_status "a journal kept elsewhere: the dataset its header names (dry run)" 0 "$WINNOW" apply --dry-run "$TMP/kept.yaml"
+check "kept elsewhere: planned in the original" contains "$TMP/out" "trash yes/b.wav -> $ORIG/.winnow/trash/"
+
+MORIG=$TMP/morig
+mkdir -p "$MORIG/clips" "$MORIG/.winnow"
+clip "$MORIG/clips/c1.wav" 1 440
+clip "$MORIG/clips/c2.wav" 1 500
+printf 'path,label\nclips/c1.wav,yes\nclips/c2.wav,no\n' >"$MORIG/labels.csv"
+D=$MORIG
+{
+	journal_head "$MORIG" manifest labels.csv
+	entry 1 relabel clips/c1.wav yes no
+} >"$MORIG/.winnow/labels.csv.journal.yaml"
+cp -a "$MORIG" "$TMP/mcopy"
+expect_status "a copied manifest's journal: apply" 0 "$WINNOW" apply "$TMP/mcopy/.winnow/labels.csv.journal.yaml"
+expect_eq "the copy's manifest is rewritten" "$(cat "$TMP/mcopy/labels.csv")" "$(printf 'path,label\nclips/c1.wav,no\nclips/c2.wav,no')"
+expect_eq "the original's manifest is as it was" "$(cat "$MORIG/labels.csv")" "$(printf 'path,label\nclips/c1.wav,yes\nclips/c2.wav,no')"
 
 # ---- a manifest ----
 M=$TMP/manifest

@@ -37,7 +37,7 @@ wait_glyph() {
 
 tmux_start 160 30 "$WINNOW" "$ds"
 check "the journal is loaded: no decisions yet" screen_wait "0 decisions · journal .winnow/journal.yaml"
-check "the journal file is made with its header" grep -q '^winnow-journal: 1$' "$J"
+check "the journal file is made with its header" grep -q '^winnow-journal: 2$' "$J"
 
 tmux_keys g d
 check "d: marked for deletion (D)" wait_glyph no/n1.wav D
@@ -111,7 +111,7 @@ if $PYTHON -c 'import yaml' 2>/dev/null; then
 import sys, yaml
 docs = list(yaml.safe_load_all(open(sys.argv[1])))
 head, entries = docs[0], docs[1:]
-assert head["winnow-journal"] == 1 and head["layout"] == "folders", head
+assert head["winnow-journal"] == 2 and head["layout"] == "folders", head
 for e in entries:
     for k in ("label", "to", "path"):
         if k in e:

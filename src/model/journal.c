@@ -315,7 +315,7 @@ journal_write_header(struct yout *y, const char *dataset, enum layout layout,
     const char *manifest, const char *created)
 {
 	yout_doc_start(y);
-	yout_plain(y, "winnow-journal", "1");
+	yout_plain(y, "winnow-journal", "2");
 	yout_string(y, "dataset", dataset);
 	yout_plain(y, "layout", layout == LAYOUT_FOLDERS ? "folders" : "manifest");
 	if (layout == LAYOUT_MANIFEST && manifest != NULL)
@@ -354,7 +354,7 @@ journal_write_entry(struct yout *y, const struct journal *j,
 		yout_plain(y, "at", e->at);
 	if (e->by)
 		yout_string(y, "by", journal_str(j, e->by));
-	if (e->batch && (id == 0 || id == e->id))
+	if (e->batch && id == 0)
 		yout_uint(y, "batch", e->batch);
 	if (*reason) {
 		/* A check name stays plain, as people write it; free text is quoted. */
@@ -612,30 +612,15 @@ simple_stream(const char *data, size_t len, size_t whole, int deliver, struct yr
 		if (n == 0)
 			goto out;       /* an empty document: libyaml's reading words it */
 		closed_seen |= closed;
-		if (!closed && p == end && ndocs >= whole) {
-			/* The last document without "...": in a stream whose others
-			 * have it, an append cut short, for libyaml's reading to
-			 * tell; else it counts when fn takes it, and is torn when
-			 * not. */
-			if (closed_seen)
-				goto out;
-			if (deliver) {
-				r->doc.closed = 0;
-				if (fn(arg, &r->doc, why) != 0) {
-					tail->torn = 1;
-					tail->line = r->doc.line;
-					tail->why = *why;
-					*why = NULL;
-					tail->good_size = start;
-				} else {
-					tail->good_size = len;
-				}
-			}
-			ndocs++;
-			continue;
-		}
+		/* The last document without "...", in a stream whose others have
+		 * it, is an append cut short, for libyaml's reading to tell.
+		 * Without closers it is whole YAML (every line of it is), and is
+		 * read like any other. */
+		if (!closed && p == end && ndocs >= whole && closed_seen)
+			goto out;
 		if (deliver) {
 			r->doc.closed = closed;
+			r->doc.from = start;
 			if (fn(arg, &r->doc, why) != 0) {
 				result = -1;
 				goto out;
@@ -719,17 +704,13 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 				tail->line = r.doc.line;
 				tail->why = xstrdup("the last document is not closed by '...'");
 			} else if (have_pending) {
-				/* Written without "...": the last document counts
-				 * when it is whole, and is a torn one when not. */
-				if (fn(arg, &r.doc, &why) != 0) {
-					tail->torn = 1;
-					tail->line = r.doc.line;
-					tail->why = why;
-					why = NULL;
-				} else {
-					ndocs++;
-					tail->good_size = len;
-				}
+				/* Written without "...": the last document parsed,
+				 * so it is whole, and a fault in it is an error like
+				 * anywhere else, never taken for a torn write. */
+				ndocs++;
+				if (fn(arg, &r.doc, &why) != 0)
+					goto fail;
+				tail->good_size = len;
 			}
 			have_pending = 0;
 			done = 1;
@@ -745,6 +726,7 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 			}
 			doc_clear(&r);
 			r.doc.line = ev.start_mark.line + 1;
+			r.doc.from = region;
 			r.doc.closed = 0;
 			depth = 0;
 			break;
@@ -828,8 +810,11 @@ ydoc_read(const char *name, const char *data, size_t len, size_t whole,
 		continue;
 fail_ev:
 		yaml_event_delete(&ev);
-		/* A fault inside a last, unclosed document is a torn append too. */
-		if (ndocs >= whole && only_one_open_document(&r, region)) {
+		/* A fault inside a last document that lacks the "..." its
+		 * stream's others have is a torn append too; in a stream
+		 * without closers the document is YAML, and its fault an
+		 * error. */
+		if (closed_seen && ndocs >= whole && only_one_open_document(&r, region)) {
 			tail->torn = 1;
 			tail->line = r.doc.line ? r.doc.line : errline;
 			tail->why = why;
@@ -881,6 +866,11 @@ journal_init(struct journal *j)
 struct jread {
 	struct journal *j;
 	size_t ndocs;
+	/* Format 2: the batch whose end marker has not come yet. */
+	uint32_t open_batch;    /* its id, or 0 */
+	size_t open_first;      /* index of its first entry */
+	size_t open_from;       /* byte offset where the document before it ended */
+	size_t open_line;       /* line of its first entry */
 };
 
 static int
@@ -909,11 +899,12 @@ read_header(struct journal *j, const struct ydoc *d, char **why)
 		    "'winnow-journal' key)", d->line);
 		return -1;
 	}
-	if (strcmp(v, "1") != 0) {
-		*why = xasprintf("%zu: journal format %s; this winnow reads format 1",
-		    line, v);
+	if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0) {
+		*why = xasprintf("%zu: journal format %s; this winnow reads formats 1 "
+		    "and 2", line, v);
 		return -1;
 	}
+	j->version = (unsigned)(*v - '0');
 	if ((v = ydoc_get(d, "dataset", &line)) == NULL || *v == '\0') {
 		*why = xasprintf("%zu: the header names no dataset", d->line);
 		return -1;
@@ -1096,17 +1087,121 @@ add_entry(struct journal *j, const struct ydoc *d, char **why)
 	return 0;
 }
 
+/* The end marker of a batch: `op: batch-end`, `batch: ID`, `count: N`,
+ * closing the batch open now, which must have N entries. */
+static int
+end_batch(struct jread *jr, const struct ydoc *d, char **why)
+{
+	struct journal *j = jr->j;
+	const char *b, *c;
+	uint32_t batch, count;
+	size_t line, have;
+
+	if (j->version < 2) {
+		*why = xasprintf("%zu: a batch-end marker in a format 1 journal (markers "
+		    "come with winnow-journal: 2)", d->line);
+		return -1;
+	}
+	if ((b = ydoc_get(d, "batch", &line)) == NULL || parse_uint(b, &batch) != 0) {
+		*why = xasprintf("%zu: batch-end without a 'batch' id", d->line);
+		return -1;
+	}
+	if (batch != jr->open_batch) {
+		*why = xasprintf("%zu: batch-end of batch %s, which is not the batch open "
+		    "here", line, b);
+		return -1;
+	}
+	have = j->n - jr->open_first;
+	if ((c = ydoc_get(d, "count", &line)) == NULL || parse_uint(c, &count) != 0 ||
+	    count != have) {
+		*why = xasprintf("%zu: batch-end of batch %u says count '%s', but the "
+		    "batch has %zu entries", c ? line : d->line, batch, c ? c : "", have);
+		return -1;
+	}
+	jr->open_batch = 0;
+	return 0;
+}
+
+/* Format 2 keeps a batch's entries together, closed by its marker: an entry
+ * that does not belong to the open batch means the marker is missing in the
+ * middle of the journal. A crash cannot leave that (the next writer cuts a
+ * torn tail off before appending), so the journal was edited, and which of
+ * the batch's decisions were ever confirmed cannot be told: an error. */
+static int
+track_batch(struct jread *jr, const struct ydoc *d, char **why)
+{
+	const struct journal_entry *e = &jr->j->entries[jr->j->n - 1];
+
+	if (jr->open_batch != 0 && e->batch != jr->open_batch) {
+		*why = xasprintf("%zu: batch %u (from line %zu) has no batch-end before "
+		    "this entry", d->line, jr->open_batch, jr->open_line);
+		return -1;
+	}
+	if (jr->open_batch == 0 && e->batch != 0) {
+		if (e->batch != e->id) {
+			*why = xasprintf("%zu: batch %u is already closed by its batch-end",
+			    d->line, e->batch);
+			return -1;
+		}
+		jr->open_batch = e->batch;
+		jr->open_first = jr->j->n - 1;
+		jr->open_from = d->from;
+		jr->open_line = d->line;
+	}
+	return 0;
+}
+
 static int
 read_document(void *arg, const struct ydoc *d, char **why)
 {
 	struct jread *jr = arg;
+	const char *op;
+
 	if (d->n == 0) {
 		*why = xasprintf("%zu: an empty document, or not a mapping", d->line);
 		return -1;
 	}
 	if (jr->ndocs++ == 0)
 		return read_header(jr->j, d, why);
-	return add_entry(jr->j, d, why);
+	if ((op = ydoc_get(d, "op", NULL)) != NULL && strcmp(op, "batch-end") == 0)
+		return end_batch(jr, d, why);
+	if (add_entry(jr->j, d, why) != 0)
+		return -1;
+	return jr->j->version >= 2 ? track_batch(jr, d, why) : 0;
+}
+
+/* Take back the entries from index `first` on: a batch that never got its
+ * end marker. Entries were linked into their paths' chains in order, so
+ * unlinking them last first restores each chain; what their undos
+ * cancelled is worked out again from the entries that stay. */
+static void
+drop_entries(struct journal *j, size_t first)
+{
+	size_t i = j->n;
+	int undos = 0;
+
+	while (i-- > first) {
+		const struct journal_entry *e = &j->entries[i];
+		undos |= e->op == JOP_UNDO;
+		if (e->path == 0)
+			continue;
+		if (e->prev >= 0)
+			g_hash_table_replace(j->paths, xstrdup(journal_str(j, e->path)),
+			    GSIZE_TO_POINTER((size_t)e->prev + 1));
+		else
+			g_hash_table_remove(j->paths, journal_str(j, e->path));
+	}
+	j->n = first;
+	if (!undos)
+		return;
+	for (i = 0; i < j->n; i++)
+		j->entries[i].undone = 0;
+	for (i = 0; i < j->n; i++)
+		if (j->entries[i].op == JOP_UNDO) {
+			long t = find_id(j, j->entries[i].target);
+			if (t >= 0)
+				j->entries[t].undone = 1;
+		}
 }
 
 struct journal *
@@ -1129,7 +1224,18 @@ journal_read_buffer(const char *name, const char *data, size_t len, char **cause
 		return NULL;
 	}
 	j->good_size = tail.good_size;
-	if (tail.torn) {
+	if (jr.open_batch != 0) {
+		/* The batch was being written when the file was cut: none of
+		 * it was ever shown as made, so none of it stands. */
+		size_t n = j->n - jr.open_first;
+		j->torn = xasprintf("%s:%zu: the last batch is incomplete (%zu entr%s "
+		    "without its batch-end%s; cut off while being written?): dropped whole",
+		    name, jr.open_line, n, n == 1 ? "y" : "ies",
+		    tail.torn ? ", and a torn entry" : "");
+		drop_entries(j, jr.open_first);
+		j->good_size = jr.open_from;
+		free(tail.why);
+	} else if (tail.torn) {
 		j->torn = xasprintf("%s:%zu: the last entry is incomplete (%s; cut off "
 		    "while being written?): skipped", name, tail.line, tail.why);
 		free(tail.why);
@@ -1172,24 +1278,73 @@ journal_free(struct journal *j)
 
 /* ---- which dataset ---- */
 
+/* The tree whose .winnow folder holds the journal file (real path), or
+ * NULL when the file is not directly in a folder named .winnow. The header
+ * names the folder the journal was started in; a copy (cp -a, rsync) keeps
+ * that name, and following it would act on the original. */
+static char *
+enclosing_tree(const char *file)
+{
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/'), *real, *tree = NULL;
+
+	if (slash == NULL)
+		snprintf(dir, 2, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL)
+		return NULL;
+	slash = strrchr(real, '/');
+	if (slash != NULL && strcmp(slash + 1, ".winnow") == 0)
+		tree = slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
+	free(real);
+	return tree;
+}
+
 char *
 journal_dataset_path(const struct journal *j)
 {
+	char *tree = enclosing_tree(j->file), *path;
+	const char *root = tree ? tree : j->dataset;
+
 	if (j->layout == LAYOUT_MANIFEST)
-		return xasprintf("%s/%s", strcmp(j->dataset, "/") ? j->dataset : "",
-		    j->manifest);
-	return xstrdup(j->dataset);
+		path = xasprintf("%s/%s", strcmp(root, "/") ? root : "", j->manifest);
+	else
+		path = xstrdup(root);
+	free(tree);
+	return path;
 }
 
 int
 journal_check_dataset(const struct journal *j, const struct dataset *ds, char **cause)
 {
-	char *real = realpath(j->dataset, NULL);
+	char *tree = enclosing_tree(j->file);
+	char *real = tree ? tree : realpath(j->dataset, NULL);
 	const char *root = real ? real : j->dataset;
 	int same = strcmp(root, ds->root) == 0 && j->layout == ds->layout &&
 	    (j->layout == LAYOUT_FOLDERS || strcmp(j->manifest, ds->manifest) == 0);
 
-	if (!same) {
+	if (!same && tree) {
+		struct buf a = { 0 }, b = { 0 };
+		escape_name(&a, tree);
+		if (j->layout == LAYOUT_MANIFEST) {
+			buf_addc(&a, '/');
+			escape_name(&a, j->manifest);
+		}
+		escape_name(&b, ds->root);
+		if (ds->layout == LAYOUT_MANIFEST) {
+			buf_addc(&b, '/');
+			escape_name(&b, ds->manifest);
+		}
+		set_cause(cause, "%s: this journal is about the dataset %s (it is kept in "
+		    "that dataset's .winnow folder), not %s", j->file, buf_str(&a),
+		    buf_str(&b));
+		buf_free(&a);
+		buf_free(&b);
+	} else if (!same) {
 		struct buf a = { 0 }, b = { 0 };
 		escape_name(&a, j->dataset);
 		if (j->layout == LAYOUT_MANIFEST) {
@@ -1546,6 +1701,16 @@ journal_write_drafts(const struct journal *j, const struct journal_draft *d, siz
 	for (i = 0; i < n; i++) {
 		draft_entry(&e, &tmp.strings, &d[i], first_id + (uint32_t)i, at, j->user);
 		journal_write_entry(y, &tmp, &e, 0);
+	}
+	/* In the same write as its entries: on disk, a batch is whole only
+	 * with its marker. A format 1 journal stays readable by the winnow
+	 * that wrote it, so it gets none; its batches stand as they are. */
+	if (j->version >= 2 && n > 0 && d[0].batch == first_id) {
+		yout_doc_start(y);
+		yout_plain(y, "op", "batch-end");
+		yout_uint(y, "batch", first_id);
+		yout_uint(y, "count", n);
+		yout_doc_end(y);
 	}
 	yout_free(y);
 	strpool_free(&tmp.strings);

@@ -9,7 +9,9 @@
  *
  * relabel-shown queues one draft for many samples: a batch, hashed and
  * written with one fsync, its entries naming the batch so that one undo
- * cancels them all (journal_undo_set), in this session or a later one. */
+ * cancels them all (journal_undo_set), in this session or a later one, and
+ * closed by an end marker in the same write, so that a crash midway leaves
+ * none of it standing. */
 #include "config.h"
 
 #include <errno.h>
@@ -297,6 +299,8 @@ batch_run(void *arg)
 		it = &p->items[k];
 		dr = &p->drafts[p->ndrafts];
 		dr->op = p->d.op;
+		/* An undo of a batch is a batch too: all of it on disk, or none. */
+		dr->batch = p->id;
 		if (p->d.op == JOP_UNDO) {
 			dr->target = it->target;
 		} else {
@@ -311,7 +315,6 @@ batch_run(void *arg)
 			dr->to = p->to;
 			dr->reason = it->reason;
 			dr->sha256 = it->sha256;
-			dr->batch = p->id;
 		}
 		p->drafted[p->ndrafts++] = k;
 	}
