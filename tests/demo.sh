@@ -120,7 +120,7 @@ cell = lambda t, q: sum(1 for r in rows if label[r["path"]] == t and r["pred"] =
 acc = sum(label[r["path"]] == r["pred"] for r in rows) / len(rows)
 print("rows %d accuracy %s off->up %d go->no %d no->go %d" % (
     len(rows), "%.1f" % acc, cell("off", "up") >= 10, cell("go", "no") >= 2, cell("no", "go") >= 2))
-# DESIGN.md's confident learning.
+# Confident learning as README.md's "Suspect labels" puts it.
 t = {k: sum(float(r["p_" + k]) for r in rows if label[r["path"]] == k) /
         sum(1 for r in rows if label[r["path"]] == k) for k in labels}
 suspects = []
