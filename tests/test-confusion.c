@@ -21,37 +21,19 @@
 static char tmpdir[] = "/tmp/winnow-test-confusion.XXXXXX";
 
 /* A dataset without files: sample i is "<label>/<i>" (i zero-padded) in
- * split splits[i] (NULL: none). */
+ * split splits[i] (NULL: none); a label starting with `_` is a `_folder`,
+ * not a label. */
 static struct dataset *
 fake_dataset(const char *const *labels, size_t n, const char *const *splits)
 {
-	struct dataset *ds = xcalloc(1, sizeof *ds);
+	struct dataset *ds = dataset_new_memory("/data/ds");
 	size_t i;
 
-	ds->root = xstrdup("/data/ds");
-	ds->rootfd = -1;
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
 	for (i = 0; i < n; i++) {
 		char path[64];
-		struct sample *s;
-		int split = 0;
 		snprintf(path, sizeof path, "%s/%06zu.wav", labels[i], i);
-		ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
-		    sizeof *ds->samples);
-		s = &ds->samples[ds->nsamples++];
-		memset(s, 0, sizeof *s);
-		s->path = strpool_add(&ds->paths, path, strlen(path));
-		s->label = labels[i][0] == '_' ? LABEL_NONE :
-		    (uint16_t)dataset_label_intern(ds, labels[i]);
-		if (splits && splits[i] && (split = dataset_split_find(ds, splits[i])) < 0) {
-			ds->splits = xgrow(ds->splits, &ds->capsplits, ds->nsplits + 1,
-			    sizeof *ds->splits);
-			ds->splits[ds->nsplits] = xstrdup(splits[i]);
-			split = (int)ds->nsplits++;
-		}
-		s->split = (uint8_t)split;
+		dataset_add(ds, path, labels[i][0] == '_' ? NULL : labels[i],
+		    splits ? splits[i] : NULL);
 	}
 	return ds;
 }

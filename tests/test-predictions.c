@@ -28,26 +28,15 @@ static char tmpdir[] = "/tmp/winnow-test-predictions.XXXXXX";
 static struct dataset *
 fake_dataset(const char *const *paths, size_t n)
 {
-	struct dataset *ds = xcalloc(1, sizeof *ds);
+	struct dataset *ds = dataset_new_memory("/data/ds");
 	size_t i;
 
-	ds->root = xstrdup("/data/ds");
-	ds->rootfd = -1;
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
 	for (i = 0; i < n; i++) {
 		const char *slash = strchr(paths[i], '/');
 		char *label = xstrndup(paths[i], (size_t)(slash - paths[i]));
-		struct sample *s;
 		if (i > 0 && strcmp(paths[i - 1], paths[i]) >= 0)
 			die("fake_dataset: %s after %s: not in path order", paths[i], paths[i - 1]);
-		ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
-		    sizeof *ds->samples);
-		s = &ds->samples[ds->nsamples++];
-		memset(s, 0, sizeof *s);
-		s->path = strpool_add(&ds->paths, paths[i], strlen(paths[i]));
-		s->label = (uint16_t)dataset_label_intern(ds, label);
+		dataset_add(ds, paths[i], label, NULL);
 		free(label);
 	}
 	return ds;
