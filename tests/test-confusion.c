@@ -10,15 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "confusion.h"
 #include "dataset.h"
 #include "predictions.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-confusion.XXXXXX";
 
 /* A dataset without files: sample i is "<label>/<i>" (i zero-padded) in
  * split splits[i] (NULL: none); a label starting with `_` is a `_folder`,
@@ -310,22 +307,10 @@ test_incremental(void)
 	free(splits);
 }
 
-static char *
-write_file(const char *name, const char *text)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
-		fprintf(stderr, "# cannot write %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	return path;
-}
-
 static struct predictions *
 load_annotated(struct dataset *ds, const char *text, struct annotations *a)
 {
-	char *path = write_file("p.csv", text), *cause = NULL;
+	char *path = write_text("p.csv", text), *cause = NULL;
 	struct predictions *p = predictions_load(path, ds, &cause);
 	if (p == NULL) {
 		fprintf(stderr, "# %s\n", cause);
@@ -516,15 +501,11 @@ test_flipped(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	testfs_init("confusion");
 	test_fixture();
 	test_samples();
 	test_incremental();
 	test_rule();
 	test_flipped();
-	rmdir(tmpdir);
-	return tap_done();
+	return testfs_done();
 }

@@ -35,17 +35,6 @@ slurp(const char *path, size_t *len)
 	return s;
 }
 
-static struct dataset *
-open_ds(const char *rel)
-{
-	char *cause = NULL, *path = at("%s", rel);
-	struct dataset *ds = dataset_open(path, &cause);
-	if (ds == NULL)
-		die("%s", cause);
-	free(path);
-	return ds;
-}
-
 static const char *
 S(const struct journal *j, uint32_t off)
 {

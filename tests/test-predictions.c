@@ -12,15 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "dataset.h"
 #include "mangle.h"
 #include "predictions.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-predictions.XXXXXX";
 
 /* A dataset of the given paths, each "label/name", with no files behind it
  * (loading predictions never opens samples). Paths must come sorted, as
@@ -40,26 +37,6 @@ fake_dataset(const char *const *paths, size_t n)
 		free(label);
 	}
 	return ds;
-}
-
-static char *
-write_file(const char *name, const char *text, size_t len)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "# cannot write %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	return path;
-}
-
-static void
-remove_file(const char *name)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	unlink(path);
-	free(path);
 }
 
 static struct predictions *
@@ -758,7 +735,7 @@ test_watch(void)
 	struct dataset *ds = fake_dataset(paths3, 4);
 	struct pred_watch *w;
 	struct predictions *p;
-	char *path = xasprintf("%s/watched.csv", tmpdir), *tmp, *cause = NULL;
+	char *path = at("watched.csv"), *tmp, *cause = NULL;
 	int timed_out;
 
 	w = pred_watch_start(path, ds, on_notify, NULL);
@@ -807,10 +784,7 @@ test_watch(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	testfs_init("predictions");
 	test_csv_and_tsv();
 	test_numbers();
 	test_crlf();
@@ -823,8 +797,5 @@ main(void)
 	test_repeats_across_parts();
 	test_long_rows();
 	test_watch();
-	remove_file("p.csv");
-	remove_file("garbage");
-	rmdir(tmpdir);
-	return tap_done();
+	return testfs_done();
 }
