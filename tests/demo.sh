@@ -120,7 +120,7 @@ cell = lambda t, q: sum(1 for r in rows if label[r["path"]] == t and r["pred"] =
 acc = sum(label[r["path"]] == r["pred"] for r in rows) / len(rows)
 print("rows %d accuracy %s off->up %d go->no %d no->go %d" % (
     len(rows), "%.1f" % acc, cell("off", "up") >= 10, cell("go", "no") >= 2, cell("no", "go") >= 2))
-# DESIGN.md's confident learning.
+# Confident learning as README.md's "Suspect labels" puts it.
 t = {k: sum(float(r["p_" + k]) for r in rows if label[r["path"]] == k) /
         sum(1 for r in rows if label[r["path"]] == k) for k in labels}
 suspects = []
@@ -163,12 +163,8 @@ expect_eq "embeddings.tsv: path and 36 numbers for each readable clip; off's whi
 
 # ---- winnow check finds what the README lists, and nothing else ----
 "$WINNOW" check "$DEMO" >"$TMP/findings" 2>"$TMP/err" </dev/null; st=$?
-if grep -q "not built yet" "$TMP/err"; then
-	CHECKS=$((CHECKS + 1))
-	echo "ok $CHECKS - # SKIP winnow check is not built yet"
-else
-	expect_eq "winnow check finds something (exit 1)" "$st" 1
-	got=$($PYTHON - "$top_srcdir/README.md" "$TMP/findings" <<'EOF'
+expect_eq "winnow check finds something (exit 1)" "$st" 1
+got=$($PYTHON - "$top_srcdir/README.md" "$TMP/findings" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
 section = text[text.index("<!-- BEGIN demo -->"):text.index("<!-- END demo -->")]
@@ -188,9 +184,8 @@ extra = [(p, c) for p, c in sorted(found)
 print("checks listed %d; not found: %s; not listed: %s" % (len(rows), missing, extra))
 EOF
 )
-	expect_eq "winnow check on the demo: the README's findings" "$got" \
-		"checks listed 14; not found: []; not listed: []"
-fi
+expect_eq "winnow check on the demo: the README's findings" "$got" \
+	"checks listed 14; not found: []; not listed: []"
 
 # ---- the script makes these bytes ----
 versions=$(sed -n 's/^Made with: //p' "$DEMO/README.md")

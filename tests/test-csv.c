@@ -9,6 +9,7 @@
 
 #include "csv.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
 
 static struct csv c;
@@ -238,34 +239,25 @@ test_many(void)
 static void
 test_file(void)
 {
-	char dir[] = "/tmp/winnow-test-csv.XXXXXX", *path, *cause = NULL;
-	FILE *f;
+	char *path = at("m.csv"), *cause = NULL;
 
-	if (mkdtemp(dir) == NULL) {
-		ok(0, "mkdtemp");
-		return;
-	}
-	path = xasprintf("%s/m.csv", dir);
 	is_int(csv_open(&c, path, &cause), -1, "a missing file fails");
 	ok(cause && strstr(cause, path), "naming the file: %s", cause ? cause : "(none)");
 	free(cause);
 	cause = NULL;
-	f = fopen(path, "w");
-	fputs("path,label\nyes/a.wav,yes\n", f);
-	fclose(f);
+	put("m.csv", "path,label\nyes/a.wav,yes\n");
 	ok(csv_open(&c, path, &cause) == 0, "a file opens");
 	row_is("yes/a.wav|yes", "and reads");
 	csv_close(&c);
-	is_int(csv_open(&c, dir, &cause), -1, "a folder is refused");
+	is_int(csv_open(&c, tmpdir, &cause), -1, "a folder is refused");
 	free(cause);
-	unlink(path);
-	rmdir(dir);
 	free(path);
 }
 
 int
 main(void)
 {
+	testfs_init("csv");
 	test_plain();
 	test_tsv();
 	test_quotes();
@@ -275,5 +267,5 @@ main(void)
 	test_columns();
 	test_many();
 	test_file();
-	return tap_done();
+	return testfs_done();
 }

@@ -24,9 +24,8 @@
 #include "dataset.h"
 #include "embed.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/test-embed.XXXXXX";
 
 /* ---- deterministic synthetic data ---- */
 
@@ -169,47 +168,11 @@ synth_free(struct synth *t)
 
 /* ---- helpers ---- */
 
-static char *
-write_text(const char *name, const char *text)
-{
-	char *f = xasprintf("%s/%s", tmpdir, name);
-	FILE *fp = fopen(f, "w");
-	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) != 0)
-		die("cannot write %s", f);
-	return f;
-}
-
-static void
-tmp_mkdir(const char *name)
-{
-	char *f = xasprintf("%s/%s", tmpdir, name);
-	mkdir(f, 0755);
-	free(f);
-}
-
-static void
-tmp_unlink(const char *name)
-{
-	char *f = xasprintf("%s/%s", tmpdir, name);
-	unlink(f);
-	free(f);
-}
-
-static struct dataset *
-open_ds(const char *path)
-{
-	char *cause = NULL;
-	struct dataset *ds = dataset_open(path, &cause);
-	if (ds == NULL)
-		die("%s", cause);
-	return ds;
-}
-
 /* A dataset folder under the temporary one, with these empty samples. */
 static struct dataset *
 make_ds(const char *name, const char *const *samples, size_t n)
 {
-	char *root = xasprintf("%s/%s", tmpdir, name), *f;
+	char *root = at("%s", name), *f;
 	struct dataset *ds;
 	size_t i;
 	mkdir(root, 0755);
@@ -250,7 +213,7 @@ has_problem(const struct embeddings *e, size_t line, const char *text)
 static void
 test_scores(void)
 {
-	char *dir = xasprintf("%s/synth", tmpdir), *f, *cause = NULL;
+	char *dir = at("synth"), *f, *cause = NULL;
 	struct synth t;
 	struct dataset *ds;
 	struct embeddings *e;
@@ -424,7 +387,7 @@ test_bad_rows(void)
 	f = write_text("allbad.tsv", "yes/1.wav\t1\tx\nnope\t1\t2\n");
 	load_fails(ds, f, "none of its 2 rows", "no usable row is an error");
 	free(f);
-	f = xasprintf("%s/missing.tsv", tmpdir);
+	f = at("missing.tsv");
 	load_fails(ds, f, "No such file", "a missing file is an error");
 	free(f);
 
@@ -449,7 +412,6 @@ test_tensorboard(void)
 	static const char *const samples[] = { "a/1.png", "a/2.png", "b/1.png" };
 
 	ds = make_ds("tb", samples, ARRAY_SIZE(samples));
-	tmp_mkdir("tb1");
 
 	/* Several columns: a header row names the path column. */
 	free(write_text("tb/metadata.tsv", "label\tpath\na\ta/1.png\nb\tb/1.png\n"
@@ -469,12 +431,12 @@ test_tensorboard(void)
 	embed_free(e);
 	free(f);
 	/* Given the metadata file, or the folder, the pair is found too. */
-	f = xasprintf("%s/tb/metadata.tsv", tmpdir);
+	f = at("tb/metadata.tsv");
 	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 2, "-e metadata.tsv reads its vectors");
 	embed_free(e);
 	free(f);
-	f = xasprintf("%s/tb", tmpdir);
+	f = at("tb");
 	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 2, "-e FOLDER reads the pair in it");
 	embed_free(e);
@@ -490,11 +452,15 @@ test_tensorboard(void)
 
 	/* The two files must agree row for row. */
 	free(write_text("tb1/metadata.tsv", "a/1.png\na/2.png\n"));
-	f = xasprintf("%s/tb1/vectors.tsv", tmpdir);
+	f = at("tb1/vectors.tsv");
 	load_fails(ds, f, "row for row", "row counts that differ are an error");
 	free(write_text("tb1/metadata.tsv", "label\tcolour\na\tred\na\tblue\nb\tred\n"));
 	load_fails(ds, f, "no column named path", "a header without a path column is an error");
-	tmp_unlink("tb1/metadata.tsv");
+	{
+		char *meta = at("tb1/metadata.tsv");
+		unlink(meta);
+		free(meta);
+	}
 	load_fails(ds, f, "metadata.tsv", "vectors without metadata are an error");
 	free(f);
 	dataset_free(ds);
@@ -601,18 +567,10 @@ main(int argc, char **argv)
 		synth_free(&t);
 		return 0;
 	}
-	if (mkdtemp(tmpdir) == NULL)
-		die("mkdtemp: cannot make a temporary folder");
+	testfs_init("embed");
 	test_bad_rows();
 	test_tensorboard();
 	test_default_file();
 	test_scores();
-	if (tap_failed == 0) {
-		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "# cannot remove %s\n", tmpdir);
-		free(cmd);
-	} else
-		fprintf(stderr, "# files kept in %s\n", tmpdir);
-	return tap_done();
+	return testfs_done();
 }

@@ -38,17 +38,6 @@ slurp(const char *path, size_t *len)
 	return s;
 }
 
-static struct dataset *
-open_ds(const char *rel)
-{
-	char *cause = NULL, *path = at("%s", rel);
-	struct dataset *ds = dataset_open(path, &cause);
-	if (ds == NULL)
-		die("%s", cause);
-	free(path);
-	return ds;
-}
-
 static const char *
 S(const struct journal *j, uint32_t off)
 {
@@ -360,7 +349,7 @@ test_simple_streams(void)
 		buf_addf(&b, "---\nid: %zu\nop: relabel\npath: \"%s\"\nlabel: yes\nto: \"no\"\n"
 		    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
 		    "at: 2026-11-27T21:03:10Z\nby: \"alice\"\n...\n", i + 1, paths[i]);
-	/* The same without the "..." lines, as in DESIGN.md's example. */
+	/* The same without the "..." lines, which winnow-journal(5) allows. */
 	for (line = b.data; line < b.data + b.len; line = strchr(line, '\n') + 1)
 		if (strncmp(line, "...\n", 4) != 0)
 			buf_add(&open_b, line, (size_t)(strchr(line, '\n') + 1 - line));
@@ -464,8 +453,8 @@ test_readers_agree(void)
 	size_t i, k, n, bad = 0, tried = 0;
 	char *why = NULL;
 
-	/* Documents closed by "..." as winnow writes them, and not, as in
-	 * DESIGN.md's example. */
+	/* Documents closed by "..." as winnow writes them, and not, as
+	 * winnow-journal(5) allows. */
 	for (k = 0; k < 2; k++) {
 		buf_adds(&base[k], k ? "---\nwinnow-journal: 1\ndataset: \"/data/sc\"\n"
 		    "layout: folders\n" : HEAD);

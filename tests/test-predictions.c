@@ -12,15 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "dataset.h"
 #include "mangle.h"
 #include "predictions.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-predictions.XXXXXX";
 
 /* A dataset of the given paths, each "label/name", with no files behind it
  * (loading predictions never opens samples). Paths must come sorted, as
@@ -28,49 +25,18 @@ static char tmpdir[] = "/tmp/winnow-test-predictions.XXXXXX";
 static struct dataset *
 fake_dataset(const char *const *paths, size_t n)
 {
-	struct dataset *ds = xcalloc(1, sizeof *ds);
+	struct dataset *ds = dataset_new_memory("/data/ds");
 	size_t i;
 
-	ds->root = xstrdup("/data/ds");
-	ds->rootfd = -1;
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
 	for (i = 0; i < n; i++) {
 		const char *slash = strchr(paths[i], '/');
 		char *label = xstrndup(paths[i], (size_t)(slash - paths[i]));
-		struct sample *s;
 		if (i > 0 && strcmp(paths[i - 1], paths[i]) >= 0)
 			die("fake_dataset: %s after %s: not in path order", paths[i], paths[i - 1]);
-		ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
-		    sizeof *ds->samples);
-		s = &ds->samples[ds->nsamples++];
-		memset(s, 0, sizeof *s);
-		s->path = strpool_add(&ds->paths, paths[i], strlen(paths[i]));
-		s->label = (uint16_t)dataset_label_intern(ds, label);
+		dataset_add(ds, paths[i], label, NULL);
 		free(label);
 	}
 	return ds;
-}
-
-static char *
-write_file(const char *name, const char *text, size_t len)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "# cannot write %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	return path;
-}
-
-static void
-remove_file(const char *name)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	unlink(path);
-	free(path);
 }
 
 static struct predictions *
@@ -769,7 +735,7 @@ test_watch(void)
 	struct dataset *ds = fake_dataset(paths3, 4);
 	struct pred_watch *w;
 	struct predictions *p;
-	char *path = xasprintf("%s/watched.csv", tmpdir), *tmp, *cause = NULL;
+	char *path = at("watched.csv"), *tmp, *cause = NULL;
 	int timed_out;
 
 	w = pred_watch_start(path, ds, on_notify, NULL);
@@ -818,10 +784,7 @@ test_watch(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	testfs_init("predictions");
 	test_csv_and_tsv();
 	test_numbers();
 	test_crlf();
@@ -834,8 +797,5 @@ main(void)
 	test_repeats_across_parts();
 	test_long_rows();
 	test_watch();
-	remove_file("p.csv");
-	remove_file("garbage");
-	rmdir(tmpdir);
-	return tap_done();
+	return testfs_done();
 }

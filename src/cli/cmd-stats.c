@@ -19,13 +19,6 @@
 #include "worker.h"
 
 int
-cmd_not_yet(const char *name)
-{
-	fprintf(stderr, "%s: '%s' is not built yet\n", progname, name);
-	return 2;
-}
-
-int
 usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -12,11 +12,6 @@ int cmd_apply(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
-/* "winnow NAME: not built yet" for subcommands still to come; returns 2. */
-int cmd_not_yet(const char *name);
-
-
-
 /* Print the top-level usage to stdout (main.c). */
 void usage_help(void);
 /* One-line usage error "winnow CMD: message (try 'winnow CMD --help')";

@@ -2,7 +2,8 @@
  *
  * JPEG (libjpeg-turbo, with DCT scaling), PNG (libpng), WebP (libwebp, scaled,
  * first frame of an animation), GIF (giflib, first frame), BMP and PNM (own
- * bounded readers). The format comes from the magic bytes, never the name.
+ * bounded readers), a file each in formats/image/. The format comes from
+ * the magic bytes, never the name.
  * Every decoder streams its rows into a box-filter scaler that holds only the
  * output, so memory stays bounded by the thumbnail size, whatever the image
  * declares; declared sizes above IMAGE_MAX_PIXELS are refused before any
@@ -78,13 +79,6 @@ struct image_probe {
  * decodes completely (damage counts as failure here: it is `unreadable`). */
 int image_probe_at(int dirfd, const char *path, struct image_probe *out,
     char **cause);
-/* Asked between rows while decoding: nonzero gives up. */
-typedef int (*image_cancel_fn)(void *arg);
-/* image_load_at that gives up as soon as cancel(cancel_arg) says so
- * (returning -1, cause "cancelled"): a preview the user has moved past. */
-int image_load_at_until(int dirfd, const char *path, int max_w, int max_h,
-    image_cancel_fn cancel, void *cancel_arg, struct image *out,
-    struct image_info *info, char **cause);
 /* The same from bytes in memory (`winnow check` reads each file once);
  * name gives the extension and may be NULL. */
 int image_probe_mem(const void *data, size_t len, const char *name,

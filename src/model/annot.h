@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Check names of DESIGN.md, in its order; bit (1u << CHECK_x) in findings. */
+/* The check names of README.md's table (and winnow(1)), in its order;
+ * bit (1u << CHECK_x) in findings. */
 enum check_id {
 	CHECK_UNREADABLE,
 	CHECK_EXT_MISMATCH,

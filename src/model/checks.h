@@ -1,4 +1,5 @@
-/* checks.h — automated data-quality checks (DESIGN.md's table of checks).
+/* checks.h — automated data-quality checks (the table of checks in README.md
+ * and winnow(1)).
  *
  * Checking has two phases.
  *

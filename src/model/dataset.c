@@ -897,6 +897,28 @@ trim_slack(struct dataset *ds)
 }
 
 struct dataset *
+dataset_new_memory(const char *root)
+{
+	struct dataset *ds = xcalloc(1, sizeof *ds);
+	ds->root = root != NULL ? xstrdup(root) : NULL;
+	ds->rootfd = -1;
+	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
+	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
+	ds->splits[ds->nsplits++] = xstrdup("");
+	return ds;
+}
+
+size_t
+dataset_add(struct dataset *ds, const char *path, const char *label,
+    const char *split)
+{
+	add_sample(ds, path, strlen(path),
+	    label != NULL ? dataset_label_intern(ds, label) : LABEL_NONE,
+	    split != NULL ? split_intern(ds, split) : SPLIT_NONE, 0);
+	return ds->nsamples - 1;
+}
+
+struct dataset *
 dataset_open(const char *path, char **cause)
 {
 	struct dataset *ds;
@@ -917,11 +939,7 @@ dataset_open(const char *path, char **cause)
 		set_cause(cause, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	ds = xcalloc(1, sizeof *ds);
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
-	ds->rootfd = -1;
+	ds = dataset_new_memory(NULL);
 	if (S_ISDIR(st.st_mode)) {
 		ds->layout = LAYOUT_FOLDERS;
 		ds->root = real;

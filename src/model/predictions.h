@@ -1,7 +1,8 @@
 /* predictions.h — a model's predictions for the samples of a dataset.
  *
- * The file (DESIGN.md) is CSV or TSV with a header naming `path` and `pred`,
- * and optionally `p_<label>` columns of class probabilities. Rows are joined
+ * The file (README.md, "Predictions and the confusion matrix") is CSV or TSV
+ * with a header naming `path` and `pred`, and optionally `p_<label>`
+ * columns of class probabilities. Rows are joined
  * to the dataset by path. Problems (unknown paths, repeated rows, malformed
  * lines, unknown labels, probabilities that are not a distribution) are
  * counted and the first few of each sort are kept with their line number;
@@ -108,7 +109,7 @@ uint16_t predictions_label(const struct predictions *p, size_t i);
  * and a. */
 void predictions_annotate(struct predictions *p, struct dataset *ds, struct annotations *a);
 
-/* ---- suspect labels (confident learning, DESIGN.md) ---- */
+/* ---- suspect labels (confident learning, README.md "Suspect labels") ---- */
 
 struct suspect {
 	size_t sample;
