@@ -81,13 +81,15 @@ static const double pow10_neg_table[] = {
  * digits, below EIGHT_MAX) still fits in 64 bits. */
 #define DIGIT_MAX 1000000000000000000ULL
 #define EIGHT_MAX 100000000000ULL
+/* Powers of ten beyond this make any mantissa 0 or infinite. */
+#define EXP10_MAX 100000
 
 /* Add the run of digits at *pp to *m (a digit is counted in *dropped when
  * the mantissa is full); returns how many digits were read. Eight at a
  * time (Lemire's SWAR conversion) where the bytes up to limit are known to
  * be readable. */
-static inline int
-add_digits(const char **pp, const char *limit, uint64_t *m, int *dropped)
+static inline size_t
+add_digits(const char **pp, const char *limit, uint64_t *m, size_t *dropped)
 {
 	const char *p = *pp, *start = p;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -112,7 +114,7 @@ add_digits(const char **pp, const char *limit, uint64_t *m, int *dropped)
 			(*dropped)++;
 	}
 	*pp = p;
-	return (int)(p - start);
+	return (size_t)(p - start);
 }
 
 /* m × 10^exp10, as both number readers below compute it. */
@@ -141,7 +143,12 @@ parse_number(const char *s, const char *limit, double *out)
 {
 	const char *p = s;
 	uint64_t m = 0;
-	int neg = 0, any, exp10 = 0, e = 0, eneg = 0, dropped = 0, n;
+	size_t any, n, dropped = 0;
+	/* Digit counts are the length of a field, which a hostile file makes
+	 * as long as it likes: the exponent is summed wide and clamped, far
+	 * past where a double is 0 or infinite. */
+	long long exp10, e = 0;
+	int neg = 0, eneg = 0;
 	double v;
 
 	while (*p == ' ')
@@ -149,12 +156,12 @@ parse_number(const char *s, const char *limit, double *out)
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
 	any = add_digits(&p, limit, &m, &dropped);
-	exp10 = dropped;
+	exp10 = (long long)dropped;
 	if (*p == '.') {
 		p++;
 		dropped = 0;
 		n = add_digits(&p, limit, &m, &dropped);
-		exp10 -= n - dropped;
+		exp10 -= (long long)(n - dropped);
 		any += n;
 	}
 	if (!any)
@@ -166,7 +173,7 @@ parse_number(const char *s, const char *limit, double *out)
 		if (*p < '0' || *p > '9')
 			return -1;
 		for (; *p >= '0' && *p <= '9'; p++)
-			if (e < 10000)
+			if (e < EXP10_MAX)
 				e = e * 10 + (*p - '0');
 		exp10 += eneg ? -e : e;
 	}
@@ -174,7 +181,11 @@ parse_number(const char *s, const char *limit, double *out)
 		p++;
 	if (*p != '\0')
 		return -1;
-	v = scale10(m, exp10);
+	if (exp10 > EXP10_MAX)
+		exp10 = EXP10_MAX;
+	if (exp10 < -EXP10_MAX)
+		exp10 = -EXP10_MAX;
+	v = scale10(m, (int)exp10);
 	*out = neg ? -v : v;
 	return 0;
 }
@@ -681,12 +692,15 @@ fast_number(char **pp, const char *end, double *out)
 	uint64_t m = 0;
 	int neg = 0, digits = 0, exp10 = 0, e = 0, eneg = 0, edigits = 0;
 
+	/* Each count stops one past its limit, where the row goes the slow
+	 * way: an exponent of any length never overflows e. */
 	if (p < end && (*p == '-' || *p == '+'))
 		neg = *p++ == '-';
-	for (; p < end && (unsigned)(*p - '0') < 10; p++, digits++)
+	for (; p < end && (unsigned)(*p - '0') < 10 && digits <= 18; p++, digits++)
 		m = m * 10 + (uint64_t)(*p - '0');
 	if (p < end && *p == '.')
-		for (p++; p < end && (unsigned)(*p - '0') < 10; p++, digits++, exp10--)
+		for (p++; p < end && (unsigned)(*p - '0') < 10 && digits <= 18; p++, digits++,
+		    exp10--)
 			m = m * 10 + (uint64_t)(*p - '0');
 	if (digits == 0 || digits > 18)
 		return 0;
@@ -694,7 +708,7 @@ fast_number(char **pp, const char *end, double *out)
 		p++;
 		if (p < end && (*p == '-' || *p == '+'))
 			eneg = *p++ == '-';
-		for (; p < end && (unsigned)(*p - '0') < 10; p++, edigits++)
+		for (; p < end && (unsigned)(*p - '0') < 10 && edigits <= 4; p++, edigits++)
 			e = e * 10 + (*p - '0');
 		if (edigits == 0 || edigits > 4)
 			return 0;
@@ -728,7 +742,7 @@ fast_row(struct part *pt, const char **path, const char **pred)
 	if (ld->ncols < ld->p->nprob)
 		memset(pt->row, 0, ld->p->nprob * sizeof *pt->row);
 	for (k = 0; ; k++) {
-		if (*p == '"')
+		if (p >= end || *p == '"')
 			return 0;
 		role = k < ld->nroles ? ld->role[k] : ROLE_OTHER;
 		if (role >= ROLE_PROB) {

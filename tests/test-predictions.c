@@ -185,9 +185,17 @@ test_numbers(void)
 		{ "0.0028571428571428571", 0.0028571428571428571 },
 		{ "1000e-3", 1 }, { "0.000000012345678", 0.000000012345678 },
 		{ "12345678901234567890123e-23", 0.12345678901234567890123 },
+		/* exponents and mantissas past what a double or an int holds */
+		{ "4444E-48444448888", 0 }, { "1e-99999999999999999999", 0 },
+		{ "0.5e-2147483649", 0 }, { "1E-0000000000000000000000001", 0.1 },
+		{ "123456789012345678901234567890e-30", 0.12345678901234567890 },
+		{ "0.000000000000000000000000000000000000000000000000000000000000001e62",
+		  0.1 },
 	};
 	static const char *const bad[] = { "", "x", ".", "-", "1e", "0.5.5", "nan",
-		"inf", "0,5", "1e+", "0x1p-2", "1 2" };
+		"inf", "0,5", "1e+", "0x1p-2", "1 2", "+", "-.", "e5", "-e", "1e-", ".e1",
+		"4444E48444448888", "1e99999999999999999999", "1E+2147483648",
+		"99999999999999999999999", "1234567890123456789.5" };
 	struct dataset *ds = fake_dataset(paths3, 4);
 	struct buf b = { 0 };
 	struct predictions *p;
@@ -230,6 +238,70 @@ test_numbers(void)
 		ok(p && !p->prob_ok[0] && p->count[PRED_BAD_PROB] == 1 &&
 		    has_problem(p, PRED_BAD_PROB, 2), "'%s' is not a number", bad[i]);
 		ok(p && p->pred[0] != LABEL_NONE, "the row's prediction still counts");
+		predictions_free(p);
+	}
+	buf_free(&b);
+	dataset_free(ds);
+}
+
+/* A file whose last row stops short, with no newline after it, as a file
+ * still being written does: the rows before it load, and the reader never
+ * reads past the bytes it has, however the row ends (in a delimiter, in a
+ * quoted field, in a CR, mid-number), even where the row is longer than
+ * the reader's chunk. */
+static void
+test_cut_short(void)
+{
+	static const char *const tails[] = {
+		"cccccccccccccccc\"cccccccccccc,", "yes/c.wav,", "yes/c.wav,yes,",
+		"yes/c.wav,yes,0.5,", "yes/c.wav,yes,0.5,0.", "\"yes/c.wav", "\"",
+		"yes/c.wav,\"ye", "yes/c.wav,yes,0.25,0.75\r", "yes/c.wav,yes,1e",
+		"yes/c.wav,yes,0.25,4444E48444448888", ",", "\r",
+	};
+
+	static const char *const ends[] = { ",", ",,", ",x,", "\t," };
+	struct dataset *ds = fake_dataset(paths3, 4);
+	struct predictions *p;
+	struct buf b = { 0 };
+	size_t i, k;
+
+	for (i = 0; i < ARRAY_SIZE(tails); i++) {
+		b.len = 0;
+		buf_addf(&b, "path,pred,p_no,p_yes\nno/a.wav,no,0.75,0.25\n%s", tails[i]);
+		p = load_text(ds, buf_str(&b), NULL);
+		ok(p && p->matched >= 1 && strcmp(pred_name(p, 0), "no") == 0,
+		    "a file ending in '%s' loads the rows before it", tails[i]);
+		predictions_free(p);
+	}
+	/* The reader moves a cut last row to the start of its buffer, where
+	 * the byte after it is one it read before: here the quote inside the
+	 * row, 14 bytes on (the length of the whole row before it). The
+	 * delimiter at the end then made that quote start a field. */
+	for (i = 0; i < ARRAY_SIZE(ends); i++) {
+		b.len = 0;
+		buf_adds(&b, "path,pred\nyes/c.wav,yes\ncccccccccccccccc\"");
+		for (k = strlen(ends[i]); k < 13; k++)
+			buf_addc(&b, 'c');
+		buf_adds(&b, ends[i]);
+		p = load_text(ds, buf_str(&b), NULL);
+		ok(p && p->matched == 1 && p->count[PRED_UNKNOWN_PATH] == 1 &&
+		    p->count[PRED_MALFORMED] == 0, "a last row ending in '%s' is a row "
+		    "whose path is not in the dataset", ends[i]);
+		predictions_free(p);
+	}
+	/* Longer than a chunk: a quoted field, and an unquoted row ending in a
+	 * delimiter, run to the end of the file. */
+	for (k = 0; k < 2; k++) {
+		b.len = 0;
+		buf_adds(&b, "path,pred\nno/a.wav,no\n");
+		buf_adds(&b, k == 0 ? "\"" : "");
+		for (i = 0; i < 300000; i++)
+			buf_addc(&b, (char)('a' + i % 26));
+		buf_adds(&b, k == 0 ? "\"\"x" : ",");
+		p = load_text(ds, buf_str(&b), NULL);
+		ok(p && p->matched == 1 && p->count[k == 0 ? PRED_MALFORMED : PRED_UNKNOWN_PATH] == 1,
+		    "a %s row of 300,000 bytes at the end is read to its end, and no further",
+		    k == 0 ? "quoted" : "plain");
 		predictions_free(p);
 	}
 	buf_free(&b);
@@ -825,6 +897,7 @@ main(void)
 	test_csv_and_tsv();
 	test_numbers();
 	test_crlf();
+	test_cut_short();
 	test_readers_agree();
 	test_problems();
 	test_listed();
