@@ -39,6 +39,10 @@
  * own, up to this many: a file of garbage predictions must not make a
  * matrix of millions of columns. */
 #define MAX_EXTRA_LABELS 256
+/* The header's limits (README, winnow(1)): far past ImageNet-21k's 21,841
+ * classes, short of a file that is one endless line. */
+#define HEADER_MAX_COLUMNS 1000000
+#define HEADER_MAX_BYTES (64u << 20)
 /* Locks guarding the samples' rows, chosen by sample number. */
 #define ROW_LOCKS 64
 /* Binary searches a part makes before the path index is built: one in
@@ -432,7 +436,11 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 {
 	struct predictions *p = ld->p;
 	char **extra = xmalloc((c->nheader ? c->nheader : 1) * sizeof *extra);
-	size_t i, j, nextra = 0, n = 0;
+	/* Hashed, not searched: a header may have tens of thousands of
+	 * columns (ImageNet-21k's classes), none of them the dataset's. */
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	uint8_t *taken;
+	size_t i, nextra = 0, n = 0;
 	int id;
 
 	ld->cpath = csv_column(c, "path");
@@ -441,11 +449,10 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 		const char *h = c->header[i];
 		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' || table_find(ld->known, h + 2) >= 0)
 			continue;
-		for (j = 0; j < nextra && strcmp(extra[j], h + 2) != 0; j++)
-			;
-		if (j == nextra)
+		if (g_hash_table_add(seen, (char *)h + 2))
 			extra[nextra++] = (char *)h + 2;
 	}
+	g_hash_table_destroy(seen);
 	qsort(extra, nextra, sizeof *extra, cmp_names);
 	for (i = 0; i < nextra; i++) {
 		if (i == MAX_EXTRA_LABELS) {
@@ -460,23 +467,24 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 	free(extra);
 
 	ld->cols = xmalloc((c->nheader ? c->nheader : 1) * sizeof *ld->cols);
+	taken = xcalloc(p->nlabels ? p->nlabels : 1, 1);
 	for (i = 0; i < c->nheader; i++) {
 		const char *h = c->header[i];
 		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' ||
 		    (id = table_find(ld->known, h + 2)) < 0)
 			continue;
-		for (j = 0; j < n && ld->cols[j].label != id; j++)
-			;
-		if (j < n) {
+		if (taken[id]) {
 			problem(pt, PRED_MALFORMED, here(pt, c), "column %s repeated; the first "
 			    "counts", escaped_name(&pt->show, h));
 			continue;
 		}
+		taken[id] = 1;
 		ld->cols[n].field = (int)i;
 		ld->cols[n].label = (uint16_t)id;
 		ld->cols[n].name = p->labels[id];
 		n++;
 	}
+	free(taken);
 	ld->ncols = n;
 	if (ld->cpath < 0 || (ld->cpred < 0 && n == 0)) {
 		set_cause(cause, "%s: the header must name the columns 'path' and 'pred'",
@@ -948,43 +956,53 @@ cpu_count(void)
 	return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
 }
 
-/* Read the header row from the start of fd into c (a copy of the first
- * bytes, grown until they hold the whole header). */
+/* Read the header row from the start of fd into c (a copy of the bytes up
+ * to its newline: a quoted field cannot span lines). Parsed once, when the
+ * newline or the end of the file is in: a header of a million columns
+ * must not be split again at every doubling of the buffer. */
 static int
 read_head(int fd, const char *file, struct csv *c, char **cause)
 {
 	size_t cap = 65536, have = 0;
-	char *buf = NULL, *why = NULL;
+	char *buf = xmalloc(cap), *why = NULL;
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		buf = xrealloc(buf, cap);
-		while (have < cap && (n = pread(fd, buf + have, cap - have, (off_t)have)) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				set_cause(cause, "%s: %s", file, strerror(errno));
+		if (have == cap) {
+			if (cap >= HEADER_MAX_BYTES) {
+				set_cause(cause, "%s: the header line is longer than %u MiB",
+				    file, HEADER_MAX_BYTES >> 20);
 				free(buf);
 				return -1;
 			}
-			have += (size_t)n;
+			buf = xrealloc(buf, cap *= 2);
 		}
-		r = csv_open_buffer(c, buf, have, &why);
-		/* Complete: the header row ended before the bytes read did (at a
-		 * newline), or the file ended. */
-		if (have < cap || (r == 0 && c->pos < have))
+		n = pread(fd, buf + have, cap - have, (off_t)have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			set_cause(cause, "%s: %s", file, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (n == 0 || memchr(buf + have, '\n', (size_t)n) != NULL) {
+			have += (size_t)n;
 			break;
-		if (r == 0)
-			csv_close(c);
-		free(why);
-		why = NULL;
-		cap *= 2;
+		}
+		have += (size_t)n;
 	}
+	r = csv_open_buffer(c, buf, have, &why);
 	free(buf);
 	if (r != 0) {
 		set_cause(cause, "%s: %s", file, why);
 		free(why);
+		return -1;
+	}
+	if (c->nheader > HEADER_MAX_COLUMNS) {
+		set_cause(cause, "%s: the header has %zu columns, more than %u", file,
+		    c->nheader, HEADER_MAX_COLUMNS);
+		csv_close(c);
 		return -1;
 	}
 	return 0;

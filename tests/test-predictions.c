@@ -601,6 +601,70 @@ test_refused(void)
 	dataset_free(ds);
 }
 
+/* A header of 100,000 p_ columns (ImageNet-21k has some 21,800 classes),
+ * all but two naming no label of the dataset, loads; past the documented
+ * limits (1,000,000 columns, a 64 MiB line) the file is refused, saying
+ * why. */
+static void
+test_wide_header(void)
+{
+	struct dataset *ds = fake_dataset(paths3, 4);
+	struct predictions *p;
+	struct buf b = { 0 };
+	char *cause = NULL, *path;
+	size_t i;
+
+	buf_adds(&b, "path,pred");
+	for (i = 0; i < 100000; i++)
+		buf_addf(&b, ",p_c%zu", i);
+	buf_adds(&b, ",p_yes,p_no\nno/a.wav,no");
+	for (i = 0; i < 100000; i++)
+		buf_adds(&b, ",0");
+	buf_adds(&b, ",0.25,0.75\n");
+	p = load_text(ds, buf_str(&b), &cause);
+	ok(p != NULL, "a header of 100,002 columns loads%s%s", cause ? ": " : "",
+	    cause ? cause : "");
+	if (p) {
+		is_int((long long)(p->nlabels - p->nknown), 256,
+		    "256 of the labels the dataset lacks are kept");
+		is_int((long long)p->count[PRED_UNKNOWN_LABEL], 257,
+		    "the others are told about in one line");
+		ok(p->prob_ok[0] && prob(p, 0, "no") == 0.75f && prob(p, 0, "yes") == 0.25f,
+		    "the dataset's labels' columns are read");
+	}
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
+
+	b.len = 0;
+	buf_adds(&b, "path,pred");
+	for (i = 2; i < 1000001; i++)
+		buf_addc(&b, ',');
+	buf_adds(&b, "\nno/a.wav,no\n");
+	p = load_text(ds, buf_str(&b), &cause);
+	ok(p == NULL && cause && strstr(cause, "p.csv: the header has 1000001 columns"),
+	    "1,000,001 columns are refused: %s", cause ? cause : "(loaded)");
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
+
+	b.len = 0;
+	buf_adds(&b, "path,pred,");
+	while (b.len <= (64u << 20))
+		buf_adds(&b, "0123456789abcdef");
+	path = write_file("long.csv", b.data, b.len);
+	p = predictions_load(path, ds, &cause);
+	ok(p == NULL && cause && strstr(cause, "long.csv: the header line is longer "
+	    "than 64 MiB"), "a header line past 64 MiB is refused: %s",
+	    cause ? cause : "(loaded)");
+	predictions_free(p);
+	free(cause);
+	unlink(path);
+	free(path);
+	buf_free(&b);
+	dataset_free(ds);
+}
+
 /* A million rows, 35 probabilities each: read by several threads; line
  * numbers and "the first row counts" must hold across their parts. */
 static void
@@ -903,6 +967,7 @@ main(void)
 	test_listed();
 	test_many_labels();
 	test_refused();
+	test_wide_header();
 	test_million();
 	test_repeats_across_parts();
 	test_long_rows();
