@@ -293,6 +293,7 @@ struct part {
 	size_t searches;        /* binary searches, while there is no index */
 	struct buf show;
 	float *row;             /* one row of probabilities, parsed */
+	uint64_t torn;          /* ROW_KEY of a last row cut short, 0 none */
 };
 
 static void
@@ -828,6 +829,31 @@ read_rows(struct part *pt)
 	}
 }
 
+static size_t
+problems_found(const struct part *pt)
+{
+	size_t k, n = 0;
+	for (k = 0; k < PRED_PROBLEM_KINDS; k++)
+		if (k != PRED_DUPLICATE)
+			n += pt->count[k];
+	return n;
+}
+
+/* The file's last row, with no newline after it: a writer may not have
+ * finished it. It is torn when it does not read as a whole row (too few
+ * fields, an open quote, a number cut short, a path or label cut into one
+ * that does not exist). */
+static void
+read_last_row(struct part *pt, char *row, size_t len)
+{
+	size_t before = problems_found(pt);
+
+	csv_view(&pt->c, row, len, pt->ld->delim, pt->c.line);
+	read_rows(pt);
+	if (problems_found(pt) > before)
+		pt->torn = here(pt, &pt->c);
+}
+
 /* Read the rows that start at offsets in [from, to), a chunk at a time.
  * A part after the first begins at the first line that starts at or after
  * from; the row that crosses to is this part's. */
@@ -836,7 +862,7 @@ read_part(void *arg)
 {
 	struct part *pt = arg;
 	int fd = pt->ld->fd;
-	size_t cap = CHUNK_BYTES, have = 0, len, at;
+	size_t cap = CHUNK_BYTES, have = 0, len, at, whole;
 	uint64_t off = pt->index > 1 ? pt->from - 1 : pt->from;  /* of buf[0] */
 	char *buf = xmalloc(cap + 1), *nl;
 	int eof = 0, skip = pt->index > 1, done = 0;
@@ -888,8 +914,15 @@ read_part(void *arg)
 		}
 		if (eof)
 			done = 1;
-		csv_view(&pt->c, buf, len, pt->ld->delim, pt->lines);
+		whole = len;
+		if (eof && len > 0 && buf[len - 1] != '\n') {
+			nl = memrchr(buf, '\n', len);
+			whole = nl ? (size_t)(nl + 1 - buf) : 0;
+		}
+		csv_view(&pt->c, buf, whole, pt->ld->delim, pt->lines);
 		read_rows(pt);
+		if (whole < len)
+			read_last_row(pt, buf + whole, len - whole);
 		pt->lines = pt->c.line;
 		memmove(buf, buf + len, have - len);
 		have -= len;
@@ -927,6 +960,9 @@ merge_parts(struct predictions *p, struct part *parts, size_t nparts, const size
 		if (parts[i].nproblems > 0)
 			p->problems = xrealloc(p->problems, (p->nproblems +
 			    parts[i].nproblems) * sizeof *p->problems);
+		if (parts[i].torn)
+			p->torn_line = base[parts[i].torn >> 40] +
+			    (size_t)(parts[i].torn & ((1ULL << 40) - 1));
 		for (j = 0; j < parts[i].nproblems; j++) {
 			q = &parts[i].problems[j];
 			pp = &p->problems[p->nproblems++];
@@ -1345,13 +1381,12 @@ suspect_detail(const struct suspect *s, const struct dataset *ds, struct buf *b)
 /* ---- watching ---- */
 
 /* A file closed after writing, or renamed into place, is read after this
- * short pause (to let a burst of events pass); one still being written only
- * once its writes have stopped for the longer one, so a file written in
- * many pieces is read once, whole. */
+ * short pause, to let a burst of events pass. A file open for writing is
+ * never read while inotify can say when it is closed: a training run may
+ * pause for seconds between halves of a rewrite. */
 #define SETTLE_SECONDS 0.05
-#define WRITING_SECONDS 1.0
 /* Where inotify says nothing (NFS, or no inotify), the file is stat'ed this
- * often. */
+ * often, and read once two stats in a row find it the same. */
 #define POLL_SECONDS 1.0
 
 struct pred_watch {
@@ -1368,6 +1403,7 @@ struct pred_watch {
 	/* The watcher thread's own state. */
 	struct pred_stamp loaded, polled;
 	int have_loaded, have_polled, missing_told;
+	int writing;            /* inotify saw the file written, not yet closed */
 
 	pthread_mutex_t lock;   /* guards the two below */
 	struct predictions *ready;
@@ -1416,7 +1452,14 @@ watch_try(struct pred_watch *w, int settled)
 	if (settled && moving)
 		return;
 	w->missing_told = 0;
-	if ((p = load(w->file, w->ds, &w->labels, 1, &cause)) == NULL) {
+	p = load(w->file, w->ds, &w->labels, 1, &cause);
+	if (p && p->torn_line) {
+		cause = xasprintf("%s: line %zu: the file ends inside a row; it is read "
+		    "again when whole", w->file, p->torn_line);
+		predictions_free(p);
+		p = NULL;
+	}
+	if (p == NULL) {
 		/* Remember the stamp anyway: a garbage file is told about once. */
 		w->loaded = now;
 		w->have_loaded = 1;
@@ -1428,9 +1471,9 @@ watch_try(struct pred_watch *w, int settled)
 	post(w, p, NULL);
 }
 
-/* Read a batch of inotify events: 0 when none concerns the watched file,
- * 1 when it is being made or written, 2 when it was closed after writing,
- * replaced or removed. */
+/* Read a batch of inotify events, keeping w->writing. Returns 1 when the
+ * file was closed after writing, replaced or removed (or events were lost),
+ * 0 otherwise. */
 static int
 watch_events(struct pred_watch *w)
 {
@@ -1438,17 +1481,23 @@ watch_events(struct pred_watch *w)
 	const struct inotify_event *e;
 	ssize_t n;
 	char *q;
-	int hit = 0;
+	int whole = 0;
 
 	while ((n = read(w->inotify_fd, ev, sizeof ev)) > 0) {
 		for (q = ev; q < ev + n; q += sizeof *e + e->len) {
 			e = (const struct inotify_event *)q;
-			if ((e->mask & IN_Q_OVERFLOW) ||
-			    (e->len > 0 && strcmp(e->name, w->base) == 0))
-				hit = (e->mask & (IN_MODIFY | IN_CREATE)) && hit < 2 ? 1 : 2;
+			if (!(e->mask & IN_Q_OVERFLOW) &&
+			    (e->len == 0 || strcmp(e->name, w->base) != 0))
+				continue;
+			if (e->mask & (IN_MODIFY | IN_CREATE)) {
+				w->writing = 1;
+			} else {
+				w->writing = 0;
+				whole = 1;
+			}
 		}
 	}
-	return hit;
+	return whole;
 }
 
 static void *
@@ -1476,22 +1525,18 @@ watch_thread(void *arg)
 		if (pfd[0].revents)
 			break;
 		now = now_seconds();
-		if (nfd == 2 && (pfd[1].revents & POLLIN)) {
-			switch (watch_events(w)) {
-			case 1:
-				due = now + WRITING_SECONDS;
-				break;
-			case 2:
-				due = now + SETTLE_SECONDS;
-				break;
-			}
-		}
+		if (nfd == 2 && (pfd[1].revents & POLLIN) && watch_events(w))
+			due = now + SETTLE_SECONDS;
+		/* Opened for writing again since it was closed: its next close
+		 * says when it is whole. */
 		if (due && now >= due) {
 			due = 0;
-			watch_try(w, 0);
+			if (!w->writing)
+				watch_try(w, 0);
 			next_poll = now_seconds() + POLL_SECONDS;
 		} else if (!due && now >= next_poll) {
-			watch_try(w, 1);
+			if (!w->writing)
+				watch_try(w, 1);
 			next_poll = now_seconds() + POLL_SECONDS;
 		}
 	}

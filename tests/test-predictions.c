@@ -273,6 +273,27 @@ test_cut_short(void)
 		    "a file ending in '%s' loads the rows before it", tails[i]);
 		predictions_free(p);
 	}
+	/* Whether the parse ended cleanly: a last row without a newline is
+	 * torn when it does not read as a whole row. */
+	{
+		static const struct { const char *tail; size_t line; } ends_at[] = {
+			{ "yes/c.wav,yes,0.25,0.75\n", 0 }, { "yes/c.wav,yes,0.25,0.75", 0 },
+			{ "yes/c.wav,yes,0.25,0.75\r", 0 }, { "\r", 0 }, { "", 0 },
+			{ "yes/c.wav,yes,0.25,0.7", 3 }, { "yes/c.wav,yes,0.25,", 3 },
+			{ "yes/c.wav,y", 3 }, { "yes/c.w", 3 }, { "\"yes/c.wav", 3 },
+			{ "no/a.wav,no,0.75,0.25", 0 },
+		};
+		for (i = 0; i < ARRAY_SIZE(ends_at); i++) {
+			b.len = 0;
+			buf_addf(&b, "path,pred,p_no,p_yes\nno/a.wav,no,0.75,0.25\n%s",
+			    ends_at[i].tail);
+			p = load_text(ds, buf_str(&b), NULL);
+			ok(p && p->torn_line == ends_at[i].line, "cut end %zu: torn at "
+			    "line %zu (want %zu)", i, p ? p->torn_line : 0,
+			    ends_at[i].line);
+			predictions_free(p);
+		}
+	}
 	/* The reader moves a cut last row to the start of its buffer, where
 	 * the byte after it is one it read before: here the quote inside the
 	 * row, 14 bytes on (the length of the whole row before it). The
@@ -872,15 +893,21 @@ on_notify(void *arg)
 	pthread_mutex_unlock(&notified_lock);
 }
 
-/* Wait up to 10 s for the next notification and take its result. */
+/* Wait up to ms milliseconds for the next notification and take its
+ * result. */
 static struct predictions *
-wait_take(struct pred_watch *w, char **cause, int *timed_out)
+wait_take_for(struct pred_watch *w, char **cause, int *timed_out, long ms)
 {
 	struct timespec until;
 	int r = 0;
 
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 10;
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += ms % 1000 * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&notified_lock);
 	while (notified == 0 && r == 0)
 		r = pthread_cond_timedwait(&notified_cond, &notified_lock, &until);
@@ -888,6 +915,12 @@ wait_take(struct pred_watch *w, char **cause, int *timed_out)
 	notified = 0;
 	pthread_mutex_unlock(&notified_lock);
 	return pred_watch_take(w, cause);
+}
+
+static struct predictions *
+wait_take(struct pred_watch *w, char **cause, int *timed_out)
+{
+	return wait_take_for(w, cause, timed_out, 10000);
 }
 
 static void
@@ -907,6 +940,7 @@ test_watch(void)
 	struct predictions *p;
 	char *path = xasprintf("%s/watched.csv", tmpdir), *tmp, *cause = NULL;
 	int timed_out;
+	FILE *f;
 
 	w = pred_watch_start(path, ds, on_notify, NULL);
 	p = wait_take(w, &cause, &timed_out);
@@ -934,6 +968,34 @@ test_watch(void)
 	    "a file renamed over it is loaded");
 	predictions_free(p);
 	free(tmp);
+
+	/* Written in two halves with a pause, open all along (the first half
+	 * ends at a row's end): nothing is read until the writer closes it. */
+	f = fopen(path, "w");
+	if (f == NULL || fputs("path,pred\nno/a.wav,no\n", f) < 0 || fflush(f) != 0)
+		fprintf(stderr, "# cannot write %s\n", path);
+	p = wait_take_for(w, &cause, &timed_out, 2500);
+	ok(timed_out && p == NULL && cause == NULL, "a file open for writing is not "
+	    "read while the writer pauses%s%s", cause ? ": " : "", cause ? cause : "");
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
+	if (f == NULL || fputs("no/b.wav,yes\nyes/c.wav,yes\n", f) < 0 || fclose(f) != 0)
+		fprintf(stderr, "# cannot write %s\n", path);
+	p = wait_take(w, &cause, &timed_out);
+	ok(!timed_out && p && p->matched == 3 && strcmp(pred_name(p, 1), "yes") == 0,
+	    "it is read once closed, whole");
+	predictions_free(p);
+
+	/* Closed inside a row: told about, not given as predictions. */
+	rewrite_in_place(path, "path,pred\nno/a.wav,no\nyes/c.wav,y");
+	p = wait_take(w, &cause, &timed_out);
+	ok(!timed_out && p == NULL && cause && strstr(cause, "line 3: the file ends "
+	    "inside a row"), "a file that ends inside a row is not shown: %s",
+	    cause ? cause : "(it was)");
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
 
 	rewrite_in_place(path, "nonsense\n");
 	p = wait_take(w, &cause, &timed_out);
