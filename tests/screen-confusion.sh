@@ -3,7 +3,8 @@
 # matrix equals `winnow confusion`'s; Enter on an off-diagonal cell, a row
 # header and the diagonal lists exactly those samples in the file pane, Esc
 # goes back; predictions.csv rewritten in place and renamed over it update
-# the pane and say what changed; a relabel moves a sample at once, and t
+# the pane and say what changed, and one written in two halves with a pause
+# is shown only whole; a relabel moves a sample at once, and t
 # shows the labels as in the dataset again; S counts one split; 35 classes
 # scroll sideways in 80 columns.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -32,6 +33,7 @@ yes/y2.wav,no,0.9,0.05,0.05
 yes/y3.wav,yes,0.1,0.1,0.8
 yes/y4.wav,yes,0.2,0.1,0.7
 EOF
+cp "$ds/predictions.csv" "$TMP/first.csv"
 
 # matrix: the pane's rows as "label c c c" (· as 0), from the screen.
 matrix() {
@@ -137,6 +139,40 @@ tmux_keys S
 check "then training" screen_wait "split training"
 tmux_keys S
 check "then all" screen_wait "split all"
+tmux_keys q
+check "q quits" wait_exit
+tmux_stop
+
+# A training run rewriting the file in place: half of it (whole rows: no
+# and up only), a pause with the file open, then the rest. The pane never
+# shows the half, and shows the whole once the writer closes it, with the
+# accuracy moved from the last whole load.
+live=$TMP/live/predictions.csv
+cp -R "$ds" "$TMP/live"
+rm -rf "$TMP/live/.winnow"
+cp "$TMP/first.csv" "$live"
+tmux_start 120 36 "$WINNOW" "$TMP/live"
+want=$(want_matrix "$TMP/live")
+check "the live file's matrix" matrix_is "$want"
+head -7 "$TMP/next.csv" >"$TMP/half.csv"
+half=$(want_matrix -p "$TMP/half.csv" "$TMP/live")
+{ cat "$TMP/half.csv"; sleep 4; tail -n +8 "$TMP/next.csv"; } >"$live" &
+writer=$!
+while ! cmp -s "$live" "$TMP/half.csv"; do sleep 0.05; done
+shown=0 torn=0
+end=$(( $(date +%s) + 3 ))
+while [ "$(date +%s)" -lt "$end" ]; do
+	m=$(matrix)
+	[ "$m" = "$want" ] && shown=$((shown + 1))
+	[ "$m" = "$half" ] && torn=$((torn + 1))
+	sleep 0.1
+done
+check "the half-written file is never shown" [ "$torn" -eq 0 ]
+check "the last whole one stays all through the writer's pause" [ "$shown" -gt 0 ]
+wait "$writer"
+want=$(want_matrix "$TMP/live")
+check "the whole file is shown once closed" matrix_is "$want"
+check "its accuracy against the last whole load" screen_wait "accuracy 0.636 → 0.818"
 tmux_keys q
 check "q quits" wait_exit
 tmux_stop

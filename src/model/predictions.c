@@ -39,6 +39,10 @@
  * own, up to this many: a file of garbage predictions must not make a
  * matrix of millions of columns. */
 #define MAX_EXTRA_LABELS 256
+/* The header's limits (README, winnow(1)): far past ImageNet-21k's 21,841
+ * classes, short of a file that is one endless line. */
+#define HEADER_MAX_COLUMNS 1000000
+#define HEADER_MAX_BYTES (64u << 20)
 /* Locks guarding the samples' rows, chosen by sample number. */
 #define ROW_LOCKS 64
 /* Binary searches a part makes before the path index is built: one in
@@ -81,13 +85,15 @@ static const double pow10_neg_table[] = {
  * digits, below EIGHT_MAX) still fits in 64 bits. */
 #define DIGIT_MAX 1000000000000000000ULL
 #define EIGHT_MAX 100000000000ULL
+/* Powers of ten beyond this make any mantissa 0 or infinite. */
+#define EXP10_MAX 100000
 
 /* Add the run of digits at *pp to *m (a digit is counted in *dropped when
  * the mantissa is full); returns how many digits were read. Eight at a
  * time (Lemire's SWAR conversion) where the bytes up to limit are known to
  * be readable. */
-static inline int
-add_digits(const char **pp, const char *limit, uint64_t *m, int *dropped)
+static inline size_t
+add_digits(const char **pp, const char *limit, uint64_t *m, size_t *dropped)
 {
 	const char *p = *pp, *start = p;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -112,7 +118,7 @@ add_digits(const char **pp, const char *limit, uint64_t *m, int *dropped)
 			(*dropped)++;
 	}
 	*pp = p;
-	return (int)(p - start);
+	return (size_t)(p - start);
 }
 
 /* m × 10^exp10, as both number readers below compute it. */
@@ -141,7 +147,12 @@ parse_number(const char *s, const char *limit, double *out)
 {
 	const char *p = s;
 	uint64_t m = 0;
-	int neg = 0, any, exp10 = 0, e = 0, eneg = 0, dropped = 0, n;
+	size_t any, n, dropped = 0;
+	/* Digit counts are the length of a field, which a hostile file makes
+	 * as long as it likes: the exponent is summed wide and clamped, far
+	 * past where a double is 0 or infinite. */
+	long long exp10, e = 0;
+	int neg = 0, eneg = 0;
 	double v;
 
 	while (*p == ' ')
@@ -149,12 +160,12 @@ parse_number(const char *s, const char *limit, double *out)
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
 	any = add_digits(&p, limit, &m, &dropped);
-	exp10 = dropped;
+	exp10 = (long long)dropped;
 	if (*p == '.') {
 		p++;
 		dropped = 0;
 		n = add_digits(&p, limit, &m, &dropped);
-		exp10 -= n - dropped;
+		exp10 -= (long long)(n - dropped);
 		any += n;
 	}
 	if (!any)
@@ -166,7 +177,7 @@ parse_number(const char *s, const char *limit, double *out)
 		if (*p < '0' || *p > '9')
 			return -1;
 		for (; *p >= '0' && *p <= '9'; p++)
-			if (e < 10000)
+			if (e < EXP10_MAX)
 				e = e * 10 + (*p - '0');
 		exp10 += eneg ? -e : e;
 	}
@@ -174,7 +185,11 @@ parse_number(const char *s, const char *limit, double *out)
 		p++;
 	if (*p != '\0')
 		return -1;
-	v = scale10(m, exp10);
+	if (exp10 > EXP10_MAX)
+		exp10 = EXP10_MAX;
+	if (exp10 < -EXP10_MAX)
+		exp10 = -EXP10_MAX;
+	v = scale10(m, (int)exp10);
 	*out = neg ? -v : v;
 	return 0;
 }
@@ -278,6 +293,7 @@ struct part {
 	size_t searches;        /* binary searches, while there is no index */
 	struct buf show;
 	float *row;             /* one row of probabilities, parsed */
+	uint64_t torn;          /* ROW_KEY of a last row cut short, 0 none */
 };
 
 static void
@@ -421,7 +437,11 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 {
 	struct predictions *p = ld->p;
 	char **extra = xmalloc((c->nheader ? c->nheader : 1) * sizeof *extra);
-	size_t i, j, nextra = 0, n = 0;
+	/* Hashed, not searched: a header may have tens of thousands of
+	 * columns (ImageNet-21k's classes), none of them the dataset's. */
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	uint8_t *taken;
+	size_t i, nextra = 0, n = 0;
 	int id;
 
 	ld->cpath = csv_column(c, "path");
@@ -430,11 +450,10 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 		const char *h = c->header[i];
 		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' || table_find(ld->known, h + 2) >= 0)
 			continue;
-		for (j = 0; j < nextra && strcmp(extra[j], h + 2) != 0; j++)
-			;
-		if (j == nextra)
+		if (g_hash_table_add(seen, (char *)h + 2))
 			extra[nextra++] = (char *)h + 2;
 	}
+	g_hash_table_destroy(seen);
 	qsort(extra, nextra, sizeof *extra, cmp_names);
 	for (i = 0; i < nextra; i++) {
 		if (i == MAX_EXTRA_LABELS) {
@@ -449,23 +468,24 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 	free(extra);
 
 	ld->cols = xmalloc((c->nheader ? c->nheader : 1) * sizeof *ld->cols);
+	taken = xcalloc(p->nlabels ? p->nlabels : 1, 1);
 	for (i = 0; i < c->nheader; i++) {
 		const char *h = c->header[i];
 		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' ||
 		    (id = table_find(ld->known, h + 2)) < 0)
 			continue;
-		for (j = 0; j < n && ld->cols[j].label != id; j++)
-			;
-		if (j < n) {
+		if (taken[id]) {
 			problem(pt, PRED_MALFORMED, here(pt, c), "column %s repeated; the first "
 			    "counts", escaped_name(&pt->show, h));
 			continue;
 		}
+		taken[id] = 1;
 		ld->cols[n].field = (int)i;
 		ld->cols[n].label = (uint16_t)id;
 		ld->cols[n].name = p->labels[id];
 		n++;
 	}
+	free(taken);
 	ld->ncols = n;
 	if (ld->cpath < 0 || (ld->cpred < 0 && n == 0)) {
 		set_cause(cause, "%s: the header must name the columns 'path' and 'pred'",
@@ -681,12 +701,15 @@ fast_number(char **pp, const char *end, double *out)
 	uint64_t m = 0;
 	int neg = 0, digits = 0, exp10 = 0, e = 0, eneg = 0, edigits = 0;
 
+	/* Each count stops one past its limit, where the row goes the slow
+	 * way: an exponent of any length never overflows e. */
 	if (p < end && (*p == '-' || *p == '+'))
 		neg = *p++ == '-';
-	for (; p < end && (unsigned)(*p - '0') < 10; p++, digits++)
+	for (; p < end && (unsigned)(*p - '0') < 10 && digits <= 18; p++, digits++)
 		m = m * 10 + (uint64_t)(*p - '0');
 	if (p < end && *p == '.')
-		for (p++; p < end && (unsigned)(*p - '0') < 10; p++, digits++, exp10--)
+		for (p++; p < end && (unsigned)(*p - '0') < 10 && digits <= 18; p++, digits++,
+		    exp10--)
 			m = m * 10 + (uint64_t)(*p - '0');
 	if (digits == 0 || digits > 18)
 		return 0;
@@ -694,7 +717,7 @@ fast_number(char **pp, const char *end, double *out)
 		p++;
 		if (p < end && (*p == '-' || *p == '+'))
 			eneg = *p++ == '-';
-		for (; p < end && (unsigned)(*p - '0') < 10; p++, edigits++)
+		for (; p < end && (unsigned)(*p - '0') < 10 && edigits <= 4; p++, edigits++)
 			e = e * 10 + (*p - '0');
 		if (edigits == 0 || edigits > 4)
 			return 0;
@@ -728,7 +751,7 @@ fast_row(struct part *pt, const char **path, const char **pred)
 	if (ld->ncols < ld->p->nprob)
 		memset(pt->row, 0, ld->p->nprob * sizeof *pt->row);
 	for (k = 0; ; k++) {
-		if (*p == '"')
+		if (p >= end || *p == '"')
 			return 0;
 		role = k < ld->nroles ? ld->role[k] : ROLE_OTHER;
 		if (role >= ROLE_PROB) {
@@ -806,6 +829,31 @@ read_rows(struct part *pt)
 	}
 }
 
+static size_t
+problems_found(const struct part *pt)
+{
+	size_t k, n = 0;
+	for (k = 0; k < PRED_PROBLEM_KINDS; k++)
+		if (k != PRED_DUPLICATE)
+			n += pt->count[k];
+	return n;
+}
+
+/* The file's last row, with no newline after it: a writer may not have
+ * finished it. It is torn when it does not read as a whole row (too few
+ * fields, an open quote, a number cut short, a path or label cut into one
+ * that does not exist). */
+static void
+read_last_row(struct part *pt, char *row, size_t len)
+{
+	size_t before = problems_found(pt);
+
+	csv_view(&pt->c, row, len, pt->ld->delim, pt->c.line);
+	read_rows(pt);
+	if (problems_found(pt) > before)
+		pt->torn = here(pt, &pt->c);
+}
+
 /* Read the rows that start at offsets in [from, to), a chunk at a time.
  * A part after the first begins at the first line that starts at or after
  * from; the row that crosses to is this part's. */
@@ -814,7 +862,7 @@ read_part(void *arg)
 {
 	struct part *pt = arg;
 	int fd = pt->ld->fd;
-	size_t cap = CHUNK_BYTES, have = 0, len, at;
+	size_t cap = CHUNK_BYTES, have = 0, len, at, whole;
 	uint64_t off = pt->index > 1 ? pt->from - 1 : pt->from;  /* of buf[0] */
 	char *buf = xmalloc(cap + 1), *nl;
 	int eof = 0, skip = pt->index > 1, done = 0;
@@ -866,8 +914,15 @@ read_part(void *arg)
 		}
 		if (eof)
 			done = 1;
-		csv_view(&pt->c, buf, len, pt->ld->delim, pt->lines);
+		whole = len;
+		if (eof && len > 0 && buf[len - 1] != '\n') {
+			nl = memrchr(buf, '\n', len);
+			whole = nl ? (size_t)(nl + 1 - buf) : 0;
+		}
+		csv_view(&pt->c, buf, whole, pt->ld->delim, pt->lines);
 		read_rows(pt);
+		if (whole < len)
+			read_last_row(pt, buf + whole, len - whole);
 		pt->lines = pt->c.line;
 		memmove(buf, buf + len, have - len);
 		have -= len;
@@ -905,6 +960,9 @@ merge_parts(struct predictions *p, struct part *parts, size_t nparts, const size
 		if (parts[i].nproblems > 0)
 			p->problems = xrealloc(p->problems, (p->nproblems +
 			    parts[i].nproblems) * sizeof *p->problems);
+		if (parts[i].torn)
+			p->torn_line = base[parts[i].torn >> 40] +
+			    (size_t)(parts[i].torn & ((1ULL << 40) - 1));
 		for (j = 0; j < parts[i].nproblems; j++) {
 			q = &parts[i].problems[j];
 			pp = &p->problems[p->nproblems++];
@@ -934,43 +992,53 @@ cpu_count(void)
 	return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
 }
 
-/* Read the header row from the start of fd into c (a copy of the first
- * bytes, grown until they hold the whole header). */
+/* Read the header row from the start of fd into c (a copy of the bytes up
+ * to its newline: a quoted field cannot span lines). Parsed once, when the
+ * newline or the end of the file is in: a header of a million columns
+ * must not be split again at every doubling of the buffer. */
 static int
 read_head(int fd, const char *file, struct csv *c, char **cause)
 {
 	size_t cap = 65536, have = 0;
-	char *buf = NULL, *why = NULL;
+	char *buf = xmalloc(cap), *why = NULL;
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		buf = xrealloc(buf, cap);
-		while (have < cap && (n = pread(fd, buf + have, cap - have, (off_t)have)) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				set_cause(cause, "%s: %s", file, strerror(errno));
+		if (have == cap) {
+			if (cap >= HEADER_MAX_BYTES) {
+				set_cause(cause, "%s: the header line is longer than %u MiB",
+				    file, HEADER_MAX_BYTES >> 20);
 				free(buf);
 				return -1;
 			}
-			have += (size_t)n;
+			buf = xrealloc(buf, cap *= 2);
 		}
-		r = csv_open_buffer(c, buf, have, &why);
-		/* Complete: the header row ended before the bytes read did (at a
-		 * newline), or the file ended. */
-		if (have < cap || (r == 0 && c->pos < have))
+		n = pread(fd, buf + have, cap - have, (off_t)have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			set_cause(cause, "%s: %s", file, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (n == 0 || memchr(buf + have, '\n', (size_t)n) != NULL) {
+			have += (size_t)n;
 			break;
-		if (r == 0)
-			csv_close(c);
-		free(why);
-		why = NULL;
-		cap *= 2;
+		}
+		have += (size_t)n;
 	}
+	r = csv_open_buffer(c, buf, have, &why);
 	free(buf);
 	if (r != 0) {
 		set_cause(cause, "%s: %s", file, why);
 		free(why);
+		return -1;
+	}
+	if (c->nheader > HEADER_MAX_COLUMNS) {
+		set_cause(cause, "%s: the header has %zu columns, more than %u", file,
+		    c->nheader, HEADER_MAX_COLUMNS);
+		csv_close(c);
 		return -1;
 	}
 	return 0;
@@ -1313,13 +1381,12 @@ suspect_detail(const struct suspect *s, const struct dataset *ds, struct buf *b)
 /* ---- watching ---- */
 
 /* A file closed after writing, or renamed into place, is read after this
- * short pause (to let a burst of events pass); one still being written only
- * once its writes have stopped for the longer one, so a file written in
- * many pieces is read once, whole. */
+ * short pause, to let a burst of events pass. A file open for writing is
+ * never read while inotify can say when it is closed: a training run may
+ * pause for seconds between halves of a rewrite. */
 #define SETTLE_SECONDS 0.05
-#define WRITING_SECONDS 1.0
 /* Where inotify says nothing (NFS, or no inotify), the file is stat'ed this
- * often. */
+ * often, and read once two stats in a row find it the same. */
 #define POLL_SECONDS 1.0
 
 struct pred_watch {
@@ -1336,6 +1403,7 @@ struct pred_watch {
 	/* The watcher thread's own state. */
 	struct pred_stamp loaded, polled;
 	int have_loaded, have_polled, missing_told;
+	int writing;            /* inotify saw the file written, not yet closed */
 
 	pthread_mutex_t lock;   /* guards the two below */
 	struct predictions *ready;
@@ -1384,7 +1452,14 @@ watch_try(struct pred_watch *w, int settled)
 	if (settled && moving)
 		return;
 	w->missing_told = 0;
-	if ((p = load(w->file, w->ds, &w->labels, 1, &cause)) == NULL) {
+	p = load(w->file, w->ds, &w->labels, 1, &cause);
+	if (p && p->torn_line) {
+		cause = xasprintf("%s: line %zu: the file ends inside a row; it is read "
+		    "again when whole", w->file, p->torn_line);
+		predictions_free(p);
+		p = NULL;
+	}
+	if (p == NULL) {
 		/* Remember the stamp anyway: a garbage file is told about once. */
 		w->loaded = now;
 		w->have_loaded = 1;
@@ -1396,9 +1471,9 @@ watch_try(struct pred_watch *w, int settled)
 	post(w, p, NULL);
 }
 
-/* Read a batch of inotify events: 0 when none concerns the watched file,
- * 1 when it is being made or written, 2 when it was closed after writing,
- * replaced or removed. */
+/* Read a batch of inotify events, keeping w->writing. Returns 1 when the
+ * file was closed after writing, replaced or removed (or events were lost),
+ * 0 otherwise. */
 static int
 watch_events(struct pred_watch *w)
 {
@@ -1406,17 +1481,23 @@ watch_events(struct pred_watch *w)
 	const struct inotify_event *e;
 	ssize_t n;
 	char *q;
-	int hit = 0;
+	int whole = 0;
 
 	while ((n = read(w->inotify_fd, ev, sizeof ev)) > 0) {
 		for (q = ev; q < ev + n; q += sizeof *e + e->len) {
 			e = (const struct inotify_event *)q;
-			if ((e->mask & IN_Q_OVERFLOW) ||
-			    (e->len > 0 && strcmp(e->name, w->base) == 0))
-				hit = (e->mask & (IN_MODIFY | IN_CREATE)) && hit < 2 ? 1 : 2;
+			if (!(e->mask & IN_Q_OVERFLOW) &&
+			    (e->len == 0 || strcmp(e->name, w->base) != 0))
+				continue;
+			if (e->mask & (IN_MODIFY | IN_CREATE)) {
+				w->writing = 1;
+			} else {
+				w->writing = 0;
+				whole = 1;
+			}
 		}
 	}
-	return hit;
+	return whole;
 }
 
 static void *
@@ -1444,22 +1525,18 @@ watch_thread(void *arg)
 		if (pfd[0].revents)
 			break;
 		now = now_seconds();
-		if (nfd == 2 && (pfd[1].revents & POLLIN)) {
-			switch (watch_events(w)) {
-			case 1:
-				due = now + WRITING_SECONDS;
-				break;
-			case 2:
-				due = now + SETTLE_SECONDS;
-				break;
-			}
-		}
+		if (nfd == 2 && (pfd[1].revents & POLLIN) && watch_events(w))
+			due = now + SETTLE_SECONDS;
+		/* Opened for writing again since it was closed: its next close
+		 * says when it is whole. */
 		if (due && now >= due) {
 			due = 0;
-			watch_try(w, 0);
+			if (!w->writing)
+				watch_try(w, 0);
 			next_poll = now_seconds() + POLL_SECONDS;
 		} else if (!due && now >= next_poll) {
-			watch_try(w, 1);
+			if (!w->writing)
+				watch_try(w, 1);
 			next_poll = now_seconds() + POLL_SECONDS;
 		}
 	}

@@ -70,6 +70,11 @@ struct predictions {
 	uint16_t *to_dataset;   /* own label -> dataset label, set by
 	                           predictions_annotate (NULL before) */
 
+	size_t torn_line;       /* the last row's line when the file ends
+	                           inside it (no newline after it, and it
+	                           does not read as a whole row), as one still
+	                           being written does; 0 when the parse ended
+	                           cleanly */
 	size_t rows;            /* data rows read */
 	size_t matched;         /* samples with a prediction */
 	size_t count[PRED_PROBLEM_KINDS];
@@ -140,9 +145,12 @@ void suspect_detail(const struct suspect *s, const struct dataset *ds, struct bu
 
 struct pred_watch;
 
-/* Watch file (inotify on its folder, catching writes in place and renames
- * over it; stat polling where inotify is missing or silent, as on NFS) and
- * load it on the watcher's own thread: at once, then after every change.
+/* Watch file and load it on the watcher's own thread: at once, then each
+ * time it is whole again. With inotify (on its folder) that is when a
+ * writer closes it or a file is renamed over it, never while it is open
+ * for writing; where inotify is missing or silent (NFS), when stat polling
+ * finds it changed and then unchanged for a second. A load that ends
+ * inside a row (torn_line) is not given as predictions but as a failure.
  * notify(arg) is called from that thread after each load attempt; the owner
  * then calls pred_watch_take. ds must outlive the watcher; the watcher only
  * reads its path index (built here) and a copy of its labels. */
