@@ -11,6 +11,8 @@ int cmd_confusion(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_trend(int argc, char **argv);
+int cmd_regress(int argc, char **argv);
 
 /* "winnow NAME: not built yet" for subcommands still to come; returns 2. */
 int cmd_not_yet(const char *name);
