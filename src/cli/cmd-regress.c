@@ -274,7 +274,7 @@ cmd_regress(int argc, char **argv)
 			escape_name(&out, dataset_label_name(ds, now));
 		buf_addf(&out, "\t%s\n", status_names[st]);
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	fwrite(buf_str(&out), 1, out.len, stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: standard output: write error\n", progname);
 		goto out;

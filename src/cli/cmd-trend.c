@@ -202,7 +202,7 @@ cmd_trend(int argc, char **argv)
 			print_json(&out, rows, n, ds, nlabels);
 		else
 			print_tsv(&out, rows, n, ds, nlabels);
-		fwrite(out.data, 1, out.len, stdout);
+		fwrite(buf_str(&out), 1, out.len, stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "%s: standard output: write error\n", progname);
 			status = 2;
