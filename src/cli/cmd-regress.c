@@ -29,9 +29,9 @@ static const char regress_usage[] =
 "  -j, --journal JOURNAL   the journal whose flagged samples are the rogues\n"
 "                          and whose decisions give the labels (default:\n"
 "                          DATASET/.winnow/journal.yaml)\n"
-"  -r, --rogues LIST       the rogues from LIST instead: one path a line, as\n"
-"                          'winnow export --rogues' writes them (escaped\n"
-"                          paths as winnow prints them are read too)\n"
+"  -r, --rogues LIST       the rogues from LIST instead: one path a line,\n"
+"                          escaped as 'winnow export --rogues' writes them,\n"
+"                          or plain, as other tools write lists\n"
 "  -b, --baseline OLD      the predictions of the model before, to tell\n"
 "                          fixed and broke\n"
 "  -h, --help              this help\n"
@@ -95,14 +95,14 @@ rogues_of_journal(struct rogues *r, const struct journal *j, struct dataset *ds)
 	free(list);
 }
 
-/* The rogues of a list, one path a line. A line is the path as `export
- * --rogues` writes it (its bytes); one that names no sample is tried again
- * with escapes decoded, so a list cut from winnow's printed output works.
- * Returns 0, or -1 after saying why. */
+/* The rogues of a list, one path a line, escaped as `export --rogues`
+ * writes them (\\ and \xNN, see escape_name). A line that does not decode
+ * to a sample is taken as the bytes it is, as in a list another tool wrote
+ * (Speech Commands' testing_list.txt). Returns 0, or -1 after saying why. */
 static int
 rogues_of_list(struct rogues *r, const char *file, struct dataset *ds)
 {
-	char *text, *line, *next, *end, *cause = NULL, *where;
+	char *text, *line, *next, *end, *cause = NULL, *where, *decoded;
 	size_t len, lineno = 0;
 
 	if ((text = read_file(file, &len, &cause)) == NULL) {
@@ -129,12 +129,10 @@ rogues_of_list(struct rogues *r, const char *file, struct dataset *ds)
 			*--end = '\0';
 		if (*line == '\0')
 			continue;
-		if (dataset_find(ds, line) < 0) {
-			char *decoded = xstrdup(line);
-			if (unescape_name(decoded) == 0 && dataset_find(ds, decoded) >= 0)
-				memcpy(line, decoded, strlen(decoded) + 1);
-			free(decoded);
-		}
+		decoded = xstrdup(line);
+		if (unescape_name(decoded) == 0 && dataset_find(ds, decoded) >= 0)
+			memcpy(line, decoded, strlen(decoded) + 1);
+		free(decoded);
 		where = xasprintf("%s:%zu", file, lineno);
 		add_rogue(r, ds, line, where);
 		free(where);
