@@ -16,6 +16,8 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check },
 	{ "confusion", cmd_confusion },
+	{ "trend", cmd_trend },
+	{ "regress", cmd_regress },
 	{ "stats", cmd_stats },
 	{ "apply", cmd_apply },
 	{ "merge", cmd_merge },
@@ -26,6 +28,8 @@ static const char usage_text[] =
 "usage: winnow [-p PRED] [-j JOURNAL] [-e EMBEDDINGS] [DATASET]\n"
 "       winnow check [-p PRED] [-e EMBEDDINGS] [--format tsv|json] [--shard I/N] DATASET\n"
 "       winnow confusion [-p PRED] [-j JOURNAL] [--split NAME] [--format tsv|json] DATASET\n"
+"       winnow trend [-j JOURNAL] [--format tsv|json] DATASET PRED...\n"
+"       winnow regress [-j JOURNAL] [--rogues LIST] [--baseline OLD] -p PRED DATASET\n"
 "       winnow stats [--durations] [--format text|tsv|json] DATASET\n"
 "       winnow apply [--dry-run] [--trash DIR] JOURNAL\n"
 "       winnow apply [--trash DIR] --undo RECORD\n"
