@@ -4,7 +4,12 @@
  * app->annot (predicted labels, suspects) and is published with
  * ui_annotations_notify(app, -1), so what derives from predictions (the
  * confusion pane) follows without the feed calling into it. The load
- * before the last is kept, for what a reload changed. */
+ * before the last is kept, for what a reload changed.
+ *
+ * Each whole load also appends a row to ROOT/.winnow/trend.tsv (trend.h)
+ * where the dataset is writable; the recall per class of the rows recorded
+ * there before, and of this session's loads, is kept for the pane's
+ * sparklines. */
 #ifndef WINNOW_PRED_FEED_H
 #define WINNOW_PRED_FEED_H
 
@@ -12,6 +17,9 @@
 #include <stdint.h>
 
 struct app;
+
+/* The loads whose recall is kept: the newest this many. */
+#define PRED_TREND_KEEP 32
 
 /* Owned by the part (app->predictions); read on the UI thread only. */
 struct pred_feed {
@@ -22,6 +30,12 @@ struct pred_feed {
 	                                   pred), or NULL while there was one load */
 	char *error;                    /* why the last attempt failed, or NULL */
 	char loaded_at[16];             /* "21:03:11" */
+
+	/* Recall per class, dataset label k at load i (oldest first):
+	 * recall[i * nlabels + k], NAN where nothing was counted or the
+	 * load's labels did not name k. */
+	double *recall;
+	size_t nloads, nlabels;
 
 	struct pred_watch *watch;
 	int wake[2];                    /* the watcher's wake-up pipe */

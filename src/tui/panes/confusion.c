@@ -1,7 +1,8 @@
 /* panes/confusion.c — the confusion matrix pane: heat map scaled per row,
  * recall and precision, the most confused pairs, a cursor over cells and
  * headers whose samples Enter lists in the file pane; what the last reload
- * changed. The predictions come from their feed (pred-feed.h). */
+ * changed, and each class's recall over the recorded loads. The predictions
+ * come from their feed (pred-feed.h). */
 #include "config.h"
 
 #include <math.h>
@@ -12,6 +13,7 @@
 #include "confusion.h"
 #include "dataset.h"
 #include "pred-feed.h"
+#include "sparkline.h"
 #include "ui.h"
 #include "util.h"
 
@@ -20,6 +22,10 @@
 /* Width of the most-confused list, when the pane is wide enough for it. */
 #define PAIRS_W 26
 #define PAIRS_MAX 32
+/* The trend column: a sparkline of recall per load, then the change since
+ * the load before ("▼0.12"). */
+#define SPARK_W 8
+#define TREND_W (1 + SPARK_W + 1 + 5)
 
 struct cpane {
 	struct confusion cm;            /* the matrix shown */
@@ -288,11 +294,12 @@ struct grid {
 	int x0;                 /* first cell column */
 	int cols, rows;         /* cells shown across, rows down */
 	int pairs_x;            /* the most-confused list, or -1 */
+	int trend_x;            /* the trend column, or -1 */
 };
 
 static void
 lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
-    struct grid *L)
+    const struct pred_feed *f, struct grid *L)
 {
 	const struct confusion *cm = &c->cm;
 	uint32_t most = 0;
@@ -318,6 +325,13 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	L->x0 = L->name_w + 1;
 	right = 7 + L->count_w;         /* " recall" and the support */
 	avail = pane->w - L->x0 - right;
+	/* A trend once there are two loads to compare, where a few cells
+	 * still fit beside it. */
+	L->trend_x = -1;
+	if (f->nloads >= 2 && avail - TREND_W >= 3 * L->cell_w) {
+		L->trend_x = 0;
+		avail -= TREND_W;
+	}
 	L->pairs_x = -1;
 	/* The list of pairs when the matrix fits beside it, or a good part of
 	 * it does (the cursor line names any cell anyway). */
@@ -330,6 +344,8 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 		L->cols = 1;
 	if (L->cols > (int)cm->n)
 		L->cols = (int)cm->n;
+	if (L->trend_x == 0)
+		L->trend_x = L->x0 + L->cols * L->cell_w + right + 1;
 	L->rows = pane->h - 3;
 	if (L->rows < 1)
 		L->rows = 1;
@@ -449,6 +465,32 @@ draw_pairs(struct app *app, struct pane *pane, struct cpane *c, const struct gri
 	}
 }
 
+/* Class k's recall at each recorded load, and how the last load moved it:
+ * a fall stands out in colour and with ▼, so it shows without colour too. */
+static void
+draw_trend(struct app *app, struct pane *pane, const struct pred_feed *f, int y, int x,
+    size_t k)
+{
+	double was, now;
+	char s[16];
+	attr_t a;
+
+	if (k >= f->nlabels)
+		return;
+	sparkline_draw(app, pane->win, y, x, SPARK_W, f->recall + k, f->nloads, f->nlabels,
+	    0, 1);
+	was = f->recall[(f->nloads - 2) * f->nlabels + k];
+	now = f->recall[(f->nloads - 1) * f->nlabels + k];
+	if (isnan(was) || isnan(now) || fabs(now - was) < 0.005)
+		return;
+	snprintf(s, sizeof s, "%s%.2f", now < was ? glyph(app, "▼", "v") : glyph(app, "▲", "^"),
+	    fabs(now - was));
+	a = ui_attr(app, now < was ? ROLE_ERROR : ROLE_DIM) | (now < was ? A_BOLD : 0);
+	wattron(pane->win, a);
+	ui_putn(app, pane->win, y, x + SPARK_W + 1, s, 5);
+	wattroff(pane->win, a);
+}
+
 static void
 cpane_draw(struct app *app, struct pane *pane)
 {
@@ -485,7 +527,7 @@ cpane_draw(struct app *app, struct pane *pane)
 		return;
 	}
 
-	lay_out(c, app, pane, &L);
+	lay_out(c, app, pane, f, &L);
 	scroll_to_cursor(c, &L);
 	c->page_rows = L.rows;
 	make_abbrev(c, app->ds, cm->n, L.cell_w - 1);
@@ -512,6 +554,8 @@ cpane_draw(struct app *app, struct pane *pane)
 	ui_putn(app, pane->win, 1, x + 1, "recall", 6);
 	snprintf(s, sizeof s, "%*s", L.count_w, "n");
 	ui_putn(app, pane->win, 1, x + 7, s, L.count_w);
+	if (L.trend_x >= 0)
+		ui_putn(app, pane->win, 1, L.trend_x, "recall by load", TREND_W - 1);
 	wattroff(pane->win, ui_attr(app, ROLE_DIM));
 
 	for (i = 0; i < L.rows && c->top + i < (int)cm->n; i++) {
@@ -555,6 +599,8 @@ cpane_draw(struct app *app, struct pane *pane)
 		wattron(pane->win, ui_attr(app, ROLE_DIM));
 		ui_putn(app, pane->win, y, x + 7, s, L.count_w);
 		wattroff(pane->win, ui_attr(app, ROLE_DIM));
+		if (L.trend_x >= 0)
+			draw_trend(app, pane, f, y, L.trend_x, (size_t)t);
 	}
 
 	/* Precision under each column. */
