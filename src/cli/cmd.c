@@ -30,6 +30,7 @@ static const char usage_text[] =
 "Options of the browser:\n"
 "  -p, --predictions PRED   model predictions (default: DATASET/predictions.csv),\n"
 "                           reloaded when its writer closes it or renames one over it\n"
+"                           (each whole load a row of DATASET/.winnow/trend.tsv)\n"
 "  -j, --journal JOURNAL    decisions journal (default: DATASET/.winnow/journal.yaml)\n"
 "  -e, --embeddings FILE    embeddings (default: DATASET/embeddings.tsv)\n"
 "      --trace FILE         log key-to-frame latency to FILE\n"
