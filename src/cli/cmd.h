@@ -1,6 +1,7 @@
-/* cmd.h — the subcommands; each lives in its own cmd-NAME.c and is called
- * with argv[0] = its name. Each returns the process exit status
- * (0 success, 1 findings or conflicts, 2 usage or fatal error). */
+/* cmd.h — the subcommands; each lives in its own cmd-NAME.c (the browser in
+ * tui/browse.c) and is called with argv[0] = its name. Each returns the
+ * process exit status (0 success, 1 findings or conflicts, 2 usage or fatal
+ * error). What they share is in cmd.c. */
 #ifndef WINNOW_CMD_H
 #define WINNOW_CMD_H
 
@@ -14,7 +15,7 @@ int cmd_export(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 
-/* Print the top-level usage to stdout (main.c). */
+/* Print the top-level usage to stdout. */
 void usage_help(void);
 /* One-line usage error "winnow CMD: message (try 'winnow CMD --help')";
  * returns 2 for the caller to return. */

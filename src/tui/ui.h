@@ -80,8 +80,9 @@
  *    key-to-frame latency (README, winnow(1)).
  *
  *  - Other parts keep their state behind the opaque pointers below
- *    (app->preview, confusion, journal, cluster, checks), defined and
- *    freed by their owners (pane free() or the part's end hook).
+ *    (app->preview, confusion, journal, cluster, checks, predictions),
+ *    defined and freed by their owners (pane free() or the part's end
+ *    hook).
  *
  * Entry points other files define are declared at the end of this file
  * (pane ops, preview_*) and in decide.h (decide_*). */
@@ -238,7 +239,7 @@ struct app {
 	enum pane_id bottom;            /* PANE_CONFUSION or PANE_CLUSTER */
 
 	/* Opaque state of the other parts, owned and freed by them. */
-	void *preview, *confusion, *journal, *cluster, *checks;
+	void *preview, *confusion, *journal, *cluster, *checks, *predictions;
 
 	/* Terminal. */
 	int utf8;                       /* the locale's codeset is UTF-8 */
