@@ -15,6 +15,7 @@ struct review {
 	int on;
 	int refreshing;         /* a refresh is scheduled */
 	size_t reviewed;        /* decisions made in review mode */
+	long last;              /* the sample decided last, or -1 */
 	double started;         /* when review mode was last turned on */
 	double active;          /* seconds spent reviewing before that */
 };
@@ -22,9 +23,13 @@ struct review {
 static struct review *
 state(struct app *app)
 {
-	if (app->review == NULL)
-		app->review = xcalloc(1, sizeof(struct review));
-	return app->review;
+	struct review *r = app->review;
+
+	if (r == NULL) {
+		r = app->review = xcalloc(1, sizeof *r);
+		r->last = -1;
+	}
+	return r;
 }
 
 static void
@@ -40,6 +45,9 @@ show(struct app *app)
 		ui_status(app, STATUS_REVIEW, NULL);
 		return;
 	}
+	/* At the last row, decided: nothing is left. */
+	if (left > 0 && r->last >= 0 && view_selected(v) == r->last)
+		left--;
 	/* A pace over the first few seconds says little. */
 	if (r->reviewed > 0 && seconds >= 1)
 		snprintf(rate, sizeof rate, " · %.0f clips/h", r->reviewed * 3600 / seconds);
@@ -92,6 +100,7 @@ review_decided(struct app *app, size_t sample)
 	if (r == NULL || !r->on)
 		return;
 	r->reviewed++;
+	r->last = (long)sample;
 	/* From the decided sample's row, which a prompt may have left
 	 * behind the cursor. */
 	if (view_select_sample(v, (uint32_t)sample) && v->lv.sel + 1 < v->lv.n) {
