@@ -19,12 +19,14 @@ l = {x["label"]: x["count"] for x in j["labels"]}
 print(j["samples"], j["kinds"]["audio"], j["kinds"]["image"], j["kinds"]["text"], len(l),
       j["labelled"], j["unlabelled"], j["splits"], j["imbalance"], l["off"], l["stop"])' "$TMP/out")
 expect_eq "stats: the README's numbers" "$got" \
-	"139 120 18 1 10 136 3 {'validation': 9, 'testing': 12, 'training': 115} 10.75 43 4"
+	"145 126 18 1 10 136 9 {'validation': 9, 'testing': 12, 'training': 115} 10.75 43 4"
 expect_eq "the ten keywords are the labels" \
 	"$(cd "$DEMO" && ls -d */ | tr -d / | grep -v '^_' | tr '\n' ' ')" \
 	"down go left no off on right stop up yes "
-expect_eq "find agrees on the number of files in label folders" \
-	"$(cd "$DEMO" && find . -mindepth 2 -type f -not -path './.*' | wc -l)" 139
+expect_eq "find agrees on the number of files in folders" \
+	"$(cd "$DEMO" && find . -mindepth 2 -type f -not -path './.*' | wc -l)" 145
+expect_eq "six new clips without a label, in _unlabeled/" \
+	"$(cd "$DEMO" && ls _unlabeled | grep -c '^[0-9a-f]\{8\}_nohash_[0-9]*\.wav$')" 6
 size=$(du -sk "$DEMO" | cut -f1)
 check "the demo is small: ${size} KiB" test "$size" -lt 5000
 
@@ -45,7 +47,7 @@ expect_eq "soxi read every clip ($# of them)" "$(cat "$TMP"/soxi-? | wc -l)" $((
 expect_eq "clips are 1 s, 16 kHz, mono, 16-bit" \
 	"$(paste -d' ' "$TMP/soxi-r" "$TMP/soxi-c" "$TMP/soxi-b" "$TMP/soxi-s" | grep -vcx '16000 1 16 16000')" 0
 check "names are Speech Commands names" sh -c \
-	"cd '$DEMO' && ! ls */*.wav | grep -v _background_noise_ | grep -vqE '^[a-z]+/[0-9a-f]{8}_nohash_[0-9]+\\.wav\$'"
+	"cd '$DEMO' && ! ls */*.wav | grep -v _background_noise_ | grep -vqE '^(_unlabeled|[a-z]+)/[0-9a-f]{8}_nohash_[0-9]+\\.wav\$'"
 
 # ---- each planted fault, measured ----
 peak_db() { sox "$DEMO/$1" -n stat 2>&1 | awk '/Maximum amplitude/ { a = $3 } END {
@@ -102,6 +104,9 @@ got=$($PYTHON - "$DEMO" <<'EOF'
 import csv, os, sys
 root = sys.argv[1]
 rows = list(csv.DictReader(open(root + "/predictions.csv")))
+unlabeled = sorted(r["path"] for r in rows if r["path"].startswith("_unlabeled/"))
+print("unlabeled rows", len(unlabeled), unlabeled == sorted("_unlabeled/" + n for n in os.listdir(root + "/_unlabeled")))
+rows = [r for r in rows if not r["path"].startswith("_")]
 labels = sorted(d for d in os.listdir(root) if os.path.isdir(root + "/" + d) and d[0] not in "_.")
 cols = list(rows[0].keys())
 assert cols == ["path", "pred"] + ["p_" + l for l in labels], cols
@@ -133,9 +138,33 @@ print(" ".join(sorted(suspects)))
 EOF
 )
 expect_eq "predictions.csv: a row per readable labelled sample, probabilities, confusions, suspects" "$got" \
-"errors: []
+"unlabeled rows 6 True
+errors: []
 rows 135 accuracy 0.7 off->up 1 go->no 1 no->go 1
 go/356bfeb0_nohash_1.wav off/e29357f9_nohash_2.wav right/fd759acc_nohash_1.wav right/written_0.png yes/ac99596f_nohash_1.wav"
+
+# ---- epoch-N.csv: a training run, each epoch better, one class worse in the last ----
+got=$($PYTHON - "$DEMO" <<'EOF'
+import csv, glob, os, sys
+root = sys.argv[1]
+files = sorted(glob.glob(root + "/epoch-*.csv"))
+acc, recall = [], []
+for f in files:
+    rows = list(csv.DictReader(open(f)))
+    label = lambda r: r["path"].split("/")[0]
+    acc.append(sum(label(r) == r["pred"] for r in rows) / len(rows))
+    by = {}
+    for r in rows:
+        by.setdefault(label(r), []).append(r["pred"] == label(r))
+    recall.append({k: sum(v) / len(v) for k, v in by.items()})
+better = all(a < b for a, b in zip(acc, acc[1:]))
+worse = sorted(k for k in recall[-1] if recall[-1][k] < recall[-2][k])
+print(len(files), [os.path.basename(f) for f in files][0], "better each epoch" if better else acc,
+      "worse in the last:", worse, "rows", len(rows))
+EOF
+)
+expect_eq "epoch-1.csv to epoch-4.csv: accuracy rises, go's recall falls in the last" "$got" \
+	"4 epoch-1.csv better each epoch worse in the last: ['go'] rows 135"
 
 # ---- embeddings.tsv: the clips, and off's two groups ----
 got=$($PYTHON - "$DEMO" <<'EOF'

@@ -730,11 +730,10 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
 		while (path[0] == '.' && path[1] == '/')
 			path += 2;
-		if (!path_is_clean(path) || *label == '\0') {
+		if (!path_is_clean(path)) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, *label ? "line %zu: path '%s' is refused "
-				    "(absolute, empty, or with '..')" : "line %zu: '%s' has no label",
-				    c.line, path);
+				dataset_problem(ds, file, "line %zu: path '%s' is refused "
+				    "(absolute, empty, or with '..')", c.line, path);
 			continue;
 		}
 		fd = open_beneath(ds->rootfd, path, O_PATH);
@@ -755,7 +754,9 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 				    "the first row counts", c.line, path);
 			continue;
 		}
-		add_sample(ds, path, strlen(path), dataset_label_intern(ds, label),
+		/* An empty label is new data waiting for one, as in a `_` folder. */
+		add_sample(ds, path, strlen(path),
+		    *label ? dataset_label_intern(ds, label) : LABEL_NONE,
 		    *split ? split_intern(ds, split) : SPLIT_NONE, 0);
 		if (ds->nsamples * 2 > pi.mask) {
 			size_t i;

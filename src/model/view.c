@@ -330,6 +330,7 @@ static const char *const sort_names[SORT_COUNT] = {
 	[SORT_LOUDNESS] = "loudness",
 	[SORT_DURATION] = "duration",
 	[SORT_OUTLIER] = "outlier",
+	[SORT_UNCERTAIN] = "uncertain",
 };
 
 const char *
@@ -407,6 +408,34 @@ sort_by_float(struct view *v, const float *values, int descending)
 		float x = v->rows[r] < v->an->n ? values[v->rows[r]] : NAN;
 		k[r].key = descending ? -x : x;
 		k[r].sample = v->rows[r];
+	}
+	qsort(k, n, sizeof *k, cmp_keyed);
+	for (r = 0; r < n; r++)
+		v->rows[r] = k[r].sample;
+	free(k);
+}
+
+/* Least certain first, the samples waiting for a label before the rest:
+ * those are what labelling new data is for. The dataset's label decides,
+ * not a decision, so that labelling a sample leaves the order as it was
+ * and the next row is the next to look at. Margins lie in [0, 1]. */
+static void
+sort_uncertain(struct view *v)
+{
+	const float *margin = v->an->margin;
+	size_t n = v->lv.n, r;
+	struct keyed *k;
+
+	if (margin == NULL)
+		return;
+	k = xmalloc((n ? n : 1) * sizeof *k);
+	for (r = 0; r < n; r++) {
+		uint32_t i = v->rows[r];
+		float m = i < v->an->n ? margin[i] : NAN;
+		if (v->ds->samples[i].label == LABEL_NONE)
+			m = isnan(m) ? -1 : m - 2;
+		k[r].key = m;
+		k[r].sample = i;
 	}
 	qsort(k, n, sizeof *k, cmp_keyed);
 	for (r = 0; r < n; r++)
@@ -504,6 +533,9 @@ view_rebuild(struct view *v)
 			break;
 		case SORT_OUTLIER:
 			sort_by_float(v, v->an->outlier, 1);
+			break;
+		case SORT_UNCERTAIN:
+			sort_uncertain(v);
 			break;
 		}
 	}

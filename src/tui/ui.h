@@ -176,6 +176,7 @@ enum status_slot {
 	                           cleared a few seconds later */
 	STATUS_PLAYER,          /* "playing 0.42/1.00 s": early, so a narrow
 	                           status line still shows it */
+	STATUS_REVIEW,          /* "review: 3 reviewed · 40 left · 900 clips/h" */
 	STATUS_SCAN,            /* indexing / dataset summary */
 	STATUS_CHECKS,          /* checks progress */
 	STATUS_PREDICTIONS,     /* predictions loaded / reloaded */
@@ -239,7 +240,7 @@ struct app {
 	enum pane_id bottom;            /* PANE_CONFUSION or PANE_CLUSTER */
 
 	/* Opaque state of the other parts, owned and freed by them. */
-	void *preview, *confusion, *journal, *cluster, *checks, *predictions;
+	void *preview, *confusion, *journal, *cluster, *checks, *predictions, *review;
 
 	/* Terminal. */
 	int utf8;                       /* the locale's codeset is UTF-8 */
@@ -386,6 +387,9 @@ unsigned confusion_cycle_split(struct app *app);
  * returns REDRAW_ flags. */
 unsigned preview_play_toggle(struct app *app);
 unsigned preview_autoplay_toggle(struct app *app);
+/* Play the selected clip from its start (stop when it is not a clip),
+ * whatever played before: review mode's next sample. */
+unsigned preview_play_selected(struct app *app);
 unsigned preview_cycle_mode(struct app *app);
 
 #endif
