@@ -1,8 +1,8 @@
 #!/bin/sh
-# demo.sh — data/demo has what README.md says: its counts, each planted
+# demo.sh — data/demo has what winnow(1) says: its counts, each planted
 # fault (measured with sox, ImageMagick, file and cmp, not taken on trust),
 # a predictions.csv that parses and gives the confusions and suspects the
-# README lists, embeddings with the whispered group, and the bytes that
+# man page lists, embeddings with the whispered group, and the bytes that
 # contrib/make-demo makes.
 . "$top_srcdir/tests/lib.sh"
 need sox soxi /usr/bin/identify file
@@ -10,7 +10,7 @@ need sox soxi /usr/bin/identify file
 DEMO=$top_srcdir/data/demo
 [ -d "$DEMO" ] || { fail "data/demo exists"; finish; }
 
-# ---- the counts of the README ----
+# ---- the counts of winnow(1) ----
 expect_status "winnow stats on the demo" 0 "$WINNOW" stats --format json "$DEMO"
 check "no indexing problems" test ! -s "$TMP/err"
 got=$($PYTHON -c 'import json, sys
@@ -18,7 +18,7 @@ j = json.load(open(sys.argv[1]))
 l = {x["label"]: x["count"] for x in j["labels"]}
 print(j["samples"], j["kinds"]["audio"], j["kinds"]["image"], j["kinds"]["text"], len(l),
       j["labelled"], j["unlabelled"], j["splits"], j["imbalance"], l["off"], l["stop"])' "$TMP/out")
-expect_eq "stats: the README's numbers" "$got" \
+expect_eq "stats: winnow(1)'s numbers" "$got" \
 	"145 126 18 1 10 136 9 {'validation': 9, 'testing': 12, 'training': 115} 10.75 43 4"
 expect_eq "the ten keywords are the labels" \
 	"$(cd "$DEMO" && ls -d */ | tr -d / | grep -v '^_' | tr '\n' ' ')" \
@@ -125,7 +125,7 @@ cell = lambda t, q: sum(1 for r in rows if label[r["path"]] == t and r["pred"] =
 acc = sum(label[r["path"]] == r["pred"] for r in rows) / len(rows)
 print("rows %d accuracy %s off->up %d go->no %d no->go %d" % (
     len(rows), "%.1f" % acc, cell("off", "up") >= 10, cell("go", "no") >= 2, cell("no", "go") >= 2))
-# Confident learning as README.md's "Suspect labels" puts it.
+# Confident learning as winnow(1)'s "Suspect labels" puts it.
 t = {k: sum(float(r["p_" + k]) for r in rows if label[r["path"]] == k) /
         sum(1 for r in rows if label[r["path"]] == k) for k in labels}
 suspects = []
@@ -190,30 +190,31 @@ EOF
 expect_eq "embeddings.tsv: path and 36 numbers for each readable clip; off's whispers apart" \
 	"$got" "path 36 117 True 24 17 apart"
 
-# ---- winnow check finds what the README lists, and nothing else ----
+# ---- winnow check finds what winnow(1) lists, and nothing else ----
 "$WINNOW" check "$DEMO" >"$TMP/findings" 2>"$TMP/err" </dev/null; st=$?
 expect_eq "winnow check finds something (exit 1)" "$st" 1
-got=$($PYTHON - "$top_srcdir/README.md" "$TMP/findings" <<'EOF'
+got=$($PYTHON - "$top_srcdir/man/winnow.1" "$TMP/findings" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
-section = text[text.index("<!-- BEGIN demo -->"):text.index("<!-- END demo -->")]
+section = text[text.index('.\\" BEGIN demo'):text.index('.\\" END demo')]
+# The faults: ".It Cm CHECK", then its samples, each ".Pa PATH".
+faults = section[section.index('.Bl -tag -width "label-conflict"'):]
 rows = {}
-for line in section.splitlines():
-    m = re.match(r"\| `([a-z-]+)` \| (.*) \|$", line)
-    if m:
-        rows[m.group(1)] = re.findall(r"`([^`]+)`", m.group(2))
+for item in faults.split("\n.It Cm ")[1:]:
+    check, body = item.split("\n", 1)
+    rows[check] = re.findall(r"^\.Pa (\S+)", body, re.M)
 found = set()
 for line in open(sys.argv[2]):
     path, check = line.rstrip("\n").split("\t")[:2]
     found.add((path, check))
-missing = [(paths[0], c) for c, paths in rows.items()
+missing = [(paths[0] if paths else ".", c) for c, paths in rows.items()
            if (("." if c == "imbalance" else paths[0]), c) not in found]
 extra = [(p, c) for p, c in sorted(found)
          if c not in rows or (p != "." and p not in rows[c])]
 print("checks listed %d; not found: %s; not listed: %s" % (len(rows), missing, extra))
 EOF
 )
-expect_eq "winnow check on the demo: the README's findings" "$got" \
+expect_eq "winnow check on the demo: winnow(1)'s findings" "$got" \
 	"checks listed 14; not found: []; not listed: []"
 
 # ---- the script makes these bytes ----
