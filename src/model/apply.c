@@ -18,6 +18,7 @@
 
 #include "apply.h"
 #include "csv.h"
+#include "hash.h"
 
 /* Where a step's path is: under ROOT, or under the trash folder. */
 enum base { BASE_ROOT, BASE_TRASH };
@@ -216,7 +217,7 @@ hash_worker(void *arg)
 		for (; i < end; i++) {
 			struct stat st;
 			if (h->paths[i] != NULL) {
-				h->err[i] = journal_sha256_stat(h->fds[i], h->paths[i], h->sha[i],
+				h->err[i] = sha256_file_stat(h->fds[i], h->paths[i], h->sha[i],
 				    &st) == 0 ? 0 : errno;
 				if (h->err[i] == 0)
 					apply_ident_of(&h->ids[i], &st);
@@ -571,7 +572,7 @@ taken(struct plan *p, enum base base, const char *path, const char *sha, int *sa
 		return 0;
 	if (S_ISREG(st.st_mode) && sha != NULL) {
 		fd = base == BASE_ROOT ? p->rootfd : p->trashfd;
-		if (journal_sha256(fd, path, other) == 0 && strcmp(other, sha) == 0)
+		if (sha256_file(fd, path, other) == 0 && strcmp(other, sha) == 0)
 			*same = 1;
 	}
 	return 1;
@@ -1760,7 +1761,7 @@ undo_rewrite(struct plan *p, const struct step *s, const char *file, int err,
 		conflict(p, s->to, "missing: cannot restore %s", escaped_name(&b, s->from));
 		goto out;
 	}
-	if (journal_sha256_stat(p->rootfd, s->to, kept, &st) != 0) {
+	if (sha256_file_stat(p->rootfd, s->to, kept, &st) != 0) {
 		conflict(p, s->to, "%s", errno == EXDEV || errno == ELOOP ?
 		    "refused: it leads out of the dataset" : strerror(errno));
 		goto out;
