@@ -116,13 +116,14 @@ plan_split_lists(struct plan *p, char **cause)
 	return 0;
 }
 
-/* A manifest's rows follow the decisions: relabelled rows get the new label,
+/* A manifest's rows follow the decisions: relabelled rows get the new label
+ * (escaped as winnow writes names, which the manifest's reader undoes),
  * deleted rows go. Other rows are copied byte for byte. */
 int
 plan_manifest(struct plan *p, struct dataset *ds, GHashTable *changes, char **cause)
 {
 	struct csv c;
-	struct buf out = { 0 }, row = { 0 };
+	struct buf out = { 0 }, row = { 0 }, name = { 0 }, label = { 0 };
 	size_t len, off = 0, line = 1, changed = 0;
 	char *data, *why = NULL;
 	int cpath, clabel, r;
@@ -150,7 +151,14 @@ plan_manifest(struct plan *p, struct dataset *ds, GHashTable *changes, char **ca
 		}
 		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield)
 			continue;
-		path = c.field[cpath];
+		/* The path as the dataset reads it, its escapes undone
+		 * (README.md, "Manifest"): the journal names that. */
+		name.len = 0;
+		buf_adds(&name, c.field[cpath]);
+		buf_str(&name);
+		if (unescape_name(name.data) != 0)
+			continue;
+		path = name.data;
 		while (path[0] == '.' && path[1] == '/')
 			path += 2;
 		if (!g_hash_table_contains(changes, path) || g_hash_table_contains(seen, path))
@@ -176,7 +184,8 @@ plan_manifest(struct plan *p, struct dataset *ds, GHashTable *changes, char **ca
 		for (i = 0; i < c.nfield; i++) {
 			if (i)
 				buf_addc(&row, c.delim);
-			csv_field(&row, i == (size_t)clabel ? to : c.field[i], c.delim);
+			csv_field(&row, i == (size_t)clabel ? escaped_name(&label, to) : c.field[i],
+			    c.delim);
 		}
 		buf_add(&out, row.data, row.len);
 		/* The row's own line ending. */
@@ -190,6 +199,8 @@ plan_manifest(struct plan *p, struct dataset *ds, GHashTable *changes, char **ca
 		plan_rewrite(p, ds->manifest, data, len, &out);
 	buf_free(&out);
 	buf_free(&row);
+	buf_free(&name);
+	buf_free(&label);
 	csv_close(&c);
 	free(data);
 	g_hash_table_destroy(seen);
