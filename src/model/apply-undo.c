@@ -10,6 +10,7 @@
 
 #include "apply-private.h"
 #include "hash.h"
+#include "settings.h"
 
 /* The dataset a record belongs to: the folder whose .winnow/applied/ holds
  * it, wherever the record's `dataset:` says it was (the tree may have been
@@ -236,7 +237,9 @@ apply_undo(const char *file, const struct apply_options *o, struct apply_result 
 		goto out;
 	}
 	p.rootfd = rootfd;
-	if (open_record_trash(&p, &r, file, o->trash, &trash_parentfd, cause) != 0)
+	/* The folder that apply was given: --trash, or the configuration's. */
+	if (open_record_trash(&p, &r, file, o->trash ? o->trash : settings_trash(),
+	    &trash_parentfd, cause) != 0)
 		goto out;
 	if (!o->dry_run && (lockfd = lock_dataset(rootfd, root, cause)) < 0) {
 		if (lockfd == -1)

@@ -18,6 +18,7 @@
 
 #include "apply-private.h"
 #include "hash.h"
+#include "settings.h"
 #include "worker.h"
 
 /* ---- small helpers ---- */
@@ -643,17 +644,24 @@ plan_free(struct plan *p)
 	g_hash_table_destroy(p->applied);
 }
 
-/* The folder the trash folders of applies go in: --trash DIR, or
- * ROOT/.winnow/trash. DIR must be on the dataset's file system (a rename
- * cannot cross file systems, and copying is not moving). Caller frees. */
+/* The folder the trash folders of applies go in: --trash DIR, else (when
+ * config is set) the configuration's `trash:` (README.md, "Configuration"),
+ * else ROOT/.winnow/trash. DIR must be on the dataset's file system (a
+ * rename cannot cross file systems, and copying is not moving). Caller
+ * frees. */
 static char *
-trash_folder(const struct dataset *ds, const char *dir, char **cause)
+trash_folder(const struct dataset *ds, const char *option, int config, char **cause)
 {
+	const struct setting *s = option || !config ? NULL : settings_find("", "trash");
+	const char *dir = option ? option : s ? s->value : NULL;
 	struct stat st, rst;
-	char *real, *probe;
+	char *real, *probe, *shown, *path = NULL;
 
 	if (dir == NULL)
 		return xasprintf("%s/.winnow/trash", strcmp(ds->root, "/") ? ds->root : "");
+	/* Errors name where DIR was given: the option, or the file's line. */
+	shown = option ? xasprintf("--trash %s", dir) :
+	    xasprintf("%s:%d: trash: %s", settings_path(), s->line, dir);
 	/* DIR may not exist yet (it is made when used): look at its parent. */
 	probe = xstrdup(dir);
 	while ((real = realpath(probe, NULL)) == NULL && errno == ENOENT) {
@@ -667,27 +675,29 @@ trash_folder(const struct dataset *ds, const char *dir, char **cause)
 	}
 	free(probe);
 	if (real == NULL || stat(real, &st) != 0 || fstat(ds->rootfd, &rst) != 0) {
-		set_cause(cause, "--trash %s: %s", dir, strerror(errno));
+		set_cause(cause, "%s: %s", shown, strerror(errno));
 		free(real);
-		return NULL;
+		goto out;
 	}
 	free(real);
 	if (st.st_dev != rst.st_dev) {
-		set_cause(cause, "--trash %s: on another file system than the dataset; files "
+		set_cause(cause, "%s: on another file system than the dataset; files "
 		    "would have to be copied, not moved: choose a folder on the dataset's "
-		    "file system", dir);
-		return NULL;
+		    "file system", shown);
+		goto out;
 	}
-	if (*dir == '/')
-		return xstrdup(dir);
-	{
+	if (*dir == '/') {
+		path = xstrdup(dir);
+	} else {
 		char cwd[PATH_MAX];
-		if (getcwd(cwd, sizeof cwd) == NULL) {
-			set_cause(cause, "--trash %s: %s", dir, strerror(errno));
-			return NULL;
-		}
-		return xasprintf("%s/%s", cwd, dir);
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			set_cause(cause, "%s: %s", shown, strerror(errno));
+		else
+			path = xasprintf("%s/%s", cwd, dir);
 	}
+out:
+	free(shown);
+	return path;
 }
 
 /* Take ROOT/.winnow's lock: one apply or undo at a time on a dataset. */
@@ -741,7 +751,9 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		    "there is no trash");
 		goto out;
 	}
-	if ((trash = trash_folder(ds, o->trash, cause)) == NULL)
+	/* A manifest's deletes move no file: the configuration's trash is
+	 * not asked for there (and --trash is refused above). */
+	if ((trash = trash_folder(ds, o->trash, ds->layout == LAYOUT_FOLDERS, cause)) == NULL)
 		goto out;
 	if (!o->dry_run) {
 		if ((lockfd = lock_dataset(ds->rootfd, ds->root, cause)) == -2)
