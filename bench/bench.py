@@ -22,6 +22,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--winnow", required=True)
 ap.add_argument("--thumb")
 ap.add_argument("--wave")
+ap.add_argument("--journal")
 ap.add_argument("--cache", required=True)
 ap.add_argument("--results")
 ap.add_argument("--runs", type=int, default=5)
@@ -457,6 +458,56 @@ def apply_(n):
     shutil.rmtree(work, ignore_errors=True)
 
 
+def journal_read():
+    """winnow's own reader of the documents it writes against libyaml's alone,
+    on a journal of 100,000 decisions as the browser writes them. Both must
+    read the same entries; the own reader earns its code only by speed."""
+    if not args.journal:
+        raise RuntimeError("no --journal program")
+    path = os.path.join(C, "journal-100k.yaml")
+    if not os.path.exists(path):
+        ops = ("relabel", "delete", "accept", "flag")
+        with open(path + ".tmp", "w") as j:
+            j.write('---\nwinnow-journal: 2\ndataset: "/data/speech"\nlayout: folders\n'
+                    "created: 2026-11-27T21:00:00Z\n...\n")
+            for i in range(1, 100001):
+                op = ops[i % 4]
+                path_ = "label%02d/%08x_nohash_%d.wav" % (i % 35, i * 2654435761 % 2**32, i % 5)
+                j.write('---\nid: %d\nop: %s\npath: "%s"\nlabel: "label%02d"\n' % (i, op, path_, i % 35))
+                if op == "relabel":
+                    j.write('to: "label%02d"\n' % ((i + 1) % 35))
+                j.write("sha256: %s\nat: 2026-11-27T21:%02d:%02dZ\nby: \"bench\"\n"
+                        % (hashlib.sha256(path_.encode()).hexdigest(), i // 60 % 60, i % 60))
+                if i % 10 == 0:
+                    j.write("reason: quiet\n")
+                j.write("...\n")
+        os.rename(path + ".tmp", path)
+
+    def read(libyaml):
+        out = subprocess.run([args.journal] + (["--libyaml"] if libyaml else []) + [path],
+                             capture_output=True, text=True, check=True).stdout.split()
+        return " ".join(out[:6]), float(out[7]), float(out[9])
+    own, lib = read(False)[0], read(True)[0]
+    if own != lib:
+        raise RuntimeError("the readers disagree: %s / %s" % (own, lib))
+    to, tl, co, cl = [], [], [], []
+    for i in range(args.runs + 1):
+        a, b = read(False), read(True)
+        if i > 0:
+            to.append(a[1])
+            tl.append(b[1])
+            co.append(a[2])
+            cl.append(b[2])
+    m = statistics.median([b / a for a, b in zip(to, tl)])
+    mc = statistics.median([b / a for a, b in zip(co, cl)])
+    row("journal", "read a journal of 100,000 decisions ({:,} entries, the same from both "
+        "readers)".format(int(own.split()[1])),
+        "own reader: %s, CPU %s" % (fmt_t(to), fmt_t(co)),
+        "libyaml alone: %s, CPU %s" % (fmt_t(tl), fmt_t(cl)),
+        "%.1f× faster (CPU %.1f×)" % (m, mc),
+        "≥ 2× faster, or drop the own reader", "yes" if m >= 2 else "NO")
+
+
 load_before = os.getloadavg()[0]
 guarded("index", "index the speech tree", "≤ 1.5×", index)
 guarded("memory", "memory per sample", "≤ 100 B", memory)
@@ -468,6 +519,7 @@ guarded("confusion", "1M predictions", "≥ 10×", predictions)
 guarded("embed", "embeddings 100k × 512", "≥ 5×", embeddings)
 guarded("apply-10k", "apply 10k relabels", "≤ 2× bare", lambda: apply_(10000))
 guarded("apply", "apply 100k relabels", "≤ 2× bare", lambda: apply_(100000))
+guarded("journal", "read a 100k-decision journal", "≥ 2×", journal_read)
 import rows_audio  # noqa: E402 (its rows use the helpers above)
 guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
 guarded("playback", "Space to sound", "< 50 ms", rows_audio.playback)

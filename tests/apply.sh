@@ -4,8 +4,9 @@
 # tree hashed before apply and after undo (names, bytes, modes, mtimes);
 # dry run, a second apply, conflicts (changed, missing, the same content at
 # the target), hostile paths (.., absolute, links out of ROOT, a target
-# folder that is a link), a manifest, --trash, the journal's lock, and a
-# copied dataset's journal, which acts on the copy.
+# folder that is a link), a manifest (escaped names too), --trash and the
+# config file's trash, the journal's lock, and a copied dataset's journal,
+# which acts on the copy.
 . "$top_srcdir/tests/lib.sh"
 need sox sha256sum flock
 
@@ -310,6 +311,38 @@ expect_status "manifest: undo" 0 "$WINNOW" apply --undo "$mrecord"
 check "manifest: restored byte for byte" cmp -s "$M/labels.csv" "$TMP/labels.orig"
 check "manifest: no kept copy left" sh -c "! ls '$M'/labels.csv.before-* 2>/dev/null"
 
+# ---- a manifest's escaped names ----
+# `export --manifest` writes a name with a backslash as \\ and a byte that
+# is not UTF-8 as \xNN, and the manifest's reader undoes that: apply must
+# find such rows by the names the journal holds, and write a new label
+# escaped the same way, so that the manifest reads back as decided.
+E=$TMP/mescaped
+mkdir -p "$E/clips"
+back="$E/clips/back\\slash.wav" latin=$(printf '%s/clips/caf\351.wav' "$E")
+clip "$back" 0.5 440
+clip "$latin" 0.5 500
+clip "$E/clips/plain.wav" 0.5 600
+printf 'path,label\nclips/back\\\\slash.wav,yes\nclips/caf\\xe9.wav,yes\nclips/plain.wav,no\n' >"$E/labels.csv"
+cp "$E/labels.csv" "$TMP/escaped.orig"
+{
+	journal_head "$E" manifest labels.csv
+	printf -- '---\nid: 1\nop: relabel\npath: "clips/back\\\\slash.wav"\nlabel: "yes"\n'
+	printf 'to: "no\\\\yes"\nsha256: %s\n...\n' "$(sha "$back")"
+	printf -- '---\nid: 2\nop: relabel\npath: !!binary %s\nlabel: "yes"\n' \
+		"$(printf 'clips/caf\351.wav' | base64)"
+	printf 'to: "no"\nsha256: %s\n...\n' "$(sha "$latin")"
+} >"$TMP/escaped.yaml"
+expect_status "escaped names: apply" 0 "$WINNOW" apply "$TMP/escaped.yaml"
+check "escaped names: no conflict" contains "$TMP/out" "0 conflicts"
+erecord=$(sed -n 's/^record: //p' "$TMP/out")
+expect_eq "escaped names: both rows relabelled, the new label escaped, the rest byte for byte" \
+	"$(od -c "$E/labels.csv")" \
+	"$(printf 'path,label\nclips/back\\\\slash.wav,no\\\\yes\nclips/caf\\xe9.wav,no\nclips/plain.wav,no\n' | od -c)"
+expect_status "escaped names: the manifest reads back as decided" 0 "$WINNOW" apply "$TMP/escaped.yaml"
+check "escaped names: both already applied" contains "$TMP/out" "2 already applied"
+expect_status "escaped names: undo" 0 "$WINNOW" apply --undo "$erecord"
+check "escaped names: restored byte for byte" cmp -s "$E/labels.csv" "$TMP/escaped.orig"
+
 # ---- --trash ----
 T=$TMP/trashed
 mkdir -p "$T/yes"
@@ -326,6 +359,33 @@ expect_status "--trash: undo of a trash in another folder than --trash names" 2 
 	"$WINNOW" apply --undo "$trecord" --trash "$TMP"
 expect_status "--trash: undo with --trash DIR" 0 "$WINNOW" apply --undo "$trecord" --trash "$TMP/bin"
 check "the file is back" test -f "$T/yes/x.wav"
+
+# ---- the config file's trash ----
+# `trash:` in config.yaml is where deletes go when --trash is not given;
+# --trash still wins, and undo takes the files back from the configured
+# folder as from one named with --trash.
+C=$TMP/cfgtrash
+mkdir -p "$C/yes" "$XDG_CONFIG_HOME/winnow"
+clip "$C/yes/x.wav" 1 440
+clip "$C/yes/y.wav" 1 500
+D=$C
+printf 'trash: "%s"\n' "$TMP/configured" >"$XDG_CONFIG_HOME/winnow/config.yaml"
+{ journal_head "$C"; entry 1 delete yes/x.wav yes; } >"$TMP/cfgtrash.yaml"
+expect_status "config trash: apply" 0 "$WINNOW" apply "$TMP/cfgtrash.yaml"
+check "the file is in the configured folder" sh -c "ls '$TMP'/configured/*/yes/x.wav >/dev/null"
+check "and not in the dataset's trash" test ! -e "$C/.winnow/trash"
+crecord=$(sed -n 's/^record: //p' "$TMP/out")
+expect_status "config trash: undo" 0 "$WINNOW" apply --undo "$crecord"
+check "the file is back" test -f "$C/yes/x.wav"
+{ journal_head "$C"; entry 1 delete yes/y.wav yes; } >"$TMP/cfgtrash2.yaml"
+expect_status "config trash: --trash wins" 0 "$WINNOW" apply --trash "$TMP/given" "$TMP/cfgtrash2.yaml"
+check "the file is in the --trash folder" sh -c "ls '$TMP'/given/*/yes/y.wav >/dev/null"
+check "and not in the configured one" sh -c "! ls '$TMP'/configured/*/yes/y.wav 2>/dev/null"
+printf 'trash: "/proc/winnow-trash"\n' >"$XDG_CONFIG_HOME/winnow/config.yaml"
+{ journal_head "$C"; entry 1 delete yes/x.wav yes; } >"$TMP/cfgtrash3.yaml"
+expect_status "config trash on another file system" 2 "$WINNOW" apply "$TMP/cfgtrash3.yaml"
+check "the error names the config file's line" contains "$TMP/err" "config.yaml:1: trash: /proc/winnow-trash: on another file system"
+rm "$XDG_CONFIG_HOME/winnow/config.yaml"
 
 # ---- undo holds a record to apply's rules ----
 # Records planted in ROOT/.winnow/applied/ by someone who can write there:

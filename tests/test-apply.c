@@ -15,6 +15,7 @@
 
 #include "apply.h"
 #include "dataset.h"
+#include "hash.h"
 #include "journal.h"
 #include "tap.h"
 #include "testfs.h"
@@ -62,7 +63,7 @@ make_journal(const char *root, const char *manifest, const char *const *decision
 		int n = sscanf(*decisions, "%15s %255s %63s %63s", op, path, label, to);
 		if (n < 3)
 			die("bad decision %s", *decisions);
-		if (journal_sha256(rootfd, path, sha) != 0)
+		if (sha256_file(rootfd, path, sha) != 0)
 			memset(sha, 'a', 64), sha[64] = '\0';
 		buf_addf(&b, "---\nid: %d\nop: %s\npath: \"%s\"\nlabel: \"%s\"\n", id, op, path,
 		    label);
@@ -350,7 +351,7 @@ test_ident(void)
 	put("ident/a.wav", "aaaa");
 	put("ident/b.wav", "bbbb");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	ok(journal_sha256_stat(dfd, "a.wav", sha, &st) == 0, "hashed, the file as opened");
+	ok(sha256_file_stat(dfd, "a.wav", sha, &st) == 0, "hashed, the file as opened");
 	apply_ident_of(&id, &st);
 	ok(apply_ident_same(dfd, "a.wav", &id), "the same file is the same");
 
@@ -371,11 +372,11 @@ test_ident(void)
 
 	/* Another file renamed over the name, or a link put in its place. */
 	put("ident/a.wav", "aaaa");
-	journal_sha256_stat(dfd, "a.wav", sha, &st);
+	sha256_file_stat(dfd, "a.wav", sha, &st);
 	apply_ident_of(&id, &st);
 	renameat(dfd, "b.wav", dfd, "a.wav");
 	ok(!apply_ident_same(dfd, "a.wav", &id), "another file under the name: changed");
-	journal_sha256_stat(dfd, "a.wav", sha, &st);
+	sha256_file_stat(dfd, "a.wav", sha, &st);
 	apply_ident_of(&id, &st);
 	renameat(dfd, "a.wav", dfd, "c.wav");
 	symlinkat("c.wav", dfd, "a.wav");

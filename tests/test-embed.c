@@ -331,6 +331,68 @@ test_scores(void)
 	free(dir);
 }
 
+/* The numbers test-predictions reads, read by the embeddings' reader, which
+ * shares its parser: each the float strtod gives, bit for bit; inf, nan and
+ * what overflows are "not finite", the rest of the bad ones "not a number". */
+static void
+test_numbers(void)
+{
+	static const char *const good[] = { "0", "1", "0.5", ".25", "1.", "1e-05", "2.5E-3",
+		"+0.125", "0.00000000000000000000000000001", "0.12345678901234567890123",
+		"0.0028571428571428571", "1000e-3", "0.000000012345678",
+		"12345678901234567890123e-23", "4444E-48444448888", "1e-99999999999999999999",
+		"0.5e-2147483649", "1E-0000000000000000000000001",
+		"123456789012345678901234567890e-30",
+		"0.000000000000000000000000000000000000000000000000000000000000001e62",
+		/* numbers, if not probabilities */
+		"99999999999999999999999", "1234567890123456789.5", "-3", " 0.1" };
+	static const char *const nonfinite[] = { "nan", "inf", "-inf", "Infinity",
+		"4444E48444448888", "1e99999999999999999999", "1E+2147483648" };
+	static const char *const bad[] = { "", "x", ".", "-", "1e", "0.5.5", "0,5", "1e+",
+		"0x1p-2", "1 2", "+", "-.", "e5", "-e", "1e-", ".e1" };
+	static const char *const samples[] = { "yes/1.wav", "yes/2.wav" };
+	struct dataset *ds = make_ds("numbers", samples, ARRAY_SIZE(samples));
+	char *cause = NULL, *f, *text;
+	struct embeddings *e;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		float want = (float)strtod(good[i], NULL);
+		text = xasprintf("yes/1.wav\t0.25\t0.5\nyes/2.wav\t%s\t0.5\n", good[i]);
+		f = write_text("numbers.tsv", text);
+		e = embed_load(ds, f, NULL, NULL, &cause);
+		if (ok(e && e->n == 2, "embeddings: '%s' is a number", good[i])) {
+			size_t r = e->sample[0] == 1 ? 0 : 1;
+			ok(memcmp(&e->x[r * e->dim], &want, sizeof want) == 0,
+			    "embeddings: '%s' reads as strtod's float", good[i]);
+		} else {
+			free(cause);
+			cause = NULL;
+		}
+		embed_free(e);
+		free(f);
+		free(text);
+	}
+	for (i = 0; i < ARRAY_SIZE(nonfinite) + ARRAY_SIZE(bad); i++) {
+		int finite = i >= ARRAY_SIZE(nonfinite);
+		const char *v = finite ? bad[i - ARRAY_SIZE(nonfinite)] : nonfinite[i];
+		text = xasprintf("yes/1.wav\t0.25\t0.5\nyes/2.wav\t%s\t0.5\n", v);
+		f = write_text("numbers.tsv", text);
+		e = embed_load(ds, f, NULL, NULL, &cause);
+		ok(e && e->n == 1 && e->bad[EMBED_BAD_VALUE] == 1 &&
+		    has_problem(e, 2, finite ? "value 1 is not a number" : "value 1 is not finite"),
+		    "embeddings: '%s' is %s", v, finite ? "not a number" : "not finite");
+		if (e == NULL) {
+			free(cause);
+			cause = NULL;
+		}
+		embed_free(e);
+		free(f);
+		free(text);
+	}
+	dataset_free(ds);
+}
+
 static void
 test_bad_rows(void)
 {
@@ -569,6 +631,7 @@ main(int argc, char **argv)
 	}
 	testfs_init("embed");
 	test_bad_rows();
+	test_numbers();
 	test_tensorboard();
 	test_default_file();
 	test_scores();

@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "dataset.h"
+#include "hash.h"
 #include "journal.h"
 #include "mangle.h"
 #include "tap.h"
@@ -84,18 +85,18 @@ test_round_trip(void)
 			.label = odd_labels[i], .to = odd_labels[(i + 1) % ARRAY_SIZE(odd_labels)] };
 		if (strcmp(odd_labels[(i + 1) % ARRAY_SIZE(odd_labels)], "~") == 0)
 			d.to = "tilde";
-		journal_sha256(ds->rootfd, p, sha);
+		sha256_file(ds->rootfd, p, sha);
 		d.sha256 = sha;
 		idx = journal_append(j, &d, &cause);
 		ok(idx >= 0, "append relabel of %s", odd_labels[i]);
 		free(p);
 	}
-	journal_sha256(ds->rootfd, nonutf8, sha);
+	sha256_file(ds->rootfd, nonutf8, sha);
 	idx = journal_append(j, &(struct journal_draft){ .op = JOP_DELETE, .path = nonutf8,
 	    .label = "yes", .sha256 = sha, .reason = "silent",
 	    .note = "é \"q\" \xff not text" }, &cause);
 	ok(idx >= 0, "append a delete of a name that is not UTF-8");
-	journal_sha256(ds->rootfd, quoted, sha);
+	sha256_file(ds->rootfd, quoted, sha);
 	idx = journal_append(j, &(struct journal_draft){ .op = JOP_FLAG, .path = quoted,
 	    .label = "no", .sha256 = sha, .reason = "free text: not a check",
 	    .note = "line one\nline two" }, &cause);
@@ -653,7 +654,7 @@ test_append_after_torn(void)
 	put("tt/yes/a.wav", "a");
 	ds = open_ds("tt");
 	j = journal_open(ds, NULL, NULL, &cause);
-	journal_sha256(ds->rootfd, "yes/a.wav", sha);
+	sha256_file(ds->rootfd, "yes/a.wav", sha);
 	journal_append(j, &(struct journal_draft){ .op = JOP_ACCEPT, .path = "yes/a.wav",
 	    .label = "yes", .sha256 = sha }, &cause);
 	journal_free(j);
@@ -720,13 +721,13 @@ test_batch(void)
 	if (j == NULL)
 		return;
 	file = xstrdup(j->file);
-	journal_sha256(ds->rootfd, "no/d.wav", sha[0]);
+	sha256_file(ds->rootfd, "no/d.wav", sha[0]);
 	journal_append(j, &(struct journal_draft){ .op = JOP_ACCEPT, .path = "no/d.wav",
 	    .label = "no", .sha256 = sha[0] }, &cause);
 
 	first = journal_next_id(j);
 	for (i = 0; i < 3; i++) {
-		journal_sha256(ds->rootfd, names[i], sha[i]);
+		sha256_file(ds->rootfd, names[i], sha[i]);
 		d[i] = (struct journal_draft){ .op = JOP_RELABEL, .path = names[i],
 			.label = "yes", .to = "no", .sha256 = sha[i], .batch = first };
 	}
@@ -901,14 +902,14 @@ test_batch_cut(void)
 	text = slurp(file, &len);
 	ok(strstr(text, "\nwinnow-journal: 2\n") != NULL, "a new journal is format 2");
 	free(text);
-	journal_sha256(ds->rootfd, "no/keep.wav", acc);
+	sha256_file(ds->rootfd, "no/keep.wav", acc);
 	journal_append(j, &(struct journal_draft){ .op = JOP_ACCEPT, .path = "no/keep.wav",
 	    .label = "no", .sha256 = acc }, &cause);
 	start = (size_t)size_of(file);
 	first = journal_next_id(j);
 	utc_now(when, sizeof when);
 	for (i = 0; i < N; i++) {
-		journal_sha256(ds->rootfd, names[i], sha[i]);
+		sha256_file(ds->rootfd, names[i], sha[i]);
 		d[i] = (struct journal_draft){ .op = JOP_RELABEL, .path = names[i],
 			.label = "yes", .to = "no", .sha256 = sha[i], .batch = first };
 	}
@@ -1063,7 +1064,7 @@ test_batch_markers(void)
 	ok(j != NULL, "a format 1 journal opens (%s)", cause ? cause : "ok");
 	if (j) {
 		uint32_t first = journal_next_id(j);
-		journal_sha256(ds->rootfd, "yes/a.wav", sha);
+		sha256_file(ds->rootfd, "yes/a.wav", sha);
 		utc_now(when, sizeof when);
 		d[0] = (struct journal_draft){ .op = JOP_RELABEL, .path = "yes/a.wav",
 			.label = "yes", .to = "no", .sha256 = sha, .batch = first };
@@ -1101,7 +1102,7 @@ test_identity(void)
 	put("idm/labels.csv", "path,label\nyes/a.wav,yes\n");
 	ds = open_ds("id");
 	j = journal_open(ds, NULL, NULL, &cause);
-	journal_sha256(ds->rootfd, "yes/a.wav", sha);
+	sha256_file(ds->rootfd, "yes/a.wav", sha);
 	ok(j && journal_append(j, &(struct journal_draft){ .op = JOP_RELABEL,
 	    .path = "yes/a.wav", .label = "yes", .to = "no", .sha256 = sha }, &cause) >= 0,
 	    "identity: a decision in the original");
@@ -1188,7 +1189,7 @@ test_sigkill(void)
 
 	put("kill/yes/a.wav", "a");
 	ds = open_ds("kill");
-	journal_sha256(ds->rootfd, "yes/a.wav", sha);
+	sha256_file(ds->rootfd, "yes/a.wav", sha);
 	file = at("kill/.winnow/journal.yaml");
 	/* A long note makes each write long enough to be cut by the kill. */
 	bignote = xmalloc(30001);
@@ -1319,12 +1320,12 @@ test_sha256(void)
 	int fd;
 	put("h/yes/abc.wav", "abc");
 	fd = open(tmpdir, O_RDONLY | O_DIRECTORY);
-	ok(journal_sha256(fd, "h/yes/abc.wav", sha) == 0 &&
+	ok(sha256_file(fd, "h/yes/abc.wav", sha) == 0 &&
 	    strcmp(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
 	    "sha256 of \"abc\"");
-	ok(journal_sha256(fd, "../etc/passwd", sha) != 0, "sha256 refuses '..'");
-	ok(journal_sha256(fd, "/etc/passwd", sha) != 0, "sha256 refuses an absolute path");
-	ok(journal_sha256(fd, "h/yes", sha) != 0, "sha256 of a folder fails");
+	ok(sha256_file(fd, "../etc/passwd", sha) != 0, "sha256 refuses '..'");
+	ok(sha256_file(fd, "/etc/passwd", sha) != 0, "sha256 refuses an absolute path");
+	ok(sha256_file(fd, "h/yes", sha) != 0, "sha256 of a folder fails");
 	/* Sizes around the 64 KiB read: each read short of it ends the file. */
 	{
 		static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 131072, 200001 };
@@ -1344,7 +1345,7 @@ test_sha256(void)
 					die("%s: %s", path, strerror(errno));
 				free(path);
 			}
-			ok(journal_sha256(fd, name, sha) == 0 && strcmp(sha, want) == 0,
+			ok(sha256_file(fd, name, sha) == 0 && strcmp(sha, want) == 0,
 			    "sha256 of %zu bytes is GLib's", sizes[i]);
 			g_free(want);
 		}

@@ -1,5 +1,5 @@
 /* test-util.c — names shown escaped, UTF-8 validation, paths that must stay
- * inside a root, and file hashes checked against sha256sum(1). */
+ * inside a root, and file hashes (hash.h) checked against sha256sum(1). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "tap.h"
 #include "testfs.h"
 #include "util.h"
@@ -244,19 +245,44 @@ test_sha256(void)
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		char *rel = xasprintf("hash/%s", names[i]);
 		sha256sum_of(rel, want);
-		ok(sha256_file_at(root, names[i], got) == 0, "sha256 of %s", names[i]);
+		ok(sha256_file(root, names[i], got) == 0, "sha256 of %s", names[i]);
 		is_str(got, want, "matches sha256sum");
 		free(rel);
 	}
 	sha256sum_of("hash/short", want);
-	ok(sha256_file_at(root, "link", got) == 0, "a link inside the root is hashed");
+	ok(sha256_file(root, "link", got) == 0, "a link inside the root is hashed");
 	is_str(got, want, "as its target");
 	errno = 0;
-	is_int(sha256_file_at(root, "out", got), -1, "a link out of the root is refused");
+	is_int(sha256_file(root, "out", got), -1, "a link out of the root is refused");
 	is_int(errno, EXDEV, "with EXDEV");
 	errno = 0;
-	is_int(sha256_file_at(root, "none", got), -1, "a missing file fails");
+	is_int(sha256_file(root, "none", got), -1, "a missing file fails");
 	is_int(errno, ENOENT, "with ENOENT");
+	errno = 0;
+	is_int(sha256_file(root, "../hash/short", got), -1, "'..' is refused");
+	is_int(errno, EXDEV, "with EXDEV");
+	mkdir_in("hash/folder");
+	errno = 0;
+	is_int(sha256_file(root, "folder", got), -1, "a folder fails");
+	is_int(errno, EISDIR, "with EISDIR");
+	/* A FIFO named like a sample must neither hang the hasher nor pass. */
+	path = xasprintf("%s/hash/fifo", tmpdir);
+	ok(mkfifo(path, 0600) == 0, "made a FIFO");
+	free(path);
+	errno = 0;
+	is_int(sha256_file(root, "fifo", got), -1, "a FIFO is refused");
+	is_int(errno, EINVAL, "with EINVAL");
+	{
+		struct stat st, want_st;
+		path = xasprintf("%s/hash/big", tmpdir);
+		stat(path, &want_st);
+		free(path);
+		sha256sum_of("hash/big", want);
+		ok(sha256_file_stat(root, "big", got, &st) == 0 && strcmp(got, want) == 0,
+		    "sha256_file_stat hashes as sha256_file does");
+		ok(st.st_ino == want_st.st_ino && st.st_size == want_st.st_size,
+		    "and tells the file it opened");
+	}
 	close(root);
 }
 

@@ -11,7 +11,8 @@
  * hang a worker: only a regular file is taken. Fills *st. Returns the
  * descriptor (the caller closes it), or -1 with *cause set to "cannot
  * open: the path leads outside the dataset", "cannot open: <why>" or "not
- * a regular file". */
+ * a regular file", and errno to open's, or EISDIR (a folder) or EINVAL
+ * (another file that is not a regular one). */
 int sample_open(int rootfd, const char *path, struct stat *st, char **cause);
 
 #endif

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "dataset.h"
 #include "journal.h"
+#include "settings.h"
 #include "util.h"
 
 static const char apply_usage[] =
@@ -19,7 +20,8 @@ static const char apply_usage[] =
 "\n"
 "Carry out the decisions of a journal on its dataset. Folders: a relabel\n"
 "moves the file into the new label's folder, a delete moves it into the trash\n"
-"(DATASET/.winnow/trash/STAMP/ by default); split lists follow. Manifest: the\n"
+"(DATASET/.winnow/trash/STAMP/, unless --trash or the config file's trash:\n"
+"names another folder); split lists follow. Manifest: the\n"
 "manifest is rewritten, the old one kept beside it. Nothing is overwritten or\n"
 "unlinked; each file's sha256 must still match the decision's, or it is a\n"
 "conflict: listed and skipped. Every apply that changes something writes a\n"
@@ -33,8 +35,9 @@ static const char apply_usage[] =
 "copied or moved; for a journal kept elsewhere, the one its header names.\n"
 "\n"
 "  -n, --dry-run      print what would be done, change nothing\n"
-"  -t, --trash DIR    put deleted files in DIR/STAMP/ (on the dataset's file system);\n"
-"                     with --undo, the DIR that apply was given\n"
+"  -t, --trash DIR    put deleted files in DIR/STAMP/ (on the dataset's file system;\n"
+"                     it wins over the config file's trash:); with --undo, the\n"
+"                     DIR that apply was given\n"
 "  -u, --undo RECORD  undo the apply of that record, restoring the tree\n"
 "  -h, --help         this help\n"
 "\n"
@@ -80,6 +83,12 @@ cmd_apply(int argc, char **argv)
 		}
 	}
 	o.progress = isatty(STDERR_FILENO);
+	/* The configuration's trash folder, where --trash is not given. */
+	if (settings_load(NULL, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		return 2;
+	}
 	if (undo != NULL) {
 		if (optind != argc)
 			return usage_error("apply", "--undo takes a RECORD, and no JOURNAL");

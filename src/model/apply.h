@@ -32,8 +32,10 @@
 
 struct apply_options {
 	int dry_run;            /* print the plan, change nothing */
-	const char *trash;      /* --trash DIR, or NULL: ROOT/.winnow/trash; for
-	                           undo, the folder a trash outside ROOT is in */
+	const char *trash;      /* --trash DIR, or NULL: the configuration's
+	                           trash (settings_trash: the caller loads the
+	                           settings), else ROOT/.winnow/trash; for undo,
+	                           the folder a trash outside ROOT is in */
 	FILE *out;              /* the plan (dry run), conflicts, the summary */
 	int progress;           /* progress on stderr (a terminal) */
 };

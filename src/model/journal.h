@@ -35,6 +35,7 @@
 #include "dataset.h"
 #include "strpool.h"
 #include "util.h"
+#include "yamldoc.h"
 
 enum journal_op {
 	JOP_RELABEL,
@@ -188,28 +189,8 @@ size_t journal_annotate(const struct journal *j, struct dataset *ds, struct anno
 void journal_annotate_one(const struct journal *j, struct dataset *ds,
     struct annotations *a, size_t sample);
 
-/* sha256 of a file relative to rootfd, never leaving rootfd's tree
- * (open_beneath). Returns 0, or -1 with errno set. */
-int journal_sha256(int rootfd, const char *path, char out[65]);
-/* The same, with *st the file as opened (before a byte was read), so that
- * a caller can tell later whether it is still the file that was hashed. */
-struct stat;
-int journal_sha256_stat(int rootfd, const char *path, char out[65], struct stat *st);
+/* ---- writing entries as YAML (yamldoc.h) ---- */
 
-/* ---- YAML shared with apply records and merge ---- */
-
-/* An emitter writing documents of flat mappings into a buffer. */
-struct yout;
-struct yout *yout_new(struct buf *out);
-void yout_doc_start(struct yout *y);
-void yout_doc_end(struct yout *y);       /* explicit "..." */
-/* key: value as a plain scalar (numbers, names, times). */
-void yout_plain(struct yout *y, const char *key, const char *value);
-/* key: "value" (double-quoted), or !!binary when value is not UTF-8. */
-void yout_string(struct yout *y, const char *key, const char *value);
-void yout_uint(struct yout *y, const char *key, unsigned long value);
-/* Flush into the buffer and free the emitter. */
-void yout_free(struct yout *y);
 /* Write the header document of a journal (the newest format). */
 void journal_write_header(struct yout *y, const char *dataset, enum layout layout,
     const char *manifest, const char *created);
@@ -218,37 +199,6 @@ void journal_write_header(struct yout *y, const char *dataset, enum layout layou
  * carried over). */
 void journal_write_entry(struct yout *y, const struct journal *j,
     const struct journal_entry *e, uint32_t id);
-
-/* A document of a flat mapping, as read: every value a string. */
-struct ydoc {
-	size_t line;            /* line of the document's start, 1-based */
-	size_t from;            /* byte offset where the document before it ended */
-	int closed;             /* ended with an explicit "..." */
-	size_t n;
-	char **key, **value;    /* owned by the reader, valid during the callback */
-	size_t *vline;          /* line of each value */
-};
-/* Look up a key: the value, or NULL; *line gets its line when not NULL. */
-const char *ydoc_get(const struct ydoc *d, const char *key, size_t *line);
-
-/* Called for each document; returns 0, or -1 with *cause ("LINE: why" is
- * made "NAME:LINE: why" by the caller of ydoc_read). */
-typedef int (*ydoc_fn)(void *arg, const struct ydoc *d, char **cause);
-/* What ydoc_read found at the end of the stream. */
-struct ydoc_tail {
-	int torn;               /* the last document was cut short, skipped */
-	size_t line;            /* where the torn document starts */
-	size_t good_size;       /* bytes up to the end of the last whole document */
-	char *why;              /* why it is taken to be torn (heap), or NULL */
-};
-/* Parse a YAML stream of flat mappings, calling fn for each document. The
- * first `whole` documents (the header) are never taken to be torn. Returns
- * 0, or -1 with *cause "NAME:LINE: why". */
-/* For tests: when set, every stream is read by libyaml, none by the reader
- * of winnow's own simple documents, so that the two can be compared. */
-extern int ydoc_libyaml_only;
-int ydoc_read(const char *name, const char *data, size_t len, size_t whole,
-    ydoc_fn fn, void *arg, struct ydoc_tail *tail, char **cause);
 
 /* Write all of a buffer to fd (retrying short writes). Returns 0 or -1. */
 int write_all(int fd, const void *p, size_t n);

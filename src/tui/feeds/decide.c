@@ -21,6 +21,7 @@
 #include "annot.h"
 #include "dataset.h"
 #include "decide.h"
+#include "hash.h"
 #include "journal.h"
 #include "review.h"
 #include "ui.h"
@@ -190,7 +191,7 @@ write_run(void *arg)
 	struct pending *p = arg;
 	/* The decision records the bytes it was made on. */
 	if (p->d.op != JOP_NOTE && p->d.op != JOP_UNDO) {
-		if (journal_sha256(p->rootfd, p->path, p->sha256) != 0) {
+		if (sha256_file(p->rootfd, p->path, p->sha256) != 0) {
 			p->cause = xasprintf("cannot read %s: %s", p->path, strerror(errno));
 			return;
 		}
@@ -326,7 +327,7 @@ batch_run(void *arg)
 		if (p->d.op == JOP_UNDO) {
 			dr->target = it->target;
 		} else {
-			if (journal_sha256(p->rootfd, it->path, it->sha256) != 0) {
+			if (sha256_file(p->rootfd, it->path, it->sha256) != 0) {
 				if (p->unreadable++ == 0)
 					p->unreadable_cause = xasprintf("cannot read %s: %s",
 					    it->path, strerror(errno));
