@@ -17,6 +17,7 @@
 
 #include "csv.h"
 #include "dataset.h"
+#include "exists.h"
 #include "util.h"
 #include "worker.h"
 
@@ -674,14 +675,66 @@ apply_split_lists(struct dataset *ds)
 
 /* ---- manifest layout ---- */
 
+/* A manifest's rows are read first, then the files they name are checked
+ * all at once, a folder listing each rather than a lookup each (exists.h),
+ * then the rows are taken in order: the problems and the samples are the
+ * ones a row-by-row check would give. */
+struct row {
+	size_t line;
+	uint32_t sample;        /* its path's sample, or ROW_BAD */
+	uint32_t label, split;  /* in the rows' own tables; ROW_BAD: the message's number */
+};
+#define ROW_BAD UINT32_MAX
+/* why[] of a sample a row has taken: no errno nor EXISTS_* value. */
+#define ROW_TAKEN INT_MIN
+
+struct rows {
+	struct row *row;
+	size_t n, cap;
+	GHashTable *names;      /* label or split name -> number + 1 */
+	GPtrArray *name;        /* the names, by number */
+	GPtrArray *bad;         /* messages of the malformed rows listed */
+};
+
+static void
+row_add(struct rows *rs, size_t line, uint32_t sample, uint32_t label, uint32_t split)
+{
+	rs->row = xgrow(rs->row, &rs->cap, rs->n + 1, sizeof *rs->row);
+	rs->row[rs->n++] = (struct row){ line, sample, label, split };
+}
+
+static void
+row_bad(struct rows *rs, size_t line, char *message)
+{
+	row_add(rs, line, ROW_BAD, rs->bad->len, 0);
+	g_ptr_array_add(rs->bad, message);
+}
+
+/* Labels and splits are interned in the dataset only when a row is taken,
+ * so that a name met only in rows that are not has no number there. */
+static uint32_t
+row_name(struct rows *rs, const char *name)
+{
+	gpointer v = g_hash_table_lookup(rs->names, name);
+	char *copy;
+	if (v != NULL)
+		return GPOINTER_TO_UINT(v) - 1;
+	copy = xstrdup(name);
+	g_ptr_array_add(rs->name, copy);
+	g_hash_table_insert(rs->names, copy, GUINT_TO_POINTER(rs->name->len));
+	return rs->name->len - 1;
+}
+
+/* Read the rows; each path new to the manifest becomes a sample, without
+ * its label yet (the first row naming it gives it, if that row is taken). */
 static int
-load_manifest(struct dataset *ds, const char *file, char **cause)
+read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 {
 	struct csv c;
 	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
-	int cpath, clabel, csplit, fd, r;
-	size_t bad = 0, missing = 0, dups = 0;
-	struct stat st;
+	int cpath, clabel, csplit, r;
+	size_t bad = 0;
+	long s;
 	struct path_index pi = { 0 };
 
 	if (csv_open(&c, full, cause) != 0) {
@@ -703,15 +756,15 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		const char *path, *label, *split;
 		if (r < 0) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "%s", why);
+				row_bad(rs, c.line, xstrdup(why));
 			free(why);
 			why = NULL;
 			continue;
 		}
 		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: %zu fields, expected %zu",
-				    c.line, c.nfield, c.nheader);
+				row_bad(rs, c.line, xasprintf("line %zu: %zu fields, expected %zu",
+				    c.line, c.nfield, c.nheader));
 			continue;
 		}
 		/* Names are escaped as winnow writes them (export --manifest):
@@ -721,8 +774,8 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		    (csplit >= 0 && (size_t)csplit < c.nfield &&
 		    unescape_name(c.field[csplit]) != 0)) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: a backslash that is not "
-				    "\\\\ or \\xNN (00 aside)", c.line);
+				row_bad(rs, c.line, xasprintf("line %zu: a backslash that is not "
+				    "\\\\ or \\xNN (00 aside)", c.line));
 			continue;
 		}
 		path = c.field[cpath];
@@ -732,50 +785,120 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 			path += 2;
 		if (!path_is_clean(path) || *label == '\0') {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, *label ? "line %zu: path '%s' is refused "
-				    "(absolute, empty, or with '..')" : "line %zu: '%s' has no label",
-				    c.line, path);
+				row_bad(rs, c.line, *label ? xasprintf("line %zu: path '%s' is refused "
+				    "(absolute, empty, or with '..')", c.line, path) :
+				    xasprintf("line %zu: '%s' has no label", c.line, path));
 			continue;
 		}
-		fd = open_beneath(ds->rootfd, path, O_PATH);
-		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-			int e = fd < 0 ? errno : 0;
-			if (missing++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: %s: %s", c.line, path,
-				    e == EXDEV ? "leads out of the dataset; skipped" :
-				    e ? strerror(e) : "not a regular file");
-			if (fd >= 0)
-				close(fd);
-			continue;
+		if ((s = path_index_get(ds, &pi, path)) < 0) {
+			add_sample(ds, path, strlen(path), LABEL_NONE, SPLIT_NONE, 0);
+			s = (long)ds->nsamples - 1;
+			if (ds->nsamples * 2 > pi.mask) {
+				size_t i;
+				free(pi.slot);
+				pi.mask = pi.mask * 2 + 1;
+				pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
+				for (i = 0; i < ds->nsamples; i++)
+					path_index_put(ds, &pi, i);
+			} else {
+				path_index_put(ds, &pi, ds->nsamples - 1);
+			}
 		}
-		close(fd);
-		if (path_index_get(ds, &pi, path) >= 0) {
-			if (dups++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: %s is listed again; "
-				    "the first row counts", c.line, path);
-			continue;
-		}
-		add_sample(ds, path, strlen(path), dataset_label_intern(ds, label),
-		    *split ? split_intern(ds, split) : SPLIT_NONE, 0);
-		if (ds->nsamples * 2 > pi.mask) {
-			size_t i;
-			free(pi.slot);
-			pi.mask = pi.mask * 2 + 1;
-			pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
-			for (i = 0; i < ds->nsamples; i++)
-				path_index_put(ds, &pi, i);
-		} else {
-			path_index_put(ds, &pi, ds->nsamples - 1);
-		}
+		row_add(rs, c.line, (uint32_t)s, row_name(rs, label),
+		    *split ? row_name(rs, split) : ROW_BAD);
 	}
 	if (bad > PROBLEMS_LISTED)
-		dataset_problem(ds, file, "%zu malformed rows in all", bad);
+		row_bad(rs, SIZE_MAX, xasprintf("%zu malformed rows in all", bad));
+	free(pi.slot);
+	csv_close(&c);
+	return 0;
+}
+
+static void relay_paths(struct dataset *ds);
+
+static int
+load_manifest(struct dataset *ds, const char *file, char **cause)
+{
+	struct rows rs = { 0 };
+	const char **paths;
+	size_t missing = 0, dups = 0, i, n;
+	uint32_t *labels, *splits;
+	int *why;
+
+	rs.names = g_hash_table_new(g_str_hash, g_str_equal);
+	rs.name = g_ptr_array_new_with_free_func(free);
+	rs.bad = g_ptr_array_new_with_free_func(free);
+	if (read_rows(ds, file, &rs, cause) != 0) {
+		g_hash_table_destroy(rs.names);
+		g_ptr_array_free(rs.name, TRUE);
+		g_ptr_array_free(rs.bad, TRUE);
+		return -1;
+	}
+
+	paths = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *paths);
+	why = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *why);
+	for (i = 0; i < ds->nsamples; i++)
+		paths[i] = sample_path(ds, i);
+	exists_check(ds->rootfd, paths, ds->nsamples, why);
+	free(paths);
+
+	labels = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *labels);
+	splits = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *splits);
+	for (i = 0; i < rs.name->len; i++)
+		labels[i] = splits[i] = ROW_BAD;
+	for (i = 0; i < rs.n; i++) {
+		struct row *r = &rs.row[i];
+		struct sample *s;
+		const char *path;
+		if (r->sample == ROW_BAD) {
+			dataset_problem(ds, file, "%s", (char *)g_ptr_array_index(rs.bad, r->label));
+			continue;
+		}
+		s = &ds->samples[r->sample];
+		path = sample_path(ds, r->sample);
+		if (why[r->sample] == ROW_TAKEN) {
+			if (dups++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s is listed again; "
+				    "the first row counts", r->line, path);
+			continue;
+		}
+		if (why[r->sample] != EXISTS_REGULAR) {
+			int e = why[r->sample] > 0 ? why[r->sample] : 0;
+			if (missing++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s: %s", r->line, path,
+				    e == EXDEV ? "leads out of the dataset; skipped" :
+				    e ? strerror(e) : "not a regular file");
+			continue;
+		}
+		why[r->sample] = ROW_TAKEN;
+		if (labels[r->label] == ROW_BAD)
+			labels[r->label] = dataset_label_intern(ds,
+			    g_ptr_array_index(rs.name, r->label));
+		s->label = (uint16_t)labels[r->label];
+		if (r->split != ROW_BAD && splits[r->split] == ROW_BAD)
+			splits[r->split] = split_intern(ds, g_ptr_array_index(rs.name, r->split));
+		s->split = (uint8_t)(r->split != ROW_BAD ? splits[r->split] : SPLIT_NONE);
+	}
 	if (missing > PROBLEMS_LISTED)
 		dataset_problem(ds, file, "%zu rows in all name files that are missing", missing);
 	if (dups > PROBLEMS_LISTED)
 		dataset_problem(ds, file, "%zu repeated rows in all", dups);
-	free(pi.slot);
-	csv_close(&c);
+
+	/* Only the samples a row took stay, in the order of their rows. */
+	for (i = n = 0; i < ds->nsamples; i++)
+		if (why[i] == ROW_TAKEN)
+			ds->samples[n++] = ds->samples[i];
+	if (n < ds->nsamples) {
+		ds->nsamples = n;
+		relay_paths(ds);
+	}
+	free(why);
+	free(labels);
+	free(splits);
+	free(rs.row);
+	g_hash_table_destroy(rs.names);
+	g_ptr_array_free(rs.name, TRUE);
+	g_ptr_array_free(rs.bad, TRUE);
 	return 0;
 }
 
