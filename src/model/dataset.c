@@ -135,21 +135,30 @@ dataset_sniff(struct dataset *ds, size_t i)
 	return s->content_format;
 }
 
+/* A sample whose path is in the pool already, at offset `at`. */
 static void
-add_sample(struct dataset *ds, const char *path, size_t len, unsigned label,
+add_sample_at(struct dataset *ds, uint32_t at, size_t len, unsigned label,
     unsigned split, unsigned flags)
 {
+	const char *path = strpool_get(&ds->paths, at);
 	struct sample *s;
 	ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
 	    sizeof *ds->samples);
 	s = &ds->samples[ds->nsamples++];
-	s->path = strpool_add(&ds->paths, path, len);
+	s->path = at;
 	s->label = (uint16_t)label;
 	s->split = (uint8_t)split;
 	s->ext_format = (uint8_t)format_from_name_len(path, len);
 	s->content_format = FMT_NONE;
 	s->flags = (uint8_t)flags;
 	s->reserved = 0;
+}
+
+static void
+add_sample(struct dataset *ds, const char *path, size_t len, unsigned label,
+    unsigned split, unsigned flags)
+{
+	add_sample_at(ds, strpool_add(&ds->paths, path, len), len, label, split, flags);
 }
 
 /* ---- path index: open addressing over sample numbers ---- */
@@ -675,12 +684,14 @@ apply_split_lists(struct dataset *ds)
 
 /* ---- manifest layout ---- */
 
-/* A manifest's rows are read first, then the files they name are checked
- * all at once, a folder listing each rather than a lookup each (exists.h),
- * then the rows are taken in order: the problems and the samples are the
- * ones a row-by-row check would give. */
+/* A manifest's rows are read first; sorted by path, they give the samples
+ * (a sample a path), in path order; the files these name are checked all at
+ * once, a folder listing each rather than a lookup each (exists.h); then
+ * the rows are taken in their own order: the problems and the samples are
+ * the ones a row-by-row check would give. */
 struct row {
 	size_t line;
+	uint32_t path;          /* in the dataset's pool */
 	uint32_t sample;        /* its path's sample, or ROW_BAD */
 	uint32_t label, split;  /* in the rows' own tables; ROW_BAD: the message's number */
 };
@@ -697,16 +708,17 @@ struct rows {
 };
 
 static void
-row_add(struct rows *rs, size_t line, uint32_t sample, uint32_t label, uint32_t split)
+row_add(struct rows *rs, size_t line, uint32_t path, uint32_t sample, uint32_t label,
+    uint32_t split)
 {
 	rs->row = xgrow(rs->row, &rs->cap, rs->n + 1, sizeof *rs->row);
-	rs->row[rs->n++] = (struct row){ line, sample, label, split };
+	rs->row[rs->n++] = (struct row){ line, path, sample, label, split };
 }
 
 static void
 row_bad(struct rows *rs, size_t line, char *message)
 {
-	row_add(rs, line, ROW_BAD, rs->bad->len, 0);
+	row_add(rs, line, 0, ROW_BAD, rs->bad->len, 0);
 	g_ptr_array_add(rs->bad, message);
 }
 
@@ -725,8 +737,7 @@ row_name(struct rows *rs, const char *name)
 	return rs->name->len - 1;
 }
 
-/* Read the rows; each path new to the manifest becomes a sample, without
- * its label yet (the first row naming it gives it, if that row is taken). */
+/* Read the rows, their paths into the dataset's pool. */
 static int
 read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 {
@@ -734,8 +745,6 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
 	int cpath, clabel, csplit, r;
 	size_t bad = 0;
-	long s;
-	struct path_index pi = { 0 };
 
 	if (csv_open(&c, full, cause) != 0) {
 		free(full);
@@ -750,8 +759,6 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 		csv_close(&c);
 		return -1;
 	}
-	pi.mask = 1023;
-	pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
 	while ((r = csv_next(&c, &why)) != 0) {
 		const char *path, *label, *split;
 		if (r < 0) {
@@ -790,28 +797,55 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 				    xasprintf("line %zu: '%s' has no label", c.line, path));
 			continue;
 		}
-		if ((s = path_index_get(ds, &pi, path)) < 0) {
-			add_sample(ds, path, strlen(path), LABEL_NONE, SPLIT_NONE, 0);
-			s = (long)ds->nsamples - 1;
-			if (ds->nsamples * 2 > pi.mask) {
-				size_t i;
-				free(pi.slot);
-				pi.mask = pi.mask * 2 + 1;
-				pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
-				for (i = 0; i < ds->nsamples; i++)
-					path_index_put(ds, &pi, i);
-			} else {
-				path_index_put(ds, &pi, ds->nsamples - 1);
-			}
-		}
-		row_add(rs, c.line, (uint32_t)s, row_name(rs, label),
-		    *split ? row_name(rs, split) : ROW_BAD);
+		row_add(rs, c.line, strpool_add(&ds->paths, path, strlen(path)), 0,
+		    row_name(rs, label), *split ? row_name(rs, split) : ROW_BAD);
 	}
 	if (bad > PROBLEMS_LISTED)
 		row_bad(rs, SIZE_MAX, xasprintf("%zu malformed rows in all", bad));
-	free(pi.slot);
 	csv_close(&c);
 	return 0;
+}
+
+struct row_order {
+	const struct dataset *ds;
+	const struct row *row;
+};
+
+/* By path, and among the rows of one path in the manifest's order. */
+static int
+cmp_row_path(const void *a, const void *b, void *arg)
+{
+	const struct row_order *o = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = strcmp(strpool_get(&o->ds->paths, o->row[x].path),
+	    strpool_get(&o->ds->paths, o->row[y].path));
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* A sample for each path the rows name, in path order (as dataset_sort
+ * wants them), each row pointing to its path's. Sorting finds the repeated paths that a hash table would,
+ * and gives the order the dataset needs anyway. */
+static void
+samples_of_rows(struct dataset *ds, struct rows *rs)
+{
+	struct row_order o = { ds, rs->row };
+	uint32_t *order = xmalloc((rs->n ? rs->n : 1) * sizeof *order), at;
+	const char *path, *prev = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->row[i].sample != ROW_BAD)
+			order[n++] = (uint32_t)i;
+	qsort_r(order, n, sizeof *order, cmp_row_path, &o);
+	for (i = 0; i < n; i++) {
+		at = rs->row[order[i]].path;
+		path = strpool_get(&ds->paths, at);
+		if (prev == NULL || strcmp(prev, path) != 0)
+			add_sample_at(ds, at, strlen(path), LABEL_NONE, SPLIT_NONE, 0);
+		rs->row[order[i]].sample = (uint32_t)(ds->nsamples - 1);
+		prev = path;
+	}
+	free(order);
 }
 
 static void relay_paths(struct dataset *ds);
@@ -834,6 +868,7 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		g_ptr_array_free(rs.bad, TRUE);
 		return -1;
 	}
+	samples_of_rows(ds, &rs);
 
 	paths = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *paths);
 	why = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *why);
@@ -884,14 +919,13 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 	if (dups > PROBLEMS_LISTED)
 		dataset_problem(ds, file, "%zu repeated rows in all", dups);
 
-	/* Only the samples a row took stay, in the order of their rows. */
+	/* Only the samples a row took stay; the pool, in the rows' order and
+	 * with their repeated and missing paths, is laid out anew. */
 	for (i = n = 0; i < ds->nsamples; i++)
 		if (why[i] == ROW_TAKEN)
 			ds->samples[n++] = ds->samples[i];
-	if (n < ds->nsamples) {
-		ds->nsamples = n;
-		relay_paths(ds);
-	}
+	ds->nsamples = n;
+	relay_paths(ds);
 	free(why);
 	free(labels);
 	free(splits);
