@@ -570,6 +570,7 @@ guarded("apply", "apply 100k relabels", "≤ 2× bare", lambda: apply_(100000))
 import rows_audio  # noqa: E402 (its rows use the helpers above)
 guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
 guarded("playback", "Space to sound", "< 50 ms", rows_audio.playback)
+guarded("review", "decision key to the next clip's sound", "< 50 ms", rows_audio.review)
 
 cpu = "?"
 for line in open("/proc/cpuinfo"):

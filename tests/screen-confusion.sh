@@ -5,8 +5,10 @@
 # goes back; predictions.csv rewritten in place and renamed over it update
 # the pane and say what changed, and one written in two halves with a pause
 # is shown only whole; a relabel moves a sample at once, and t
-# shows the labels as in the dataset again; S counts one split; 35 classes
-# scroll sideways in 80 columns.
+# shows the labels as in the dataset again; S counts one split; each whole
+# load is a row of trend.tsv, and the pane draws each class's recall by
+# load with the falls marked, across restarts; 35 classes scroll sideways
+# in 80 columns.
 . "${top_srcdir:-.}/tests/lib.sh"
 need tmux sox
 
@@ -173,6 +175,65 @@ wait "$writer"
 want=$(want_matrix "$TMP/live")
 check "the whole file is shown once closed" matrix_is "$want"
 check "its accuracy against the last whole load" screen_wait "accuracy 0.636 → 0.818"
+tmux_keys q
+check "q quits" wait_exit
+tmux_stop
+
+# Each whole load is a row of trend.tsv, and the pane draws each class's
+# recall over the rows, the fall since the last load marked with ▼ in the
+# error colour. Two training runs rename their predictions over the file.
+tr=$TMP/trend
+cp -R "$ds" "$tr"
+rm -rf "$tr/.winnow"
+cp "$TMP/first.csv" "$tr/predictions.csv"
+rows() { grep -vc '^time' "$tr/.winnow/trend.tsv" 2>/dev/null; }
+# a class's line of the matrix (with its colours: mark_of -e)
+class_line() {
+	screen "$@" | awk -F'│' -v l="$cls" '
+		/true\\pred/ { on = 1; next }
+		on && $2 ~ /^precision/ { exit }
+		on { s = $2; gsub(/\033\[[0-9;]*m/, "", s); split(s, f, " +"); if (f[1] == l) print $2 }'
+}
+# the mark after a class's sparkline: ▼0.25, ▲0.25, or nothing
+mark_of() { cls=$1; class_line | grep -o '[▼▲][0-9.]*'; }
+tmux_start 120 36 "$WINNOW" "$tr"
+check "the first load's matrix" matrix_is "$(want_matrix "$tr")"
+expect_soon "the first load is a row of trend.tsv" 1 rows
+check "one load: no trend yet" not_on_screen "recall by load"
+# Run 1: no/n1 wrong now (no's recall 0.75 → 0.50), yes/y1 right (0.50 → 0.75).
+sed 's|^no/n1.wav,no,|no/n1.wav,yes,|; s|^yes/y1.wav,no,|yes/y1.wav,yes,|' \
+	"$TMP/first.csv" >"$TMP/run1.csv"
+cp "$TMP/run1.csv" "$tr/.pred.tmp"
+mv "$tr/.pred.tmp" "$tr/predictions.csv"
+check "run 1 is shown" matrix_is "$(want_matrix "$tr")"
+expect_soon "and is a second row" 2 rows
+check "the trend column appears" screen_wait "recall by load"
+expect_soon "no, which got worse, is marked ▼ by how much" "▼0.25" mark_of no
+expect_eq "yes, which got better, is marked ▲" "$(mark_of yes)" "▲0.25"
+expect_eq "up, which stayed, has no mark" "$(mark_of up)" ""
+cls=no
+expect_eq "the fall is drawn in the error colour (196, red), the rise is not" \
+	"$(class_line -e | grep -c '196m▼') $(cls=yes; class_line -e | grep -c '196m▲')" "1 0"
+# Run 2: no/n2 wrong as well (0.50 → 0.25).
+sed 's|^no/n2.wav,no,|no/n2.wav,yes,|' "$TMP/run1.csv" >"$tr/.pred.tmp"
+mv "$tr/.pred.tmp" "$tr/predictions.csv"
+check "run 2 is shown" matrix_is "$(want_matrix "$tr")"
+expect_soon "and is a third row" 3 rows
+expect_soon "no falls again" "▼0.25" mark_of no
+expect_eq "yes stayed: its mark is gone" "$(mark_of yes)" ""
+cls=no
+expect_soon "no's sparkline steps down, 0.75 0.50 0.25" 1 eval 'class_line | grep -c "▆▅▃ ▼0.25"'
+tmux_keys q
+check "q quits" wait_exit
+tmux_stop
+# The history outlives the browser: started again, the file is loaded once
+# more (a fourth row) and the sparklines have all four loads.
+tmux_start 120 36 "$WINNOW" "$tr"
+check "started again" matrix_is "$(want_matrix "$tr")"
+expect_soon "its load is a fourth row" 4 rows
+cls=no
+expect_soon "no's sparkline has the loads of the session before" 1 \
+	eval 'class_line | grep -c "▆▅▃▃"'
 tmux_keys q
 check "q quits" wait_exit
 tmux_stop

@@ -322,7 +322,7 @@ load_annotated(struct dataset *ds, const char *text, struct annotations *a)
 	return p;
 }
 
-/* The rule of README.md's "Suspect labels" worked by hand. Thresholds:
+/* The rule of winnow(1)'s "Suspect labels" worked by hand. Thresholds:
  *   t_cat = (0.90 + 0.70 + 0.20 + 0.00) / 4 = 0.45
  *   t_dog = (0.80 + 0.60 + 0.35 + 0.25) / 4 = 0.50
  *   t_fox = (0.80 + 0.44 + 0.10) / 3       = 0.4467

@@ -66,6 +66,47 @@ test_escape(void)
 	is_escaped("", "", "the empty name");
 }
 
+/* Every byte string escape_name can meet comes back from unescape_name: the
+ * decoder reads what winnow prints (a rogues list copied from a listing). */
+static void
+test_unescape(void)
+{
+	static const char *names[] = {
+		"yes/0a7c2a8d_nohash_0.wav", "caf\xc3\xa9/\xe5\xa3\xb0.wav", "caf\xe9.wav",
+		"a\tb\nc\x7f", "back\\slash", "\\x41 looks like an escape", "\xc2\x85x",
+		"\xe2\x82", "\xed\xa0\x80", "ends in \\", "",
+	};
+	char bad[][12] = { "trail\\", "\\q", "\\x4", "\\xzz", "\\x00" };
+	struct buf b = { 0 };
+	char *copy, bytes[256];
+	size_t i;
+	int round_trips = 1;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		copy = xstrdup(escaped_name(&b, names[i]));
+		is_int(unescape_name(copy), 0, "an escaped name decodes");
+		is_str(copy, names[i], "to the name's own bytes");
+		free(copy);
+	}
+	/* Every byte but NUL, each alone and all in one name. */
+	for (i = 1; i < 256; i++) {
+		char one[2] = { (char)i, 0 };
+		bytes[i - 1] = (char)i;
+		copy = xstrdup(escaped_name(&b, one));
+		if (unescape_name(copy) != 0 || strcmp(copy, one) != 0)
+			round_trips = 0;
+		free(copy);
+	}
+	bytes[255] = '\0';
+	copy = xstrdup(escaped_name(&b, bytes));
+	ok(round_trips && unescape_name(copy) == 0 && strcmp(copy, bytes) == 0,
+	    "each of the 255 bytes comes back, alone and together");
+	free(copy);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		ok(unescape_name(bad[i]) == -1, "a malformed escape is refused: %s", bad[i]);
+	buf_free(&b);
+}
+
 static void
 test_utf8(void)
 {
@@ -314,6 +355,7 @@ main(void)
 {
 	testfs_init("util");
 	test_escape();
+	test_unescape();
 	test_utf8();
 	test_path_is_clean();
 	test_open_beneath();

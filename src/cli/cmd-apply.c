@@ -40,22 +40,6 @@ static const char apply_usage[] =
 "\n"
 "Exit status: 0 done, 1 conflicts (the rest was done), 2 error.\n";
 
-struct journal *
-journal_read_reported(const char *file)
-{
-	struct journal *j;
-	char *cause = NULL;
-
-	if ((j = journal_read(file, &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
-		return NULL;
-	}
-	if (j->torn)
-		fprintf(stderr, "%s: %s\n", progname, j->torn);
-	return j;
-}
-
 int
 cmd_apply(int argc, char **argv)
 {

@@ -69,17 +69,17 @@ decode_stream(FILE *fp, const char *name, uint64_t size, int max_w, int max_h,
 		return -1;
 	}
 	switch (info->format) {
-	case FMT_JPEG: rc = decode_jpeg(&d, cause); break;
-	case FMT_PNG: rc = decode_png(&d, cause); break;
-	case FMT_GIF: rc = decode_gif(&d, cause); break;
-	case FMT_WEBP: rc = decode_webp(&d, cause); break;
-	case FMT_BMP: rc = decode_bmp(&d, cause); break;
-	default: rc = decode_pnm(&d, cause); break;
+	case FMT_JPEG: rc = image_decode_jpeg(&d, cause); break;
+	case FMT_PNG: rc = image_decode_png(&d, cause); break;
+	case FMT_GIF: rc = image_decode_gif(&d, cause); break;
+	case FMT_WEBP: rc = image_decode_webp(&d, cause); break;
+	case FMT_BMP: rc = image_decode_bmp(&d, cause); break;
+	default: rc = image_decode_pnm(&d, cause); break;
 	}
 	if (rc == 0)
-		scaler_finish(&d.sc, out);
+		image_scaler_finish(&d.sc, out);
 	if (d.have_scaler)
-		scaler_free(&d.sc);
+		image_scaler_free(&d.sc);
 	if (rc == 0)
 		info->damage = d.damage;
 	else

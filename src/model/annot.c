@@ -61,6 +61,7 @@ annotations_free(struct annotations *a)
 	free(a->duration);
 	free(a->pred);
 	free(a->pred_p);
+	free(a->margin);
 	free(a->suspect);
 	free(a->outlier);
 	free(a->decision);

@@ -55,6 +55,9 @@ struct annotations {
 	float *duration;        /* checks/audio: seconds (NAN unknown) */
 	uint16_t *pred;         /* predictions: predicted label id, LABEL_NONE none */
 	float *pred_p;          /* predictions: probability of pred (NAN none) */
+	float *margin;          /* predictions: top probability minus the
+	                           second (NAN without probabilities): small
+	                           when the model hesitates */
 	float *suspect;         /* predictions: suspect score, higher = more
 	                           suspect (NAN: not a suspect / unknown) */
 	float *outlier;         /* embeddings: distance to class centre in

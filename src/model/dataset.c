@@ -693,9 +693,11 @@ struct row {
 	size_t line;
 	uint32_t path;          /* in the dataset's pool */
 	uint32_t sample;        /* its path's sample, or ROW_BAD */
-	uint32_t label, split;  /* in the rows' own tables; ROW_BAD: the message's number */
+	uint32_t label, split;  /* in the rows' own tables, or ROW_NONE (a sample
+	                           ROW_BAD: label is its message's number) */
 };
 #define ROW_BAD UINT32_MAX
+#define ROW_NONE UINT32_MAX     /* a row's label or split: none */
 /* why[] of a sample a row has taken: no errno nor EXISTS_* value. */
 #define ROW_TAKEN INT_MIN
 
@@ -790,15 +792,16 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
 		while (path[0] == '.' && path[1] == '/')
 			path += 2;
-		if (!path_is_clean(path) || *label == '\0') {
+		if (!path_is_clean(path)) {
 			if (bad++ < PROBLEMS_LISTED)
-				row_bad(rs, c.line, *label ? xasprintf("line %zu: path '%s' is refused "
-				    "(absolute, empty, or with '..')", c.line, path) :
-				    xasprintf("line %zu: '%s' has no label", c.line, path));
+				row_bad(rs, c.line, xasprintf("line %zu: path '%s' is refused "
+				    "(absolute, empty, or with '..')", c.line, path));
 			continue;
 		}
+		/* An empty label is new data waiting for one, as in a `_` folder. */
 		row_add(rs, c.line, strpool_add(&ds->paths, path, strlen(path)), 0,
-		    row_name(rs, label), *split ? row_name(rs, split) : ROW_BAD);
+		    *label ? row_name(rs, label) : ROW_NONE,
+		    *split ? row_name(rs, split) : ROW_NONE);
 	}
 	if (bad > PROBLEMS_LISTED)
 		row_bad(rs, SIZE_MAX, xasprintf("%zu malformed rows in all", bad));
@@ -880,7 +883,7 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 	labels = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *labels);
 	splits = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *splits);
 	for (i = 0; i < rs.name->len; i++)
-		labels[i] = splits[i] = ROW_BAD;
+		labels[i] = splits[i] = ROW_NONE;
 	for (i = 0; i < rs.n; i++) {
 		struct row *r = &rs.row[i];
 		struct sample *s;
@@ -906,13 +909,13 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 			continue;
 		}
 		why[r->sample] = ROW_TAKEN;
-		if (labels[r->label] == ROW_BAD)
+		if (r->label != ROW_NONE && labels[r->label] == ROW_NONE)
 			labels[r->label] = dataset_label_intern(ds,
 			    g_ptr_array_index(rs.name, r->label));
-		s->label = (uint16_t)labels[r->label];
-		if (r->split != ROW_BAD && splits[r->split] == ROW_BAD)
+		s->label = (uint16_t)(r->label != ROW_NONE ? labels[r->label] : LABEL_NONE);
+		if (r->split != ROW_NONE && splits[r->split] == ROW_NONE)
 			splits[r->split] = split_intern(ds, g_ptr_array_index(rs.name, r->split));
-		s->split = (uint8_t)(r->split != ROW_BAD ? splits[r->split] : SPLIT_NONE);
+		s->split = (uint8_t)(r->split != ROW_NONE ? splits[r->split] : SPLIT_NONE);
 	}
 	if (missing > PROBLEMS_LISTED)
 		dataset_problem(ds, file, "%zu rows in all name files that are missing", missing);

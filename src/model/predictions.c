@@ -1242,6 +1242,23 @@ predictions_label(const struct predictions *p, size_t i)
 	return k == LABEL_NONE || p->to_dataset == NULL ? LABEL_NONE : p->to_dataset[k];
 }
 
+/* The first minus the second of a row's probabilities (the first alone
+ * when there is one class). */
+static float
+top_two_margin(const float *row, size_t n)
+{
+	float first = 0, second = 0;
+	size_t k;
+	for (k = 0; k < n; k++)
+		if (row[k] > first) {
+			second = first;
+			first = row[k];
+		} else if (row[k] > second) {
+			second = row[k];
+		}
+	return first - second;
+}
+
 void
 predictions_annotate(struct predictions *p, struct dataset *ds, struct annotations *a)
 {
@@ -1253,15 +1270,19 @@ predictions_annotate(struct predictions *p, struct dataset *ds, struct annotatio
 		a->n = ds->nsamples;
 	free(a->pred);
 	free(a->pred_p);
+	free(a->margin);
 	free(a->suspect);
 	a->pred = xmalloc((a->n ? a->n : 1) * sizeof *a->pred);
 	a->pred_p = annot_floats(a->n);
+	a->margin = annot_floats(a->n);
 	a->suspect = annot_floats(a->n);
 	for (i = 0; i < a->n; i++) {
 		uint16_t k = i < p->nsamples ? p->pred[i] : LABEL_NONE;
 		a->pred[i] = predictions_label(p, i);
 		if (k != LABEL_NONE && p->prob_ok && p->prob_ok[i] && k < p->nprob)
 			a->pred_p[i] = p->prob[i * p->nprob + k];
+		if (i < p->nsamples && p->prob_ok && p->prob_ok[i])
+			a->margin[i] = top_two_margin(p->prob + i * p->nprob, p->nprob);
 	}
 	sus = suspects_find(p, ds, NULL, &n);
 	for (i = 0; i < n; i++)

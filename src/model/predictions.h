@@ -108,7 +108,8 @@ void predictions_bind(struct predictions *p, struct dataset *ds);
  * p must be bound. */
 uint16_t predictions_label(const struct predictions *p, size_t i);
 /* Bind p to ds, then fill a->pred (dataset label ids), a->pred_p
- * (probability of the predicted label) and a->suspect (the score of
+ * (probability of the predicted label), a->margin (the top two
+ * probabilities' difference) and a->suspect (the score of
  * suspects_find below, against the dataset's labels), replacing what a
  * held. a->n becomes ds->nsamples when 0. Call on the thread that owns ds
  * and a. */

@@ -330,6 +330,7 @@ static const char *const sort_names[SORT_COUNT] = {
 	[SORT_LOUDNESS] = "loudness",
 	[SORT_DURATION] = "duration",
 	[SORT_OUTLIER] = "outlier",
+	[SORT_UNCERTAIN] = "uncertain",
 };
 
 const char *
@@ -396,6 +397,23 @@ view_sort_keys(struct view_key *k, size_t n)
 	qsort(k, n, sizeof *k, cmp_keyed);
 }
 
+/* Put the rows in the order of their keys (k: the view's), or leave the
+ * keys pending when there are too many to sort within a frame. */
+static void
+order_rows(struct view *v, struct view_key *k, size_t n)
+{
+	size_t r;
+	if (v->defer_rows > 0 && n >= v->defer_rows) {
+		v->pending = k;
+		v->npending = n;
+		return;
+	}
+	view_sort_keys(k, n);
+	for (r = 0; r < n; r++)
+		v->rows[r] = k[r].sample;
+	free(k);
+}
+
 static void
 sort_by_float(struct view *v, const float *values, int descending)
 {
@@ -410,15 +428,32 @@ sort_by_float(struct view *v, const float *values, int descending)
 		k[r].key = descending ? -x : x;
 		k[r].sample = v->rows[r];
 	}
-	if (v->defer_rows > 0 && n >= v->defer_rows) {
-		v->pending = k;
-		v->npending = n;
+	order_rows(v, k, n);
+}
+
+/* Least certain first, the samples waiting for a label before the rest:
+ * those are what labelling new data is for. The dataset's label decides,
+ * not a decision, so that labelling a sample leaves the order as it was
+ * and the next row is the next to look at. Margins lie in [0, 1]. */
+static void
+sort_uncertain(struct view *v)
+{
+	const float *margin = v->an->margin;
+	size_t n = v->lv.n, r;
+	struct view_key *k;
+
+	if (margin == NULL)
 		return;
+	k = xmalloc((n ? n : 1) * sizeof *k);
+	for (r = 0; r < n; r++) {
+		uint32_t i = v->rows[r];
+		float m = i < v->an->n ? margin[i] : NAN;
+		if (v->ds->samples[i].label == LABEL_NONE)
+			m = isnan(m) ? -1 : m - 2;
+		k[r].key = m;
+		k[r].sample = i;
 	}
-	view_sort_keys(k, n);
-	for (r = 0; r < n; r++)
-		v->rows[r] = k[r].sample;
-	free(k);
+	order_rows(v, k, n);
 }
 
 /* Labels are small integers: a counting sort, stable, so path order holds
@@ -537,6 +572,9 @@ view_rebuild(struct view *v)
 			break;
 		case SORT_OUTLIER:
 			sort_by_float(v, v->an->outlier, 1);
+			break;
+		case SORT_UNCERTAIN:
+			sort_uncertain(v);
 			break;
 		}
 	}

@@ -20,6 +20,8 @@ enum sort_key {
 	SORT_LOUDNESS,          /* quietest first (annotations.peak_db) */
 	SORT_DURATION,          /* shortest first (annotations.duration) */
 	SORT_OUTLIER,           /* farthest first (annotations.outlier) */
+	SORT_UNCERTAIN,         /* samples without a label first, then each
+	                           part by smallest margin (annotations.margin) */
 	SORT_COUNT
 };
 /* "path", "label", …; NULL past SORT_COUNT. */

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "dataset.h"
 #include "decide.h"
+#include "review.h"
 #include "settings.h"
 #include "ui.h"
 #include "util.h"
@@ -192,13 +193,15 @@ sort_values(const struct app *app, enum sort_key k)
 		return app->annot.duration;
 	case SORT_OUTLIER:
 		return app->annot.outlier;
+	case SORT_UNCERTAIN:
+		return app->annot.margin;
 	default:
 		return NULL;
 	}
 }
 
 /* path → label → suspect → loudness → duration (→ outlier once embeddings
- * are loaded) → path. */
+ * are loaded) → uncertain → path. */
 static unsigned
 cmd_sort(struct app *app, int arg)
 {
@@ -240,6 +243,18 @@ static unsigned
 cmd_relabel_shown(struct app *app, int arg)
 {
 	return decide_relabel_shown(app);
+}
+
+static unsigned
+cmd_take_prediction(struct app *app, int arg)
+{
+	return decide_take_prediction(app);
+}
+
+static unsigned
+cmd_review(struct app *app, int arg)
+{
+	return review_toggle(app);
 }
 
 static unsigned
@@ -349,7 +364,8 @@ const struct command commands[] = {
 	{ "back", "back out of a filter, prompt or overlay", cmd_back, 0, "Esc" },
 	{ "filter", "filter: path text, label=X pred=X check=NAME split=X decision=D",
 	    cmd_filter, 0, "/" },
-	{ "sort", "cycle sort: path, label, suspect, loudness, duration", cmd_sort, 0, "s" },
+	{ "sort", "cycle sort: path, label, suspect, loudness, duration, outlier, uncertain",
+	    cmd_sort, 0, "s" },
 	{ "shuffle", "shuffle (browse in random order)", cmd_shuffle, 0, "R" },
 	{ "preview-mode", "preview: waveform / spectrogram / thumbnail / text",
 	    cmd_preview_mode, 0, "v" },
@@ -358,10 +374,14 @@ const struct command commands[] = {
 	RELABEL(6), RELABEL(7), RELABEL(8), RELABEL(9),
 	{ "relabel-shown", "relabel every sample shown (a cluster's group, a filter)",
 	    cmd_relabel_shown, 0, "*" },
+	{ "take-prediction", "take the model's label: relabel a suspect, label an unlabeled sample",
+	    cmd_take_prediction, 0, "y" },
 	{ "delete", "mark for deletion", cmd_delete, 0, "d" },
 	{ "accept", "accept: the label is verified", cmd_accept, 0, "a" },
 	{ "flag", "flag: keep, and add to the rogues gallery", cmd_flag, 0, "f" },
 	{ "undo", "undo the last decision", cmd_undo, 0, "u" },
+	{ "review", "review mode: each decision moves to the next sample and plays it",
+	    cmd_review, 0, "V" },
 	{ "note", "add a note to the selected sample (in the journal)", cmd_note, 0, "m" },
 	{ "cluster", "bottom pane: confusion matrix / embedding clusters", cmd_cluster, 0, "c" },
 	{ "next-outlier", "cluster pane: the next outlier, highest score first", cmd_cluster_only, 0, "o" },

@@ -19,6 +19,7 @@
 #include "help.h"
 #include "layout.h"
 #include "loop.h"
+#include "pred-feed.h"
 #include "prompt.h"
 #include "scan.h"
 #include "terminal.h"
@@ -33,6 +34,7 @@ static const struct part {
 	void (*ready)(struct app *);
 	void (*end)(struct app *);
 } parts[] = {
+	{ pred_feed_ready, pred_feed_end },
 	{ embed_feed_ready, embed_feed_end },
 	{ decide_ready, decide_end },
 	{ checks_ready, checks_end },

@@ -80,8 +80,9 @@
  *    key-to-frame latency (README, winnow(1)).
  *
  *  - Other parts keep their state behind the opaque pointers below
- *    (app->preview, confusion, journal, cluster, checks), defined and
- *    freed by their owners (pane free() or the part's end hook).
+ *    (app->preview, confusion, journal, cluster, checks, predictions),
+ *    defined and freed by their owners (pane free() or the part's end
+ *    hook).
  *
  * Entry points other files define are declared at the end of this file
  * (pane ops, preview_*) and in decide.h (decide_*). */
@@ -175,6 +176,7 @@ enum status_slot {
 	                           cleared a few seconds later */
 	STATUS_PLAYER,          /* "playing 0.42/1.00 s": early, so a narrow
 	                           status line still shows it */
+	STATUS_REVIEW,          /* "review: 3 reviewed · 40 left · 900 clips/h" */
 	STATUS_SCAN,            /* indexing / dataset summary */
 	STATUS_CHECKS,          /* checks progress */
 	STATUS_PREDICTIONS,     /* predictions loaded / reloaded */
@@ -238,7 +240,7 @@ struct app {
 	enum pane_id bottom;            /* PANE_CONFUSION or PANE_CLUSTER */
 
 	/* Opaque state of the other parts, owned and freed by them. */
-	void *preview, *confusion, *journal, *cluster, *checks;
+	void *preview, *confusion, *journal, *cluster, *checks, *predictions, *review;
 
 	/* Terminal. */
 	int utf8;                       /* the locale's codeset is UTF-8 */
@@ -385,6 +387,9 @@ unsigned confusion_cycle_split(struct app *app);
  * returns REDRAW_ flags. */
 unsigned preview_play_toggle(struct app *app);
 unsigned preview_autoplay_toggle(struct app *app);
+/* Play the selected clip from its start (stop when it is not a clip),
+ * whatever played before: review mode's next sample. */
+unsigned preview_play_selected(struct app *app);
 unsigned preview_cycle_mode(struct app *app);
 
 #endif

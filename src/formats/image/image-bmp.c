@@ -60,7 +60,7 @@ bitfield_get(struct bitfield f, uint32_t v, uint8_t none)
 }
 
 int
-decode_bmp(struct decode *d, char **cause)
+image_decode_bmp(struct decode *d, char **cause)
 {
 	uint8_t h[14 + 124 + 16], pal[256 * 4];
 	uint8_t *raw = NULL, *row = NULL;
@@ -116,7 +116,7 @@ decode_bmp(struct decode *d, char **cause)
 		topdown = 1;
 		ht = -ht;
 	}
-	if (declare_size(d, "BMP", w > 0 ? (uint64_t)w : 0, (uint64_t)ht, cause) != 0)
+	if (image_declare_size(d, "BMP", w > 0 ? (uint64_t)w : 0, (uint64_t)ht, cause) != 0)
 		return -1;
 	if (comp == 1 || comp == 2) {
 		set_cause(cause, "BMP: run-length compressed (RLE%d) BMP is not supported",
@@ -181,13 +181,13 @@ decode_bmp(struct decode *d, char **cause)
 	rowbytes = ((size_t)w * (size_t)bpp + 31) / 32 * 4;
 	raw = xmalloc(rowbytes);
 	row = xmalloc((size_t)w * 4);
-	start_scaler(d, (int)w, (int)ht);
+	image_start_scaler(d, (int)w, (int)ht);
 	for (y = 0; y < ht; y++) {
 		int64_t x;
 		if (fread(raw, 1, rowbytes, d->fp) != rowbytes) {
 			char *m = xasprintf("truncated: the BMP data ends early "
 			    "(%lld of %lld rows)", (long long)y, (long long)ht);
-			rc = partial(d, m, cause);
+			rc = image_partial(d, m, cause);
 			free(m);
 			goto out;
 		}
@@ -227,8 +227,8 @@ decode_bmp(struct decode *d, char **cause)
 			q[2] = bitfield_get(f[2], v, 0);
 			q[3] = bitfield_get(f[3], v, 255);
 		}
-		scaler_put(&d->sc, (int)(topdown ? y : ht - 1 - y), 0, 1, row, (int)w);
-		if (stop(d, cause))
+		image_scaler_put(&d->sc, (int)(topdown ? y : ht - 1 - y), 0, 1, row, (int)w);
+		if (image_stop(d, cause))
 			goto out;
 	}
 	rc = 0;

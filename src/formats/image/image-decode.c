@@ -8,7 +8,7 @@
 
 /* Has the caller given up on this picture? Asked between rows. */
 int
-stop(struct decode *d, char **cause)
+image_stop(struct decode *d, char **cause)
 {
 	if (!d->cancelled && d->cancel != NULL && d->cancel(d->cancel_arg)) {
 		d->cancelled = 1;
@@ -19,7 +19,8 @@ stop(struct decode *d, char **cause)
 
 /* Record the declared size; refuse what would cost too much. */
 int
-declare_size(struct decode *d, const char *what, uint64_t w, uint64_t h, char **cause)
+image_declare_size(struct decode *d, const char *what, uint64_t w, uint64_t h,
+    char **cause)
 {
 	d->info->width = w > INT32_MAX ? INT32_MAX : (int)w;
 	d->info->height = h > INT32_MAX ? INT32_MAX : (int)h;
@@ -45,7 +46,7 @@ declare_size(struct decode *d, const char *what, uint64_t w, uint64_t h, char **
 /* Start the scaler for source rows of sw × sh pixels, aiming at the fit of
  * the declared picture (sw × sh may be a DCT-scaled version of it). */
 void
-start_scaler(struct decode *d, int sw, int sh)
+image_start_scaler(struct decode *d, int sw, int sh)
 {
 	int w, h;
 	image_fit(d->info->width, d->info->height, d->max_w, d->max_h, &w, &h);
@@ -53,14 +54,14 @@ start_scaler(struct decode *d, int sw, int sh)
 		w = sw;
 	if (h > sh)
 		h = sh;
-	scaler_init(&d->sc, sw, sh, w, h);
+	image_scaler_init(&d->sc, sw, sh, w, h);
 	d->have_scaler = 1;
 }
 
 /* A decoder stopped early: keep what was decoded as damage when there is
  * something to show, else fail with the message. */
 int
-partial(struct decode *d, const char *msg, char **cause)
+image_partial(struct decode *d, const char *msg, char **cause)
 {
 	if (d->have_scaler && d->sc.added > 0) {
 		d->damage = xstrdup(msg);

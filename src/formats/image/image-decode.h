@@ -25,24 +25,25 @@ struct decode {
 };
 
 /* Has the caller given up on this picture? Asked between rows. */
-int stop(struct decode *d, char **cause);
+int image_stop(struct decode *d, char **cause);
 /* Record the declared size; refuse what would cost too much. */
-int declare_size(struct decode *d, const char *what, uint64_t w, uint64_t h, char **cause);
+int image_declare_size(struct decode *d, const char *what, uint64_t w, uint64_t h,
+    char **cause);
 /* Start the scaler for source rows of sw × sh pixels, aiming at the fit of
  * the declared picture (sw × sh may be a DCT-scaled version of it). */
-void start_scaler(struct decode *d, int sw, int sh);
+void image_start_scaler(struct decode *d, int sw, int sh);
 /* A decoder stopped early: keep what was decoded as damage when there is
  * something to show, else fail with the message. */
-int partial(struct decode *d, const char *msg, char **cause);
+int image_partial(struct decode *d, const char *msg, char **cause);
 
 /* Each decodes d->fp, positioned at its start, into d's scaler. Returns 0
  * (with d->damage set when only part of the picture could be read), or -1
  * with *cause set. */
-int decode_jpeg(struct decode *d, char **cause);
-int decode_png(struct decode *d, char **cause);
-int decode_gif(struct decode *d, char **cause);
-int decode_webp(struct decode *d, char **cause);
-int decode_bmp(struct decode *d, char **cause);
-int decode_pnm(struct decode *d, char **cause);
+int image_decode_jpeg(struct decode *d, char **cause);
+int image_decode_png(struct decode *d, char **cause);
+int image_decode_gif(struct decode *d, char **cause);
+int image_decode_webp(struct decode *d, char **cause);
+int image_decode_bmp(struct decode *d, char **cause);
+int image_decode_pnm(struct decode *d, char **cause);
 
 #endif

@@ -24,7 +24,7 @@ gif_message(int code)
 }
 
 int
-decode_gif(struct decode *d, char **cause)
+image_decode_gif(struct decode *d, char **cause)
 {
 	GifFileType *gif;
 	GifRecordType rt;
@@ -75,14 +75,14 @@ decode_gif(struct decode *d, char **cause)
 			sw = im->Left + fw;
 		if (sh < im->Top + fh)
 			sh = im->Top + fh;
-		if (declare_size(d, "GIF", (uint64_t)fw, (uint64_t)fh, cause) != 0 ||
-		    declare_size(d, "GIF", (uint64_t)sw, (uint64_t)sh, cause) != 0)
+		if (image_declare_size(d, "GIF", (uint64_t)fw, (uint64_t)fh, cause) != 0 ||
+		    image_declare_size(d, "GIF", (uint64_t)sw, (uint64_t)sh, cause) != 0)
 			goto out;
 		if (cmap == NULL || cmap->Colors == NULL) {
 			set_cause(cause, "GIF: the frame has no colour table");
 			goto out;
 		}
-		start_scaler(d, sw, sh);
+		image_start_scaler(d, sw, sh);
 		line = xmalloc((size_t)fw);
 		row = xmalloc((size_t)fw * 4);
 		for (n = 0, i = 0; i < passes; i++) {
@@ -94,7 +94,7 @@ decode_gif(struct decode *d, char **cause)
 					    xasprintf("truncated: the GIF data ends early "
 					    "(%d of %d rows)", n, fh) :
 					    xasprintf("GIF: %s", gif_message(gif->Error));
-					rc = partial(d, m, cause);
+					rc = image_partial(d, m, cause);
 					free(m);
 					goto out;
 				}
@@ -110,8 +110,8 @@ decode_gif(struct decode *d, char **cause)
 					q[2] = cmap->Colors[c].Blue;
 					q[3] = 255;
 				}
-				scaler_put(&d->sc, im->Top + y, im->Left, 1, row, fw);
-				if (stop(d, cause))
+				image_scaler_put(&d->sc, im->Top + y, im->Left, 1, row, fw);
+				if (image_stop(d, cause))
 					goto out;
 			}
 		}

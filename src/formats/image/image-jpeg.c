@@ -93,7 +93,7 @@ cmyk_to_rgba(uint8_t *p, int n, int inverted)
 }
 
 int
-decode_jpeg(struct decode *d, char **cause)
+image_decode_jpeg(struct decode *d, char **cause)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct jpeg_err err;
@@ -116,9 +116,9 @@ decode_jpeg(struct decode *d, char **cause)
 		}
 		snprintf(msg, sizeof msg, "JPEG: %s", err.message);
 		if (strstr(err.message, "backing store") != NULL)
-			rc = partial(d, "too large to decode in memory", cause);
+			rc = image_partial(d, "too large to decode in memory", cause);
 		else
-			rc = partial(d, msg, cause);
+			rc = image_partial(d, msg, cause);
 		goto out;
 	}
 	jpeg_create_decompress(&cinfo);
@@ -127,7 +127,7 @@ decode_jpeg(struct decode *d, char **cause)
 	cinfo.progress = &err.progress;
 	jpeg_stdio_src(&cinfo, d->fp);
 	jpeg_read_header(&cinfo, TRUE);
-	if (declare_size(d, "JPEG", cinfo.image_width, cinfo.image_height, cause) != 0)
+	if (image_declare_size(d, "JPEG", cinfo.image_width, cinfo.image_height, cause) != 0)
 		goto out;
 
 	/* Decode straight to the smallest DCT scale still covering the fit. */
@@ -147,7 +147,7 @@ decode_jpeg(struct decode *d, char **cause)
 	} else
 		cinfo.out_color_space = JCS_EXT_RGBA;
 	jpeg_start_decompress(&cinfo);
-	start_scaler(d, (int)cinfo.output_width, (int)cinfo.output_height);
+	image_start_scaler(d, (int)cinfo.output_width, (int)cinfo.output_height);
 	row = xmalloc((size_t)cinfo.output_width * 4);
 	while (cinfo.output_scanline < cinfo.output_height) {
 		JSAMPROW rows[1] = { row };
@@ -156,8 +156,8 @@ decode_jpeg(struct decode *d, char **cause)
 			break;
 		if (cmyk)
 			cmyk_to_rgba(row, (int)cinfo.output_width, cinfo.saw_Adobe_marker);
-		scaler_put(&d->sc, y, 0, 1, row, (int)cinfo.output_width);
-		if (stop(d, cause))
+		image_scaler_put(&d->sc, y, 0, 1, row, (int)cinfo.output_width);
+		if (image_stop(d, cause))
 			goto out;
 	}
 	jpeg_finish_decompress(&cinfo);

@@ -41,7 +41,7 @@ png_read_stream(png_structp png, png_bytep data, size_t n)
 }
 
 int
-decode_png(struct decode *d, char **cause)
+image_decode_png(struct decode *d, char **cause)
 {
 	struct png_ctx ctx = { .d = d };
 	png_structp png;
@@ -80,14 +80,14 @@ decode_png(struct decode *d, char **cause)
 			    rows_read, d->info->height);
 		else
 			snprintf(msg, sizeof msg, "%s", ctx.message);
-		rc = partial(d, msg, cause);
+		rc = image_partial(d, msg, cause);
 		goto out;
 	}
 	png_set_read_fn(png, &ctx, png_read_stream);
 	png_set_benign_errors(png, 1);
 	png_read_info(png, info);
 	png_get_IHDR(png, info, &w, &h, &depth, &type, &ilace, NULL, NULL);
-	if (declare_size(d, "PNG", w, h, cause) != 0)
+	if (image_declare_size(d, "PNG", w, h, cause) != 0)
 		goto out;
 	png_set_expand(png);
 	png_set_strip_16(png);
@@ -103,16 +103,16 @@ decode_png(struct decode *d, char **cause)
 		set_cause(cause, "PNG: unexpected row layout");
 		goto out;
 	}
-	start_scaler(d, (int)w, (int)h);
+	image_start_scaler(d, (int)w, (int)h);
 	row = xmalloc((size_t)w * 4);
 	interlaced = ilace != PNG_INTERLACE_NONE;
 	if (!interlaced) {
 		png_uint_32 y;
 		for (y = 0; y < h; y++) {
 			png_read_row(png, row, NULL);
-			scaler_put(&d->sc, (int)y, 0, 1, row, (int)w);
+			image_scaler_put(&d->sc, (int)y, 0, 1, row, (int)w);
 			rows_read++;
-			if (stop(d, cause))
+			if (image_stop(d, cause))
 				goto out;
 		}
 	} else {
@@ -123,10 +123,10 @@ decode_png(struct decode *d, char **cause)
 				continue;
 			for (r = 0; r < rows; r++) {
 				png_read_row(png, row, NULL);
-				scaler_put(&d->sc, (int)PNG_ROW_FROM_PASS_ROW(r, p),
+				image_scaler_put(&d->sc, (int)PNG_ROW_FROM_PASS_ROW(r, p),
 				    PNG_PASS_START_COL(p), PNG_PASS_COL_OFFSET(p), row,
 				    (int)cols);
-				if (stop(d, cause))
+				if (image_stop(d, cause))
 					goto out;
 			}
 		}

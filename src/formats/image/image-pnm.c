@@ -47,7 +47,7 @@ pnm_number(FILE *fp)
 }
 
 int
-decode_pnm(struct decode *d, char **cause)
+image_decode_pnm(struct decode *d, char **cause)
 {
 	int kind, maxval = 1, rc = -1, bytes;
 	long w, ht, y, x, v;
@@ -66,7 +66,7 @@ decode_pnm(struct decode *d, char **cause)
 		set_cause(cause, "truncated or damaged: the PNM header is incomplete");
 		return -1;
 	}
-	if (declare_size(d, "PNM", (uint64_t)w, (uint64_t)ht, cause) != 0)
+	if (image_declare_size(d, "PNM", (uint64_t)w, (uint64_t)ht, cause) != 0)
 		return -1;
 	if (maxval < 1 || maxval > 65535) {
 		set_cause(cause, "PNM: bad maximum value %d", maxval);
@@ -81,7 +81,7 @@ decode_pnm(struct decode *d, char **cause)
 	}
 	raw = xmalloc(rowbytes ? rowbytes : 1);
 	row = xmalloc((size_t)w * 4);
-	start_scaler(d, (int)w, (int)ht);
+	image_start_scaler(d, (int)w, (int)ht);
 	for (y = 0; y < ht; y++) {
 		if (rowbytes && fread(raw, 1, rowbytes, d->fp) != rowbytes)
 			goto short_data;
@@ -119,8 +119,8 @@ decode_pnm(struct decode *d, char **cause)
 			for (ch = 0; ch < 3; ch++)
 				q[ch] = (uint8_t)((s[ch] * 255 + maxval / 2) / maxval);
 		}
-		scaler_put(&d->sc, (int)y, 0, 1, row, (int)w);
-		if (stop(d, cause))
+		image_scaler_put(&d->sc, (int)y, 0, 1, row, (int)w);
+		if (image_stop(d, cause))
 			goto out;
 	}
 	rc = 0;
@@ -129,7 +129,7 @@ short_data:
 	{
 		char *m = xasprintf("truncated: the PNM data ends early (%ld of %ld rows)",
 		    y, ht);
-		rc = partial(d, m, cause);
+		rc = image_partial(d, m, cause);
 		free(m);
 	}
 out:

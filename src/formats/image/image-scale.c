@@ -10,7 +10,7 @@
 #include "util.h"
 
 void
-scaler_init(struct scaler *s, int sw, int sh, int dw, int dh)
+image_scaler_init(struct scaler *s, int sw, int sh, int dw, int dh)
 {
 	int x;
 
@@ -31,7 +31,7 @@ scaler_init(struct scaler *s, int sw, int sh, int dw, int dh)
 }
 
 void
-scaler_free(struct scaler *s)
+image_scaler_free(struct scaler *s)
 {
 	free(s->sum);
 	free(s->count);
@@ -43,7 +43,7 @@ scaler_free(struct scaler *s)
 /* Source row y straight into the output; fully transparent pixels are
  * cleared, as the sums would make them. */
 static void
-scaler_copy(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int n)
+image_scaler_copy(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int n)
 {
 	uint8_t *row = s->direct + (size_t)y * s->dw * 4, *q;
 	int i, x;
@@ -68,7 +68,7 @@ scaler_copy(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int
 
 /* Add n RGBA pixels of source row y, at columns x0, x0 + xstep, ... */
 void
-scaler_put(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int n)
+image_scaler_put(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int n)
 {
 	size_t row;
 	int i, x;
@@ -77,7 +77,7 @@ scaler_put(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int 
 		return;
 	s->added += (uint64_t)n;
 	if (s->direct != NULL) {
-		scaler_copy(s, y, x0, xstep, rgba, n);
+		image_scaler_copy(s, y, x0, xstep, rgba, n);
 		return;
 	}
 	row = (size_t)((int64_t)y * s->dh / s->sh) * s->dw;
@@ -97,7 +97,7 @@ scaler_put(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int 
 
 /* Fill out with the scaled picture; the scaler is spent (free it still). */
 void
-scaler_finish(struct scaler *s, struct image *out)
+image_scaler_finish(struct scaler *s, struct image *out)
 {
 	size_t i, n = (size_t)s->dw * s->dh;
 	uint8_t *q;

@@ -28,11 +28,12 @@ struct scaler {
 	uint64_t added;         /* source pixels added in all */
 };
 
-void scaler_init(struct scaler *s, int sw, int sh, int dw, int dh);
-void scaler_free(struct scaler *s);
+void image_scaler_init(struct scaler *s, int sw, int sh, int dw, int dh);
+void image_scaler_free(struct scaler *s);
 /* Add n RGBA pixels of source row y, at columns x0, x0 + xstep, ... */
-void scaler_put(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba, int n);
+void image_scaler_put(struct scaler *s, int y, int x0, int xstep, const uint8_t *rgba,
+    int n);
 /* Fill out with the scaled picture; the scaler is spent (free it still). */
-void scaler_finish(struct scaler *s, struct image *out);
+void image_scaler_finish(struct scaler *s, struct image *out);
 
 #endif

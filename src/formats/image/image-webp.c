@@ -54,7 +54,7 @@ webp_message(VP8StatusCode status)
 }
 
 int
-decode_webp(struct decode *d, char **cause)
+image_decode_webp(struct decode *d, char **cause)
 {
 	WebPDecoderConfig config;
 	WebPIDecoder *idec = NULL;
@@ -82,7 +82,7 @@ decode_webp(struct decode *d, char **cause)
 		    webp_message(status));
 		goto out;
 	}
-	if (declare_size(d, "WebP", (uint64_t)config.input.width,
+	if (image_declare_size(d, "WebP", (uint64_t)config.input.width,
 	    (uint64_t)config.input.height, cause) != 0)
 		goto out;
 	bits = data;
@@ -135,7 +135,7 @@ decode_webp(struct decode *d, char **cause)
 		status = WebPIUpdate(idec, bits, fed);
 		if (status != VP8_STATUS_SUSPENDED || fed == bits_len)
 			break;
-		if (stop(d, cause))
+		if (image_stop(d, cause))
 			goto out;
 	}
 	if (status == VP8_STATUS_SUSPENDED || status == VP8_STATUS_NOT_ENOUGH_DATA)
@@ -146,13 +146,13 @@ decode_webp(struct decode *d, char **cause)
 		set_cause(cause, "WebP: %s", webp_message(status));
 		goto out;
 	}
-	start_scaler(d, fw, fh);
+	image_start_scaler(d, fw, fh);
 	for (y = 0; y < last_y && y < fh; y++)
-		scaler_put(&d->sc, y, 0, 1, pixels + (size_t)y * fw * 4, fw);
+		image_scaler_put(&d->sc, y, 0, 1, pixels + (size_t)y * fw * 4, fw);
 	if (last_y < fh) {
 		char *m = xasprintf("truncated: the WebP data ends early (%d%% decoded)",
 		    100 * last_y / fh);
-		rc = partial(d, m, cause);
+		rc = image_partial(d, m, cause);
 		free(m);
 	} else
 		rc = 0;

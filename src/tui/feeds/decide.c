@@ -22,6 +22,7 @@
 #include "dataset.h"
 #include "decide.h"
 #include "journal.h"
+#include "review.h"
 #include "ui.h"
 #include "util.h"
 #include "worker.h"
@@ -100,13 +101,29 @@ pending_free(struct pending *p)
 	free(p);
 }
 
+/* Samples without a label (in a `_` folder, or a manifest row with an
+ * empty label) that no relabel or delete decision has settled. */
+static size_t
+unlabeled_left(const struct app *app)
+{
+	const uint8_t *dec = app->annot.decision;
+	size_t i, n = 0;
+
+	for (i = 0; i < app->ds->nsamples; i++)
+		if (app->ds->samples[i].label == LABEL_NONE &&
+		    (dec == NULL || i >= app->annot.n ||
+		    (dec[i] != DECISION_RELABEL && dec[i] != DECISION_DELETE)))
+			n++;
+	return n;
+}
+
 static void
 update_status(struct app *app)
 {
 	struct decide *d = app->journal;
 	static const char letters[JOP_NOTE] = { 'R', 'D', 'A', 'F' };
 	struct buf b = { 0 };
-	size_t total = 0, i;
+	size_t total = 0, i, left;
 
 	if (d == NULL)
 		return;
@@ -131,6 +148,8 @@ update_status(struct app *app)
 	}
 	if (d->writing || d->head)
 		buf_adds(&b, " saving…");
+	if ((left = unlabeled_left(app)) > 0)
+		buf_addf(&b, " · %zu unlabeled", left);
 	buf_addf(&b, " · journal %s", d->where);
 	if (d->fallback)
 		buf_adds(&b, " (dataset read-only)");
@@ -254,7 +273,10 @@ write_done(void *arg, int cancelled)
 	escaped_name(&b, p->path);
 	switch (p->d.op) {
 	case JOP_RELABEL:
-		ui_message(app, "relabelled %s: %s → %s", buf_str(&b), p->label, p->to);
+		if (*p->label == '\0')
+			ui_message(app, "labelled %s: %s", buf_str(&b), p->to);
+		else
+			ui_message(app, "relabelled %s: %s → %s", buf_str(&b), p->label, p->to);
 		break;
 	case JOP_DELETE:
 		ui_message(app, "to delete: %s", buf_str(&b));
@@ -517,6 +539,8 @@ queue(struct app *app, enum journal_op op, size_t i, const char *to, const char 
 	p->reason = reason && op != JOP_NOTE ? xstrdup(reason) : NULL;
 	p->note = note && *note ? xstrdup(note) : NULL;
 	enqueue(app, p);
+	if (op != JOP_NOTE)
+		review_decided(app, i);
 }
 
 static long
@@ -742,6 +766,26 @@ decide_relabel_nth(struct app *app, int n)
 		return REDRAW_STATUS;
 	}
 	relabel(app, (size_t)i, app->ds->labels[n - 1], NULL);
+	return REDRAW_STATUS;
+}
+
+/* y: the model's label, for a sample waiting for one or a suspect. */
+unsigned
+decide_take_prediction(struct app *app)
+{
+	struct buf b = { 0 };
+	unsigned pred;
+	long i;
+
+	if (!ready(app) || (i = selected(app)) < 0)
+		return REDRAW_STATUS;
+	pred = app->annot.pred && (size_t)i < app->annot.n ? app->annot.pred[i] : LABEL_NONE;
+	if (pred == LABEL_NONE || pred >= app->ds->nlabels)
+		ui_message(app, "%s: no prediction to take",
+		    escaped_name(&b, sample_path(app->ds, (size_t)i)));
+	else
+		relabel(app, (size_t)i, app->ds->labels[pred], NULL);
+	buf_free(&b);
 	return REDRAW_STATUS;
 }
 
@@ -1079,6 +1123,7 @@ decide_end(struct app *app)
 	struct decide *d = app->journal;
 	struct pending *p, *next;
 
+	review_end(app);
 	if (d == NULL)
 		return;
 	for (p = d->head; p; p = next) {

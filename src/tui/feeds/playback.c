@@ -242,6 +242,16 @@ playback_toggle(struct playback *pb, long sample)
 }
 
 unsigned
+playback_play(struct playback *pb, long sample)
+{
+	if (is_clip(pb, sample))
+		start(pb, sample);
+	else
+		stop(pb);
+	return REDRAW_PREVIEW | REDRAW_STATUS;
+}
+
+unsigned
 playback_autoplay_toggle(struct playback *pb)
 {
 	pb->autoplay = !pb->autoplay;

@@ -1,7 +1,7 @@
 /* sort-feed.h — the file list's long orders, sorted off the UI thread.
  *
- * Sorting a million rows by loudness, duration, suspicion or outlier
- * score takes longer than a frame. The view leaves such an order pending
+ * Sorting a million rows by a value (suspicion, loudness, duration,
+ * outlier score, uncertainty) takes longer than a frame. The view leaves such an order pending
  * (view.h: defer_rows) and shows the rows in path order meanwhile; this
  * feed sorts the keys on the worker pool's urgent thread and hands the
  * order back, unless the list was rebuilt in between (another order, a

@@ -18,6 +18,7 @@
 #include "dataset.h"
 #include "embed-feed.h"
 #include "embed.h"
+#include "plot.h"
 #include "ui.h"
 #include "util.h"
 
@@ -26,9 +27,6 @@
 /* The sidebar (ranking or groups) on panes at least this wide. */
 #define SIDEBAR_MIN_WIDTH 64
 #define SIDEBAR_WIDTH 26
-/* Moving: how much a point off the direction of travel costs, compared
- * with one straight ahead. */
-#define ACROSS_WEIGHT 3.0
 
 struct cluster {
 	const struct embed_feed *f;     /* while the analysis is there */
@@ -39,10 +37,8 @@ struct cluster {
 	int zoom;                       /* 0: fit the view's points */
 	double cx, cy;                  /* data point at the centre, when zoomed */
 
-	/* The last drawing's geometry, for moves in screen terms. */
-	int plot_w, plot_h;             /* in cells */
-	double scale;                   /* dots per data unit */
-	double ox, oy;                  /* data point at the plot's centre */
+	struct plot plot;               /* the last drawing's geometry, for
+	                                   moves in screen terms */
 	struct buf scratch;
 };
 
@@ -111,52 +107,12 @@ in_view(const struct app *app, const struct cluster *cl, long row)
 	return embed_feed_in(cl->f, app->ds, cl->view, row);
 }
 
-/* ---- geometry: data → braille dots ---- */
-
-/* Scale and centre for a plot of w × h cells: the view's points fit at
- * zoom 0, with the same scale on both axes. */
+/* The view's k-th point, for the plot. */
 static void
-geometry(struct cluster *cl, int w, int h)
+view_point(const void *arg, size_t k, double *x, double *y)
 {
-	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, x, y;
-	double W = 2.0 * w, H = 4.0 * h, s;
-	size_t k, n = view_count(cl);
-
-	for (k = 0; k < n; k++) {
-		point(cl, view_row(cl, k), &x, &y);
-		if (isnan(x) || isnan(y))
-			continue;
-		x0 = x < x0 ? x : x0;
-		x1 = x > x1 ? x : x1;
-		y0 = y < y0 ? y : y0;
-		y1 = y > y1 ? y : y1;
-	}
-	if (!(x1 >= x0))
-		x0 = x1 = y0 = y1 = 0;
-	s = fmin((W - 1) / (x1 - x0 > 0 ? x1 - x0 : 1), (H - 1) / (y1 - y0 > 0 ? y1 - y0 : 1));
-	cl->plot_w = w;
-	cl->plot_h = h;
-	cl->scale = s * ldexp(1.0, cl->zoom);
-	if (cl->zoom == 0) {
-		cl->ox = (x0 + x1) / 2;
-		cl->oy = (y0 + y1) / 2;
-	} else {
-		cl->ox = cl->cx;
-		cl->oy = cl->cy;
-	}
-}
-
-static void
-to_dots(const struct cluster *cl, double x, double y, double *dx, double *dy)
-{
-	*dx = (x - cl->ox) * cl->scale + cl->plot_w;
-	*dy = cl->plot_h * 2.0 - (y - cl->oy) * cl->scale;
-}
-
-static int
-on_plot(const struct cluster *cl, double dx, double dy)
-{
-	return dx >= 0 && dy >= 0 && dx < 2.0 * cl->plot_w && dy < 4.0 * cl->plot_h;
+	const struct cluster *cl = arg;
+	point(cl, view_row(cl, k), x, y);
 }
 
 /* Keep the cursor on the plot: when zoomed, centre on it if it left. */
@@ -167,37 +123,14 @@ follow_cursor(struct cluster *cl)
 	if (cl->cursor < 0 || cl->zoom == 0)
 		return;
 	point(cl, (uint32_t)cl->cursor, &x, &y);
-	to_dots(cl, x, y, &dx, &dy);
-	if (!on_plot(cl, dx, dy)) {
-		cl->cx = cl->ox = x;
-		cl->cy = cl->oy = y;
+	plot_to_dots(&cl->plot, x, y, &dx, &dy);
+	if (!plot_holds(&cl->plot, dx, dy)) {
+		cl->cx = cl->plot.ox = x;
+		cl->cy = cl->plot.oy = y;
 	}
 }
 
 /* ---- drawing ---- */
-
-static const uint8_t braille_bit[2][4] = {
-	{ 0x01, 0x02, 0x04, 0x40 },
-	{ 0x08, 0x10, 0x20, 0x80 },
-};
-
-/* A cell's glyph: braille U+2800 + bits, or a density character where the
- * terminal has no UTF-8. */
-static const char *
-cell_glyph(const struct app *app, uint8_t bits, char out[4])
-{
-	int n = __builtin_popcount(bits);
-	if (!app->utf8) {
-		out[0] = n <= 1 ? '.' : n <= 3 ? ':' : n <= 5 ? '+' : '#';
-		out[1] = '\0';
-		return out;
-	}
-	out[0] = (char)0xe2;
-	out[1] = (char)(0xa0 | bits >> 6);
-	out[2] = (char)(0x80 | (bits & 0x3f));
-	out[3] = '\0';
-	return out;
-}
 
 /* Colour key of a point: its label (all samples), or in a class view its
  * group, with outliers apart. */
@@ -216,8 +149,10 @@ point_key(const struct app *app, const struct cluster *cl, uint32_t row)
 }
 
 static attr_t
-key_attr(const struct app *app, const struct cluster *cl, unsigned key)
+key_attr(const struct app *app, unsigned key, const void *arg)
 {
+	const struct cluster *cl = arg;
+
 	if (cl->view < 0)
 		return ui_label_attr(app, key);
 	if (key == KEY_OUTLIER)
@@ -230,70 +165,28 @@ key_attr(const struct app *app, const struct cluster *cl, unsigned key)
 static void
 draw_plot(struct app *app, struct cluster *cl, WINDOW *w, int pw, int ph)
 {
-	size_t cells = (size_t)pw * ph, k, n = view_count(cl), c;
-	uint8_t *bits = xcalloc(cells, 1);
-	uint16_t *key = xcalloc(cells, sizeof *key);
-	uint32_t *votes = xcalloc(cells, sizeof *votes);
+	struct plot_canvas canvas;
+	size_t k, n = view_count(cl);
 	double x, y, dx, dy;
-	char g[4];
-	long cursor_cell = -1;
+	long cell, cursor_cell = -1;
 
-	geometry(cl, pw, ph);
+	plot_fit(&cl->plot, pw, ph, n, view_point, cl, cl->zoom, cl->cx, cl->cy);
+	plot_canvas_init(&canvas, pw, ph);
 	for (k = 0; k < n; k++) {
 		uint32_t row = view_row(cl, k);
-		unsigned pk;
 		point(cl, row, &x, &y);
-		to_dots(cl, x, y, &dx, &dy);
-		if (!on_plot(cl, dx, dy))
-			continue;
-		c = (size_t)(dy / 4) * pw + (size_t)(dx / 2);
-		bits[c] |= braille_bit[(int)dx & 1][(int)dy & 3];
-		/* The cell's colour: the commonest key (a majority vote). */
-		pk = point_key(app, cl, row);
-		if (votes[c] == 0)
-			key[c] = (uint16_t)pk, votes[c] = 1;
-		else if (key[c] == pk)
-			votes[c]++;
-		else
-			votes[c]--;
-		if ((long)row == cl->cursor)
-			cursor_cell = (long)c;
+		plot_to_dots(&cl->plot, x, y, &dx, &dy);
+		cell = plot_canvas_dot(&canvas, dx, dy, point_key(app, cl, row));
+		if (cell >= 0 && (long)row == cl->cursor)
+			cursor_cell = cell;
 	}
-	for (c = 0; c < cells; c++) {
-		if (bits[c] == 0)
-			continue;
-		wattrset(w, key_attr(app, cl, key[c]) |
-		    ((long)c == cursor_cell ? A_REVERSE | A_BOLD : 0));
-		mvwaddstr(w, (int)(c / pw), (int)(c % pw), cell_glyph(app, bits[c], g));
-	}
-	wattrset(w, A_NORMAL);
-	free(bits);
-	free(key);
-	free(votes);
+	plot_canvas_draw(&canvas, app, w, key_attr, cl, cursor_cell);
 }
 
 static const char *
 ge(const struct app *app)
 {
 	return app->utf8 ? "≥" : ">=";
-}
-
-static void
-sidebar_line(struct app *app, WINDOW *w, int y, int x, int width, attr_t swatch,
-    const char *text, const char *right, attr_t attr)
-{
-	int rw = right ? ui_width(right) : 0;
-	if (swatch != (attr_t)-1) {
-		wattrset(w, swatch);
-		ui_putn(app, w, y, x, app->utf8 ? "■" : "#", 1);
-		x += 2;
-		width -= 2;
-	}
-	wattrset(w, attr);
-	ui_putn(app, w, y, x, text, width - rw - 1);
-	if (right)
-		ui_putn(app, w, y, x + width - rw, right, rw);
-	wattrset(w, A_NORMAL);
 }
 
 static void
@@ -308,7 +201,7 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 	if (cl->view < 0) {
 		b->len = 0;
 		buf_addf(b, "split score (%s %g)", ge(app), cl->f->split_th);
-		sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
+		plot_legend_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
 		    ui_attr(app, ROLE_DIM));
 		for (k = 0; k < a->nclasses && y < h; k++) {
 			unsigned c = cl->f->ranking[k];
@@ -319,7 +212,7 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 				snprintf(num, sizeof num, "-");
 			else
 				snprintf(num, sizeof num, "%.1f", ec->split);
-			sidebar_line(app, w, y++, x, width, ui_label_attr(app, c),
+			plot_legend_line(app, w, y++, x, width, ui_label_attr(app, c),
 			    app->ds->labels[c], num, ec->split >= cl->f->split_th ?
 			    ui_attr(app, ROLE_BADGE) | A_BOLD : A_NORMAL);
 		}
@@ -333,28 +226,28 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 		b->len = 0;
 		ui_count(num, sizeof num, ec->n);
 		buf_addf(b, "%s: %s", app->ds->labels[cl->view], num);
-		sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL, A_BOLD);
+		plot_legend_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL, A_BOLD);
 		b->len = 0;
 		if (isnan(ec->split))
 			buf_addf(b, "split: fewer than %d", EMBED_MIN_SPLIT_CLASS);
 		else
 			buf_addf(b, "split %.1f (%s %g)", ec->split, ge(app), cl->f->split_th);
 		if (y < h)
-			sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
+			plot_legend_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
 			    ec->split >= cl->f->split_th ? ui_attr(app, ROLE_BADGE) | A_BOLD :
 			    A_NORMAL);
 		for (k = 0; k < 2 && !isnan(ec->split) && y < h; k++) {
 			b->len = 0;
 			buf_addf(b, "group %zu", k + 1);
 			ui_count(num, sizeof num, ec->group_n[k]);
-			sidebar_line(app, w, y++, x, width, key_attr(app, cl, (unsigned)k),
+			plot_legend_line(app, w, y++, x, width, key_attr(app, (unsigned)k, cl),
 			    buf_str(b), num, A_NORMAL);
 		}
 		if (y < h) {
 			b->len = 0;
 			buf_addf(b, "outliers (%s %g)", ge(app), cl->f->outlier_th);
 			ui_count(num, sizeof num, outliers);
-			sidebar_line(app, w, y++, x, width, key_attr(app, cl, KEY_OUTLIER),
+			plot_legend_line(app, w, y++, x, width, key_attr(app, KEY_OUTLIER, cl),
 			    buf_str(b), num, A_NORMAL);
 		}
 	}
@@ -521,48 +414,24 @@ put_cursor(struct app *app, struct cluster *cl, long row)
 	return REDRAW_CLUSTER | REDRAW_FILES | REDRAW_STATUS;
 }
 
-/* The nearest point in direction (ux, uy) on the screen (y down), points
- * off to the side costing more; from the plot's centre when there is no
- * cursor. */
+/* The nearest point in direction (ux, uy) on the screen (y down); from the
+ * plot's centre, in any direction, when there is no cursor. */
 static long
 nearest_towards(const struct app *app, const struct cluster *cl, double ux, double uy)
 {
-	double px, py, x, y, qx, qy, along, across, cost, best = INFINITY;
-	size_t k, n = view_count(cl);
-	long found = -1;
+	double px, py, x, y;
+	long k;
 
 	if (cl->cursor >= 0 && in_view(app, cl, cl->cursor)) {
 		point(cl, (uint32_t)cl->cursor, &x, &y);
-		to_dots(cl, x, y, &px, &py);
+		plot_to_dots(&cl->plot, x, y, &px, &py);
 	} else {
-		px = cl->plot_w;
-		py = cl->plot_h * 2.0;
-		ux = uy = 0;    /* the nearest in any direction */
+		px = cl->plot.w;
+		py = cl->plot.h * 2.0;
+		ux = uy = 0;
 	}
-	for (k = 0; k < n; k++) {
-		uint32_t row = view_row(cl, k);
-		if ((long)row == cl->cursor)
-			continue;
-		point(cl, row, &x, &y);
-		to_dots(cl, x, y, &qx, &qy);
-		qx -= px;
-		qy -= py;
-		if (ux == 0 && uy == 0) {
-			along = 0;
-			cost = hypot(qx, qy);
-		} else {
-			along = qx * ux + qy * uy;
-			across = fabs(qx * uy - qy * ux);
-			if (along <= 0)
-				continue;
-			cost = along + ACROSS_WEIGHT * across;
-		}
-		if (cost < best) {
-			best = cost;
-			found = (long)row;
-		}
-	}
-	return found;
+	k = plot_nearest(&cl->plot, px, py, ux, uy, view_count(cl), view_point, cl);
+	return k < 0 ? -1 : (long)view_row(cl, (size_t)k);
 }
 
 /* Show a class (or -1: every sample), keeping the cursor when it is in. */
@@ -638,8 +507,8 @@ static unsigned
 zoom_in(struct app *app, struct cluster *cl)
 {
 	if (cl->zoom < ZOOM_STEPS) {
-		cl->cx = cl->ox;
-		cl->cy = cl->oy;
+		cl->cx = cl->plot.ox;
+		cl->cy = cl->plot.oy;
 		if (cl->cursor >= 0 && in_view(app, cl, cl->cursor))
 			point(cl, (uint32_t)cl->cursor, &cl->cx, &cl->cy);
 		cl->zoom++;

@@ -458,6 +458,14 @@ preview_play_toggle(struct app *app)
 	return pv != NULL ? playback_toggle(pv->playback, ui_selected(app)) : REDRAW_NONE;
 }
 
+unsigned
+preview_play_selected(struct app *app)
+{
+	struct preview *pv = app->preview;
+
+	return pv != NULL ? playback_play(pv->playback, ui_selected(app)) : REDRAW_NONE;
+}
+
 /* `n`: play the next clip when one ends. */
 unsigned
 preview_autoplay_toggle(struct app *app)
