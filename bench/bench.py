@@ -323,6 +323,17 @@ both = [p for p in label if p in pred]
 labels = sorted(set(label.values()))
 m = confusion_matrix([label[p] for p in both], [pred[p] for p in both], labels=labels)
 """ + MATRIX_TSV
+# `winnow trend`'s row for one predictions file: accuracy, then each
+# class's recall, as winnow prints them.
+TREND_TSV = """
+from sklearn.metrics import accuracy_score, recall_score
+recall = recall_score(y, yhat, labels=labels, average=None, zero_division=0)
+print("predictions\\taccuracy\\t" + "\\t".join(labels))
+print(sys.argv[2] + "\\t%.4f\\t" % accuracy_score(y, yhat) + "\\t".join("%.4f" % r for r in recall))
+"""
+CSV_TREND = CSV_MANIFEST.split("m = confusion_matrix")[0] + """
+y, yhat = [label[p] for p in both], [pred[p] for p in both]
+""" + TREND_TSV
 PANDAS_MANIFEST = """
 import sys, pandas as pd
 from sklearn.metrics import confusion_matrix
@@ -332,6 +343,9 @@ both = d.merge(p, on="path")
 labels = sorted(set(d["label"]))
 m = confusion_matrix(both["label"], both["pred"], labels=labels)
 """ + MATRIX_TSV
+PANDAS_TREND = PANDAS_MANIFEST.split("m = confusion_matrix")[0] + """
+y, yhat = both["label"], both["pred"]
+""" + TREND_TSV
 
 
 def manifest():
@@ -344,26 +358,30 @@ def manifest():
     row("index-manifest", "index a 1,000,000-row manifest of speech-1m (`winnow stats`: "
         "each row's file must exist)", fmt_t(ta), "`find -type f \\| wc -l`: " + fmt_t(tb),
         "%.2f×" % m, "≤ 1.5×", "yes" if m <= 1.5 else "NO")
-    ours = [W, "confusion", "-p", pred, man]
-    refs = (("the csv module + scikit-learn", ["/usr/bin/python3", "-c", CSV_MANIFEST, man, pred], 10),
-            ("pandas + scikit-learn", ["/usr/bin/python3", "-c", PANDAS_MANIFEST, man, pred], 8))
-    want_out = subprocess.run(ours, capture_output=True, text=True, check=True).stdout
-    for name, ref, goal in refs:
-        got = subprocess.run(ref, capture_output=True, text=True, check=True).stdout
-        if got != want_out:
-            raise RuntimeError("%s gives another matrix than winnow confusion" % name)
-    cells, met, speed = [], True, []
-    times = None
-    for name, ref, goal in refs:
-        ta, tb, r = pair(lambda: run(ours)[0], lambda: run(ref)[0], max(3, args.runs // 2))
-        times = ta if times is None else times + ta
-        x = 1 / statistics.median(r)
-        cells.append("%s: %s" % (name, fmt_t(tb)))
-        speed.append("%.1f× faster than %s" % (x, name.split(" +")[0]))
-        met = met and x >= goal
-    row("confusion-manifest", "1M-row manifest + 1M prediction rows → confusion matrix "
-        "(the same matrix on both sides, checked)", fmt_t(times), "; ".join(cells),
-        ", ".join(speed), "≥ 10× the csv module, ≥ 8× pandas", "yes" if met else "NO")
+    py = "/usr/bin/python3"
+    for name, what, ours, csv_ref, pandas_ref in (
+            ("confusion-manifest", "1M-row manifest + 1M prediction rows → confusion matrix",
+             [W, "confusion", "-p", pred, man], CSV_MANIFEST, PANDAS_MANIFEST),
+            ("trend-manifest", "1M-row manifest + 1M prediction rows → `winnow trend` "
+             "(accuracy, recall of each class)", [W, "trend", man, pred], CSV_TREND, PANDAS_TREND)):
+        refs = (("the csv module + scikit-learn", [py, "-c", csv_ref, man, pred], 10),
+                ("pandas + scikit-learn", [py, "-c", pandas_ref, man, pred], 8))
+        want_out = subprocess.run(ours, capture_output=True, text=True, check=True).stdout
+        for ref_name, ref, goal in refs:
+            got = subprocess.run(ref, capture_output=True, text=True, check=True).stdout
+            if got != want_out:
+                raise RuntimeError("%s: %s gives another answer than winnow" % (name, ref_name))
+        cells, speed, met, times = [], [], True, []
+        for ref_name, ref, goal in refs:
+            ta, tb, r = pair(lambda: run(ours)[0], lambda: run(ref)[0], max(3, args.runs // 2))
+            times += ta
+            x = 1 / statistics.median(r)
+            cells.append("%s: %s" % (ref_name, fmt_t(tb)))
+            speed.append("%.1f× faster than %s" % (x, ref_name.split(" +")[0]))
+            met = met and x >= goal
+        row(name, what + " (the same answer on both sides, checked)", fmt_t(times),
+            "; ".join(cells), ", ".join(speed), "≥ 10× the csv module, ≥ 8× pandas",
+            "yes" if met else "NO")
 
 
 def predictions():
