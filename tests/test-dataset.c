@@ -622,6 +622,81 @@ test_manifest(void)
 	dataset_free(ds);
 }
 
+/* The files of a manifest are checked all at once, after reading, yet
+ * rows are judged in their order as one lookup a row would: a path missing
+ * twice is missing twice (not "listed again"), a label or a split met only
+ * in rows that are not taken is no label or split, and problems keep the
+ * rows' order. */
+static void
+test_manifest_order(void)
+{
+	static const char *const want[] = {
+		"line 2: b/x.wav: No such file or directory",
+		"line 4: b/x.wav: No such file or directory",
+		"line 6: a/1.wav is listed again; the first row counts",
+		"line 7: a/fifo: not a regular file",
+		"line 8: 1 fields, expected 3",
+		"line 9: a/nowhere: No such file or directory",
+	};
+	struct dataset *ds;
+	struct buf b = { 0 };
+	char *fifo;
+	size_t i;
+
+	put_wav("mo/a/1.wav");
+	put_wav("mo/a/2.wav");
+	link_at("1.wav", "mo/a/link.wav");
+	link_at("gone.wav", "mo/a/nowhere");
+	fifo = at("mo/a/fifo");
+	ok(mkfifo(fifo, 0644) == 0, "a FIFO");
+	free(fifo);
+	put("mo/rows.csv", "path,label,split\n"
+	    "b/x.wav,gone,first\n"
+	    "a/1.wav,yes,s2\n"
+	    "b/x.wav,no,s2\n"
+	    "a/link.wav,no,s1\n"
+	    "a/1.wav,no,s1\n"
+	    "a/fifo,no,\n"
+	    "x\n"
+	    "a/nowhere,no,s1\n"
+	    "a/2.wav,up,s1\n");
+	ds = try_open_ds("mo/rows.csv");
+	ok(ds != NULL, "a manifest with rows of every fate opens");
+	if (ds == NULL)
+		return;
+	is_int((long long)ds->nproblems, (long long)ARRAY_SIZE(want), "a problem a row");
+	for (i = 0; i < ds->nproblems && i < ARRAY_SIZE(want); i++)
+		ok(strcmp(ds->problems[i].message, want[i]) == 0, "problem %zu, in the rows' "
+		    "order: %s", i + 1, ds->problems[i].message);
+	is_int((long long)ds->nsamples, 3, "a/1.wav, a/2.wav and the link to a file inside");
+	is_str(label_of(ds, "a/link.wav"), "no", "a link inside ROOT is a sample");
+	is_str(label_of(ds, "a/1.wav"), "yes", "the first row counts");
+	is_int((long long)ds->nlabels, 3, "labels no, up, yes: none from a missing file's row");
+	is_int((long long)ds->nsplits, 3, "splits: none, s2, s1");
+	is_str(dataset_split_name(ds, 1), "s2", "in the order taken rows name them");
+	is_str(dataset_split_name(ds, 2), "s1", "s1 second");
+	ok(index_is_consistent(ds, 0), "index order");
+	dataset_free(ds);
+
+	/* More missing files than are listed: a count after the listed. */
+	buf_adds(&b, "path,label\n");
+	for (i = 0; i < 25; i++)
+		buf_addf(&b, "gone/%02zu.wav,no\n", i);
+	buf_adds(&b, "a/2.wav,up\n");
+	put("mo/many.csv", buf_str(&b));
+	buf_free(&b);
+	ds = try_open_ds("mo/many.csv");
+	ok(ds != NULL && ds->nsamples == 1, "25 missing files and one there");
+	if (ds == NULL)
+		return;
+	is_int((long long)ds->nproblems, 21, "20 listed and a count");
+	is_str(ds->problems[19].message, "line 21: gone/19.wav: No such file or directory",
+	    "the 20th listed");
+	is_str(ds->problems[20].message, "25 rows in all name files that are missing",
+	    "then the count");
+	dataset_free(ds);
+}
+
 static void
 test_sniff(void)
 {
@@ -731,6 +806,7 @@ main(void)
 	test_bytes_names();
 	test_empty();
 	test_manifest();
+	test_manifest_order();
 	test_sniff();
 	test_many();
 	return testfs_done();

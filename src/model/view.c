@@ -356,6 +356,7 @@ view_free(struct view *v)
 		filter_free(v->filters[k]);
 	free(v->filters);
 	free(v->rows);
+	free(v->pending);
 	memset(v, 0, sizeof *v);
 }
 
@@ -377,16 +378,11 @@ view_select_sample(struct view *v, uint32_t i)
 	return 0;
 }
 
-struct keyed {
-	float key;
-	uint32_t sample;
-};
-
 /* Unknown values (NaN) last; ties in path order, so sorting is stable. */
 static int
 cmp_keyed(const void *a, const void *b)
 {
-	const struct keyed *x = a, *y = b;
+	const struct view_key *x = a, *y = b;
 	int xn = isnan(x->key), yn = isnan(y->key);
 	if (xn != yn)
 		return xn - yn;
@@ -395,11 +391,34 @@ cmp_keyed(const void *a, const void *b)
 	return x->sample < y->sample ? -1 : x->sample > y->sample;
 }
 
+void
+view_sort_keys(struct view_key *k, size_t n)
+{
+	qsort(k, n, sizeof *k, cmp_keyed);
+}
+
+/* Put the rows in the order of their keys (k: the view's), or leave the
+ * keys pending when there are too many to sort within a frame. */
+static void
+order_rows(struct view *v, struct view_key *k, size_t n)
+{
+	size_t r;
+	if (v->defer_rows > 0 && n >= v->defer_rows) {
+		v->pending = k;
+		v->npending = n;
+		return;
+	}
+	view_sort_keys(k, n);
+	for (r = 0; r < n; r++)
+		v->rows[r] = k[r].sample;
+	free(k);
+}
+
 static void
 sort_by_float(struct view *v, const float *values, int descending)
 {
 	size_t n = v->lv.n, r;
-	struct keyed *k;
+	struct view_key *k;
 
 	if (values == NULL)
 		return;         /* nothing known yet: path order */
@@ -409,10 +428,7 @@ sort_by_float(struct view *v, const float *values, int descending)
 		k[r].key = descending ? -x : x;
 		k[r].sample = v->rows[r];
 	}
-	qsort(k, n, sizeof *k, cmp_keyed);
-	for (r = 0; r < n; r++)
-		v->rows[r] = k[r].sample;
-	free(k);
+	order_rows(v, k, n);
 }
 
 /* Least certain first, the samples waiting for a label before the rest:
@@ -424,7 +440,7 @@ sort_uncertain(struct view *v)
 {
 	const float *margin = v->an->margin;
 	size_t n = v->lv.n, r;
-	struct keyed *k;
+	struct view_key *k;
 
 	if (margin == NULL)
 		return;
@@ -437,10 +453,7 @@ sort_uncertain(struct view *v)
 		k[r].key = m;
 		k[r].sample = i;
 	}
-	qsort(k, n, sizeof *k, cmp_keyed);
-	for (r = 0; r < n; r++)
-		v->rows[r] = k[r].sample;
-	free(k);
+	order_rows(v, k, n);
 }
 
 /* Labels are small integers: a counting sort, stable, so path order holds
@@ -492,13 +505,39 @@ shuffle_rows(struct view *v)
 	}
 }
 
+/* The sample that was selected stays selected, at the same place on the
+ * screen; when it is not shown, the row that was selected. */
+static void
+keep_selection(struct view *v, long keep, size_t old_row, size_t offset)
+{
+	size_t n = v->lv.n, r;
+	int found = 0;
+
+	if (keep >= 0)
+		for (r = 0; r < n; r++)
+			if (v->rows[r] == (uint32_t)keep) {
+				v->lv.sel = r;
+				found = 1;
+				break;
+			}
+	if (!found)
+		v->lv.sel = n == 0 ? 0 : old_row < n ? old_row : n - 1;
+	v->lv.top = v->lv.sel > offset ? v->lv.sel - offset : 0;
+	listpos_set_count(&v->lv, n);
+	if (v->lv.height > 0)
+		listpos_scroll(&v->lv, v->lv.height);
+}
+
 void
 view_rebuild(struct view *v)
 {
 	long keep = view_selected(v);
-	size_t old_row = v->lv.sel, offset = v->lv.sel - v->lv.top, i, n = 0, k, r;
-	int found = 0;
+	size_t old_row = v->lv.sel, offset = v->lv.sel - v->lv.top, i, n = 0, k;
 
+	v->generation++;
+	free(v->pending);
+	v->pending = NULL;
+	v->npending = 0;
 	if (v->ds == NULL) {
 		listpos_set_count(&v->lv, 0);
 		return;
@@ -540,20 +579,33 @@ view_rebuild(struct view *v)
 		}
 	}
 
-	/* The same sample stays selected, at the same place on the screen. */
-	if (keep >= 0)
-		for (r = 0; r < n; r++)
-			if (v->rows[r] == (uint32_t)keep) {
-				v->lv.sel = r;
-				found = 1;
-				break;
-			}
-	if (!found)
-		v->lv.sel = n == 0 ? 0 : old_row < n ? old_row : n - 1;
-	v->lv.top = v->lv.sel > offset ? v->lv.sel - offset : 0;
-	listpos_set_count(&v->lv, n);
-	if (v->lv.height > 0)
-		listpos_scroll(&v->lv, v->lv.height);
+	keep_selection(v, keep, old_row, offset);
+}
+
+struct view_key *
+view_take_pending(struct view *v, size_t *n, unsigned long *generation)
+{
+	struct view_key *k = v->pending;
+	*n = v->npending;
+	*generation = v->generation;
+	v->pending = NULL;
+	v->npending = 0;
+	return k;
+}
+
+int
+view_set_order(struct view *v, const struct view_key *k, size_t n,
+    unsigned long generation)
+{
+	long keep = view_selected(v);
+	size_t r;
+
+	if (generation != v->generation || n != v->lv.n)
+		return 0;
+	for (r = 0; r < n; r++)
+		v->rows[r] = k[r].sample;
+	keep_selection(v, keep, v->lv.sel, v->lv.sel - v->lv.top);
+	return 1;
 }
 
 void
