@@ -161,7 +161,7 @@ image_info_clear(struct image_info *info)
 /* The rest of a probe once the loader has run (rc its result). */
 static int
 probe_finish(int rc, struct image *img, struct image_info *info,
-    struct image_probe *out, char **cause)
+    struct image_probe *out, struct image *thumb, char **cause)
 {
 	double sum[4] = { 0, 0, 0, 0 }, sq[4] = { 0, 0, 0, 0 }, n, var, worst = 0;
 	size_t i, count;
@@ -195,7 +195,10 @@ probe_finish(int rc, struct image *img, struct image_info *info,
 	}
 	out->flatness = sqrt(worst);
 	image_info_clear(info);
-	image_clear(img);
+	if (thumb != NULL)
+		*thumb = *img;
+	else
+		image_clear(img);
 	return 0;
 }
 
@@ -207,20 +210,28 @@ image_probe_at(int dirfd, const char *path, struct image_probe *out, char **caus
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = image_load_at(dirfd, path, 64, 64, &img, &info, cause);
-	return probe_finish(rc, &img, &info, out, cause);
+	rc = image_load_at(dirfd, path, IMAGE_PROBE_SIDE, IMAGE_PROBE_SIDE, &img, &info, cause);
+	return probe_finish(rc, &img, &info, out, NULL, cause);
 }
 
 int
 image_probe_mem(const void *data, size_t len, const char *name,
     struct image_probe *out, char **cause)
 {
+	return image_probe_thumb_mem(data, len, name, out, NULL, cause);
+}
+
+int
+image_probe_thumb_mem(const void *data, size_t len, const char *name,
+    struct image_probe *out, struct image *thumb, char **cause)
+{
 	struct image img;
 	struct image_info info;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = image_load_mem(data, len, name, 64, 64, &img, &info, cause);
-	return probe_finish(rc, &img, &info, out, cause);
+	rc = image_load_mem(data, len, name, IMAGE_PROBE_SIDE, IMAGE_PROBE_SIDE,
+	    &img, &info, cause);
+	return probe_finish(rc, &img, &info, out, thumb, cause);
 }
 

@@ -66,13 +66,16 @@ void image_info_clear(struct image_info *info);
  * never above width × height, at least 1 × 1. */
 void image_fit(int width, int height, int max_w, int max_h, int *w, int *h);
 
+/* The probe's thumbnail fits in a square of this side. */
+#define IMAGE_PROBE_SIDE 64
+
 /* A quick look for the checks: size and how flat the picture is. */
 struct image_probe {
 	enum format format;
 	int width, height;      /* declared */
 	double flatness;        /* spread of the picture: the largest standard
 	                           deviation of the red, green, blue and alpha
-	                           channels (0–255) over a ≤ 64×64 thumbnail;
+	                           channels (0–255) over the thumbnail;
 	                           below ~2 it is one flat colour to the eye */
 };
 /* Returns 0, or -1 with *cause set when the file is not an image that
@@ -83,5 +86,9 @@ int image_probe_at(int dirfd, const char *path, struct image_probe *out,
  * name gives the extension and may be NULL. */
 int image_probe_mem(const void *data, size_t len, const char *name,
     struct image_probe *out, char **cause);
+/* image_probe_mem that hands the thumbnail it measured to *thumb (the
+ * caller frees it with image_clear) when it returns 0. */
+int image_probe_thumb_mem(const void *data, size_t len, const char *name,
+    struct image_probe *out, struct image *thumb, char **cause);
 
 #endif

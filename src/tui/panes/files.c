@@ -30,6 +30,15 @@ static const char *const badge_names[CHECK_COUNT] = {
 	[CHECK_IMBALANCE] = "imbalance",
 	[CHECK_CLUSTER_OUTLIER] = "outlier",
 	[CHECK_CLUSTER_SPLIT] = "csplit",
+	[CHECK_FORMAT_MISMATCH] = "format",
+	[CHECK_DC_OFFSET] = "dc",
+	[CHECK_NOISY] = "noisy",
+	[CHECK_DARK] = "dark",
+	[CHECK_BRIGHT] = "bright",
+	[CHECK_BLURRY] = "blurry",
+	[CHECK_GRAYSCALE] = "gray",
+	[CHECK_ODD_ASPECT] = "aspect",
+	[CHECK_LOW_INFORMATION] = "lowinfo",
 };
 
 struct files {
