@@ -19,6 +19,16 @@
 #define MIN_COLS 80
 #define MIN_LINES 24
 
+/* The bottom pane's rows_wanted when the panes were placed. */
+static int placed_wanted = -1;
+
+static int
+bottom_wanted(struct app *app)
+{
+	struct pane *bt = &app->panes[app->bottom];
+	return bt->ops->rows_wanted ? bt->ops->rows_wanted(app, bt) : 0;
+}
+
 static void
 place(struct pane *p, int y, int x, int h, int w)
 {
@@ -44,15 +54,18 @@ place(struct pane *p, int y, int x, int h, int w)
 void
 layout_place(struct app *app)
 {
-	int W = COLS, H = LINES, bottom_h, top_h, left_w, i;
+	int W = COLS, H = LINES, bottom_h, top_h, left_w, i, wanted = bottom_wanted(app);
 
 	app->cols = W;
 	app->rows = H;
 	app->too_small = W < MIN_COLS || H < MIN_LINES;
+	placed_wanted = wanted;
 	for (i = 0; i < PANE_COUNT; i++)
 		place(&app->panes[i], 0, 0, 0, 0);
 	if (!app->too_small) {
 		bottom_h = (H - 3) * 2 / 5;
+		if (wanted > 0 && wanted < bottom_h)
+			bottom_h = wanted;
 		top_h = H - 3 - bottom_h;
 		left_w = (W - 3) * 3 / 5;
 		place(&app->panes[PANE_FILES], 1, 1, top_h, left_w);
@@ -69,6 +82,36 @@ layout_place(struct app *app)
 	app->redraw |= REDRAW_ALL;
 }
 
+/* The pane's name as the frame shows it: marked when focused, as well as
+ * coloured, for terminals without colours. */
+static void
+title_name(struct app *app, struct pane *p, struct buf *b)
+{
+	if (app->focus == p->id)
+		buf_addf(b, "%s%s ", app->utf8 ? "▶" : ">", p->ops->name);
+	else
+		buf_addf(b, " %s ", p->ops->name);
+}
+
+/* The columns " name (title) " takes. */
+static int
+title_width(struct app *app, struct pane *p)
+{
+	struct buf b = { 0 };
+	int w;
+
+	title_name(app, p, &b);
+	if (p->ops->title) {
+		size_t at = b.len;
+		p->ops->title(app, p, &b);
+		if (b.len > at)
+			buf_adds(&b, "() ");
+	}
+	w = ui_width(buf_str(&b));
+	buf_free(&b);
+	return w;
+}
+
 /* " name (title) " on the frame at (y, x), at most `room` columns. */
 static void
 draw_title(struct app *app, struct pane *p, int y, int x, int room)
@@ -79,7 +122,7 @@ draw_title(struct app *app, struct pane *p, int y, int x, int room)
 	if (room < 4)
 		return;
 	wattrset(stdscr, ui_attr(app, app->focus == p->id ? ROLE_TITLE_FOCUS : ROLE_TITLE));
-	buf_addf(&b, " %s ", p->ops->name);
+	title_name(app, p, &b);
 	used = ui_putn(app, stdscr, y, x, buf_str(&b), room);
 	b.len = 0;
 	if (p->ops->title) {
@@ -93,6 +136,22 @@ draw_title(struct app *app, struct pane *p, int y, int x, int room)
 	}
 	wattrset(stdscr, A_NORMAL);
 	buf_free(&b);
+}
+
+/* The columns " text " of the pane's footer takes (0: none). */
+static int
+footer_width(struct app *app, struct pane *p)
+{
+	struct buf b = { 0 };
+	int w = 0;
+
+	if (p->ops->footer == NULL)
+		return 0;
+	p->ops->footer(app, p, &b);
+	if (b.len)
+		w = ui_width(buf_str(&b)) + 2;
+	buf_free(&b);
+	return w;
 }
 
 /* " text " ending at column `right` of row y, within the pane's width.
@@ -125,7 +184,7 @@ draw_frame(struct app *app)
 {
 	struct pane *f = &app->panes[PANE_FILES], *pv = &app->panes[PANE_PREVIEW],
 	    *bt = &app->panes[app->bottom];
-	int W = app->cols, mid = f->h + 1, sep = f->w + 1, y, footer;
+	int W = app->cols, mid = f->h + 1, sep = f->w + 1, y, footer, files_room = sep - 2;
 
 	werase(stdscr);
 	wattrset(stdscr, ui_attr(app, ROLE_BORDER));
@@ -147,12 +206,20 @@ draw_frame(struct app *app)
 		mvwaddstr(stdscr, y, W - 1, glyph_box(app, BX_V));
 	}
 	wattrset(stdscr, A_NORMAL);
-	footer = draw_footer(app, f, mid, sep - 1);
+	/* The files pane's footer sits below it, unless the bottom pane's
+	 * title (accuracy, split, truth) would not fit beside it: then it
+	 * goes up, to the right of the files pane's own title. */
+	if (1 + title_width(app, bt) + 1 <= sep - 1 - footer_width(app, f)) {
+		footer = draw_footer(app, f, mid, sep - 1);
+	} else {
+		files_room = draw_footer(app, f, 0, sep - 1) - 2;
+		footer = sep + 1;
+	}
 	if (footer > sep)
 		footer = draw_footer(app, pv, mid, W - 2);
 	else
 		draw_footer(app, pv, mid, W - 2);
-	draw_title(app, f, 0, 1, sep - 2);
+	draw_title(app, f, 0, 1, files_room);
 	draw_title(app, pv, 0, sep + 1, W - sep - 3);
 	/* The bottom pane's title stops short of the footers on its line. */
 	draw_title(app, bt, mid, 1, footer - 3);
@@ -187,8 +254,13 @@ after_update(struct app *app)
 void
 layout_draw(struct app *app)
 {
-	unsigned what = app->redraw;
-	int i, frame = (what & REDRAW_FRAME) != 0;
+	unsigned what;
+	int i, frame;
+
+	if (bottom_wanted(app) != placed_wanted)
+		layout_place(app);
+	what = app->redraw;
+	frame = (what & REDRAW_FRAME) != 0;
 
 	app->redraw = 0;
 	if (app->too_small) {

@@ -158,6 +158,10 @@ struct pane_ops {
 	 * not: write what curses cannot draw (terminal graphics) straight to
 	 * the terminal. May be NULL. */
 	void (*after_update)(struct app *, struct pane *);
+	/* The most rows the pane has use for now (0: as many as it gets), so
+	 * that a bottom pane with one line to say gives the rest to the files.
+	 * May be NULL. */
+	int (*rows_wanted)(struct app *, struct pane *);
 };
 
 struct pane {
