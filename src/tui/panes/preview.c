@@ -135,12 +135,18 @@ image_facts(const struct preview_entry *e, struct buf *b)
 	buf_addf(b, " · %s", size);
 }
 
-/* The warning row: a name that lies about the content, or damage. */
+/* The warning row: a name that lies about the content, or damage; said
+ * shorter where the long way does not fit in `cols` columns. */
 static void
-warning_text(const struct preview_entry *e, struct buf *b)
+warning_text(const struct preview_entry *e, struct buf *b, int cols)
 {
-	if (e->misnamed)
+	if (e->misnamed) {
 		buf_addf(b, "named .%s, but the content is %s", e->ext, e->format);
+		if (ui_width(buf_str(b)) > cols) {
+			b->len = 0;
+			buf_addf(b, ".%s holds %s", e->ext, e->format);
+		}
+	}
 	if (e->damage != NULL) {
 		if (b->len)
 			buf_adds(b, "; ");
@@ -233,7 +239,7 @@ draw_image(struct app *app, struct pane *pane, const struct preview_entry *e, in
 	wattrset(pane->win, ui_attr(app, ROLE_DIM));
 	ui_putn(app, pane->win, top, 0, buf_str(&b), pane->w);
 	b.len = 0;
-	warning_text(e, &b);
+	warning_text(e, &b, pane->w - 2);
 	if (b.len) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
 		ui_putn(app, pane->win, top + 1, 0, app->utf8 ? "⚠ " : "! ", pane->w);
