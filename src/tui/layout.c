@@ -21,6 +21,8 @@
 
 /* The bottom pane's rows_wanted when the panes were placed. */
 static int placed_wanted = -1;
+/* Rows of a failure's full text over the panes at the last update. */
+static int shown_full_rows;
 
 static int
 bottom_wanted(struct app *app)
@@ -260,6 +262,11 @@ layout_draw(struct app *app)
 	if (bottom_wanted(app) != placed_wanted)
 		layout_place(app);
 	what = app->redraw;
+	/* The full text of a failure came or went: the panes under it again. */
+	if (status_full_rows(app) != shown_full_rows) {
+		shown_full_rows = status_full_rows(app);
+		what |= REDRAW_OVERLAY;
+	}
 	frame = (what & REDRAW_FRAME) != 0;
 
 	app->redraw = 0;
@@ -288,6 +295,8 @@ layout_draw(struct app *app)
 		if (frame || (what & (1u << i)))
 			wnoutrefresh(p->win);
 	}
+	if (shown_full_rows)
+		status_draw_full(app);
 	if (app->help)
 		help_draw(app);
 	if (app->prompt) {
