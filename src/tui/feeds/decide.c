@@ -111,7 +111,7 @@ update_status(struct app *app)
 	if (d == NULL)
 		return;
 	if (d->refused) {
-		ui_status(app, STATUS_JOURNAL, "journal refused: decisions off");
+		ui_status(app, STATUS_JOURNAL, "decisions off: journal refused");
 		return;
 	}
 	if (d->j == NULL) {
@@ -455,7 +455,7 @@ ready(struct app *app)
 		return 0;
 	}
 	if (d->refused) {
-		ui_error(app, "no decisions: %s", d->refused);
+		ui_error(app, "decisions off: %s", d->refused);
 		return 0;
 	}
 	if (d->j == NULL) {
@@ -1035,7 +1035,7 @@ open_done(void *arg, int cancelled)
 	} else if (o->j == NULL) {
 		d->refused = o->cause;
 		o->cause = NULL;
-		ui_error(app, "journal: %s", d->refused);
+		ui_error(app, "decisions off: %s", d->refused);
 	} else {
 		d->j = o->j;
 		d->where = where(app->ds, d->j->file);
