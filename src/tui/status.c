@@ -62,14 +62,14 @@ ui_error(struct app *app, const char *fmt, ...)
 /* The status slots after the message, joined by " · " into b (with a
  * leading separator when `after` says something precedes them). When they
  * do not fit in `room` columns, the least telling go first: the dataset
- * summary, then clusters, predictions and checks; the journal and the
- * player last. */
+ * summary, then clusters, predictions and checks; the journal, and last
+ * the player, which says what is sounding now. */
 static void
 status_slots(struct app *app, struct buf *b, int room, int after)
 {
 	static const enum status_slot drop_order[] = {
 		STATUS_SCAN, STATUS_CLUSTER, STATUS_PREDICTIONS, STATUS_CHECKS,
-		STATUS_PLAYER, STATUS_JOURNAL,
+		STATUS_JOURNAL, STATUS_PLAYER,
 	};
 	int shown[STATUS_COUNT], i, d = 0, left;
 
