@@ -35,6 +35,7 @@ static const char *const badge_names[CHECK_COUNT] = {
 struct files {
 	int label_w;            /* label column width */
 	int badge_w;            /* badge column width, this frame */
+	int short_names;        /* this frame: names without the label's folder */
 	struct buf scratch, pred;
 	struct buf prev, next;  /* the neighbours' names, for put_name */
 };
@@ -74,13 +75,16 @@ files_ready(struct app *app, struct pane *pane)
 		f->label_w = 14;
 }
 
-/* A name as the file pane shows it, into b: escaped, and without the
- * folder that repeats the label column (`down/x.wav` beside `down`). A
- * relabelled sample keeps its folder, which then says where it still is. */
+/* A name as the file pane shows it, into b: escaped, and when `short_names`
+ * without the folder that repeats the label column (`down/x.wav` beside
+ * `down`). A relabelled sample keeps its folder, which then says where it
+ * still is. */
 static void
 shown_name(const struct app *app, uint32_t i, unsigned label, struct buf *b)
 {
-	const char *name = label == LABEL_NONE ? NULL : dataset_label_name(app->ds, label);
+	const struct files *f = app->panes[PANE_FILES].data;
+	const char *name = label == LABEL_NONE || !f->short_names ? NULL :
+	    dataset_label_name(app->ds, label);
 	char *file, *dir;
 	size_t n;
 
@@ -306,14 +310,15 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	if (decision < ARRAY_SIZE(decisions))
 		glyph[0] = decisions[decision].glyph;
 	wattrset(w, selected ? base : ui_attr(app, decisions[decision < ARRAY_SIZE(decisions) ? decision : 0].role));
-	ui_putn(app, w, y, 0, glyph, 1);
-	x = 2;
+	ui_putn(app, w, y, 1, glyph, 1);
+	x = 3;
 
 	/* Label; a `_folder` sample has none, and its path names the folder. */
 	wattrset(w, selected ? base : ui_attr(app, ROLE_LABEL));
 	if (label != LABEL_NONE) {
 		ui_putn(app, w, y, x, dataset_label_name(app->ds, label), f->label_w);
-		x += f->label_w + 1;
+		/* A column less between label and name where names are short of room. */
+		x += f->label_w + (f->short_names ? 1 : 2);
 	}
 
 	/* Path, escaped, cut where it says least. */
@@ -344,6 +349,25 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	wattrset(w, A_NORMAL);
 }
 
+/* Do the rows on screen lack room for a whole name? Then every row drops
+ * the label's folder, the same on every row, before any name is cut. */
+static int
+names_crowded(struct app *app, struct pane *pane)
+{
+	struct files *f = pane->data;
+	const struct listpos *lv = &app->view.lv;
+	int room = pane->w - 3 - f->label_w - 2 - (f->badge_w ? f->badge_w + 1 : 0);
+	size_t r;
+
+	for (r = lv->top; r < lv->n && r < lv->top + (size_t)pane->h; r++) {
+		f->scratch.len = 0;
+		escape_name(&f->scratch, sample_path(app->ds, app->view.rows[r]));
+		if (ui_width(buf_str(&f->scratch)) > room)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 files_draw(struct app *app, struct pane *pane)
 {
@@ -370,6 +394,7 @@ files_draw(struct app *app, struct pane *pane)
 		return;
 	}
 	f->badge_w = badge_width(app, pane);
+	f->short_names = names_crowded(app, pane);
 	listview_draw(&app->view.lv, w, 0, pane->h, files_row, app);
 }
 
