@@ -84,37 +84,38 @@ layout_place(struct app *app)
 	app->redraw |= REDRAW_ALL;
 }
 
-/* The pane's name as the frame shows it: marked when focused, as well as
- * coloured, for terminals without colours. */
-static void
-title_name(struct app *app, struct pane *p, struct buf *b)
+/* After the focused pane's title, a mark as well as the colour, for
+ * terminals without colours. */
+static const char *
+focus_mark(const struct app *app, const struct pane *p)
 {
-	if (app->focus == p->id)
-		buf_addf(b, "%s%s ", app->utf8 ? "▶" : ">", p->ops->name);
-	else
-		buf_addf(b, " %s ", p->ops->name);
+	if (app->focus != p->id)
+		return "";
+	return app->utf8 ? "◀ " : "< ";
 }
 
-/* The columns " name (title) " takes. */
+/* The columns " name (title) " and the focus mark take. */
 static int
 title_width(struct app *app, struct pane *p)
 {
 	struct buf b = { 0 };
 	int w;
 
-	title_name(app, p, &b);
+	buf_addf(&b, " %s ", p->ops->name);
 	if (p->ops->title) {
 		size_t at = b.len;
 		p->ops->title(app, p, &b);
 		if (b.len > at)
 			buf_adds(&b, "() ");
 	}
+	buf_adds(&b, focus_mark(app, p));
 	w = ui_width(buf_str(&b));
 	buf_free(&b);
 	return w;
 }
 
-/* " name (title) " on the frame at (y, x), at most `room` columns. */
+/* " name (title) " on the frame at (y, x), at most `room` columns, and
+ * the focus mark. */
 static void
 draw_title(struct app *app, struct pane *p, int y, int x, int room)
 {
@@ -124,7 +125,7 @@ draw_title(struct app *app, struct pane *p, int y, int x, int room)
 	if (room < 4)
 		return;
 	wattrset(stdscr, ui_attr(app, app->focus == p->id ? ROLE_TITLE_FOCUS : ROLE_TITLE));
-	title_name(app, p, &b);
+	buf_addf(&b, " %s ", p->ops->name);
 	used = ui_putn(app, stdscr, y, x, buf_str(&b), room);
 	b.len = 0;
 	if (p->ops->title) {
@@ -132,9 +133,13 @@ draw_title(struct app *app, struct pane *p, int y, int x, int room)
 		if (b.len) {
 			char *t = xasprintf("(%s) ", buf_str(&b));
 			wattrset(stdscr, ui_attr(app, ROLE_TITLE));
-			ui_putn(app, stdscr, y, x + used, t, room - used);
+			used += ui_putn(app, stdscr, y, x + used, t, room - used);
 			free(t);
 		}
+	}
+	if (room - used >= 2) {
+		wattrset(stdscr, ui_attr(app, ROLE_TITLE_FOCUS));
+		ui_putn(app, stdscr, y, x + used, focus_mark(app, p), room - used);
 	}
 	wattrset(stdscr, A_NORMAL);
 	buf_free(&b);
