@@ -724,7 +724,7 @@ decide_relabel_prompt(struct app *app)
 	a->dflt = pred != LABEL_NONE ? xstrdup(app->ds->labels[pred]) : NULL;
 	label = a->dflt ? xasprintf("relabel to (Enter: %s): ", a->dflt) :
 	    xstrdup("relabel to: ");
-	if (ui_prompt(app, label, "", cands, n, 0, relabel_done, a) != 0)
+	if (ui_prompt(app, label, "", cands, n, PROMPT_LABELS, relabel_done, a) != 0)
 		ask_free(a);
 	free(label);
 	free(cands);
