@@ -237,7 +237,7 @@ check "names the file and line" contains "$TMP/err" "garbage.yaml:4:"
 tmux_start 120 30 "$WINNOW" -j "$TMP/other.yaml" "$ds"
 check "another dataset's journal: refused, said on the status line" screen_wait "this journal is about the dataset"
 tmux_keys d
-check "no decision is made with it" screen_wait "no decisions:"
+check "no decision is made with it" screen_wait "decisions off:"
 tmux_keys q
 wait_exit
 tmux_stop

@@ -42,7 +42,8 @@ matrix() {
 	screen | awk -F'│' '
 		/true\\pred/ { on = 1; next }
 		on && $2 ~ /^precision/ { exit }
-		on { n = split($2, f, " +"); if (f[1] == "") next
+		on { r = $2; sub(/^([1-9] |  )/, "", r)   # the number keys 1-9 relabel to
+		     n = split(r, f, " +"); if (f[1] == "") next
 		     out = f[1]; for (i = 2; i <= 4; i++) out = out " " (f[i] == "·" ? 0 : f[i])
 		     print out }'
 }
@@ -66,7 +67,7 @@ listed() { shown_paths | sort | tr '\n' ' '; }
 first_listed() { shown_paths | head -1; }
 
 tmux_start 120 36 "$WINNOW" "$ds"
-check "the pane shows the matrix" screen_wait "rows: true, cols: predicted"
+check "the pane shows the matrix" screen_wait "true\\pred"
 want=$(want_matrix "$ds")
 check "equal to winnow confusion's" matrix_is "$want"
 check "with recall and precision" screen_wait "precision"
@@ -128,10 +129,10 @@ tmux_keys 1
 check "relabelled" screen_wait "1 decision"
 check "the matrix counts it under no at once" matrix_is "$(printf 'no 3 0 2\nup 0 3 0\nyes 0 0 3')"
 tmux_keys t
-check "t: labels as in the dataset" screen_wait "labels as in the dataset"
+check "t: labels as in the dataset" screen_wait "truth: dataset"
 check "where y2 is a yes again" matrix_is "$(printf 'no 3 0 1\nup 0 3 0\nyes 0 0 4')"
 tmux_keys t
-check "t again: after decisions" screen_wait "labels after decisions"
+check "t again: after decisions" screen_wait "truth: decided"
 
 # S: one split after another.
 tmux_keys S

@@ -89,7 +89,7 @@ check "counts: 6 decisions by kind" screen_wait "6 decisions (R3 D1 A1 F1)"
 tmux -L "$TMUX_SOCKET" new-window -t t "exec env HOME='$HOME' '$WINNOW' '$ds' 2>/dev/null"
 check "a second browser: the journal is in use" screen_wait "in use by another winnow"
 tmux_keys d
-check "and it makes no decision" screen_wait "no decisions:"
+check "and it makes no decision" screen_wait "decisions off:"
 tmux_keys q
 # Its window stays (remain-on-exit) and keeps the focus: close it, so the
 # next q reaches the first browser.

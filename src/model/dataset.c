@@ -18,6 +18,7 @@
 #include "csv.h"
 #include "dataset.h"
 #include "exists.h"
+#include "sniff.h"
 #include "util.h"
 #include "worker.h"
 
@@ -1117,6 +1118,15 @@ dataset_open(const char *path, char **cause)
 		return NULL;
 	}
 	if (ds->layout == LAYOUT_MANIFEST) {
+		/* A clip or a picture given where a dataset goes: say what it is,
+		 * not that its "header" lacks columns. */
+		enum format f = format_sniff_at(ds->rootfd, ds->manifest);
+		if (format_kind(f) == KIND_AUDIO || format_kind(f) == KIND_IMAGE) {
+			set_cause(cause, "%s: a %s file (%s), not a dataset: give a folder or a "
+			    "CSV/TSV manifest", path, format_name(f), kind_name(format_kind(f)));
+			dataset_free(ds);
+			return NULL;
+		}
 		if (load_manifest(ds, ds->manifest, cause) != 0) {
 			dataset_free(ds);
 			return NULL;

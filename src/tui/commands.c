@@ -322,10 +322,19 @@ cmd_cluster_only(struct app *app, int arg)
 	return REDRAW_NONE;
 }
 
+static void (*open_help)(struct app *);
+
+void
+commands_on_help(void (*open)(struct app *))
+{
+	open_help = open;
+}
+
 static unsigned
 cmd_help(struct app *app, int arg)
 {
-	ui_help_open(app);
+	if (open_help != NULL)
+		open_help(app);
 	return REDRAW_NONE;
 }
 
@@ -343,17 +352,17 @@ cmd_quit(struct app *app, int arg)
 	return REDRAW_NONE;
 }
 
-#define RELABEL(n) { "relabel-" #n, "relabel to label " #n " of the confusion matrix", \
+#define RELABEL(n) { "relabel-" #n, "relabel to label " #n " (numbered in the confusion pane)", \
 	cmd_relabel_nth, n, #n }
 
-const struct command commands[] = {
+static const struct command commands[] = {
 	{ "down", "select the next sample", cmd_down, 0, "j Down C-n" },
 	{ "up", "select the previous sample", cmd_up, 0, "k Up C-p" },
 	{ "page-down", "one screen down", cmd_page_down, 0, "PgDn C-f" },
 	{ "page-up", "one screen up", cmd_page_up, 0, "PgUp C-b" },
 	{ "top", "first sample", cmd_top, 0, "g Home" },
 	{ "bottom", "last sample", cmd_bottom, 0, "G End" },
-	{ "left", "confusion pane: the column to the left (then the row names)",
+	{ "left", "confusion pane: the column to the left, then row names",
 	    cmd_sideways, -1, "h Left" },
 	{ "right", "confusion pane: the column to the right", cmd_sideways, 1, "l Right" },
 	{ "next-pane", "focus the next pane", cmd_cycle_pane, 1, "Tab" },
@@ -362,7 +371,7 @@ const struct command commands[] = {
 	{ "autoplay", "play the next clip when one ends (toggle)", cmd_autoplay, 0, "n" },
 	{ "enter", "confusion pane: show that cell's samples", cmd_enter, 0, "Enter" },
 	{ "back", "back out of a filter, prompt or overlay", cmd_back, 0, "Esc" },
-	{ "filter", "filter: path text, label=X pred=X check=NAME split=X decision=D",
+	{ "filter", "filter (its words: at the end of this list)",
 	    cmd_filter, 0, "/" },
 	{ "sort", "cycle sort: path, label, suspect, loudness, duration, outlier, uncertain",
 	    cmd_sort, 0, "s" },
@@ -390,14 +399,20 @@ const struct command commands[] = {
 	{ "zoom-reset", "cluster pane: every point of the view", cmd_cluster_only, 0, "0" },
 	{ "next-class", "cluster pane: the next class by split score", cmd_cluster_only, 0, "]" },
 	{ "prev-class", "cluster pane: the previous class by split score", cmd_cluster_only, 0, "[" },
-	{ "truth", "confusion: true labels as in the dataset / after decisions", cmd_truth,
+	{ "truth", "confusion: truth as in the dataset / after decisions", cmd_truth,
 	    0, "t" },
 	{ "split", "confusion: count one split after another, then all", cmd_split, 0, "S" },
 	{ "help", "this help", cmd_help, 0, "? F1" },
 	{ "redraw", "redraw the screen", cmd_redraw, 0, "C-l" },
 	{ "quit", "quit", cmd_quit, 0, "q" },
 };
-const size_t ncommands = ARRAY_SIZE(commands);
+static const size_t ncommands = ARRAY_SIZE(commands);
+
+const struct command *
+command_at(size_t i)
+{
+	return i < ncommands ? &commands[i] : NULL;
+}
 
 /* ---- key names ---- */
 

@@ -13,6 +13,7 @@
 #include "annot.h"
 #include "check-feed.h"
 #include "colour.h"
+#include "commands.h"
 #include "dataset.h"
 #include "decide.h"
 #include "embed-feed.h"
@@ -97,6 +98,7 @@ ui_run(struct app *app)
 	term_start(app);
 	app->workers = worker_start(0);
 
+	commands_on_help(ui_help_open);
 	for (i = 0; i < PANE_COUNT; i++)
 		if (app->panes[i].ops->init)
 			app->panes[i].ops->init(app, &app->panes[i]);

@@ -159,6 +159,10 @@ struct pane_ops {
 	 * not: write what curses cannot draw (terminal graphics) straight to
 	 * the terminal. May be NULL. */
 	void (*after_update)(struct app *, struct pane *);
+	/* The most rows the pane has use for now (0: as many as it gets), so
+	 * that a bottom pane with one line to say gives the rest to the files.
+	 * May be NULL. */
+	int (*rows_wanted)(struct app *, struct pane *);
 };
 
 struct pane {
@@ -324,6 +328,8 @@ void ui_unwatch_fd(struct app *app, int fd);
  * (owned by the prompt, valid during the call) or NULL when cancelled.
  * Returns 0, or -1 when a prompt is already open. */
 #define PROMPT_WORDS 1u         /* complete the last space-separated word */
+#define PROMPT_LABELS 2u        /* candidates are labels: the menu numbers
+                                   them as the keys 1-9 do */
 int ui_prompt(struct app *app, const char *label, const char *initial,
     const char *const *candidates, size_t ncandidates, unsigned flags,
     void (*done)(struct app *, const char *text, void *arg), void *arg);

@@ -91,7 +91,6 @@ judge_done(void *arg, int cancelled)
 	struct check_bg *bg = arg;
 	struct app *app = bg->app;
 	size_t i, samples = 0;
-	long last = -1;
 
 	if (cancelled)
 		return;
@@ -103,9 +102,10 @@ judge_done(void *arg, int cancelled)
 	checks_annotate(bg->run, &bg->found, &app->annot);
 	bg->judged = 1;
 	ui_annotations_changed(app);
-	for (i = 0; i < bg->found.n; i++)
-		if (bg->found.v[i].sample >= 0 && bg->found.v[i].sample != last)
-			samples++, last = bg->found.v[i].sample;
+	/* Samples as `/check=any` counts them: a class's finding (cluster-split)
+	 * marks every sample of the class. */
+	for (i = 0; app->annot.findings && i < app->annot.n; i++)
+		samples += app->annot.findings[i] != 0;
 	if (bg->found.n == 0)
 		ui_status(app, STATUS_CHECKS, "checks: nothing found");
 	else

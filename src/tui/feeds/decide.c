@@ -129,7 +129,7 @@ update_status(struct app *app)
 	if (d == NULL)
 		return;
 	if (d->refused) {
-		ui_status(app, STATUS_JOURNAL, "journal refused: decisions off");
+		ui_status(app, STATUS_JOURNAL, "decisions off: journal refused");
 		return;
 	}
 	if (d->j == NULL) {
@@ -478,7 +478,7 @@ ready(struct app *app)
 		return 0;
 	}
 	if (d->refused) {
-		ui_error(app, "no decisions: %s", d->refused);
+		ui_error(app, "decisions off: %s", d->refused);
 		return 0;
 	}
 	if (d->j == NULL) {
@@ -749,7 +749,7 @@ decide_relabel_prompt(struct app *app)
 	a->dflt = pred != LABEL_NONE ? xstrdup(app->ds->labels[pred]) : NULL;
 	label = a->dflt ? xasprintf("relabel to (Enter: %s): ", a->dflt) :
 	    xstrdup("relabel to: ");
-	if (ui_prompt(app, label, "", cands, n, 0, relabel_done, a) != 0)
+	if (ui_prompt(app, label, "", cands, n, PROMPT_LABELS, relabel_done, a) != 0)
 		ask_free(a);
 	free(label);
 	free(cands);
@@ -1080,7 +1080,7 @@ open_done(void *arg, int cancelled)
 	} else if (o->j == NULL) {
 		d->refused = o->cause;
 		o->cause = NULL;
-		ui_error(app, "journal: %s", d->refused);
+		ui_error(app, "decisions off: %s", d->refused);
 	} else {
 		d->j = o->j;
 		d->where = where(app->ds, d->j->file);

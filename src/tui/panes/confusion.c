@@ -19,6 +19,8 @@
 
 /* Row names are cut to this many columns. */
 #define ROW_NAME_MAX 12
+/* "3 " before a row's name: the key that relabels to it. */
+#define NUMBER_W 2
 /* Width of the most-confused list, when the pane is wide enough for it. */
 #define PAIRS_W 26
 #define PAIRS_MAX 32
@@ -316,6 +318,8 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	}
 	if (L->name_w > ROW_NAME_MAX)
 		L->name_w = ROW_NAME_MAX;
+	/* Room for the number the keys 1-9 relabel to. */
+	L->name_w += NUMBER_W;
 	L->cell_w = digits(most) + 1;
 	if (L->cell_w < 4)
 		L->cell_w = 4;
@@ -516,7 +520,8 @@ cpane_draw(struct app *app, struct pane *pane)
 			buf_addf(&b, "loading predictions from %s%s", f->file,
 			    glyph(app, "…", "..."));
 		ui_putn(app, pane->win, 0, 0, buf_str(&b), pane->w);
-		if (f && f->error)
+		/* A line more, where the pane has it: what the file must hold. */
+		if (f && f->error && pane->h > 1)
 			ui_putn(app, pane->win, 1, 0, "The matrix appears when the file does "
 			    "(CSV or TSV: path, pred, p_<label>...; see winnow(1)).", pane->w);
 		buf_free(&b);
@@ -562,11 +567,18 @@ cpane_draw(struct app *app, struct pane *pane)
 		int t = c->top + i;
 		char *name;
 		y = 2 + i;
-		name = cut_name(shown(c, dataset_label_name(app->ds, (unsigned)t)), L.name_w, 0);
+		name = cut_name(shown(c, dataset_label_name(app->ds, (unsigned)t)),
+		    L.name_w - NUMBER_W, 0);
+		if (t < 9) {
+			snprintf(s, sizeof s, "%d", t + 1);
+			wattron(pane->win, ui_attr(app, ROLE_DIM));
+			ui_putn(app, pane->win, y, 0, s, 1);
+			wattroff(pane->win, ui_attr(app, ROLE_DIM));
+		}
 		{
 			attr_t a = t == c->row ? (c->col < 0 ? sel : A_BOLD) : A_NORMAL;
 			wattron(pane->win, a);
-			ui_putn(app, pane->win, y, 0, name, L.name_w);
+			ui_putn(app, pane->win, y, NUMBER_W, name, L.name_w - NUMBER_W);
 			wattroff(pane->win, a);
 		}
 		free(name);
@@ -619,20 +631,29 @@ cpane_draw(struct app *app, struct pane *pane)
 	draw_pairs(app, pane, c, &L);
 }
 
+/* Terse, so that accuracy, the split (S) and the truth (t) show beside
+ * the files pane's footer at 80 columns; the matrix says "true\\pred". */
 static void
 cpane_title(struct app *app, struct pane *pane, struct buf *b)
 {
 	struct cpane *c = pane->data;
 	const struct confusion *cm = &c->cm;
 
-	buf_adds(b, "rows: true, cols: predicted");
 	if (loaded(app) == NULL || app->ds == NULL)
 		return;
 	if (!isnan(confusion_accuracy(cm)))
-		buf_addf(b, " · accuracy %.3f", confusion_accuracy(cm));
-	buf_addf(b, " · split %s", c->split < 0 ? "all" :
+		buf_addf(b, "accuracy %.3f · ", confusion_accuracy(cm));
+	buf_addf(b, "split %s", c->split < 0 ? "all" :
 	    dataset_split_name(app->ds, (unsigned)c->split));
-	buf_adds(b, c->decided ? " · labels after decisions" : " · labels as in the dataset");
+	buf_adds(b, c->decided ? " · truth: decided" : " · truth: dataset");
+}
+
+/* Without a matrix there is one line to say. */
+static int
+cpane_rows_wanted(struct app *app, struct pane *pane)
+{
+	(void)pane;
+	return app->ds != NULL && loaded(app) == NULL ? 1 : 0;
 }
 
 /* Enter: the samples under the cursor, in the file pane. */
@@ -738,4 +759,5 @@ const struct pane_ops confusion_pane_ops = {
 	.draw = cpane_draw,
 	.key = cpane_key,
 	.title = cpane_title,
+	.rows_wanted = cpane_rows_wanted,
 };

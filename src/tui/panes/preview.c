@@ -45,6 +45,7 @@ struct preview {
 	struct playback *playback;      /* Space, n, the cursor */
 	struct preview_feed *feed;
 	struct placed wanted;           /* what the last draw laid out */
+	size_t text_top;                /* first line of text shown (focused: j/k) */
 	struct pixel_screen screen;     /* what is on the terminal */
 };
 
@@ -65,6 +66,7 @@ preview_select(struct app *app, struct pane *pane)
 
 	/* While a clip plays, the newly selected one plays instead. */
 	ui_redraw(app, playback_selected(pv->playback, sel));
+	pv->text_top = 0;
 	preview_feed_select(pv->feed, sel, pane->w, picture_rows(pane), pane->shown);
 }
 
@@ -135,12 +137,18 @@ image_facts(const struct preview_entry *e, struct buf *b)
 	buf_addf(b, " · %s", size);
 }
 
-/* The warning row: a name that lies about the content, or damage. */
+/* The warning row: a name that lies about the content, or damage; said
+ * shorter where the long way does not fit in `cols` columns. */
 static void
-warning_text(const struct preview_entry *e, struct buf *b)
+warning_text(const struct preview_entry *e, struct buf *b, int cols)
 {
-	if (e->misnamed)
+	if (e->misnamed) {
 		buf_addf(b, "named .%s, but the content is %s", e->ext, e->format);
+		if (ui_width(buf_str(b)) > cols) {
+			b->len = 0;
+			buf_addf(b, ".%s holds %s", e->ext, e->format);
+		}
+	}
 	if (e->damage != NULL) {
 		if (b->len)
 			buf_adds(b, "; ");
@@ -233,7 +241,7 @@ draw_image(struct app *app, struct pane *pane, const struct preview_entry *e, in
 	wattrset(pane->win, ui_attr(app, ROLE_DIM));
 	ui_putn(app, pane->win, top, 0, buf_str(&b), pane->w);
 	b.len = 0;
-	warning_text(e, &b);
+	warning_text(e, &b, pane->w - 2);
 	if (b.len) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
 		ui_putn(app, pane->win, top + 1, 0, app->utf8 ? "⚠ " : "! ", pane->w);
@@ -243,26 +251,41 @@ draw_image(struct app *app, struct pane *pane, const struct preview_entry *e, in
 	buf_free(&b);
 }
 
+/* The last first line that still fills the rows, for `rows` rows. */
+static size_t
+text_last_top(const struct preview_entry *e, int rows)
+{
+	return e->nlines > (size_t)rows ? e->nlines - (size_t)rows : 0;
+}
+
 static void
 draw_text(struct app *app, struct pane *pane, const struct preview_entry *e, int busy)
 {
+	struct preview *pv = pane->data;
 	int top = pane->h > 2 ? pane->h - 1 : pane->h, y;
+	size_t first = pv->text_top;
 	char size[32];
 	struct buf b = { 0 };
 
+	if (first > text_last_top(e, top))
+		first = pv->text_top = text_last_top(e, top);
 	if (e->error != NULL) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
 		put_wrapped(app, pane, 0, top, e->error);
 	} else
-		for (y = 0; y < top && (size_t)y < e->nlines; y++)
-			ui_putn(app, pane->win, y, 0, e->lines[y], pane->w);
+		for (y = 0; y < top && first + (size_t)y < e->nlines; y++)
+			ui_putn(app, pane->win, y, 0, e->lines[first + (size_t)y], pane->w);
 	if (top == pane->h)
 		return;
 	format_size(size, sizeof size, e->file_size);
 	buf_addf(&b, "text · %s", size);
 	if (e->odd_text)
 		buf_adds(&b, " · not plain text");
-	if (e->nlines > (size_t)top || e->more)
+	if (first > 0 || (e->nlines > (size_t)top && app->focus == PANE_PREVIEW))
+		buf_addf(&b, " · lines %zu-%zu of %zu%s", first + 1,
+		    first + (size_t)top < e->nlines ? first + (size_t)top : e->nlines,
+		    e->nlines, e->more ? "+" : "");
+	else if (e->nlines > (size_t)top || e->more)
 		buf_addf(&b, " · first %d lines", top < (int)e->nlines ? top :
 		    (int)e->nlines);
 	if (busy)
@@ -436,11 +459,47 @@ preview_ready(struct app *app, struct pane *pane)
 	preview_select(app, pane);
 }
 
+/* Focused, the preview scrolls a text's lines; other kinds have nothing
+ * to move, and the list keeps still rather than move out of sight. */
+static unsigned
+preview_key(struct app *app, struct pane *pane, int key, const char *command)
+{
+	struct preview *pv = pane->data;
+	int busy, rows = pane->h > 2 ? pane->h - 1 : pane->h;
+	const struct preview_entry *e = preview_feed_entry(pv->feed, &busy);
+	size_t last;
+	long step;
+
+	if (command == NULL)
+		return PANE_UNHANDLED;
+	if (strcmp(command, "down") == 0 || strcmp(command, "up") == 0)
+		step = command[0] == 'd' ? 1 : -1;
+	else if (strcmp(command, "page-down") == 0 || strcmp(command, "page-up") == 0)
+		step = (command[5] == 'd' ? 1 : -1) * (rows > 1 ? rows - 1 : 1);
+	else if (strcmp(command, "top") == 0)
+		step = -(long)(e ? e->nlines : 0);
+	else if (strcmp(command, "bottom") == 0)
+		step = (long)(e ? e->nlines : 0);
+	else
+		return PANE_UNHANDLED;
+	if (e == NULL || e->kind != PREVIEW_TEXT) {
+		ui_message(app, "preview: only text scrolls here (Tab: the next pane)");
+		return REDRAW_STATUS;
+	}
+	last = text_last_top(e, rows);
+	if (step < 0)
+		pv->text_top = (size_t)-step > pv->text_top ? 0 : pv->text_top - (size_t)-step;
+	else
+		pv->text_top = pv->text_top + (size_t)step > last ? last : pv->text_top + (size_t)step;
+	return REDRAW_PREVIEW;
+}
+
 const struct pane_ops preview_pane_ops = {
 	.name = "preview",
 	.init = preview_init,
 	.free = preview_free,
 	.draw = preview_draw,
+	.key = preview_key,
 	.resize = preview_resize,
 	.select = preview_select,
 	.ready = preview_ready,
