@@ -201,13 +201,15 @@ sort_values(const struct app *app, enum sort_key k)
 }
 
 /* path → label → suspect → loudness → duration (→ outlier once embeddings
- * are loaded) → uncertain → path. */
+ * are loaded, → uncertain once predictions are) → path. */
 static unsigned
 cmd_sort(struct app *app, int arg)
 {
 	enum sort_key k = app->view.shuffled ? SORT_PATH : app->view.sort + 1;
 
 	if (k == SORT_OUTLIER && app->annot.outlier == NULL)
+		k++;
+	if (k == SORT_UNCERTAIN && app->annot.margin == NULL)
 		k++;
 	if (k >= SORT_COUNT)
 		k = SORT_PATH;
@@ -246,7 +248,7 @@ cmd_relabel_shown(struct app *app, int arg)
 }
 
 static unsigned
-cmd_take_prediction(struct app *app, int arg)
+cmd_model_label(struct app *app, int arg)
 {
 	return decide_take_prediction(app);
 }
@@ -383,8 +385,8 @@ static const struct command commands[] = {
 	RELABEL(6), RELABEL(7), RELABEL(8), RELABEL(9),
 	{ "relabel-shown", "relabel every sample shown (a cluster's group, a filter)",
 	    cmd_relabel_shown, 0, "*" },
-	{ "take-prediction", "take the model's label: relabel a suspect, label an unlabeled sample",
-	    cmd_take_prediction, 0, "y" },
+	{ "model-label", "take the model's label: relabel a suspect, label an unlabeled sample",
+	    cmd_model_label, 0, "y" },
 	{ "delete", "mark for deletion", cmd_delete, 0, "d" },
 	{ "accept", "accept: the label is verified", cmd_accept, 0, "a" },
 	{ "flag", "flag: keep, and add to the rogues gallery", cmd_flag, 0, "f" },
