@@ -193,7 +193,9 @@ class_line() {
 	screen "$@" | awk -F'│' -v l="$cls" '
 		/true\\pred/ { on = 1; next }
 		on && $2 ~ /^precision/ { exit }
-		on { s = $2; gsub(/\033\[[0-9;]*m/, "", s); split(s, f, " +"); if (f[1] == l) print $2 }'
+		on { s = $2; gsub(/\033\[[0-9;]*m/, "", s); n = split(s, f, " +")
+		     # the label, after its number (the key 1-9 that relabels to it)
+		     for (i = 1; i <= 3 && i <= n; i++) if (f[i] == l) { print $2; break } }'
 }
 # the mark after a class's sparkline: ▼0.25, ▲0.25, or nothing
 mark_of() { cls=$1; class_line | grep -o '[▼▲][0-9.]*'; }

@@ -134,6 +134,7 @@ take(struct app *app, struct embed_feed *f, struct embed_job *j)
 	app->annot.outlier = outlier;
 	set_badges(app, f);
 	ui_annotations_changed(app);
+	ui_annotations_notify(app, -1);
 
 	ui_count(n, sizeof n, a->n);
 	if (f->e->nbad)
