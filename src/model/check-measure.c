@@ -136,8 +136,8 @@ measure_pixels(const struct image *img, struct measure *m)
 	 * read as detail, are mostly gone and a blur is not. */
 	w /= 2;
 	h /= 2;
-	sum = sq = 0;
-	/* In place: each average is written before any pixel it reads. */
+	/* In place: an average lands at or before the pixels it is made of,
+	 * never on one still to be read. */
 	for (r = 0; r < h; r++)
 		for (c = 0; c < w; c++) {
 			const float *q = y + (size_t)(2 * r) * img->width + 2 * c;
