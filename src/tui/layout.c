@@ -309,6 +309,12 @@ layout_draw(struct app *app)
 		/* The cursor belongs on the prompt line, after the overlays. */
 		status_draw(app);
 		wnoutrefresh(stdscr);
+	} else {
+		/* Else at the top: a terminal that shrinks keeps the cursor's row
+		 * in view by scrolling, and xterm scrolls the normal screen kept
+		 * behind the alternate one with it, losing what was on it. */
+		wmove(stdscr, 0, 0);
+		wnoutrefresh(stdscr);
 	}
 	doupdate();
 	after_update(app);
