@@ -2,8 +2,9 @@
  * that lists them, and the helpers both apply and its undo work with.
  * apply.c plans and carries out, apply-rewrite.c plans the text files that
  * name paths (split lists, a manifest), apply-record.c writes and reads
- * records, apply-undo.c replays one backwards. Not for other callers: they
- * use apply.h. */
+ * records, apply-undo.c replays one backwards; all of them stand on
+ * apply-step.c, the plan and its file system helpers. Not for other
+ * callers: they use apply.h. */
 #ifndef WINNOW_APPLY_PRIVATE_H
 #define WINNOW_APPLY_PRIVATE_H
 
@@ -52,7 +53,7 @@ struct plan {
 	double last_progress;
 };
 
-/* ---- the plan (apply.c) ---- */
+/* ---- the plan (apply-step.c) ---- */
 
 void plan_init(struct plan *p, const struct apply_options *o, struct apply_result *res);
 void plan_free(struct plan *p);
