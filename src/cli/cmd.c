@@ -166,6 +166,7 @@ struct dataset *
 dataset_open_reported(const char *root)
 {
 	struct dataset *ds;
+	struct buf b = { 0 }, m = { 0 };
 	char *cause = NULL;
 	size_t i;
 
@@ -174,9 +175,12 @@ dataset_open_reported(const char *root)
 		free(cause);
 		return NULL;
 	}
+	/* Names come from the tree: escaped, as every other output has them. */
 	for (i = 0; i < ds->nproblems; i++)
-		fprintf(stderr, "%s: %s: %s\n", progname, ds->problems[i].path,
-		    ds->problems[i].message);
+		fprintf(stderr, "%s: %s: %s\n", progname, escaped_name(&b, ds->problems[i].path),
+		    escaped_name(&m, ds->problems[i].message));
+	buf_free(&b);
+	buf_free(&m);
 	return ds;
 }
 
