@@ -1379,6 +1379,7 @@ probe_finish(int rc, struct image *img, struct image_info *info,
 			worst = var;
 	}
 	out->flatness = sqrt(worst);
+	fp_image(img->rgba, img->width, img->height, &out->fingerprint);
 	image_info_clear(info);
 	image_clear(img);
 	return 0;
