@@ -24,6 +24,7 @@ static const char *const check_names[CHECK_COUNT] = {
 	[CHECK_IMBALANCE] = "imbalance",
 	[CHECK_CLUSTER_OUTLIER] = "cluster-outlier",
 	[CHECK_CLUSTER_SPLIT] = "cluster-split",
+	[CHECK_NEAR_DUPLICATE] = "near-duplicate",
 };
 
 const char *

@@ -20,10 +20,10 @@
 #include "worker.h"
 
 /* Bump when measuring changes what it stores: older caches are ignored. */
-#define CACHE_VERSION 3
+#define CACHE_VERSION 4
 #define CACHE_MAGIC "winnow-checks-cache\n"
 #define PARTIAL_MAGIC "winnow-partial"
-#define PARTIAL_VERSION 1
+#define PARTIAL_VERSION 2
 
 struct judge {
 	check_judge_fn fn;
@@ -391,12 +391,65 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
  *
  *   winnow-partial<TAB>1<TAB>shard<TAB>I/N
  *   path<TAB>size<TAB>hash<TAB>format<TAB>state<TAB>err<TAB>duration<TAB>...
+ *       <TAB>fingerprint
  *
  * Paths are escaped as on screen (\\ and \xNN, see escape_name), floats are
  * written with 9 significant digits so that they read back to the same bits:
- * a merge judges exactly what one run would. */
+ * a merge judges exactly what one run would. The fingerprint is "-" for
+ * none, else "a" (audio) or "i" (image), the code in hex, and for audio
+ * the waveform's bytes in hex: near copies in two shards are found when
+ * they merge. */
 
-#define PARTIAL_FIELDS 18
+#define PARTIAL_FIELDS 19
+
+static void
+fingerprint_write(FILE *f, const struct fingerprint *fp)
+{
+	int k;
+	if (fp->kind == FP_NONE) {
+		fputs("\t-", f);
+		return;
+	}
+	fprintf(f, "\t%c%016llx", fp->kind == FP_AUDIO ? 'a' : 'i',
+	    (unsigned long long)fp->code);
+	if (fp->kind == FP_AUDIO) {
+		for (k = 0; k < (int)sizeof fp->wave; k++)
+			fprintf(f, "%02x", fp->wave[k]);
+	}
+}
+
+static int
+hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+#define AUDIO_BYTES sizeof ((struct fingerprint *)0)->wave
+
+static int
+fingerprint_read(const char *s, struct fingerprint *fp)
+{
+	size_t len = strlen(s), k;
+	memset(fp, 0, sizeof *fp);
+	if (strcmp(s, "-") == 0)
+		return 0;
+	if (!((s[0] == 'a' && len == 17 + 2 * AUDIO_BYTES) || (s[0] == 'i' && len == 17)))
+		return -1;
+	for (k = 1; k < 17; k++) {
+		int v = hex_value(s[k]);
+		if (v < 0)
+			return -1;
+		fp->code = fp->code << 4 | (uint64_t)v;
+	}
+	fp->kind = s[0] == 'a' ? FP_AUDIO : FP_IMAGE;
+	for (k = 0; s[0] == 'a' && k < AUDIO_BYTES; k++) {
+		int hi = hex_value(s[17 + 2 * k]), lo = hex_value(s[18 + 2 * k]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		fp->wave[k] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
 
 int
 checks_write_partial(struct checks *c, FILE *f, char **cause)
@@ -411,12 +464,14 @@ checks_write_partial(struct checks *c, FILE *f, char **cause)
 		b.len = 0;
 		escape_name(&b, sample_path(c->ds, i));
 		fprintf(f, "%s\t%llu\t%016llx%016llx\t%u\t%u\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t"
-		    "%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%u\n",
+		    "%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%u",
 		    buf_str(&b), (unsigned long long)m->size,
 		    (unsigned long long)m->hash_hi, (unsigned long long)m->hash_lo,
 		    m->format, m->state, m->err, m->duration, m->peak_db, m->rms_db,
 		    m->loud_db, m->still_db, m->head_db, m->tail_db, m->clipped,
 		    m->spread, m->declared, m->width, m->height);
+		fingerprint_write(f, &m->fp);
+		fputc('\n', f);
 	}
 	buf_free(&b);
 	if (fflush(f) != 0 || ferror(f)) {
@@ -485,6 +540,8 @@ parse_record(char *line, char **path, struct measure *m)
 	}
 	m->width = (uint32_t)v[3];
 	m->height = (uint32_t)v[4];
+	if (fingerprint_read(field[18], &m->fp) != 0)
+		return -1;
 	if (errno != 0 || unescape_name(field[0]) != 0)
 		return -1;
 	*path = field[0];

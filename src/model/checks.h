@@ -4,16 +4,18 @@
  *
  * Measuring looks at one sample at a time: its bytes are read once, hashed
  * (XXH3-128) and sniffed, and audio or images are decoded from that memory
- * into a few numbers (struct measure). Samples are independent here, so this
- * phase runs on worker threads, is cached by path + size + mtime, and can be
- * split into shards run on other machines (partial files).
+ * into a few numbers and a fingerprint (struct measure). Samples are
+ * independent here, so this phase runs on worker threads, is cached by
+ * path + size + mtime, and can be split into shards run on other machines
+ * (partial files).
  *
  * Judging looks at every sample's measures at once: thresholds relative to
  * the dataset (typical loudness, each class's usual duration, typical image
- * size), identical content across labels and splits, speakers across
- * splits, class imbalance, suspect labels from predictions, and any extra
- * judges other parts register (the embeddings' cluster checks). It yields
- * findings, sorted by path.
+ * size), identical content across labels and splits, near copies (from the
+ * fingerprints, neardup.h), speakers across splits, class imbalance,
+ * suspect labels from predictions, and any extra judges other parts
+ * register (the embeddings' cluster checks). It yields findings, sorted by
+ * path.
  *
  * No curses here. Headless (`winnow check`) and the browser use the same
  * calls; see checks_measure_some() for running on someone else's threads. */
@@ -26,6 +28,7 @@
 
 #include "annot.h"
 #include "dataset.h"
+#include "fingerprint.h"
 #include "util.h"
 
 /* ---- thresholds ---- */
@@ -42,6 +45,8 @@ enum threshold_id {
 	TH_OUTLIER,     /* embeddings: distance to the class centre in spreads */
 	TH_SPLIT,       /* embeddings: a class's split score (embed.h) */
 	TH_FIXED,       /* share of a class's clips near its median duration */
+	TH_NEAR_AUDIO,  /* least waveform correlation of near copies */
+	TH_NEAR_IMAGE,  /* most hash bits apart of near copies */
 	TH_COUNT
 };
 
@@ -78,7 +83,7 @@ enum measure_state {
 	MEASURE_STATE_COUNT
 };
 
-/* What a sample's bytes say, 88 bytes a sample. Floats are NAN where they
+/* What a sample's bytes say, 296 bytes a sample. Floats are NAN where they
  * do not apply; dB values may be -INFINITY (digital silence). */
 struct measure {
 	uint64_t hash_lo, hash_hi;      /* XXH3-128 of the bytes */
@@ -96,6 +101,7 @@ struct measure {
 	uint8_t format;                 /* enum format from the bytes */
 	uint8_t state;                  /* enum measure_state */
 	int16_t err;                    /* errno for MEASURE_CANNOT_OPEN */
+	struct fingerprint fp;          /* audio and images: near copies */
 };
 
 /* Audio is measured by audio_measure_mem (audio.h): its windows (edges,

@@ -30,6 +30,7 @@ static const char *const badge_names[CHECK_COUNT] = {
 	[CHECK_IMBALANCE] = "imbalance",
 	[CHECK_CLUSTER_OUTLIER] = "outlier",
 	[CHECK_CLUSTER_SPLIT] = "csplit",
+	[CHECK_NEAR_DUPLICATE] = "near",
 };
 
 struct files {
