@@ -22,12 +22,11 @@
 /* Code cells this far below the loudest are floored. */
 #define CELL_FLOOR_DB 25.0
 /* The waveform's low-pass, below FP_WAVE_RATE / 2. */
-#define CUTOFF_HZ 700.0
+#define CUTOFF_HZ 600.0
 /* Half the low-pass filter's length, in seconds. */
-#define FILTER_SECONDS 0.004
-/* The waveform is centred on the loudest 30 ms (in 10-ms spectrum frames)
- * below CUTOFF_HZ. */
-#define LOUDEST_FRAMES 3
+#define FILTER_SECONDS 0.016
+#define TABLE_STEPS 16
+#define RMS_SPAN 3.0
 
 struct fp_audio {
 	float *mono;
@@ -172,44 +171,56 @@ audio_code(const struct spectrogram *s)
 	return code;
 }
 
-/* The middle of the loudest LOUDEST_FRAMES spectrum frames below
- * CUTOFF_HZ, in samples of the clip. */
+/* The centre of the sound's energy below CUTOFF_HZ, in samples of the
+ * clip: a mean over the whole sound moves with the sound and hardly with
+ * what coding or low noise does to any part of it, where the loudest
+ * instant of a steady vowel can jump. Frames more than LOUD_DB below the
+ * loudest do not count. */
 static double
-loudest_low(const struct spectrogram *s)
+centre_low(const struct spectrogram *s)
 {
 	unsigned top = (unsigned)(CUTOFF_HZ * s->fft / s->rate), b;
-	double best = -1, sum = 0, *power = xcalloc(s->frames, sizeof *power);
-	size_t f, at = 0;
+	double *power = xcalloc(s->frames, sizeof *power), loudest = 0, sum = 0, at = 0;
+	size_t f;
 
 	for (f = 0; f < s->frames; f++) {
 		for (b = 0; b <= top && b < s->bins; b++)
 			if (s->db[f * s->bins + b] > SPECTRUM_FLOOR_DB)
 				power[f] += pow(10.0, s->db[f * s->bins + b] / 10);
-		sum += power[f];
-		if (f >= LOUDEST_FRAMES)
-			sum -= power[f - LOUDEST_FRAMES];
-		if (sum > best) {
-			best = sum;
-			at = f + 1 > LOUDEST_FRAMES ? f + 1 - LOUDEST_FRAMES : 0;
-		}
+		if (power[f] > loudest)
+			loudest = power[f];
 	}
+	for (f = 0; f < s->frames; f++)
+		if (power[f] >= loudest * pow(10.0, -LOUD_DB / 10)) {
+			sum += power[f];
+			at += power[f] * ((double)f * s->hop + s->window / 2.0);
+		}
 	free(power);
-	return (double)at * s->hop + ((LOUDEST_FRAMES - 1) * s->hop + s->window) / 2.0;
+	return sum > 0 ? at / sum : 0;
 }
 
 /* FP_WAVE samples of the mix low-passed to CUTOFF_HZ (a Hann-windowed
- * sinc) and taken at FP_WAVE_RATE, centred on `centre` (zeros past the
- * clip's ends), scaled so that the largest is ±7, 4 bits each. */
+ * sinc, looked up in a table at TABLE_STEPS points a clip sample) and
+ * taken at FP_WAVE_RATE, centred on `centre` (zeros past the clip's ends),
+ * in 4 bits: RMS_SPAN times the RMS is full scale, so that the few louder
+ * peaks are cut and the quieter parts keep steps enough to be compared. */
 static void
 wave_piece(const float *mono, size_t n, unsigned rate, double centre,
     struct fingerprint *fp)
 {
 	double step = (double)rate / FP_WAVE_RATE, half = FILTER_SECONDS * rate;
-	double y[FP_WAVE], top = 0;
+	size_t entries = (size_t)(half * TABLE_STEPS) + 2, e;
+	double *kernel = xmalloc(entries * sizeof *kernel), y[FP_WAVE], sq = 0, scale;
 	long i, lo, hi, k;
 
+	for (e = 0; e < entries; e++) {
+		double d = (double)e / TABLE_STEPS, t = d / rate;
+		kernel[e] = d >= half ? 0 : (t == 0 ? 1 :
+		    sin(2 * M_PI * CUTOFF_HZ * t) / (2 * M_PI * CUTOFF_HZ * t)) *
+		    (0.5 + 0.5 * cos(M_PI * d / half));
+	}
 	for (k = 0; k < FP_WAVE; k++) {
-		double c = centre + (k - FP_WAVE / 2) * step, sum = 0, t, h;
+		double c = centre + (k - FP_WAVE / 2) * step, sum = 0;
 		lo = (long)ceil(c - half);
 		hi = (long)floor(c + half);
 		if (lo < 0)
@@ -217,17 +228,18 @@ wave_piece(const float *mono, size_t n, unsigned rate, double centre,
 		if (hi >= (long)n)
 			hi = (long)n - 1;
 		for (i = lo; i <= hi; i++) {
-			t = (i - c) / rate;
-			h = t == 0 ? 1 : sin(2 * M_PI * CUTOFF_HZ * t) / (2 * M_PI * CUTOFF_HZ * t);
-			h *= 0.5 + 0.5 * cos(M_PI * (i - c) / half);
-			sum += mono[i] * h;
+			double d = fabs(i - c) * TABLE_STEPS, frac = d - floor(d);
+			e = (size_t)d;
+			sum += mono[i] * (kernel[e] + (kernel[e + 1] - kernel[e]) * frac);
 		}
 		y[k] = c >= 0 && c < (double)n ? sum : 0;
-		if (fabs(y[k]) > top)
-			top = fabs(y[k]);
+		sq += y[k] * y[k];
 	}
+	free(kernel);
+	scale = sq > 0 ? 7 / (RMS_SPAN * sqrt(sq / FP_WAVE)) : 0;
 	for (k = 0; k < FP_WAVE; k++) {
-		int v = top > 0 ? (int)lrint(y[k] * 7 / top) : 0;
+		long v = lrint(y[k] * scale);
+		v = v > 7 ? 7 : v < -7 ? -7 : v;
 		fp->wave[k / 2] |= (uint8_t)((v & 15) << (k % 2 * 4));
 	}
 }
@@ -241,7 +253,7 @@ fp_audio_finish(struct fp_audio *a, struct fingerprint *fp)
 	if (a->n > 0) {
 		s = spectrogram_compute(a->mono, a->n, a->rate);
 		if ((fp->code = audio_code(s)) != 0) {
-			wave_piece(a->mono, a->n, a->rate, loudest_low(s), fp);
+			wave_piece(a->mono, a->n, a->rate, centre_low(s), fp);
 			fp->kind = FP_AUDIO;
 		}
 		spectrogram_free(s);
@@ -267,14 +279,22 @@ nibble(const uint8_t *v, long i)
 	return x >= 8 ? x - 16 : x;
 }
 
+/* Correlations at fractional lags come from those at whole ones by a
+ * windowed sinc over this many on either side: the waveforms are band-
+ * limited below FP_WAVE_RATE / 2, and so is their correlation, so a copy
+ * whose centre falls between two samples of the original's still lines up. */
+#define INTERP 8
+#define FRACTIONS 4
+
 double
 fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag)
 {
-	double best = -1;
-	long l, i;
+	enum { SPAN = FP_MAX_LAG + INTERP };
+	double r[2 * SPAN + 1], norm[2 * SPAN + 1], best = -1;
+	long l, i, j, f;
 	int best_lag = 0;
 
-	for (l = -FP_MAX_LAG; l <= FP_MAX_LAG; l++) {
+	for (l = -SPAN; l <= SPAN; l++) {
 		long ab = 0, aa = 0, bb = 0;
 		for (i = l < 0 ? -l : 0; i < FP_WAVE && i + l < FP_WAVE; i++) {
 			int x = nibble(a->wave, i), y = nibble(b->wave, i + l);
@@ -282,17 +302,34 @@ fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, i
 			aa += x * x;
 			bb += y * y;
 		}
+		r[l + SPAN] = (double)ab;
 		/* A waveform of a few spikes (a sound all above the low-pass,
 		 * but for its onset) tells nothing. */
-		if (aa >= MIN_POWER && bb >= MIN_POWER &&
-		    ab / sqrt((double)aa * (double)bb) > best) {
-			best = ab / sqrt((double)aa * (double)bb);
-			best_lag = (int)l;
+		norm[l + SPAN] = aa >= MIN_POWER && bb >= MIN_POWER ? sqrt((double)aa * (double)bb) : 0;
+	}
+	for (l = -FP_MAX_LAG; l <= FP_MAX_LAG; l++) {
+		if (norm[l + SPAN] == 0)
+			continue;
+		for (f = 0; f < FRACTIONS; f++) {
+			double x = (double)f / FRACTIONS, v = 0;
+			if (f == 0) {
+				v = r[l + SPAN];
+			} else {
+				for (j = -INTERP + 1; j <= INTERP; j++) {
+					double d = x - j;
+					v += r[l + j + SPAN] * sin(M_PI * d) / (M_PI * d) *
+					    (0.5 + 0.5 * cos(M_PI * d / INTERP));
+				}
+			}
+			if (v / norm[l + SPAN] > best) {
+				best = v / norm[l + SPAN];
+				best_lag = (int)l;
+			}
 		}
 	}
 	if (lag != NULL)
 		*lag = best_lag;
-	return best;
+	return best > 1 ? 1 : best;
 }
 
 /* ---- images ---- */

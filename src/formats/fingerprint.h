@@ -11,14 +11,15 @@
  *   loud part, in the first FP_KEEP_SECONDS of the mono mix, split in eight)
  *   in eight bands from 250 Hz to 3.5 kHz, which a round trip through 8 kHz
  *   keeps; shape, not level, so gain does not move it. The decision is the
- *   waveform: FP_WAVE samples (256 ms) of the mix low-passed to 700 Hz and
- *   taken at FP_WAVE_RATE, centred on its loudest 30 ms below 700 Hz,
- *   scaled to its own peak and kept in 4 bits. fp_audio_correlation is
- *   the largest normalised correlation of two such waveforms within
- *   ±FP_MAX_LAG samples: a copy re-encoded, resampled, quieter, shifted or
- *   under low noise keeps its waveform (near 1), where another voice
- *   saying the same word does not. A sound with next to nothing below
- *   700 Hz has no waveform to compare, and no near copies.
+ *   waveform: FP_WAVE samples (256 ms) of the mix low-passed to 600 Hz and
+ *   taken at FP_WAVE_RATE around the centre of the sound's energy there
+ *   (which moves with the sound, not with what coding or noise does to a
+ *   part of it), in 4 bits. fp_audio_correlation is the largest normalised
+ *   correlation of two such waveforms within ±FP_MAX_LAG samples, between
+ *   samples too: a copy re-encoded, resampled, quieter, shifted or under
+ *   low noise keeps its waveform (near 1), where another voice saying the
+ *   same word does not. A sound with next to nothing below 600 Hz has no
+ *   waveform to compare, and no near copies.
  * - images: the 64-bit DCT hash (pHash) of a 32×32 luminance downscale:
  *   the signs of the lowest frequencies against their median, so neither
  *   brightness nor scale nor recompression moves many bits.
@@ -63,9 +64,9 @@ void fp_audio_discard(struct fp_audio *a);
 void fp_image(const uint8_t *rgba, int width, int height, struct fingerprint *fp);
 
 /* The largest normalised correlation (-1 to 1) of two clips' waveforms
- * within ±FP_MAX_LAG samples; the lag (how far b lags a) goes to *lag when
- * not NULL. -1 when either has next to nothing below 700 Hz: its waveform
- * there tells nothing. */
+ * within ±FP_MAX_LAG samples; the whole lag nearest the best (how far b
+ * lags a) goes to *lag when not NULL. -1 when either has next to nothing
+ * below 600 Hz: its waveform there tells nothing. */
 double fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b,
     int *lag);
 /* Bits that differ (0–64). */
