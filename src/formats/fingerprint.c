@@ -1,6 +1,6 @@
-/* fingerprint.c — near-copy fingerprints of audio (a spectral-shape code
- * and 256 ms of coarse waveform) and images (a DCT hash), and how alike
- * two are. */
+/* fingerprint.c — near-copy fingerprints of audio (96 ms of coarse
+ * waveform, the sound's envelope and spectrum) and images (a DCT hash),
+ * and how alike two are. */
 #include "config.h"
 
 #include <math.h>
@@ -13,19 +13,22 @@
 
 /* ---- audio ---- */
 
-#define BANDS 16
+#define BANDS FP_BANDS
 #define BAND_LO_HZ 250.0
 #define BAND_HI_HZ 3500.0
-#define SEGMENTS 8              /* of the sound, BANDS / 2 bits each */
 /* Frames this far below the loudest are not the sound. */
 #define LOUD_DB 30.0
-/* Code cells this far below the loudest are floored. */
-#define CELL_FLOOR_DB 25.0
 /* The waveform's low-pass, below FP_WAVE_RATE / 2. */
-#define CUTOFF_HZ 600.0
-/* Half the low-pass filter's length, in seconds. */
-#define FILTER_SECONDS 0.016
-#define TABLE_STEPS 16
+#define CUTOFF_HZ 1800.0
+/* Half the low-pass filter's length, in seconds, and how finely its
+ * shape is tabled (points a clip sample). */
+#define FILTER_SECONDS 0.008
+#define TABLE_STEPS 8
+#define FRAME_SECONDS 0.02      /* the envelope's frames */
+#define SPECTRUM_STEP_DB 2.0
+/* The centre is sought within this of where it is, this many times. */
+#define CENTRE_REACH_SECONDS 0.1
+#define CENTRE_ROUNDS 6
 #define RMS_SPAN 3.0
 
 struct fp_audio {
@@ -97,120 +100,183 @@ band_powers(const struct spectrogram *s)
 		for (b = 0; b < BANDS; b++)
 			for (k = first[b]; k < first[b + 1]; k++)
 				if (row[k] > SPECTRUM_FLOOR_DB)
-					p[f * BANDS + b] += pow(10.0, row[k] / 10);
+					p[f * BANDS + b] += exp(row[k] * (M_LN10 / 10));
 	}
 	return p;
 }
 
-/* The code: the sound (its first to last loud frame) in SEGMENTS equal
- * parts, each part's spectral shape in band pairs, and a bit for each pair
- * stronger than its average over the parts. Bits of the shape, not of the
- * level, so neither gain nor length moves them; 0 for digital silence. */
-static uint64_t
-audio_code(const struct spectrogram *s)
-{
-	double *p = band_powers(s), cell[SEGMENTS][BANDS / 2], mean[BANDS / 2] = { 0 };
-	double loudest = 0, top = 0, e;
-	size_t f, first = 0, last = 0, frames = s->frames;
-	int seg, g, any = 0;
-	uint64_t code = 0;
-	unsigned b;
-
-	for (f = 0; f < frames; f++) {
-		for (e = 0, b = 0; b < BANDS; b++)
-			e += p[f * BANDS + b];
-		if (e > loudest)
-			loudest = e;
-	}
-	for (f = 0; f < frames && loudest > 0; f++) {
-		for (e = 0, b = 0; b < BANDS; b++)
-			e += p[f * BANDS + b];
-		if (e >= loudest * pow(10.0, -LOUD_DB / 10)) {
-			if (!any)
-				first = f;
-			last = f;
-			any = 1;
-		}
-	}
-	if (!any) {
-		free(p);
-		return 0;
-	}
-	for (seg = 0; seg < SEGMENTS; seg++) {
-		size_t from = first + (last - first + 1) * (size_t)seg / SEGMENTS;
-		size_t to = first + (last - first + 1) * (size_t)(seg + 1) / SEGMENTS;
-		if (to <= from)
-			to = from + 1;
-		for (g = 0; g < BANDS / 2; g++) {
-			double sum = 0;
-			for (f = from; f < to; f++)
-				sum += p[f * BANDS + 2 * g] + p[f * BANDS + 2 * g + 1];
-			cell[seg][g] = sum / (double)(to - from);
-			if (cell[seg][g] > top)
-				top = cell[seg][g];
-		}
-	}
-	/* Cells far below the loudest are floored: their shape would be the
-	 * shape of whatever noise a copy has. */
-	for (seg = 0; seg < SEGMENTS; seg++) {
-		double shape = 0;
-		for (g = 0; g < BANDS / 2; g++) {
-			cell[seg][g] = 10 * log10(cell[seg][g] + top * pow(10.0, -CELL_FLOOR_DB / 10));
-			shape += cell[seg][g];
-		}
-		for (g = 0; g < BANDS / 2; g++) {
-			cell[seg][g] -= shape / (BANDS / 2);
-			mean[g] += cell[seg][g] / SEGMENTS;
-		}
-	}
-	for (seg = 0; seg < SEGMENTS; seg++)
-		for (g = 0; g < BANDS / 2; g++)
-			if (cell[seg][g] > mean[g])
-				code |= (uint64_t)1 << (seg * (BANDS / 2) + g);
-	free(p);
-	return code;
-}
-
-/* The centre of the sound's energy below CUTOFF_HZ, in samples of the
- * clip: a mean over the whole sound moves with the sound and hardly with
- * what coding or low noise does to any part of it, where the loudest
- * instant of a steady vowel can jump. Frames more than LOUD_DB below the
- * loudest do not count. */
+/* The centre of the clip's energy below CUTOFF_HZ, in samples: a mean over
+ * the whole sound moves with the sound and hardly with what coding or low
+ * noise does to any part of it, where the loudest instant of a steady
+ * vowel can jump. Every frame counts by its power: a cut-off below some
+ * level would move the centre as a frame crossed it. */
 static double
 centre_low(const struct spectrogram *s)
 {
 	unsigned top = (unsigned)(CUTOFF_HZ * s->fft / s->rate), b;
-	double *power = xcalloc(s->frames, sizeof *power), loudest = 0, sum = 0, at = 0;
+	double *power = xcalloc(s->frames, sizeof *power), sum = 0, at = 0, reach;
 	size_t f;
+	int round;
 
 	for (f = 0; f < s->frames; f++) {
 		for (b = 0; b <= top && b < s->bins; b++)
 			if (s->db[f * s->bins + b] > SPECTRUM_FLOOR_DB)
-				power[f] += pow(10.0, s->db[f * s->bins + b] / 10);
-		if (power[f] > loudest)
-			loudest = power[f];
+				power[f] += exp(s->db[f * s->bins + b] * (M_LN10 / 10));
+		sum += power[f];
+		at += power[f] * ((double)f * s->hop + s->window / 2.0);
 	}
-	for (f = 0; f < s->frames; f++)
-		if (power[f] >= loudest * pow(10.0, -LOUD_DB / 10)) {
-			sum += power[f];
-			at += power[f] * ((double)f * s->hop + s->window / 2.0);
+	at = sum > 0 ? at / sum : 0;
+	/* Then the centre of what is near it, weighed by a smooth window,
+	 * a few times: far parts of a long sound no longer pull it. */
+	reach = CENTRE_REACH_SECONDS * s->rate;
+	for (round = 0; round < CENTRE_ROUNDS; round++) {
+		double num = 0, den = 0;
+		for (f = 0; f < s->frames; f++) {
+			double t = (double)f * s->hop + s->window / 2.0, d = fabs(t - at) / reach;
+			if (d < 1) {
+				double w = power[f] * (0.5 + 0.5 * cos(M_PI * d));
+				num += w * t;
+				den += w;
+			}
 		}
+		if (den > 0)
+			at = num / den;
+	}
 	free(power);
-	return sum > 0 ? at / sum : 0;
+	return at;
+}
+
+/* The mean power of each band over the frames within LOUD_DB of the
+ * loudest, in SPECTRUM_STEP_DB steps below the loudest band (at most 15). */
+static void
+spectrum(const struct spectrogram *s, const double *p, struct fingerprint *fp)
+{
+	double band[BANDS] = { 0 }, loudest = 0, top = 0;
+	size_t f;
+	unsigned b;
+
+	for (f = 0; f < s->frames; f++) {
+		double e = 0;
+		for (b = 0; b < BANDS; b++)
+			e += p[f * BANDS + b];
+		if (e > loudest)
+			loudest = e;
+	}
+	for (f = 0; f < s->frames; f++) {
+		double e = 0;
+		for (b = 0; b < BANDS; b++)
+			e += p[f * BANDS + b];
+		if (e >= loudest * pow(10.0, -LOUD_DB / 10) && e > 0)
+			for (b = 0; b < BANDS; b++)
+				band[b] += p[f * BANDS + b];
+	}
+	for (b = 0; b < BANDS; b++)
+		if (band[b] > top)
+			top = band[b];
+	for (b = 0; b < BANDS; b++) {
+		double below = band[b] > 0 && top > 0 ? 10 * log10(top / band[b]) : 99;
+		long v = lrint(below / SPECTRUM_STEP_DB);
+		v = v > 15 ? 15 : v;
+		fp->audio.spectrum[b / 2] |= (uint8_t)(v << (b % 2 * 4));
+	}
+}
+
+/* The sound's level (the amplitude between 250 Hz and 3.5 kHz) in
+ * FP_ENVELOPE frames of 20 ms centred on `centre`, 0 to 15 of the
+ * loudest: the shape of the whole sound in time, where the waveform piece
+ * has only 256 ms of it. */
+static void
+envelope(const struct spectrogram *s, double centre, struct fingerprint *fp)
+{
+	double *p = band_powers(s), level[FP_ENVELOPE] = { 0 }, top = 0;
+	unsigned count[FP_ENVELOPE] = { 0 }, b;
+	double frame = FRAME_SECONDS * s->rate;
+	size_t f;
+	long j;
+
+	for (f = 0; f < s->frames; f++) {
+		double t = (double)f * s->hop + s->window / 2.0 - centre;
+		double e = 0;
+		j = (long)floor(t / frame) + FP_ENVELOPE / 2;
+		if (j < 0 || j >= FP_ENVELOPE)
+			continue;
+		for (b = 0; b < BANDS; b++)
+			e += p[f * BANDS + b];
+		level[j] += e;
+		count[j]++;
+	}
+	for (j = 0; j < FP_ENVELOPE; j++) {
+		level[j] = count[j] ? sqrt(level[j] / count[j]) : 0;
+		if (level[j] > top)
+			top = level[j];
+	}
+	for (j = 0; j < FP_ENVELOPE; j++) {
+		long v = top > 0 ? lrint(level[j] * 15 / top) : 0;
+		fp->audio.envelope[j / 2] |= (uint8_t)(v << (j % 2 * 4));
+	}
+	spectrum(s, p, fp);
+	free(p);
+}
+
+/* The code, from the piece's fine spectrum: its magnitude at 65
+ * frequencies CODE_STEP_HZ apart from CODE_LO_HZ, in CODE_DB_STEP steps
+ * down to CODE_FLOOR_DB below the strongest, and a bit for each that is
+ * above the next. Harmonics fall where the pitch puts them, so two takes
+ * differ in many bits and a copy in few; what is below the floor is equal
+ * in both, and noise there moves no bit. */
+#define CODE_LO_HZ 150.0
+#define CODE_STEP_HZ 20.0
+#define CODE_DB_STEP 3.0
+#define CODE_FLOOR_DB 30.0
+
+static uint64_t
+audio_code(const double *y)
+{
+	double mag[65], v[FP_WAVE], top = 0, db;
+	uint64_t code = 0;
+	int k, i;
+
+	for (i = 0; i < FP_WAVE; i++)
+		v[i] = y[i] * (0.5 - 0.5 * cos(2 * M_PI * (i + 0.5) / FP_WAVE));
+	/* each frequency's sum by a rotating phasor: no sine a sample */
+	for (k = 0; k < 65; k++) {
+		double w = 2 * M_PI * (CODE_LO_HZ + k * CODE_STEP_HZ) / FP_WAVE_RATE;
+		double cw = cos(w), sw = sin(w), c = 1, sn = 0, re = 0, im = 0, t;
+		for (i = 0; i < FP_WAVE; i++) {
+			re += v[i] * c;
+			im -= v[i] * sn;
+			t = c * cw - sn * sw;
+			sn = sn * cw + c * sw;
+			c = t;
+		}
+		mag[k] = re * re + im * im;
+		if (mag[k] > top)
+			top = mag[k];
+	}
+	for (k = 0; k < 65; k++) {
+		db = top > 0 && mag[k] > 0 ? 10 * log10(mag[k] / top) : -CODE_FLOOR_DB;
+		mag[k] = floor((db < -CODE_FLOOR_DB ? -CODE_FLOOR_DB : db) / CODE_DB_STEP);
+	}
+	for (k = 0; k < 64; k++)
+		if (mag[k] > mag[k + 1])
+			code |= (uint64_t)1 << k;
+	return code;
 }
 
 /* FP_WAVE samples of the mix low-passed to CUTOFF_HZ (a Hann-windowed
  * sinc, looked up in a table at TABLE_STEPS points a clip sample) and
  * taken at FP_WAVE_RATE, centred on `centre` (zeros past the clip's ends),
  * in 4 bits: RMS_SPAN times the RMS is full scale, so that the few louder
- * peaks are cut and the quieter parts keep steps enough to be compared. */
-static void
+ * peaks are cut and the quieter parts keep steps enough to be compared;
+ * and the code from them. Returns 0 when they are all zero. */
+static int
 wave_piece(const float *mono, size_t n, unsigned rate, double centre,
     struct fingerprint *fp)
 {
 	double step = (double)rate / FP_WAVE_RATE, half = FILTER_SECONDS * rate;
-	size_t entries = (size_t)(half * TABLE_STEPS) + 2, e;
+	size_t entries = (size_t)(half * TABLE_STEPS) + 2, e, taps = (size_t)(2 * half) + 2;
 	double *kernel = xmalloc(entries * sizeof *kernel), y[FP_WAVE], sq = 0, scale;
+	double *weight = xmalloc(taps * sizeof *weight), phase = -1;
 	long i, lo, hi, k;
 
 	for (e = 0; e < entries; e++) {
@@ -221,27 +287,40 @@ wave_piece(const float *mono, size_t n, unsigned rate, double centre,
 	}
 	for (k = 0; k < FP_WAVE; k++) {
 		double c = centre + (k - FP_WAVE / 2) * step, sum = 0;
-		lo = (long)ceil(c - half);
+		long first = (long)ceil(c - half);
+		/* The weights depend only on where c falls between two
+		 * samples: with a whole step (16 kHz to 4 kHz) they are worked
+		 * out once. */
+		if (c - first != phase) {
+			phase = c - first;
+			for (e = 0; e < taps; e++) {
+				double d = fabs(first + (long)e - c) * TABLE_STEPS, frac = d - floor(d);
+				size_t at = (size_t)d;
+				weight[e] = at + 1 < entries ?
+				    kernel[at] + (kernel[at + 1] - kernel[at]) * frac : 0;
+			}
+		}
+		lo = first < 0 ? 0 : first;
 		hi = (long)floor(c + half);
-		if (lo < 0)
-			lo = 0;
 		if (hi >= (long)n)
 			hi = (long)n - 1;
-		for (i = lo; i <= hi; i++) {
-			double d = fabs(i - c) * TABLE_STEPS, frac = d - floor(d);
-			e = (size_t)d;
-			sum += mono[i] * (kernel[e] + (kernel[e + 1] - kernel[e]) * frac);
-		}
+		for (i = lo; i <= hi; i++)
+			sum += mono[i] * weight[i - first];
 		y[k] = c >= 0 && c < (double)n ? sum : 0;
 		sq += y[k] * y[k];
 	}
+	free(weight);
 	free(kernel);
+	if (sq == 0)
+		return 0;
+	fp->code = audio_code(y);
 	scale = sq > 0 ? 7 / (RMS_SPAN * sqrt(sq / FP_WAVE)) : 0;
 	for (k = 0; k < FP_WAVE; k++) {
 		long v = lrint(y[k] * scale);
 		v = v > 7 ? 7 : v < -7 ? -7 : v;
-		fp->wave[k / 2] |= (uint8_t)((v & 15) << (k % 2 * 4));
+		fp->audio.wave[k / 2] |= (uint8_t)((v & 15) << (k % 2 * 4));
 	}
+	return 1;
 }
 
 void
@@ -251,10 +330,15 @@ fp_audio_finish(struct fp_audio *a, struct fingerprint *fp)
 
 	memset(fp, 0, sizeof *fp);
 	if (a->n > 0) {
+		double centre;
 		s = spectrogram_compute(a->mono, a->n, a->rate);
-		if ((fp->code = audio_code(s)) != 0) {
-			wave_piece(a->mono, a->n, a->rate, centre_low(s), fp);
+		centre = centre_low(s);
+		/* digital silence has no fingerprint */
+		if (wave_piece(a->mono, a->n, a->rate, centre, fp)) {
+			envelope(s, centre, fp);
 			fp->kind = FP_AUDIO;
+		} else {
+			memset(fp, 0, sizeof *fp);
 		}
 		spectrogram_free(s);
 	}
@@ -279,6 +363,53 @@ nibble(const uint8_t *v, long i)
 	return x >= 8 ? x - 16 : x;
 }
 
+/* The RMS difference in dB of two sounds' spectra, their mean levels
+ * set equal (gain is not a difference). */
+static double
+spectrum_distance(const struct fingerprint *a, const struct fingerprint *b)
+{
+	double d[FP_BANDS], mean = 0, sq = 0;
+	int i;
+	for (i = 0; i < FP_BANDS; i++) {
+		d[i] = SPECTRUM_STEP_DB * ((a->audio.spectrum[i / 2] >> (i % 2 * 4) & 15) -
+		    (b->audio.spectrum[i / 2] >> (i % 2 * 4) & 15));
+		mean += d[i] / FP_BANDS;
+	}
+	for (i = 0; i < FP_BANDS; i++)
+		sq += (d[i] - mean) * (d[i] - mean);
+	return sqrt(sq / FP_BANDS);
+}
+
+/* How alike two envelopes are: the cosine of the angle between them, at
+ * the best of the shifts within one frame (the centres are found to a few
+ * ms). Two sounds that share 256 ms of waveform but not their length or
+ * their rhythm, as two notes of one pitch or one voice at two paces, are
+ * told apart here. */
+static double
+envelope_similarity(const struct fingerprint *a, const struct fingerprint *b)
+{
+	double best = 0;
+	long l, i;
+
+	for (l = -1; l <= 1; l++) {
+		long ab = 0, aa = 0, bb = 0;
+		for (i = 0; i < FP_ENVELOPE; i++) {
+			int x = a->audio.envelope[i / 2] >> (i % 2 * 4) & 15, y = 0;
+			if (i + l >= 0 && i + l < FP_ENVELOPE)
+				y = b->audio.envelope[(i + l) / 2] >> ((i + l) % 2 * 4) & 15;
+			ab += x * y;
+			aa += x * x;
+		}
+		for (i = 0; i < FP_ENVELOPE; i++) {
+			int y = b->audio.envelope[i / 2] >> (i % 2 * 4) & 15;
+			bb += y * y;
+		}
+		if (aa > 0 && bb > 0 && ab / sqrt((double)aa * (double)bb) > best)
+			best = ab / sqrt((double)aa * (double)bb);
+	}
+	return best;
+}
+
 /* Correlations at fractional lags come from those at whole ones by a
  * windowed sinc over this many on either side: the waveforms are band-
  * limited below FP_WAVE_RATE / 2, and so is their correlation, so a copy
@@ -290,37 +421,42 @@ double
 fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag)
 {
 	enum { SPAN = FP_MAX_LAG + INTERP };
-	double r[2 * SPAN + 1], norm[2 * SPAN + 1], best = -1;
+	double r[2 * SPAN + 1], norm[2 * SPAN + 1], weight[FRACTIONS][2 * INTERP], best = -1;
+	int x[FP_WAVE], y[FP_WAVE], best_lag = 0;
 	long l, i, j, f;
-	int best_lag = 0;
 
+	for (i = 0; i < FP_WAVE; i++) {
+		x[i] = nibble(a->audio.wave, i);
+		y[i] = nibble(b->audio.wave, i);
+	}
 	for (l = -SPAN; l <= SPAN; l++) {
 		long ab = 0, aa = 0, bb = 0;
 		for (i = l < 0 ? -l : 0; i < FP_WAVE && i + l < FP_WAVE; i++) {
-			int x = nibble(a->wave, i), y = nibble(b->wave, i + l);
-			ab += x * y;
-			aa += x * x;
-			bb += y * y;
+			ab += x[i] * y[i + l];
+			aa += x[i] * x[i];
+			bb += y[i + l] * y[i + l];
 		}
 		r[l + SPAN] = (double)ab;
 		/* A waveform of a few spikes (a sound all above the low-pass,
 		 * but for its onset) tells nothing. */
 		norm[l + SPAN] = aa >= MIN_POWER && bb >= MIN_POWER ? sqrt((double)aa * (double)bb) : 0;
 	}
+	for (f = 1; f < FRACTIONS; f++)
+		for (j = -INTERP + 1; j <= INTERP; j++) {
+			double d = (double)f / FRACTIONS - j;
+			weight[f][j + INTERP - 1] = sin(M_PI * d) / (M_PI * d) *
+			    (0.5 + 0.5 * cos(M_PI * d / INTERP));
+		}
 	for (l = -FP_MAX_LAG; l <= FP_MAX_LAG; l++) {
 		if (norm[l + SPAN] == 0)
 			continue;
 		for (f = 0; f < FRACTIONS; f++) {
-			double x = (double)f / FRACTIONS, v = 0;
-			if (f == 0) {
+			double v = 0;
+			if (f == 0)
 				v = r[l + SPAN];
-			} else {
-				for (j = -INTERP + 1; j <= INTERP; j++) {
-					double d = x - j;
-					v += r[l + j + SPAN] * sin(M_PI * d) / (M_PI * d) *
-					    (0.5 + 0.5 * cos(M_PI * d / INTERP));
-				}
-			}
+			else
+				for (j = -INTERP + 1; j <= INTERP; j++)
+					v += r[l + j + SPAN] * weight[f][j + INTERP - 1];
 			if (v / norm[l + SPAN] > best) {
 				best = v / norm[l + SPAN];
 				best_lag = (int)l;
@@ -329,7 +465,10 @@ fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, i
 	}
 	if (lag != NULL)
 		*lag = best_lag;
-	return best > 1 ? 1 : best;
+	best = best > 1 ? 1 : best;
+	if (spectrum_distance(a, b) > FP_SPECTRUM_DB)
+		return -1;
+	return best > 0 ? best * envelope_similarity(a, b) : best;
 }
 
 /* ---- images ---- */

@@ -397,7 +397,7 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
  * written with 9 significant digits so that they read back to the same bits:
  * a merge judges exactly what one run would. The fingerprint is "-" for
  * none, else "a" (audio) or "i" (image), the code in hex, and for audio
- * the waveform's bytes in hex: near copies in two shards are found when
+ * the bytes of struct fp_audio_data in hex: near copies in two shards are found when
  * they merge. */
 
 #define PARTIAL_FIELDS 19
@@ -413,8 +413,8 @@ fingerprint_write(FILE *f, const struct fingerprint *fp)
 	fprintf(f, "\t%c%016llx", fp->kind == FP_AUDIO ? 'a' : 'i',
 	    (unsigned long long)fp->code);
 	if (fp->kind == FP_AUDIO) {
-		for (k = 0; k < (int)sizeof fp->wave; k++)
-			fprintf(f, "%02x", fp->wave[k]);
+		for (k = 0; k < (int)sizeof fp->audio; k++)
+			fprintf(f, "%02x", ((const uint8_t *)&fp->audio)[k]);
 	}
 }
 
@@ -424,7 +424,7 @@ hex_value(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-#define AUDIO_BYTES sizeof ((struct fingerprint *)0)->wave
+#define AUDIO_BYTES sizeof(struct fp_audio_data)
 
 static int
 fingerprint_read(const char *s, struct fingerprint *fp)
@@ -446,7 +446,7 @@ fingerprint_read(const char *s, struct fingerprint *fp)
 		int hi = hex_value(s[17 + 2 * k]), lo = hex_value(s[18 + 2 * k]);
 		if (hi < 0 || lo < 0)
 			return -1;
-		fp->wave[k] = (uint8_t)(hi << 4 | lo);
+		((uint8_t *)&fp->audio)[k] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }

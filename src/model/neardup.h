@@ -23,7 +23,7 @@
 #define NEAR_CHUNKS 4
 /* Audio candidates whose codes differ in more bits than this are not
  * compared: near copies of a clip differ in a few. */
-#define NEAR_AUDIO_CODE_BITS 12
+#define NEAR_AUDIO_CODE_BITS 8
 
 struct near_limits {
 	double audio;           /* the least waveform correlation of near copies */
