@@ -22,6 +22,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--winnow", required=True)
 ap.add_argument("--thumb")
 ap.add_argument("--wave")
+ap.add_argument("--journal")
 ap.add_argument("--cache", required=True)
 ap.add_argument("--results")
 ap.add_argument("--runs", type=int, default=5)
@@ -124,6 +125,8 @@ def memory():
     n = 0
     pathbytes = 0
     for d in os.listdir(SPEECH1M):
+        if not os.path.isdir(os.path.join(SPEECH1M, d)):
+            continue        # its manifest.csv
         fs = os.listdir(os.path.join(SPEECH1M, d))
         n += len(fs)
         pathbytes += sum(len(d) + 1 + len(f) + 1 for f in fs)
@@ -139,9 +142,9 @@ def tmux(sock, *a):
                           capture_output=True, text=True).stdout
 
 
-def browse(dataset, keys=0, interval=0.02, settle=0.0):
+def browse(dataset, keys=0, interval=0.02, settle=0.0, press="j"):
     """Open the browser in a private tmux server with --trace; optionally send
-    `keys` j presses; returns the trace lines."""
+    `keys` presses, going round the keys of `press`; returns the trace lines."""
     tmp = tempfile.mkdtemp()
     trace = os.path.join(tmp, "trace")
     sock = "winnow-bench-%d" % os.getpid()
@@ -156,8 +159,8 @@ def browse(dataset, keys=0, interval=0.02, settle=0.0):
                 break
             time.sleep(0.02)
         time.sleep(settle)
-        for _ in range(keys):
-            tmux(sock, "send-keys", "j")
+        for i in range(keys):
+            tmux(sock, "send-keys", press[i % len(press)])
             time.sleep(interval)
         time.sleep(0.3)
         tmux(sock, "send-keys", "q")
@@ -196,6 +199,35 @@ def latency():
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     row("latency", "key-to-frame while the background checks run (%d keys)" % len(lat),
         "p99 %.2f ms, median %.2f ms" % (p99, statistics.median(lat)), "—", "—",
+        "< 16 ms", "yes" if p99 < 16 else "NO")
+
+
+def latency_1m():
+    """Keys at a million samples, `s` among them: each order by a value
+    (loudness, duration, once the background checks have given the first)
+    is a sort of a million rows, which must not hold up the frame."""
+    lat, sort_lat, shown = [], [], []
+    for _ in range(max(1, args.runs // 2)):
+        lines = browse(SPEECH1M, keys=120, interval=0.05, settle=3.0, press="sjjj")
+        keys = [l.split("\t") for l in lines if l.startswith("key\t")]
+        lat += [float(k[3]) for k in keys]
+        sort_lat += [float(k[3]) for k in keys if k[2] == "s"]
+        sorted_at = [float(l.split("\t")[1]) for l in lines if l.startswith("sorted\t")]
+        for k in keys:      # from an `s` to its order on the screen
+            later = [t for t in sorted_at if t >= float(k[1])]
+            if k[2] == "s" and later:
+                shown.append(later[0] - float(k[1]))
+    if not lat:
+        raise RuntimeError("no key events in the trace")
+    lat.sort()
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    row("latency-1m", "key-to-frame at 1,000,000 samples, `s` (sort) among `j` (%d keys, %d sorts; "
+        "a sorted order on screen %s after its key, median of %d)" % (
+            len(lat), len(sort_lat), "%.0f ms" % statistics.median(shown) if shown else "never",
+            len(shown)),
+        "p99 %.2f ms, median %.2f ms; `s` p99 %.2f ms" % (
+            p99, statistics.median(lat), sorted(sort_lat)[min(len(sort_lat) - 1, int(len(sort_lat) * 0.99))]
+            if sort_lat else float("nan")), "—", "—",
         "< 16 ms", "yes" if p99 < 16 else "NO")
 
 
@@ -267,6 +299,90 @@ labels = sorted(set(d['label']) | set(d['pred']))
 m = confusion_matrix(d['label'], d['pred'], labels=labels)
 print(m.sum())
 """
+
+
+# What a user would otherwise run on a manifest and a predictions file:
+# read both, match the rows by path, count with scikit-learn; printed as
+# `winnow confusion` prints, so that both sides can be checked to agree.
+MATRIX_TSV = """
+print("true\\\\pred\\t" + "\\t".join(labels))
+for name, counts in zip(labels, m):
+    print(name + "\\t" + "\\t".join(str(c) for c in counts))
+"""
+CSV_MANIFEST = """
+import csv, sys
+from sklearn.metrics import confusion_matrix
+def read(path, column):
+    with open(path, newline="") as f:
+        r = csv.reader(f)
+        head = next(r)
+        p, c = head.index("path"), head.index(column)
+        return {row[p]: row[c] for row in r}
+label = read(sys.argv[1], "label")
+pred = read(sys.argv[2], "pred")
+both = [p for p in label if p in pred]
+labels = sorted(set(label.values()))
+m = confusion_matrix([label[p] for p in both], [pred[p] for p in both], labels=labels)
+""" + MATRIX_TSV
+# `winnow trend`'s row for one predictions file: accuracy, then each
+# class's recall, as winnow prints them.
+TREND_TSV = """
+from sklearn.metrics import accuracy_score, recall_score
+recall = recall_score(y, yhat, labels=labels, average=None, zero_division=0)
+print("predictions\\taccuracy\\t" + "\\t".join(labels))
+print(sys.argv[2] + "\\t%.4f\\t" % accuracy_score(y, yhat) + "\\t".join("%.4f" % r for r in recall))
+"""
+CSV_TREND = CSV_MANIFEST.split("m = confusion_matrix")[0] + """
+y, yhat = [label[p] for p in both], [pred[p] for p in both]
+""" + TREND_TSV
+PANDAS_MANIFEST = """
+import sys, pandas as pd
+from sklearn.metrics import confusion_matrix
+d = pd.read_csv(sys.argv[1], usecols=["path", "label"])
+p = pd.read_csv(sys.argv[2], usecols=["path", "pred"])
+both = d.merge(p, on="path")
+labels = sorted(set(d["label"]))
+m = confusion_matrix(both["label"], both["pred"], labels=labels)
+""" + MATRIX_TSV
+PANDAS_TREND = PANDAS_MANIFEST.split("m = confusion_matrix")[0] + """
+y, yhat = both["label"], both["pred"]
+""" + TREND_TSV
+
+
+def manifest():
+    man = os.path.join(SPEECH1M, "manifest.csv")
+    pred = os.path.join(C, "pred-1m.csv")
+    ta, tb, r = pair(lambda: run([W, "stats", man])[0],
+                     lambda: run(["sh", "-c", "find '%s' -type f | wc -l" % SPEECH1M])[0],
+                     args.runs)
+    m = statistics.median(r)
+    row("index-manifest", "index a 1,000,000-row manifest of speech-1m (`winnow stats`: "
+        "each row's file must exist)", fmt_t(ta), "`find -type f \\| wc -l`: " + fmt_t(tb),
+        "%.2f×" % m, "≤ 1.5×", "yes" if m <= 1.5 else "NO")
+    py = "/usr/bin/python3"
+    for name, what, ours, csv_ref, pandas_ref in (
+            ("confusion-manifest", "1M-row manifest + 1M prediction rows → confusion matrix",
+             [W, "confusion", "-p", pred, man], CSV_MANIFEST, PANDAS_MANIFEST),
+            ("trend-manifest", "1M-row manifest + 1M prediction rows → `winnow trend` "
+             "(accuracy, recall of each class)", [W, "trend", man, pred], CSV_TREND, PANDAS_TREND)):
+        refs = (("the csv module + scikit-learn", [py, "-c", csv_ref, man, pred], 10),
+                ("pandas + scikit-learn", [py, "-c", pandas_ref, man, pred], 8))
+        want_out = subprocess.run(ours, capture_output=True, text=True, check=True).stdout
+        for ref_name, ref, goal in refs:
+            got = subprocess.run(ref, capture_output=True, text=True, check=True).stdout
+            if got != want_out:
+                raise RuntimeError("%s: %s gives another answer than winnow" % (name, ref_name))
+        cells, speed, met, times = [], [], True, []
+        for ref_name, ref, goal in refs:
+            ta, tb, r = pair(lambda: run(ours)[0], lambda: run(ref)[0], max(3, args.runs // 2))
+            times += ta
+            x = 1 / statistics.median(r)
+            cells.append("%s: %s" % (ref_name, fmt_t(tb)))
+            speed.append("%.1f× faster than %s" % (x, ref_name.split(" +")[0]))
+            met = met and x >= goal
+        row(name, what + " (the same answer on both sides, checked)", fmt_t(times),
+            "; ".join(cells), ", ".join(speed), "≥ 10× the csv module, ≥ 8× pandas",
+            "yes" if met else "NO")
 
 
 def predictions():
@@ -388,7 +504,7 @@ def q(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def apply_():
+def apply_(n):
     work = os.path.join(C, "apply-work")
     shutil.rmtree(work, ignore_errors=True)
     subprocess.run(["cp", "-al", SPEECH, work], check=True)
@@ -399,7 +515,9 @@ def apply_():
     for li, d in enumerate(labels):
         for f in sorted(os.listdir(os.path.join(work, d))):
             moves.append((d, f, labels[(li + 1) % len(labels)]))
-    moves = moves[:100000]
+    # Every n-th file, so that each size moves files of every label.
+    step = max(1, len(moves) // n)
+    moves = moves[::step][:n]
     journal = os.path.join(C, "apply-journal.yaml")
     now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     with open(journal, "w") as j:
@@ -411,7 +529,7 @@ def apply_():
     fwd = "".join("%s/%s\t%s/%s\n" % (d, f, to, f) for d, f, to in moves)
     back = "".join("%s/%s\t%s/%s\n" % (to, f, d, f) for d, f, to in moves)
     # One mv process a file takes minutes for 100,000: time 2,000 and scale.
-    mv_n = 2000
+    mv_n = min(2000, len(moves))
     mv_fwd = "".join("mv -n '%s/%s' '%s/%s'\n" % (d, f, to, f) for d, f, to in moves[:mv_n])
     mv_back = "".join("mv -n '%s/%s' '%s/%s'\n" % (to, f, d, f) for d, f, to in moves[:mv_n])
     renames = os.path.join(C, "renames")
@@ -446,11 +564,63 @@ def apply_():
             mvs.append(tm)
     r = [a / b for a, b in zip(appl, bare)]
     m = statistics.median(r)
-    row("apply", "`winnow apply` of 100,000 relabels (sha256 checked, record written)",
-        fmt_t(appl), "rename(2) loop: %s; `mv` loop: %s (scaled from 2,000)" % (fmt_t(bare), fmt_t(mvs)),
+    row("apply" if n == 100000 else "apply-%dk" % (n // 1000),
+        "`winnow apply` of {:,} relabels (sha256 checked, record written)".format(len(moves)),
+        fmt_t(appl), "rename(2) loop: %s; `mv` loop: %s (scaled from {:,})".format(mv_n)
+        % (fmt_t(bare), fmt_t(mvs)),
         "%.2f× bare renames, %.1f× faster than mv" % (m, statistics.median(mvs) / statistics.median(appl)),
         "≤ 2× bare renames", "yes" if m <= 2 else "NO")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def journal_read():
+    """winnow's own reader of the documents it writes against libyaml's alone,
+    on a journal of 100,000 decisions as the browser writes them. Both must
+    read the same entries; the own reader earns its code only by speed."""
+    if not args.journal:
+        raise RuntimeError("no --journal program")
+    path = os.path.join(C, "journal-100k.yaml")
+    if not os.path.exists(path):
+        ops = ("relabel", "delete", "accept", "flag")
+        with open(path + ".tmp", "w") as j:
+            j.write('---\nwinnow-journal: 2\ndataset: "/data/speech"\nlayout: folders\n'
+                    "created: 2026-11-27T21:00:00Z\n...\n")
+            for i in range(1, 100001):
+                op = ops[i % 4]
+                path_ = "label%02d/%08x_nohash_%d.wav" % (i % 35, i * 2654435761 % 2**32, i % 5)
+                j.write('---\nid: %d\nop: %s\npath: "%s"\nlabel: "label%02d"\n' % (i, op, path_, i % 35))
+                if op == "relabel":
+                    j.write('to: "label%02d"\n' % ((i + 1) % 35))
+                j.write("sha256: %s\nat: 2026-11-27T21:%02d:%02dZ\nby: \"bench\"\n"
+                        % (hashlib.sha256(path_.encode()).hexdigest(), i // 60 % 60, i % 60))
+                if i % 10 == 0:
+                    j.write("reason: quiet\n")
+                j.write("...\n")
+        os.rename(path + ".tmp", path)
+
+    def read(libyaml):
+        out = subprocess.run([args.journal] + (["--libyaml"] if libyaml else []) + [path],
+                             capture_output=True, text=True, check=True).stdout.split()
+        return " ".join(out[:6]), float(out[7]), float(out[9])
+    own, lib = read(False)[0], read(True)[0]
+    if own != lib:
+        raise RuntimeError("the readers disagree: %s / %s" % (own, lib))
+    to, tl, co, cl = [], [], [], []
+    for i in range(args.runs + 1):
+        a, b = read(False), read(True)
+        if i > 0:
+            to.append(a[1])
+            tl.append(b[1])
+            co.append(a[2])
+            cl.append(b[2])
+    m = statistics.median([b / a for a, b in zip(to, tl)])
+    mc = statistics.median([b / a for a, b in zip(co, cl)])
+    row("journal", "read a journal of 100,000 decisions ({:,} entries, the same from both "
+        "readers)".format(int(own.split()[1])),
+        "own reader: %s, CPU %s" % (fmt_t(to), fmt_t(co)),
+        "libyaml alone: %s, CPU %s" % (fmt_t(tl), fmt_t(cl)),
+        "%.1f× faster (CPU %.1f×)" % (m, mc),
+        "≥ 2× faster, or drop the own reader", "yes" if m >= 2 else "NO")
 
 
 load_before = os.getloadavg()[0]
@@ -458,14 +628,19 @@ guarded("index", "index the speech tree", "≤ 1.5×", index)
 guarded("memory", "memory per sample", "≤ 100 B", memory)
 guarded("startup", "start-up to first frame", "< 0.5 s", startup)
 guarded("latency", "key-to-frame p99", "< 16 ms", latency)
+guarded("latency-1m", "key-to-frame p99 at 1M samples", "< 16 ms", latency_1m)
 guarded("check", "winnow check", "≤ 1.5× cat", check)
 guarded("thumbnail", "thumbnail", "≥ 5×", thumbnail)
 guarded("confusion", "1M predictions", "≥ 10×", predictions)
+guarded("index-manifest", "1M-row manifest", "≤ 1.5×, ≥ 10×", manifest)
 guarded("embed", "embeddings 100k × 512", "≥ 5×", embeddings)
-guarded("apply", "apply 100k relabels", "≤ 2× bare", apply_)
+guarded("apply-10k", "apply 10k relabels", "≤ 2× bare", lambda: apply_(10000))
+guarded("apply", "apply 100k relabels", "≤ 2× bare", lambda: apply_(100000))
+guarded("journal", "read a 100k-decision journal", "≥ 2×", journal_read)
 import rows_audio  # noqa: E402 (its rows use the helpers above)
 guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
 guarded("playback", "Space to sound", "< 50 ms", rows_audio.playback)
+guarded("review", "decision key to the next clip's sound", "< 50 ms", rows_audio.review)
 
 cpu = "?"
 for line in open("/proc/cpuinfo"):

@@ -10,6 +10,8 @@
                with ImageMagick
   pred-1m.csv  1,000,000 prediction rows for speech-1m, 35 probability columns
   pred-1m-labelled.csv  the same with the true label, for pandas + scikit-learn
+  speech-1m/manifest.csv  the 1,000,000 files of speech-1m as a manifest (path,
+               label), in the order they were made, not by folder
   embed/       100,000 empty sample files under the 35 labels, for embeddings
   embed-vectors/  TensorBoard projector files for embed/: vectors.tsv
                (100,000 rows of 512 numbers) and metadata.tsv (path, label);
@@ -130,6 +132,20 @@ def speech_1m(cache):
     mark(cache, "speech-1m")
 
 
+def manifest_1m(cache):
+    root = os.path.join(cache, "speech-1m")
+    rows = []
+    for w in sorted(os.listdir(root)):
+        if os.path.isdir(os.path.join(root, w)):
+            rows += [(f, w) for f in os.listdir(os.path.join(root, w))]
+    rows.sort()
+    with open(os.path.join(root, "manifest.csv.tmp"), "w") as m:
+        m.write("path,label\n")
+        m.writelines("%s/%s,%s\n" % (w, f, w) for f, w in rows)
+    os.rename(os.path.join(root, "manifest.csv.tmp"), os.path.join(root, "manifest.csv"))
+    mark(cache, "manifest-1m")
+
+
 def images(cache):
     root = os.path.join(cache, "images")
     base = os.path.join(cache, "image-base")
@@ -200,8 +216,8 @@ def embeddings(cache):
 def main():
     cache = sys.argv[1]
     os.makedirs(cache, exist_ok=True)
-    for part, fn in (("speech", speech), ("speech-1m", speech_1m), ("images", images),
-                     ("embed", embeddings)):
+    for part, fn in (("speech", speech), ("speech-1m", speech_1m), ("manifest-1m", manifest_1m),
+                     ("images", images), ("embed", embeddings)):
         if not done(cache, part):
             log("making", part, "in", cache)
             fn(cache)

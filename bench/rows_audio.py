@@ -218,3 +218,74 @@ def playback():
                   len(lat), len(clips), bench.args.runs, bench.fmt_t(lat), bench.fmt_t(first),
                   bench.fmt_t([h - t for h, t in zip(heard, lat)]), bench.fmt_t(deliver)),
               bench.fmt_t(heard), "—", "—", "< 50 ms", "yes" if m < 0.05 else "NO")
+
+
+def review():
+    """Review mode over the demo's "off" clips: `a` on a clip to the next
+    clip's first sample at the device, and the pace of a run that reviews
+    them as fast as they play (the next `a` as soon as a clip ends)."""
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "demo")
+    tmp = tempfile.mkdtemp()
+    data = os.path.join(tmp, "demo")
+    shutil.copytree(demo, data, ignore=shutil.ignore_patterns(".winnow"))
+    # The rows of the filter `off/ wav`, in path order.
+    names = sorted(f for f in os.listdir(os.path.join(data, "off")) if f.endswith(".wav"))
+    want = [np.frombuffer(subprocess.run(["sox", os.path.join(data, "off", f), "-t", "f32", "-"],
+                                         capture_output=True, check=True).stdout, dtype="<f4")
+            for f in names]
+    dev = Device(tmp)
+    sock = "winnow-bench-review-%d" % os.getpid()
+    env = "HOME=%s XDG_CACHE_HOME=%s/cache XDG_STATE_HOME=%s/state XDG_CONFIG_HOME=%s/config" % (
+        tmp, tmp, tmp, tmp)
+    trace = os.path.join(tmp, "trace")
+    lat, heard = [], []
+    status = "?"
+    try:
+        bench.tmux(sock, "new-session", "-d", "-x", "160", "-y", "40",
+                   "env %s TERM=xterm-256color %s --trace %s %s" % (env, bench.W, trace, data))
+        try:
+            deadline = time.time() + 30
+            while not (os.path.exists(trace) and "ready" in open(trace).read()):
+                if time.time() > deadline:
+                    raise RuntimeError("winnow did not draw its file list in 30 s")
+                time.sleep(0.02)
+            time.sleep(1.0)     # PortAudio starts once the list is drawn
+            bench.tmux(sock, "send-keys", "/")
+            time.sleep(0.2)
+            bench.tmux(sock, "send-keys", "-l", "off/ wav")
+            bench.tmux(sock, "send-keys", "Enter", "g", "V", "Space")
+            if dev.first_after(time.monotonic() - 0.5, 5) is None:
+                raise RuntimeError("the first clip did not play")
+            # The device reads every 64 ms: 0.2 s without a read is the
+            # clip's end, which the next decision waits for.
+            dev.wait_quiet(0.2, timeout=5)
+            start = time.monotonic()
+            for k in range(1, len(names)):
+                t0 = time.monotonic()
+                bench.tmux(sock, "send-keys", "a")
+                got = dev.first_after(t0, 5)
+                if got is None:
+                    screen = bench.tmux(sock, "capture-pane", "-p").rstrip().splitlines()
+                    raise RuntimeError("no sound 5 s after a; status: %s" % (
+                        screen[-1].strip() if screen else "?"))
+                dev.wait_quiet(0.2, timeout=5)
+                lead = clip_offset(dev.since(t0), want[k])
+                lat.append(got - t0)
+                heard.append(got - t0 + lead / 16000)
+            elapsed = time.monotonic() - start
+            status = bench.tmux(sock, "capture-pane", "-p").rstrip().splitlines()[-1]
+            bench.tmux(sock, "send-keys", "q")
+            time.sleep(0.3)
+        finally:
+            bench.tmux(sock, "kill-server")
+    finally:
+        dev.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    m = statistics.median(heard)
+    shown = status[status.find("review:"):].split(" · ")[:3] if "review:" in status else ["?"]
+    bench.row("review", "review mode: `a` on a clip to the next clip's first sample at the sound "
+              "device, %d decisions over the demo's `off` clips (`/off/ wav`), each made 0.2 s after "
+              "the clip before ended: %.0f clips per hour, 1-second clips (the status line: %s). "
+              "The stream's first bytes come at %s; the device is as for playback" % (
+                  len(lat), len(lat) * 3600 / elapsed, " · ".join(shown), bench.fmt_t(lat)),
+              bench.fmt_t(heard), "—", "—", "< 50 ms", "yes" if m < 0.05 else "NO")

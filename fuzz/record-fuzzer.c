@@ -1,11 +1,11 @@
 /* record-fuzzer.c — the reader of apply records (what `apply --undo`
- * reads). The reader is private to apply.c, and apply_undo would go on to
- * act on whatever tree a record names, so the harness takes apply.c in
- * whole and calls the reader alone. */
+ * reads). The reader is private to apply's files, and apply_undo would go
+ * on to act on whatever tree a record names, so the harness calls the
+ * reader alone. */
 #include "config.h"
 
+#include "apply-private.h"
 #include "fuzz.h"
-#include "../src/model/apply.c"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -16,42 +16,13 @@ static const struct {
 } commands[] = {
 	{ "check", cmd_check },
 	{ "confusion", cmd_confusion },
+	{ "trend", cmd_trend },
+	{ "regress", cmd_regress },
 	{ "stats", cmd_stats },
 	{ "apply", cmd_apply },
 	{ "merge", cmd_merge },
 	{ "export", cmd_export },
 };
-
-static const char usage_text[] =
-"usage: winnow [-p PRED] [-j JOURNAL] [-e EMBEDDINGS] [DATASET]\n"
-"       winnow check [-p PRED] [-e EMBEDDINGS] [--format tsv|json] [--shard I/N] DATASET\n"
-"       winnow confusion [-p PRED] [-j JOURNAL] [--split NAME] [--format tsv|json] DATASET\n"
-"       winnow stats [--durations] [--format text|tsv|json] DATASET\n"
-"       winnow apply [--dry-run] [--trash DIR] JOURNAL\n"
-"       winnow apply --undo RECORD\n"
-"       winnow merge JOURNAL...\n"
-"       winnow export --rogues|--manifest JOURNAL\n"
-"       winnow --version | --help\n"
-"\n"
-"Browse a machine-learning dataset (a folder per label, or a CSV/TSV manifest):\n"
-"look at and listen to samples, see the model's confusion matrix, find bad\n"
-"samples, and journal relabel/delete/accept/flag decisions to apply later.\n"
-"With no DATASET, winnow opens its bundled demo dataset.\n"
-"\n"
-"Options of the browser:\n"
-"  -p, --predictions PRED   model predictions (default: DATASET/predictions.csv)\n"
-"  -j, --journal JOURNAL    decisions journal (default: DATASET/.winnow/journal.yaml)\n"
-"  -e, --embeddings FILE    embeddings (default: DATASET/embeddings.tsv)\n"
-"      --trace FILE         log key-to-frame latency to FILE\n"
-"\n"
-"Each subcommand takes --help. Exit status: 0 success, 1 findings or\n"
-"conflicts, 2 usage or fatal error. See winnow(1) and winnow-journal(5).\n";
-
-void
-usage_help(void)
-{
-	fputs(usage_text, stdout);
-}
 
 int
 main(int argc, char **argv)

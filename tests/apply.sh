@@ -4,7 +4,9 @@
 # tree hashed before apply and after undo (names, bytes, modes, mtimes);
 # dry run, a second apply, conflicts (changed, missing, the same content at
 # the target), hostile paths (.., absolute, links out of ROOT, a target
-# folder that is a link), a manifest, --trash, and the journal's lock.
+# folder that is a link), a manifest (escaped names too), --trash and the
+# config file's trash, the journal's lock, and a copied dataset's journal,
+# which acts on the copy.
 . "$top_srcdir/tests/lib.sh"
 need sox sha256sum flock
 
@@ -77,7 +79,7 @@ check "plan: a new label's folder is made" contains "$TMP/plan" "mkdir left"
 check "plan: relabel into it" contains "$TMP/plan" "move up/0d000000_nohash_0.wav -> left/0d000000_nohash_0.wav"
 check "plan: the later decision on a sample stands (relabel after accept)" contains "$TMP/plan" \
 	"move yes/0c9e0000_nohash_0.wav -> up/0c9e0000_nohash_0.wav"
-check "plan: delete goes to the trash" sh -c "grep -q '^trash yes/0b1c0000_nohash_0.wav -> $D/.winnow/trash/[0-9T]*Z/yes/0b1c0000_nohash_0.wav\$' '$TMP/plan'"
+check "plan: delete goes to the trash" sh -c "grep -q '^trash yes/0b1c0000_nohash_0.wav -> $D/.winnow/trash/[0-9T]*\\.[0-9]*Z-[0-9][0-9]/yes/0b1c0000_nohash_0.wav\$' '$TMP/plan'"
 check "plan: split lists follow" contains "$TMP/plan" "rewrite testing_list.txt (the old one kept as testing_list.txt.before-"
 check "plan: both lists" contains "$TMP/plan" "rewrite validation_list.txt"
 check "plan: summary" contains "$TMP/plan" "would move 3, trash 1, rewrite 2 files; 0 already applied, 1 accepted or flagged (nothing to do); 0 conflicts"
@@ -86,7 +88,7 @@ expect_status "apply" 0 "$WINNOW" apply "$J"
 cp "$TMP/out" "$TMP/applied"
 record=$(sed -n 's/^record: //p' "$TMP/applied")
 check "apply prints its record" test -f "$record"
-case $record in "$D/.winnow/applied/"*Z.yaml) pass "the record is in .winnow/applied" ;;
+case $record in "$D/.winnow/applied/"*Z-[0-9][0-9].yaml) pass "the record is in .winnow/applied" ;;
 	*) fail "the record is in .winnow/applied ($record)" ;; esac
 check "moved past the taken names" test -f "$D/no/0a7c2a8d_nohash_2.wav"
 expect_eq "its bytes" "$(sha "$D/no/0a7c2a8d_nohash_2.wav")" "$(grep '^./yes/0a7c2a8d_nohash_0.wav ' "$TMP/before" | cut -d' ' -f6)"
@@ -227,6 +229,60 @@ tree "$O" >"$TMP/outside-after"
 check "nothing outside ROOT changed" cmp -s "$TMP/outside-before" "$TMP/outside-after"
 check "nothing went through the link" sh -c "[ -z \"\$(ls '$TMP/elsewhere')\" ]"
 
+# ---- a copied dataset's journal acts on the copy ----
+# cp -a keeps the header's dataset: the original's path. The journal in the
+# copy's .winnow is the copy's all the same, for apply, export and confusion.
+ORIG=$TMP/orig
+mkdir -p "$ORIG/yes" "$ORIG/no" "$ORIG/.winnow"
+clip "$ORIG/yes/a.wav" 1 440
+clip "$ORIG/yes/b.wav" 1 500
+clip "$ORIG/no/c.wav" 1 220
+printf 'path,pred\nyes/a.wav,no\nyes/b.wav,yes\nno/c.wav,no\n' >"$ORIG/predictions.csv"
+D=$ORIG
+{
+	journal_head "$ORIG"
+	entry 1 relabel yes/a.wav yes no
+	entry 2 delete yes/b.wav yes
+} >"$ORIG/.winnow/journal.yaml"
+COPY=$TMP/copy
+cp -a "$ORIG" "$COPY"
+clip "$COPY/no/only-in-copy.wav" 1 230
+tree "$ORIG" >"$TMP/orig-before"
+expect_status "a copy's journal: export --manifest" 0 "$WINNOW" export --manifest "$COPY/.winnow/journal.yaml"
+check "export lists the copy's tree" grep -qx 'no/only-in-copy.wav,no' "$TMP/out"
+expect_status "a copy's journal: confusion on the copy" 0 "$WINNOW" confusion -j "$COPY/.winnow/journal.yaml" "$COPY"
+expect_eq "confusion: the copy's journal's relabel counts" "$(grep '^no' "$TMP/out")" "no	2	0"
+expect_status "the original's journal given for the copy: refused" 2 "$WINNOW" confusion -j "$ORIG/.winnow/journal.yaml" "$COPY"
+check "saying whose journal it is" contains "$TMP/err" "this journal is about the dataset $ORIG (it is kept in that dataset's .winnow folder), not $COPY"
+expect_status "a copy's journal: apply" 0 "$WINNOW" apply "$COPY/.winnow/journal.yaml"
+check "the copy is changed" sh -c "test -f '$COPY/no/a.wav' && test ! -e '$COPY/yes/a.wav' && test ! -e '$COPY/yes/b.wav'"
+check "the record is in the copy" contains "$TMP/out" "record: $COPY/.winnow/applied/"
+check "the trash is in the copy" sh -c "ls '$COPY'/.winnow/trash/*/yes/b.wav >/dev/null"
+tree "$ORIG" >"$TMP/orig-after"
+check "the original is untouched" cmp -s "$TMP/orig-before" "$TMP/orig-after"
+check "the original has no record" test ! -e "$ORIG/.winnow/applied"
+mv "$COPY" "$TMP/moved"
+expect_status "moved: a second apply finds it done, in the moved tree" 0 "$WINNOW" apply "$TMP/moved/.winnow/journal.yaml"
+check "moved: already applied" contains "$TMP/out" "2 already applied"
+cp -a "$ORIG/.winnow/journal.yaml" "$TMP/kept.yaml"
+expect_status "a journal kept elsewhere: the dataset its header names (dry run)" 0 "$WINNOW" apply --dry-run "$TMP/kept.yaml"
+check "kept elsewhere: planned in the original" contains "$TMP/out" "trash yes/b.wav -> $ORIG/.winnow/trash/"
+
+MORIG=$TMP/morig
+mkdir -p "$MORIG/clips" "$MORIG/.winnow"
+clip "$MORIG/clips/c1.wav" 1 440
+clip "$MORIG/clips/c2.wav" 1 500
+printf 'path,label\nclips/c1.wav,yes\nclips/c2.wav,no\n' >"$MORIG/labels.csv"
+D=$MORIG
+{
+	journal_head "$MORIG" manifest labels.csv
+	entry 1 relabel clips/c1.wav yes no
+} >"$MORIG/.winnow/labels.csv.journal.yaml"
+cp -a "$MORIG" "$TMP/mcopy"
+expect_status "a copied manifest's journal: apply" 0 "$WINNOW" apply "$TMP/mcopy/.winnow/labels.csv.journal.yaml"
+expect_eq "the copy's manifest is rewritten" "$(cat "$TMP/mcopy/labels.csv")" "$(printf 'path,label\nclips/c1.wav,no\nclips/c2.wav,no')"
+expect_eq "the original's manifest is as it was" "$(cat "$MORIG/labels.csv")" "$(printf 'path,label\nclips/c1.wav,yes\nclips/c2.wav,no')"
+
 # ---- a manifest ----
 M=$TMP/manifest
 mkdir -p "$M/clips"
@@ -255,6 +311,38 @@ expect_status "manifest: undo" 0 "$WINNOW" apply --undo "$mrecord"
 check "manifest: restored byte for byte" cmp -s "$M/labels.csv" "$TMP/labels.orig"
 check "manifest: no kept copy left" sh -c "! ls '$M'/labels.csv.before-* 2>/dev/null"
 
+# ---- a manifest's escaped names ----
+# `export --manifest` writes a name with a backslash as \\ and a byte that
+# is not UTF-8 as \xNN, and the manifest's reader undoes that: apply must
+# find such rows by the names the journal holds, and write a new label
+# escaped the same way, so that the manifest reads back as decided.
+E=$TMP/mescaped
+mkdir -p "$E/clips"
+back="$E/clips/back\\slash.wav" latin=$(printf '%s/clips/caf\351.wav' "$E")
+clip "$back" 0.5 440
+clip "$latin" 0.5 500
+clip "$E/clips/plain.wav" 0.5 600
+printf 'path,label\nclips/back\\\\slash.wav,yes\nclips/caf\\xe9.wav,yes\nclips/plain.wav,no\n' >"$E/labels.csv"
+cp "$E/labels.csv" "$TMP/escaped.orig"
+{
+	journal_head "$E" manifest labels.csv
+	printf -- '---\nid: 1\nop: relabel\npath: "clips/back\\\\slash.wav"\nlabel: "yes"\n'
+	printf 'to: "no\\\\yes"\nsha256: %s\n...\n' "$(sha "$back")"
+	printf -- '---\nid: 2\nop: relabel\npath: !!binary %s\nlabel: "yes"\n' \
+		"$(printf 'clips/caf\351.wav' | base64)"
+	printf 'to: "no"\nsha256: %s\n...\n' "$(sha "$latin")"
+} >"$TMP/escaped.yaml"
+expect_status "escaped names: apply" 0 "$WINNOW" apply "$TMP/escaped.yaml"
+check "escaped names: no conflict" contains "$TMP/out" "0 conflicts"
+erecord=$(sed -n 's/^record: //p' "$TMP/out")
+expect_eq "escaped names: both rows relabelled, the new label escaped, the rest byte for byte" \
+	"$(od -c "$E/labels.csv")" \
+	"$(printf 'path,label\nclips/back\\\\slash.wav,no\\\\yes\nclips/caf\\xe9.wav,no\nclips/plain.wav,no\n' | od -c)"
+expect_status "escaped names: the manifest reads back as decided" 0 "$WINNOW" apply "$TMP/escaped.yaml"
+check "escaped names: both already applied" contains "$TMP/out" "2 already applied"
+expect_status "escaped names: undo" 0 "$WINNOW" apply --undo "$erecord"
+check "escaped names: restored byte for byte" cmp -s "$E/labels.csv" "$TMP/escaped.orig"
+
 # ---- --trash ----
 T=$TMP/trashed
 mkdir -p "$T/yes"
@@ -264,8 +352,154 @@ D=$T
 expect_status "--trash DIR" 0 "$WINNOW" apply --trash "$TMP/bin" "$TMP/trash.yaml"
 check "the file is in DIR/STAMP/" sh -c "ls '$TMP'/bin/*/yes/x.wav >/dev/null"
 trecord=$(sed -n 's/^record: //p' "$TMP/out")
-expect_status "--trash: undo" 0 "$WINNOW" apply --undo "$trecord"
+expect_status "--trash: undo without naming DIR is refused" 2 "$WINNOW" apply --undo "$trecord"
+check "it says the trash is outside the dataset" contains "$TMP/err" "is outside the dataset"
+check "and nothing moved back" test ! -e "$T/yes/x.wav"
+expect_status "--trash: undo of a trash in another folder than --trash names" 2 \
+	"$WINNOW" apply --undo "$trecord" --trash "$TMP"
+expect_status "--trash: undo with --trash DIR" 0 "$WINNOW" apply --undo "$trecord" --trash "$TMP/bin"
 check "the file is back" test -f "$T/yes/x.wav"
+
+# ---- the config file's trash ----
+# `trash:` in config.yaml is where deletes go when --trash is not given;
+# --trash still wins, and undo takes the files back from the configured
+# folder as from one named with --trash.
+C=$TMP/cfgtrash
+mkdir -p "$C/yes" "$XDG_CONFIG_HOME/winnow"
+clip "$C/yes/x.wav" 1 440
+clip "$C/yes/y.wav" 1 500
+D=$C
+printf 'trash: "%s"\n' "$TMP/configured" >"$XDG_CONFIG_HOME/winnow/config.yaml"
+{ journal_head "$C"; entry 1 delete yes/x.wav yes; } >"$TMP/cfgtrash.yaml"
+expect_status "config trash: apply" 0 "$WINNOW" apply "$TMP/cfgtrash.yaml"
+check "the file is in the configured folder" sh -c "ls '$TMP'/configured/*/yes/x.wav >/dev/null"
+check "and not in the dataset's trash" test ! -e "$C/.winnow/trash"
+crecord=$(sed -n 's/^record: //p' "$TMP/out")
+expect_status "config trash: undo" 0 "$WINNOW" apply --undo "$crecord"
+check "the file is back" test -f "$C/yes/x.wav"
+{ journal_head "$C"; entry 1 delete yes/y.wav yes; } >"$TMP/cfgtrash2.yaml"
+expect_status "config trash: --trash wins" 0 "$WINNOW" apply --trash "$TMP/given" "$TMP/cfgtrash2.yaml"
+check "the file is in the --trash folder" sh -c "ls '$TMP'/given/*/yes/y.wav >/dev/null"
+check "and not in the configured one" sh -c "! ls '$TMP'/configured/*/yes/y.wav 2>/dev/null"
+printf 'trash: "/proc/winnow-trash"\n' >"$XDG_CONFIG_HOME/winnow/config.yaml"
+{ journal_head "$C"; entry 1 delete yes/x.wav yes; } >"$TMP/cfgtrash3.yaml"
+expect_status "config trash on another file system" 2 "$WINNOW" apply "$TMP/cfgtrash3.yaml"
+check "the error names the config file's line" contains "$TMP/err" "config.yaml:1: trash: /proc/winnow-trash: on another file system"
+rm "$XDG_CONFIG_HOME/winnow/config.yaml"
+
+# ---- undo holds a record to apply's rules ----
+# Records planted in ROOT/.winnow/applied/ by someone who can write there:
+# each must end in an error or a conflict, with nothing outside ROOT
+# touched and nothing in it lost.
+H=$TMP/hostile O=$TMP/outside
+mkdir -p "$H/yes" "$H/no" "$H/.winnow/applied" "$H/.winnow/trash" "$O"
+clip "$H/yes/a.wav" 1 440
+clip "$H/yes/b.wav" 1 550
+clip "$O/secret.wav" 1 660
+printf 'yes/a.wav\n' >"$H/testing_list.txt"
+printf 'yes/b.wav\n' >"$H/testing_list.txt.before-X"
+ln -s "$O" "$H/no/out"
+ln -s "$O" "$H/.winnow/trash/evil"
+tree "$O" >"$TMP/o-before"
+tree "$H" >"$TMP/h-before"
+# hostile NAME TRASH: a record whose steps come on stdin
+hostile() {
+	{ printf -- '---\nwinnow-apply: 1\ndataset: "%s"\nlayout: folders\n' "${3:-$H}"
+	  printf 'trash: "%s"\n...\n' "$2"; cat; } >"$H/.winnow/applied/$1.yaml"
+	echo "$H/.winnow/applied/$1.yaml"
+}
+step() { # step OP FROM TO SHA [KEY]
+	if [ "$1" = rewrite ]; then
+		printf -- '---\nop: rewrite\nfile: "%s"\nkept: "%s"\nsha256: %s\n...\n' "$2" "$3" "$4"
+	else
+		printf -- '---\nop: %s\nid: 1\nfrom: "%s"\nto: "%s"\nsha256: %s\n...\n' "$1" "$2" "$3" "$4"
+	fi
+}
+untouched() {
+	tree "$O" >"$TMP/o-after"; tree "$H" >"$TMP/h-after"
+	check "$1: nothing outside touched" cmp -s "$TMP/o-before" "$TMP/o-after"
+	check "$1: nothing in the dataset moved or lost" cmp -s "$TMP/h-before" "$TMP/h-after"
+}
+rec=$(step move yes/a.wav /etc/secret.wav "$(sha "$O/secret.wav")" | hostile abs "$H/.winnow/trash/t")
+expect_status "hostile: an absolute path" 2 "$WINNOW" apply --undo "$rec"
+check "it says which step is unsafe" contains "$TMP/err" "unsafe path"
+untouched "absolute path"
+rec=$(step move yes/s.wav ../outside/secret.wav "$(sha "$O/secret.wav")" | hostile dotdot "$H/.winnow/trash/t")
+expect_status "hostile: a path with .." 2 "$WINNOW" apply --undo "$rec"
+untouched "a path with .."
+rec=$(step trash yes/s.wav secret.wav "$(sha "$O/secret.wav")" | hostile far "$O")
+expect_status "hostile: a trash outside ROOT" 2 "$WINNOW" apply --undo "$rec"
+check "it names the trash folder and why" contains "$TMP/err" "its trash folder $O is outside the dataset"
+untouched "a trash outside ROOT"
+rec=$(step trash yes/s.wav secret.wav "$(sha "$O/secret.wav")" | hostile linked "$H/.winnow/trash/evil")
+expect_status "hostile: a trash folder that is a link out of ROOT" 2 "$WINNOW" apply --undo "$rec"
+check "it says the trash leads out" contains "$TMP/err" "leads out of the dataset"
+untouched "a trash that is a link out"
+rec=$(step move yes/s.wav no/out/secret.wav "$(sha "$O/secret.wav")" | hostile through "$H/.winnow/trash/t")
+expect_status "hostile: a link in the path leading out" 1 "$WINNOW" apply --undo "$rec"
+check "a conflict that says so" contains "$TMP/out" "leads out of the dataset"
+untouched "a link in the path"
+rec=$(step rewrite yes/a.wav yes/b.wav "$(sha "$H/yes/a.wav")" | hostile overwrite "$H/.winnow/trash/t")
+expect_status "hostile: a rewrite onto another file" 2 "$WINNOW" apply --undo "$rec"
+untouched "a rewrite onto another file"
+rec=$(step rewrite testing_list.txt testing_list.txt.before-X "$(sha "$H/yes/a.wav")" | hostile other "$H/.winnow/trash/t")
+expect_status "hostile: a rewrite whose target has other content" 1 "$WINNOW" apply --undo "$rec"
+check "a conflict: changed since apply" contains "$TMP/out" "conflict testing_list.txt: changed since apply"
+untouched "a rewrite whose target has other content"
+rec=$(step move yes/c.wav yes/a.wav 0000000000000000000000000000000000000000000000000000000000000000 | hostile wrongsha "$H/.winnow/trash/t")
+expect_status "hostile: a wrong sha256" 1 "$WINNOW" apply --undo "$rec"
+check "a conflict: content changed" contains "$TMP/out" "conflict yes/a.wav: its content changed since apply"
+untouched "a wrong sha256"
+rec=$(step move x.wav secret.wav "$(sha "$O/secret.wav")" | hostile elsewhere "$O/.winnow/trash/t" "$O")
+expect_status "hostile: a dataset: that names another tree" 1 "$WINNOW" apply --undo "$rec"
+untouched "a dataset: elsewhere"
+cp "$trecord" "$TMP/copied.yaml"
+expect_status "a record outside a dataset's .winnow/applied/" 2 "$WINNOW" apply --undo "$TMP/copied.yaml"
+check "it says undo acts on the record's own dataset" contains "$TMP/err" "not in a dataset's .winnow/applied/"
+# A rewrite whose sha256 matches: the original comes back, and the applied
+# version is set aside, not overwritten.
+applied=$(sha "$H/testing_list.txt")
+rec=$(step rewrite testing_list.txt testing_list.txt.before-X "$applied" | hostile matched "$H/.winnow/trash/t")
+expect_status "a rewrite undone" 0 "$WINNOW" apply --undo "$rec"
+check "the kept one is back" sh -c "[ \"\$(cat '$H/testing_list.txt')\" = yes/b.wav ]"
+check "the applied one is kept in .winnow/undone/" sh -c "[ \"\$(sha '$H/.winnow/undone/matched/testing_list.txt' 2>/dev/null || sha256sum <'$H/.winnow/undone/matched/testing_list.txt' | cut -d' ' -f1)\" = $applied ]"
+
+# ---- a record that cannot be written ----
+# A write that fails part way (RLIMIT_FSIZE, which any user may lower and
+# which fails the same for root) must leave no torn record under a record's
+# name, move nothing, and say so.
+F=$TMP/full
+mkdir -p "$F/yes"
+i=0; while [ $i -lt 60 ]; do printf 'clip %d\n' $i >"$F/yes/c$i.txt"; i=$((i + 1)); done
+D=$F
+{ journal_head "$F"; i=0; while [ $i -lt 60 ]; do entry $((i + 1)) relabel yes/c$i.txt yes no; i=$((i + 1)); done; } >"$TMP/full.yaml"
+tree "$F" >"$TMP/f-before"
+expect_status "a record that cannot be written whole" 2 sh -c "trap '' XFSZ; ulimit -f 2; exec '$WINNOW' apply '$TMP/full.yaml'"
+check "the error says the record was not written and nothing moved" contains "$TMP/err" "cannot write the record"
+check "no partial record is left under a record's name" sh -c "! ls '$F/.winnow/applied/' 2>/dev/null | grep -q yaml"
+tree "$F" >"$TMP/f-after"
+check "nothing moved" cmp -s "$TMP/f-before" "$TMP/f-after"
+expect_status "with room, it applies" 0 "$WINNOW" apply "$TMP/full.yaml"
+expect_status "and undoes" 0 "$WINNOW" apply --undo "$(sed -n 's/^record: //p' "$TMP/out")"
+
+# ---- record names sort in time order ----
+# Three applies in one second: `ls` must list their records in the order
+# they were made, and the newest must undo.
+S=$TMP/order
+mkdir -p "$S/yes"
+for f in a b c; do printf '%s\n' "$f" >"$S/yes/$f.txt"; done
+D=$S
+for f in a b c; do { journal_head "$S"; entry 1 relabel "yes/$f.txt" yes no; } >"$TMP/order-$f.yaml"; done
+# Start just after a second begins, so that all three fall in it.
+while [ "$(date +%N | cut -c1)" != 0 ]; do :; done
+for f in a b c; do
+	"$WINNOW" apply "$TMP/order-$f.yaml" >"$TMP/out" 2>&1
+	sed -n 's/^record: //p' "$TMP/out" >>"$TMP/made"
+done
+expect_eq "ls lists the records in the order they were made" \
+	"$(cd "$S/.winnow/applied" && ls)" "$(xargs -n1 basename <"$TMP/made")"
+expect_status "the newest undoes" 0 "$WINNOW" apply --undo "$(tail -n1 "$TMP/made")"
+check "its file is back" test -f "$S/yes/c.txt"
 
 # ---- usage ----
 expect_status "no journal" 2 "$WINNOW" apply

@@ -1,8 +1,8 @@
 #!/bin/sh
-# demo.sh — data/demo has what README.md says: its counts, each planted
+# demo.sh — data/demo has what winnow(1) says: its counts, each planted
 # fault (measured with sox, ImageMagick, file and cmp, not taken on trust),
 # a predictions.csv that parses and gives the confusions and suspects the
-# README lists, embeddings with the whispered group, and the bytes that
+# man page lists, embeddings with the whispered group, and the bytes that
 # contrib/make-demo makes.
 . "$top_srcdir/tests/lib.sh"
 need sox soxi /usr/bin/identify file
@@ -10,7 +10,7 @@ need sox soxi /usr/bin/identify file
 DEMO=$top_srcdir/data/demo
 [ -d "$DEMO" ] || { fail "data/demo exists"; finish; }
 
-# ---- the counts of the README ----
+# ---- the counts of winnow(1) ----
 expect_status "winnow stats on the demo" 0 "$WINNOW" stats --format json "$DEMO"
 check "no indexing problems" test ! -s "$TMP/err"
 got=$($PYTHON -c 'import json, sys
@@ -18,13 +18,15 @@ j = json.load(open(sys.argv[1]))
 l = {x["label"]: x["count"] for x in j["labels"]}
 print(j["samples"], j["kinds"]["audio"], j["kinds"]["image"], j["kinds"]["text"], len(l),
       j["labelled"], j["unlabelled"], j["splits"], j["imbalance"], l["off"], l["stop"])' "$TMP/out")
-expect_eq "stats: the README's numbers" "$got" \
-	"139 120 18 1 10 136 3 {'validation': 9, 'testing': 12, 'training': 115} 10.75 43 4"
+expect_eq "stats: winnow(1)'s numbers" "$got" \
+	"145 126 18 1 10 136 9 {'validation': 9, 'testing': 12, 'training': 115} 10.75 43 4"
 expect_eq "the ten keywords are the labels" \
 	"$(cd "$DEMO" && ls -d */ | tr -d / | grep -v '^_' | tr '\n' ' ')" \
 	"down go left no off on right stop up yes "
-expect_eq "find agrees on the number of files in label folders" \
-	"$(cd "$DEMO" && find . -mindepth 2 -type f -not -path './.*' | wc -l)" 139
+expect_eq "find agrees on the number of files in folders" \
+	"$(cd "$DEMO" && find . -mindepth 2 -type f -not -path './.*' | wc -l)" 145
+expect_eq "six new clips without a label, in _unlabeled/" \
+	"$(cd "$DEMO" && ls _unlabeled | grep -c '^[0-9a-f]\{8\}_nohash_[0-9]*\.wav$')" 6
 size=$(du -sk "$DEMO" | cut -f1)
 check "the demo is small: ${size} KiB" test "$size" -lt 5000
 
@@ -45,7 +47,7 @@ expect_eq "soxi read every clip ($# of them)" "$(cat "$TMP"/soxi-? | wc -l)" $((
 expect_eq "clips are 1 s, 16 kHz, mono, 16-bit" \
 	"$(paste -d' ' "$TMP/soxi-r" "$TMP/soxi-c" "$TMP/soxi-b" "$TMP/soxi-s" | grep -vcx '16000 1 16 16000')" 0
 check "names are Speech Commands names" sh -c \
-	"cd '$DEMO' && ! ls */*.wav | grep -v _background_noise_ | grep -vqE '^[a-z]+/[0-9a-f]{8}_nohash_[0-9]+\\.wav\$'"
+	"cd '$DEMO' && ! ls */*.wav | grep -v _background_noise_ | grep -vqE '^(_unlabeled|[a-z]+)/[0-9a-f]{8}_nohash_[0-9]+\\.wav\$'"
 
 # ---- each planted fault, measured ----
 peak_db() { sox "$DEMO/$1" -n stat 2>&1 | awk '/Maximum amplitude/ { a = $3 } END {
@@ -102,6 +104,9 @@ got=$($PYTHON - "$DEMO" <<'EOF'
 import csv, os, sys
 root = sys.argv[1]
 rows = list(csv.DictReader(open(root + "/predictions.csv")))
+unlabeled = sorted(r["path"] for r in rows if r["path"].startswith("_unlabeled/"))
+print("unlabeled rows", len(unlabeled), unlabeled == sorted("_unlabeled/" + n for n in os.listdir(root + "/_unlabeled")))
+rows = [r for r in rows if not r["path"].startswith("_")]
 labels = sorted(d for d in os.listdir(root) if os.path.isdir(root + "/" + d) and d[0] not in "_.")
 cols = list(rows[0].keys())
 assert cols == ["path", "pred"] + ["p_" + l for l in labels], cols
@@ -120,7 +125,7 @@ cell = lambda t, q: sum(1 for r in rows if label[r["path"]] == t and r["pred"] =
 acc = sum(label[r["path"]] == r["pred"] for r in rows) / len(rows)
 print("rows %d accuracy %s off->up %d go->no %d no->go %d" % (
     len(rows), "%.1f" % acc, cell("off", "up") >= 10, cell("go", "no") >= 2, cell("no", "go") >= 2))
-# DESIGN.md's confident learning.
+# Confident learning as winnow(1)'s "Suspect labels" puts it.
 t = {k: sum(float(r["p_" + k]) for r in rows if label[r["path"]] == k) /
         sum(1 for r in rows if label[r["path"]] == k) for k in labels}
 suspects = []
@@ -133,9 +138,33 @@ print(" ".join(sorted(suspects)))
 EOF
 )
 expect_eq "predictions.csv: a row per readable labelled sample, probabilities, confusions, suspects" "$got" \
-"errors: []
+"unlabeled rows 6 True
+errors: []
 rows 135 accuracy 0.7 off->up 1 go->no 1 no->go 1
 go/356bfeb0_nohash_1.wav off/e29357f9_nohash_2.wav right/fd759acc_nohash_1.wav right/written_0.png yes/ac99596f_nohash_1.wav"
+
+# ---- epoch-N.csv: a training run, each epoch better, one class worse in the last ----
+got=$($PYTHON - "$DEMO" <<'EOF'
+import csv, glob, os, sys
+root = sys.argv[1]
+files = sorted(glob.glob(root + "/epoch-*.csv"))
+acc, recall = [], []
+for f in files:
+    rows = list(csv.DictReader(open(f)))
+    label = lambda r: r["path"].split("/")[0]
+    acc.append(sum(label(r) == r["pred"] for r in rows) / len(rows))
+    by = {}
+    for r in rows:
+        by.setdefault(label(r), []).append(r["pred"] == label(r))
+    recall.append({k: sum(v) / len(v) for k, v in by.items()})
+better = all(a < b for a, b in zip(acc, acc[1:]))
+worse = sorted(k for k in recall[-1] if recall[-1][k] < recall[-2][k])
+print(len(files), [os.path.basename(f) for f in files][0], "better each epoch" if better else acc,
+      "worse in the last:", worse, "rows", len(rows))
+EOF
+)
+expect_eq "epoch-1.csv to epoch-4.csv: accuracy rises, go's recall falls in the last" "$got" \
+	"4 epoch-1.csv better each epoch worse in the last: ['go'] rows 135"
 
 # ---- embeddings.tsv: the clips, and off's two groups ----
 got=$($PYTHON - "$DEMO" <<'EOF'
@@ -161,36 +190,32 @@ EOF
 expect_eq "embeddings.tsv: path and 36 numbers for each readable clip; off's whispers apart" \
 	"$got" "path 36 117 True 24 17 apart"
 
-# ---- winnow check finds what the README lists, and nothing else ----
+# ---- winnow check finds what winnow(1) lists, and nothing else ----
 "$WINNOW" check "$DEMO" >"$TMP/findings" 2>"$TMP/err" </dev/null; st=$?
-if grep -q "not built yet" "$TMP/err"; then
-	CHECKS=$((CHECKS + 1))
-	echo "ok $CHECKS - # SKIP winnow check is not built yet"
-else
-	expect_eq "winnow check finds something (exit 1)" "$st" 1
-	got=$($PYTHON - "$top_srcdir/README.md" "$TMP/findings" <<'EOF'
+expect_eq "winnow check finds something (exit 1)" "$st" 1
+got=$($PYTHON - "$top_srcdir/man/winnow.1" "$TMP/findings" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
-section = text[text.index("<!-- BEGIN demo -->"):text.index("<!-- END demo -->")]
+section = text[text.index('.\\" BEGIN demo'):text.index('.\\" END demo')]
+# The faults: ".It Cm CHECK", then its samples, each ".Pa PATH".
+faults = section[section.index('.Bl -tag -width "label-conflict"'):]
 rows = {}
-for line in section.splitlines():
-    m = re.match(r"\| `([a-z-]+)` \| (.*) \|$", line)
-    if m:
-        rows[m.group(1)] = re.findall(r"`([^`]+)`", m.group(2))
+for item in faults.split("\n.It Cm ")[1:]:
+    check, body = item.split("\n", 1)
+    rows[check] = re.findall(r"^\.Pa (\S+)", body, re.M)
 found = set()
 for line in open(sys.argv[2]):
     path, check = line.rstrip("\n").split("\t")[:2]
     found.add((path, check))
-missing = [(paths[0], c) for c, paths in rows.items()
+missing = [(paths[0] if paths else ".", c) for c, paths in rows.items()
            if (("." if c == "imbalance" else paths[0]), c) not in found]
 extra = [(p, c) for p, c in sorted(found)
          if c not in rows or (p != "." and p not in rows[c])]
 print("checks listed %d; not found: %s; not listed: %s" % (len(rows), missing, extra))
 EOF
 )
-	expect_eq "winnow check on the demo: the README's findings" "$got" \
-		"checks listed 14; not found: []; not listed: []"
-fi
+expect_eq "winnow check on the demo: winnow(1)'s findings" "$got" \
+	"checks listed 14; not found: []; not listed: []"
 
 # ---- the script makes these bytes ----
 versions=$(sed -n 's/^Made with: //p' "$DEMO/README.md")

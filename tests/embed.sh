@@ -5,7 +5,8 @@
 # TensorBoard's pair alike; bad rows are reported by line; the principal
 # coordinates match numpy's; and in the browser the cluster view draws
 # braille dots, its cursor selects the sample the preview then shows, and
-# Enter on the split class's group fills the file pane with that group.
+# Enter on the split class's group fills the file pane with that group;
+# its keys rebind in config.yaml and show in the help.
 . "$top_srcdir/tests/lib.sh"
 need sox tmux
 [ -x "$PYTHON" ] && "$PYTHON" -c 'import numpy' 2>/dev/null || skip "numpy is not installed"
@@ -199,6 +200,39 @@ check "browser: the farthest first" wait_for farthest_first
 tmux_keys q
 expect_exit "browser: quits, status 0" 0
 tmux_stop
+
+# The cluster pane's keys are commands: config.yaml moves them, the help
+# lists them, and the pane's hint line shows them as bound.
+mkdir -p "$XDG_CONFIG_HOME/winnow"
+cat >"$XDG_CONFIG_HOME/winnow/config.yaml" <<'EOF'
+keys:
+  next-outlier: x
+EOF
+tmux_start 120 40 "$WINNOW" -e "$TMP/embeddings.tsv" "$D"
+check "rebound: starts" screen_wait "files (180)"
+tmux_keys c
+check "rebound: the cluster view" screen_wait "clusters (all · 180 points"
+check "rebound: the hint line shows x for outliers" screen_wait "x outlier · Enter class"
+tmux_keys Tab Tab x
+check "rebound: x goes to the first outlier" screen_wait "no17_nohash_0.wav  no · outlier"
+# o, no longer bound, must not move: x after it then goes to the second
+# outlier (had o moved there, x would wrap back to the first).
+tmux_keys o x
+check "rebound: o does nothing, x the next outlier" screen_wait "up17_nohash_0.wav  up · outlier"
+tmux_keys '?' G
+check "rebound: the help is open" screen_wait " keys "
+help_end() { screen | sed 's/  */ /g' | grep -qF ' q quit quit '; }
+check "rebound: G shows the end of the help" wait_for help_end
+help=$(screen_settled | sed 's/  */ /g')
+missing=
+for row in "x next-outlier" "+ = zoom-in" "- zoom-out" "0 zoom-reset" "] next-class" "[ prev-class"; do
+	echo "$help" | grep -qF " $row " || missing="$missing [$row]"
+done
+expect_eq "rebound: the cluster commands are in the help, as bound" "$missing" ""
+tmux_keys Escape q
+expect_exit "rebound: quits, status 0" 0
+tmux_stop
+rm -f "$XDG_CONFIG_HOME/winnow/config.yaml"
 
 # Without UTF-8: density characters for the dots, ASCII for the rest.
 tmux_start 100 30 env LC_ALL=C "$WINNOW" -e "$TMP/embeddings.tsv" "$D"

@@ -3,8 +3,9 @@
 # fast as keys come and is killed at a random moment, again and again; every
 # decision that was on the screen is in the journal when it is read back.
 # Then `winnow merge` (disagreements, agreement per reviewer), `winnow
-# export` (rogues, manifest, touching nothing), and a browser given another
-# dataset's journal or a garbage one.
+# export` (rogues, manifest, touching nothing), a copied dataset's own
+# journal, a `*` batch cut short at several points (none of it stands), and
+# a browser given another dataset's journal or a garbage one.
 . "${top_srcdir:-.}/tests/lib.sh"
 need tmux sox
 
@@ -76,6 +77,79 @@ tmux_keys q
 wait_exit
 tmux_stop
 
+# ---- a copied dataset: its journal is the copy's ----
+cp -a "$ds" "$TMP/dscopy"
+n=$("$WINNOW" export --rogues "$J" | wc -l)
+tmux_start 160 60 "$WINNOW" "$TMP/dscopy"
+check "a copy's own journal is taken, whatever its header names ($n flags)" \
+	screen_wait "$n decision$( [ "$n" -eq 1 ] || echo s) (F$n)"
+check "and not refused" not_on_screen "journal refused"
+tmux_keys q
+wait_exit
+tmux_stop
+tmux_start 120 30 "$WINNOW" -j "$J" "$TMP/dscopy"
+check "the original's journal while browsing the copy: refused" \
+	screen_wait "this journal is about the dataset"
+tmux_keys q
+wait_exit
+tmux_stop
+
+# ---- a * batch cut short: none of it stands ----
+bs=$TMP/bs
+mkdir -p "$bs"
+cp -R "$ds/yes" "$ds/no" "$bs/"
+BJ=$bs/.winnow/journal.yaml
+tmux_start 160 60 "$WINNOW" "$bs"
+screen_wait "0 decisions" >/dev/null
+tmux_keys '*'
+screen_wait "relabel 41 shown to:" >/dev/null
+tmux_keys -l no
+tmux_keys Enter
+check "*: asked" screen_wait "relabel 40 of 41 shown samples to no (1 already no)? (y/n)"
+tmux_keys y
+check "*: 40 relabelled" screen_wait "40 decisions (R40)"
+tmux_keys q
+wait_exit
+tmux_stop
+cp "$BJ" "$TMP/batch.yaml"
+size=$(wc -c <"$BJ")
+# The batch starts after the header's "...", its marker after the last
+# member's.
+start=$(awk '{n += length($0) + 1} /^\.\.\.$/ {print n; exit}' "$BJ")
+marker=$(($(grep -b '^op: batch-end$' "$BJ" | cut -d: -f1) - 4))
+check "the batch ends with its marker" grep -qx 'count: 40' "$BJ"
+standing=0 cuts=0
+for cut in $((start + 1)) $((start + 200)) $(((start + size) / 2)) $((marker - 1)) \
+	"$marker" $((marker + 10)) $((size - 4)) $((size - 1)); do
+	head -c "$cut" "$TMP/batch.yaml" >"$BJ"
+	"$WINNOW" export --manifest "$BJ" >"$TMP/cut.csv" 2>"$TMP/cut.err"
+	k=$(grep -c '^yes/.*,no$' "$TMP/cut.csv")
+	if [ "$k" -ne 0 ] || ! grep -q 'incomplete' "$TMP/cut.err"; then
+		echo "# cut at $cut of $size: $k relabels stand; $(cat "$TMP/cut.err")"
+		standing=$((standing + 1))
+	fi
+	cuts=$((cuts + 1))
+done
+expect_eq "cut at $cuts points inside the batch: no member stands, the cut is reported" "$standing" 0
+head -c "$marker" "$TMP/batch.yaml" >"$BJ"
+tmux_start 160 60 "$WINNOW" "$bs"
+check "reopened after a cut before the marker: the batch is said to be dropped" \
+	screen_wait "the last batch is incomplete"
+tmux_keys s     # a short message in place of the long one
+check "and none of it stands" screen_wait "0 decisions"
+tmux_keys q
+wait_exit
+tmux_stop
+expect_eq "the journal is cut back to its header" "$(wc -c <"$BJ")" "$start"
+check "the batch's bytes are kept aside" sh -c "tail -c +$((start + 1)) '$TMP/batch.yaml' | head -c $((marker - start)) | cmp -s - '$BJ.torn'"
+cp "$TMP/batch.yaml" "$BJ"
+expect_status "whole: the batch exports" 0 "$WINNOW" export --manifest "$BJ"
+expect_eq "whole: every member stands" "$(grep -c '^yes/.*,no$' "$TMP/out")" 40
+expect_status "whole: merge takes a journal with a batch" 0 "$WINNOW" merge -o "$TMP/bmerged.yaml" "$BJ"
+check "merged: no batch and no marker carried over" sh -c "! grep -q 'batch' '$TMP/bmerged.yaml'"
+expect_status "merged: read back" 0 "$WINNOW" export --manifest "$TMP/bmerged.yaml"
+expect_eq "merged: every relabel stands" "$(grep -c '^yes/.*,no$' "$TMP/out")" 40
+
 # ---- merge ----
 sha() { sha256sum <"$ds/$1" | cut -d' ' -f1; }
 head() { printf -- '---\nwinnow-journal: 1\ndataset: "%s"\nlayout: folders\n...\n' "$1"; }
@@ -121,7 +195,7 @@ check "merged: a note marks each disagreement" grep -q 'note: "reviewers disagre
 check "merged: notes are kept" grep -q 'note: "a cough"' "$TMP/merged.yaml"
 check "merged: who decided is kept" grep -q 'by: "bob"' "$TMP/merged.yaml"
 expect_status "merge to standard output, one reviewer twice: no disagreement" 0 "$WINNOW" merge "$TMP/alice.yaml" "$TMP/alice.yaml"
-check "the journal on stdout" grep -q '^winnow-journal: 1$' "$TMP/out"
+check "the journal on stdout" grep -q '^winnow-journal: 2$' "$TMP/out"
 check "agreement 100%" contains "$TMP/err" "100.0%"
 other=$TMP/other
 mkdir -p "$other/yes"
@@ -163,7 +237,7 @@ check "names the file and line" contains "$TMP/err" "garbage.yaml:4:"
 tmux_start 120 30 "$WINNOW" -j "$TMP/other.yaml" "$ds"
 check "another dataset's journal: refused, said on the status line" screen_wait "this journal is about the dataset"
 tmux_keys d
-check "no decision is made with it" screen_wait "no decisions:"
+check "no decision is made with it" screen_wait "decisions off:"
 tmux_keys q
 wait_exit
 tmux_stop
@@ -172,4 +246,27 @@ check "a garbage journal: the line of the fault" screen_wait "garbage.yaml:4:"
 tmux_keys q
 wait_exit
 check "neither journal was changed" sh -c "cmp -s '$TMP/other.yaml' '$TMP/other.orig' && cmp -s '$TMP/garbage.yaml' '$TMP/garbage.orig'"
+
+# ---- the demo ships no journal ----
+# A source tree whose demo was browsed has a .winnow naming that tree: the
+# install and the tarball carry the demo without it. The rules run on a
+# copy of such a demo (-o Makefile: make does not remake itself for the
+# other srcdir).
+mkdir -p "$TMP/src/data/demo/yes" "$TMP/src/data/demo/.winnow" "$TMP/dist/data/demo/.winnow"
+cp "$ds/yes/y00.wav" "$TMP/src/data/demo/yes/"
+cp "$TMP/alice.yaml" "$TMP/src/data/demo/.winnow/journal.yaml"
+cp "$TMP/alice.yaml" "$TMP/dist/data/demo/.winnow/journal.yaml"
+if ${MAKE:-make} -s -C "$top_builddir" -o Makefile install-data-local srcdir="$TMP/src" \
+	DESTDIR="$TMP/inst" >"$TMP/make.out" 2>&1; then
+	check "make install: the demo's files" sh -c "find '$TMP/inst' -path '*/winnow/demo/yes/y00.wav' | grep -q ."
+	check "make install: no .winnow with the demo" sh -c "! find '$TMP/inst' -name .winnow | grep -q ."
+else
+	fail "make install-data-local runs: $(cat "$TMP/make.out")"
+fi
+if ${MAKE:-make} -s -C "$top_builddir" -o Makefile dist-hook distdir="$TMP/dist" \
+	>"$TMP/make.out" 2>&1; then
+	check "make dist: no .winnow with the demo" test ! -e "$TMP/dist/data/demo/.winnow"
+else
+	fail "make dist-hook runs: $(cat "$TMP/make.out")"
+fi
 finish

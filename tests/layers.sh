@@ -114,4 +114,72 @@ else
 	fail "src/ breaks its layers:"
 	sed 's/^/#   /' "$TMP/out"
 fi
+
+# ---- calls go down too ----
+# Includes are not the whole story: a function declared in a low header but
+# defined higher up (the usage text in main.c, called by the browser) makes
+# a circle the include check cannot see. No archive may use a name defined
+# in a higher one; and the image decoders' shared helpers carry the image_
+# prefix, so the formats library exports no generic names.
+calls=$TMP/calls.py
+cat >"$calls" <<'EOF'
+import os, re, subprocess, sys
+
+def symbols(path, *flags):
+    """(member, name) for each symbol nm lists; nm -A names the member."""
+    out = subprocess.run(["nm", "-A", *flags, path], capture_output=True,
+                         text=True, check=True).stdout
+    for line in out.splitlines():
+        where, rest = line.split(": ", 1) if ": " in line else line.rsplit(":", 1)
+        parts = rest.split()
+        if parts:
+            yield os.path.basename(where.split(":")[-1]), parts[-1]
+
+faults, defined = [], {}
+layers = sys.argv[1:]
+for rank, path in enumerate(layers):
+    for member, name in symbols(path, "-g", "--defined-only"):
+        defined.setdefault(name, (rank, member))
+        if re.match(r"libformats_a-image(-\w+)?\.o$", member) and not name.startswith("image_"):
+            faults.append(f"{member}: exports {name}, a name without image_")
+for rank, path in enumerate(layers):
+    for member, name in symbols(path, "-u"):
+        if name in defined and defined[name][0] > rank:
+            faults.append(f"{member}: calls {name}, defined above it in {defined[name][1]}")
+for f in sorted(set(faults)):
+    print(f)
+sys.exit(1 if faults else 0)
+EOF
+
+calls() { "$PYTHON" "$calls" "$@" >"$TMP/out" 2>&1; }
+
+# ---- the checker finds what it is for ----
+O=$TMP/obj
+mkdir "$O"
+printf 'void usage_help(void);\nvoid browse(void) { usage_help(); }\n' >"$O/low.c"
+printf 'void usage_help(void) {}\nint main(void) { return 0; }\n' >"$O/high.c"
+printf 'int stop(int x) { return x; }\n' >"$O/libformats_a-image-decode.c"
+for f in low high libformats_a-image-decode; do
+	cc -c -o "$O/$f.o" "$O/$f.c"
+done
+if calls "$O/low.o" "$O/libformats_a-image-decode.o" "$O/high.o"; then
+	fail "planted calls pass the calls check"
+	cat "$TMP/out"
+else
+	pass "planted calls fail the calls check"
+fi
+check "a call into a higher layer is found" \
+	contains "$TMP/out" "low.o: calls usage_help, defined above it in high.o"
+check "a generic name exported by an image decoder is found" \
+	contains "$TMP/out" "libformats_a-image-decode.o: exports stop, a name without image_"
+
+# ---- the real build keeps them ----
+B=$top_builddir/src
+if calls "$B/libbase.a" "$B/libformats.a" "$B/libmodel.a" "$B/libcli.a" "$B/libtui.a" \
+    "$B/winnow-main.o"; then
+	pass "src/ calls only down its layers, and the image decoders export image_ names"
+else
+	fail "src/ calls up its layers or exports generic names:"
+	sed 's/^/#   /' "$TMP/out"
+fi
 finish

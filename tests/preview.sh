@@ -47,8 +47,10 @@ else
 	clips=0
 fi
 
-# The preview pane's rows: the text between the second and third bars.
-preview() { screen | sed -n '2,22p' | awk -F'│' '{print $3}'; }
+# The preview pane's rows: the text between the second and third bars, to
+# the pane's foot (without predictions the confusion pane is one line, and
+# the preview takes the rows it gave up).
+preview() { screen | sed -n '2,$p' | awk -F'│' '{print $3}'; }
 # Go to row N (1-based) of the file pane.
 row() {
 	tmux_keys g

@@ -186,7 +186,7 @@ c cluster
 C-l redraw
 q quit
 EOF
-expect_eq "every binding of DESIGN.md is in the help" "$missing" ""
+expect_eq "every binding of winnow(1)'s list is in the help" "$missing" ""
 # And every row of the command table in commands.c, read from the source.
 table=$($PYTHON - "$top_srcdir/src/tui/commands.c" <<'EOF'
 import re, sys

@@ -3,9 +3,12 @@
 # matrix equals `winnow confusion`'s; Enter on an off-diagonal cell, a row
 # header and the diagonal lists exactly those samples in the file pane, Esc
 # goes back; predictions.csv rewritten in place and renamed over it update
-# the pane and say what changed; a relabel moves a sample at once, and t
-# shows the labels as in the dataset again; S counts one split; 35 classes
-# scroll sideways in 80 columns.
+# the pane and say what changed, and one written in two halves with a pause
+# is shown only whole; a relabel moves a sample at once, and t
+# shows the labels as in the dataset again; S counts one split; each whole
+# load is a row of trend.tsv, and the pane draws each class's recall by
+# load with the falls marked, across restarts; 35 classes scroll sideways
+# in 80 columns.
 . "${top_srcdir:-.}/tests/lib.sh"
 need tmux sox
 
@@ -32,13 +35,15 @@ yes/y2.wav,no,0.9,0.05,0.05
 yes/y3.wav,yes,0.1,0.1,0.8
 yes/y4.wav,yes,0.2,0.1,0.7
 EOF
+cp "$ds/predictions.csv" "$TMP/first.csv"
 
 # matrix: the pane's rows as "label c c c" (· as 0), from the screen.
 matrix() {
 	screen | awk -F'│' '
 		/true\\pred/ { on = 1; next }
 		on && $2 ~ /^precision/ { exit }
-		on { n = split($2, f, " +"); if (f[1] == "") next
+		on { r = $2; sub(/^([1-9] |  )/, "", r)   # the number keys 1-9 relabel to
+		     n = split(r, f, " +"); if (f[1] == "") next
 		     out = f[1]; for (i = 2; i <= 4; i++) out = out " " (f[i] == "·" ? 0 : f[i])
 		     print out }'
 }
@@ -62,7 +67,7 @@ listed() { shown_paths | sort | tr '\n' ' '; }
 first_listed() { shown_paths | head -1; }
 
 tmux_start 120 36 "$WINNOW" "$ds"
-check "the pane shows the matrix" screen_wait "rows: true, cols: predicted"
+check "the pane shows the matrix" screen_wait "true\\pred"
 want=$(want_matrix "$ds")
 check "equal to winnow confusion's" matrix_is "$want"
 check "with recall and precision" screen_wait "precision"
@@ -124,10 +129,10 @@ tmux_keys 1
 check "relabelled" screen_wait "1 decision"
 check "the matrix counts it under no at once" matrix_is "$(printf 'no 3 0 2\nup 0 3 0\nyes 0 0 3')"
 tmux_keys t
-check "t: labels as in the dataset" screen_wait "labels as in the dataset"
+check "t: labels as in the dataset" screen_wait "truth: dataset"
 check "where y2 is a yes again" matrix_is "$(printf 'no 3 0 1\nup 0 3 0\nyes 0 0 4')"
 tmux_keys t
-check "t again: after decisions" screen_wait "labels after decisions"
+check "t again: after decisions" screen_wait "truth: decided"
 
 # S: one split after another.
 tmux_keys S
@@ -137,6 +142,101 @@ tmux_keys S
 check "then training" screen_wait "split training"
 tmux_keys S
 check "then all" screen_wait "split all"
+tmux_keys q
+check "q quits" wait_exit
+tmux_stop
+
+# A training run rewriting the file in place: half of it (whole rows: no
+# and up only), a pause with the file open, then the rest. The pane never
+# shows the half, and shows the whole once the writer closes it, with the
+# accuracy moved from the last whole load.
+live=$TMP/live/predictions.csv
+cp -R "$ds" "$TMP/live"
+rm -rf "$TMP/live/.winnow"
+cp "$TMP/first.csv" "$live"
+tmux_start 120 36 "$WINNOW" "$TMP/live"
+want=$(want_matrix "$TMP/live")
+check "the live file's matrix" matrix_is "$want"
+head -7 "$TMP/next.csv" >"$TMP/half.csv"
+half=$(want_matrix -p "$TMP/half.csv" "$TMP/live")
+{ cat "$TMP/half.csv"; sleep 4; tail -n +8 "$TMP/next.csv"; } >"$live" &
+writer=$!
+while ! cmp -s "$live" "$TMP/half.csv"; do sleep 0.05; done
+shown=0 torn=0
+end=$(( $(date +%s) + 3 ))
+while [ "$(date +%s)" -lt "$end" ]; do
+	m=$(matrix)
+	[ "$m" = "$want" ] && shown=$((shown + 1))
+	[ "$m" = "$half" ] && torn=$((torn + 1))
+	sleep 0.1
+done
+check "the half-written file is never shown" [ "$torn" -eq 0 ]
+check "the last whole one stays all through the writer's pause" [ "$shown" -gt 0 ]
+wait "$writer"
+want=$(want_matrix "$TMP/live")
+check "the whole file is shown once closed" matrix_is "$want"
+check "its accuracy against the last whole load" screen_wait "accuracy 0.636 → 0.818"
+tmux_keys q
+check "q quits" wait_exit
+tmux_stop
+
+# Each whole load is a row of trend.tsv, and the pane draws each class's
+# recall over the rows, the fall since the last load marked with ▼ in the
+# error colour. Two training runs rename their predictions over the file.
+tr=$TMP/trend
+cp -R "$ds" "$tr"
+rm -rf "$tr/.winnow"
+cp "$TMP/first.csv" "$tr/predictions.csv"
+rows() { grep -vc '^time' "$tr/.winnow/trend.tsv" 2>/dev/null; }
+# a class's line of the matrix (with its colours: mark_of -e)
+class_line() {
+	screen "$@" | awk -F'│' -v l="$cls" '
+		/true\\pred/ { on = 1; next }
+		on && $2 ~ /^precision/ { exit }
+		on { s = $2; gsub(/\033\[[0-9;]*m/, "", s); n = split(s, f, " +")
+		     # the label, after its number (the key 1-9 that relabels to it)
+		     for (i = 1; i <= 3 && i <= n; i++) if (f[i] == l) { print $2; break } }'
+}
+# the mark after a class's sparkline: ▼0.25, ▲0.25, or nothing
+mark_of() { cls=$1; class_line | grep -o '[▼▲][0-9.]*'; }
+tmux_start 120 36 "$WINNOW" "$tr"
+check "the first load's matrix" matrix_is "$(want_matrix "$tr")"
+expect_soon "the first load is a row of trend.tsv" 1 rows
+check "one load: no trend yet" not_on_screen "recall by load"
+# Run 1: no/n1 wrong now (no's recall 0.75 → 0.50), yes/y1 right (0.50 → 0.75).
+sed 's|^no/n1.wav,no,|no/n1.wav,yes,|; s|^yes/y1.wav,no,|yes/y1.wav,yes,|' \
+	"$TMP/first.csv" >"$TMP/run1.csv"
+cp "$TMP/run1.csv" "$tr/.pred.tmp"
+mv "$tr/.pred.tmp" "$tr/predictions.csv"
+check "run 1 is shown" matrix_is "$(want_matrix "$tr")"
+expect_soon "and is a second row" 2 rows
+check "the trend column appears" screen_wait "recall by load"
+expect_soon "no, which got worse, is marked ▼ by how much" "▼0.25" mark_of no
+expect_eq "yes, which got better, is marked ▲" "$(mark_of yes)" "▲0.25"
+expect_eq "up, which stayed, has no mark" "$(mark_of up)" ""
+cls=no
+expect_eq "the fall is drawn in the error colour (196, red), the rise is not" \
+	"$(class_line -e | grep -c '196m▼') $(cls=yes; class_line -e | grep -c '196m▲')" "1 0"
+# Run 2: no/n2 wrong as well (0.50 → 0.25).
+sed 's|^no/n2.wav,no,|no/n2.wav,yes,|' "$TMP/run1.csv" >"$tr/.pred.tmp"
+mv "$tr/.pred.tmp" "$tr/predictions.csv"
+check "run 2 is shown" matrix_is "$(want_matrix "$tr")"
+expect_soon "and is a third row" 3 rows
+expect_soon "no falls again" "▼0.25" mark_of no
+expect_eq "yes stayed: its mark is gone" "$(mark_of yes)" ""
+cls=no
+expect_soon "no's sparkline steps down, 0.75 0.50 0.25" 1 eval 'class_line | grep -c "▆▅▃ ▼0.25"'
+tmux_keys q
+check "q quits" wait_exit
+tmux_stop
+# The history outlives the browser: started again, the file is loaded once
+# more (a fourth row) and the sparklines have all four loads.
+tmux_start 120 36 "$WINNOW" "$tr"
+check "started again" matrix_is "$(want_matrix "$tr")"
+expect_soon "its load is a fourth row" 4 rows
+cls=no
+expect_soon "no's sparkline has the loads of the session before" 1 \
+	eval 'class_line | grep -c "▆▅▃▃"'
 tmux_keys q
 check "q quits" wait_exit
 tmux_stop

@@ -37,7 +37,7 @@ wait_glyph() {
 
 tmux_start 160 30 "$WINNOW" "$ds"
 check "the journal is loaded: no decisions yet" screen_wait "0 decisions · journal .winnow/journal.yaml"
-check "the journal file is made with its header" grep -q '^winnow-journal: 1$' "$J"
+check "the journal file is made with its header" grep -q '^winnow-journal: 2$' "$J"
 
 tmux_keys g d
 check "d: marked for deletion (D)" wait_glyph no/n1.wav D
@@ -89,7 +89,7 @@ check "counts: 6 decisions by kind" screen_wait "6 decisions (R3 D1 A1 F1)"
 tmux -L "$TMUX_SOCKET" new-window -t t "exec env HOME='$HOME' '$WINNOW' '$ds' 2>/dev/null"
 check "a second browser: the journal is in use" screen_wait "in use by another winnow"
 tmux_keys d
-check "and it makes no decision" screen_wait "no decisions:"
+check "and it makes no decision" screen_wait "decisions off:"
 tmux_keys q
 # Its window stays (remain-on-exit) and keeps the focus: close it, so the
 # next q reaches the first browser.
@@ -111,7 +111,7 @@ if $PYTHON -c 'import yaml' 2>/dev/null; then
 import sys, yaml
 docs = list(yaml.safe_load_all(open(sys.argv[1])))
 head, entries = docs[0], docs[1:]
-assert head["winnow-journal"] == 1 and head["layout"] == "folders", head
+assert head["winnow-journal"] == 2 and head["layout"] == "folders", head
 for e in entries:
     for k in ("label", "to", "path"):
         if k in e:

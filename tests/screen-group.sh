@@ -135,6 +135,8 @@ check "quit" wait_exit
 "$PYTHON" - "$J" "$TMP/group" "$D" >"$TMP/py" 2>&1 <<'EOF'
 import hashlib, sys, yaml
 docs = list(yaml.safe_load_all(open(sys.argv[1])))[1:]
+ends = [e for e in docs if e["op"] == "batch-end"]
+docs = [e for e in docs if e["op"] != "batch-end"]
 group = open(sys.argv[2]).read().split()
 batch = [e for e in docs if e.get("batch")]
 assert [e["op"] for e in docs[:2]] == ["delete", "relabel"], docs[:2]
@@ -148,6 +150,7 @@ for e in batch:
     assert e["op"] == "relabel" and e["label"] == "yes" and e["to"] == "no", e
     assert e["batch"] == first, e
     assert e["sha256"] == hashlib.sha256(open(sys.argv[3] + "/" + e["path"], "rb").read()).hexdigest()
+assert ends == [{"op": "batch-end", "batch": first, "count": len(want)}], ends
 print("ok", first)
 EOF
 case "$(cat "$TMP/py")" in
@@ -171,7 +174,9 @@ docs = list(yaml.safe_load_all(open(sys.argv[1])))[1:]
 first = int(sys.argv[2])
 undos = [e for e in docs if e["op"] == "undo"]
 assert sorted(e["target"] for e in undos) == list(range(first, first + 18)), undos
-assert len(docs) == 38, len(docs)
+# The relabels' batch and the undos' batch, each closed by its marker.
+assert [e["count"] for e in docs if e["op"] == "batch-end"] == [18, 18], docs
+assert len(docs) == 40, len(docs)
 print("ok")
 EOF
 expect_eq "the journal: an undo entry for each of the batch, nothing rewritten" \

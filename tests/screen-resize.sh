@@ -83,11 +83,11 @@ tmux_keys q
 expect_exit "q quits when too small, status 0" 0
 tmux_stop
 
-# A locale without UTF-8: an ASCII frame, names escaped, no '?' where the
-# interface's own punctuation was.
+# A locale without UTF-8: an ASCII frame (the focused pane's title marked
+# '<'), names escaped, no '?' where the interface's own punctuation was.
 tmux_start 100 30 env LC_ALL=C "$WINNOW" "$ds"
 check "C locale: opens" screen_wait "files (32)"
-check "C locale: ASCII frame" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t | head -1 | grep -q '^+ files (32) -*+ preview -*+$'"
+check "C locale: ASCII frame" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t | head -1 | grep -Eq '^\\+ files \\(32\\) < -+( [0-9]+/32 -)?\\+ preview -+\\+$'"
 tmux_keys G
 check "C locale: the name is escaped" screen_wait 'right/bad\xffname\x01.wav'
 tmux_resize 200 30

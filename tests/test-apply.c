@@ -15,6 +15,7 @@
 
 #include "apply.h"
 #include "dataset.h"
+#include "hash.h"
 #include "journal.h"
 #include "tap.h"
 #include "testfs.h"
@@ -62,7 +63,7 @@ make_journal(const char *root, const char *manifest, const char *const *decision
 		int n = sscanf(*decisions, "%15s %255s %63s %63s", op, path, label, to);
 		if (n < 3)
 			die("bad decision %s", *decisions);
-		if (journal_sha256(rootfd, path, sha) != 0)
+		if (sha256_file(rootfd, path, sha) != 0)
 			memset(sha, 'a', 64), sha[64] = '\0';
 		buf_addf(&b, "---\nid: %d\nop: %s\npath: \"%s\"\nlabel: \"%s\"\n", id, op, path,
 		    label);
@@ -336,6 +337,57 @@ test_read_only(void)
 	journal_free(j);
 }
 
+/* Files are hashed ahead of their renames; a rename goes ahead only when
+ * the name still holds the file that was hashed, unchanged. */
+static void
+test_ident(void)
+{
+	char *dir = at("ident"), *path, sha[65];
+	struct apply_ident id;
+	struct stat st;
+	struct timespec ts[2];
+	int dfd;
+
+	put("ident/a.wav", "aaaa");
+	put("ident/b.wav", "bbbb");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	ok(sha256_file_stat(dfd, "a.wav", sha, &st) == 0, "hashed, the file as opened");
+	apply_ident_of(&id, &st);
+	ok(apply_ident_same(dfd, "a.wav", &id), "the same file is the same");
+
+	/* Rewritten in place, same size, the mtime a nanosecond on. */
+	path = at("ident/a.wav");
+	put("ident/a.wav", "AAAA");
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	ts[1].tv_nsec = (ts[1].tv_nsec + 1) % 1000000000;
+	utimensat(AT_FDCWD, path, ts, 0);
+	ok(!apply_ident_same(dfd, "a.wav", &id), "same size, another mtime: changed");
+	ts[1] = st.st_mtim;
+	utimensat(AT_FDCWD, path, ts, 0);
+	ok(apply_ident_same(dfd, "a.wav", &id), "same inode, size and mtime: taken as unchanged");
+	put("ident/a.wav", "AAAAA");
+	utimensat(AT_FDCWD, path, ts, 0);
+	ok(!apply_ident_same(dfd, "a.wav", &id), "another size: changed");
+
+	/* Another file renamed over the name, or a link put in its place. */
+	put("ident/a.wav", "aaaa");
+	sha256_file_stat(dfd, "a.wav", sha, &st);
+	apply_ident_of(&id, &st);
+	renameat(dfd, "b.wav", dfd, "a.wav");
+	ok(!apply_ident_same(dfd, "a.wav", &id), "another file under the name: changed");
+	sha256_file_stat(dfd, "a.wav", sha, &st);
+	apply_ident_of(&id, &st);
+	renameat(dfd, "a.wav", dfd, "c.wav");
+	symlinkat("c.wav", dfd, "a.wav");
+	ok(!apply_ident_same(dfd, "a.wav", &id), "a link to it in its place: changed");
+	unlinkat(dfd, "a.wav", 0);
+	ok(!apply_ident_same(dfd, "a.wav", &id), "gone: changed");
+	close(dfd);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -344,5 +396,6 @@ main(void)
 	test_fifo_and_torn_record();
 	test_manifest();
 	test_read_only();
+	test_ident();
 	return testfs_done();
 }

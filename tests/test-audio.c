@@ -18,27 +18,11 @@
 #include "audio.h"
 #include "spectrum.h"
 #include "tap.h"
+#include "testfs.h"
 #include "ui.h"
 #include "util.h"
 
-static char tmpdir[] = "/tmp/winnow-test-audio.XXXXXX";
 static int dirfd_;
-
-static int
-run(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	int rc;
-	va_start(ap, fmt);
-	cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "# command failed (%d): %s\n", rc, cmd);
-	free(cmd);
-	return rc;
-}
 
 /* sox's figures for a file: the largest |sample| and the RMS over every
  * sample, from `sox FILE -n stat`. */
@@ -117,7 +101,7 @@ test_sine(void)
 	int i, bad = 0;
 
 	/* -D: no dither, so the figures are the sine's own. */
-	if (run("cd %s && sox -D -r 16000 -c 1 -n -b 16 sine.wav synth 1 sine 1000 vol 0.5", tmpdir))
+	if (run("sox -D -r 16000 -c 1 -n -b 16 sine.wav synth 1 sine 1000 vol 0.5"))
 		return;
 	if ((clip = decode_like_sox("sine.wav", 0.01)) == NULL)
 		return;
@@ -160,7 +144,7 @@ test_silence(void)
 	struct audio_clip *clip;
 	char *cause = NULL, *line;
 
-	if (run("cd %s && sox -D -r 8000 -c 1 -n -b 16 silence.wav trim 0 0.5", tmpdir))
+	if (run("sox -D -r 8000 -c 1 -n -b 16 silence.wav trim 0 0.5"))
 		return;
 	clip = audio_decode_at(dirfd_, "silence.wav", &cause);
 	if (!ok(clip != NULL, "silence decodes"))
@@ -186,7 +170,7 @@ test_clipped(void)
 
 	/* A 100 Hz sine at twice full scale, cut flat by sox: one flat top
 	 * and one flat bottom per period. */
-	if (run("cd %s && sox -D -r 16000 -c 1 -n -b 16 clipped.wav synth 1 sine 100 gain 6.0206 2>/dev/null", tmpdir))
+	if (run("sox -D -r 16000 -c 1 -n -b 16 clipped.wav synth 1 sine 100 gain 6.0206 2>/dev/null"))
 		return;
 	if ((clip = decode_like_sox("clipped.wav", 0.01)) == NULL)
 		return;
@@ -197,7 +181,7 @@ test_clipped(void)
 	audio_clip_free(clip);
 
 	/* Just below full scale: no run at all. */
-	if (run("cd %s && sox -D -r 16000 -c 1 -n -b 16 loud.wav synth 1 sine 100 vol 0.99", tmpdir))
+	if (run("sox -D -r 16000 -c 1 -n -b 16 loud.wav synth 1 sine 100 vol 0.99"))
 		return;
 	clip = audio_decode_at(dirfd_, "loud.wav", &cause);
 	if (ok(clip != NULL, "loud decodes"))
@@ -214,10 +198,10 @@ test_loudest(void)
 
 	/* Quiet noise, then a square wave at 0.5 for exactly 1 s from
 	 * 1.3 s, then quiet noise: the loudest second starts at 1.3 s. */
-	if (run("cd %s && sox -D -r 16000 -c 1 -n -b 16 q1.wav synth 1.3 whitenoise vol 0.01 && "
+	if (run("sox -D -r 16000 -c 1 -n -b 16 q1.wav synth 1.3 whitenoise vol 0.01 && "
 	    "sox -D -r 16000 -c 1 -n -b 16 b.wav synth 1 square 440 vol 0.5 && "
 	    "sox -D -r 16000 -c 1 -n -b 16 q2.wav synth 1 whitenoise vol 0.01 && "
-	    "sox -D q1.wav b.wav q2.wav burst.wav", tmpdir))
+	    "sox -D q1.wav b.wav q2.wav burst.wav"))
 		return;
 	if ((clip = decode_like_sox("burst.wav", 0.01)) == NULL)
 		return;
@@ -236,7 +220,7 @@ test_loudest(void)
 	audio_clip_free(clip);
 
 	/* The same burst in a stereo 44.1 kHz file, louder on the left. */
-	if (run("cd %s && sox -D burst.wav -r 44100 -c 2 burst2.wav remix 1 1v0.5 rate -v 44100", tmpdir))
+	if (run("sox -D burst.wav -r 44100 -c 2 burst2.wav remix 1 1v0.5 rate -v 44100"))
 		return;
 	clip = audio_decode_at(dirfd_, "burst2.wav", &cause);
 	if (!ok(clip != NULL, "stereo burst decodes"))
@@ -271,7 +255,7 @@ test_formats(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(f); i++) {
-		if (run("cd %s && %s", tmpdir, f[i].make))
+		if (run("%s", f[i].make))
 			continue;
 		/* Lossy and 8-bit codecs change the figures a little. */
 		clip = decode_like_sox(f[i].name, strstr(f[i].name, "ogg") ? 0.5 : 0.05);
@@ -294,7 +278,7 @@ test_formats(void)
 	};
 	for (i = 0; i < ARRAY_SIZE(w); i++) {
 		SF_INFO info = { .samplerate = (int)w[i].rate, .channels = 1, .format = w[i].format };
-		char *path = xasprintf("%s/%s", tmpdir, w[i].name);
+		char *path = at("%s", w[i].name);
 		SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
 		float x[16000];
 		int k;
@@ -326,9 +310,9 @@ test_broken(void)
 	int i;
 	FILE *f;
 
-	if (run("cd %s && : > empty.wav && head -c 44 sine.wav > header.wav && "
+	if (run(": > empty.wav && head -c 44 sine.wav > header.wav && "
 	    "head -c 10044 sine.wav > cut.wav && head -c 2000 s.flac > cut.flac && "
-	    "head -c 100 s.ogg > cut.ogg && mkdir -p folder.wav", tmpdir))
+	    "head -c 100 s.ogg > cut.ogg && mkdir -p folder.wav && mkfifo fifo.wav"))
 		return;
 	expect_failure("empty.wav", "empty file (0 bytes)");
 	expect_failure("header.wav", "header only");
@@ -336,6 +320,9 @@ test_broken(void)
 	expect_failure("cut.flac", "truncated");
 	expect_failure("cut.ogg", "not audio libsndfile can read");
 	expect_failure("folder.wav", "not a regular file");
+	alarm(20);      /* a FIFO named like a clip must not hang a worker */
+	expect_failure("fifo.wav", "not a regular file");
+	alarm(0);
 	expect_failure("missing.wav", "cannot open");
 	expect_failure("../escape.wav", "leads outside");
 
@@ -346,7 +333,7 @@ test_broken(void)
 		size_t n = fread(junk, 1, sizeof junk, f);
 		fclose(f);
 		for (i = 0; i < 2; i++) {
-			char *path = xasprintf("%s/%s", tmpdir, i ? "riff.wav" : "junk.wav");
+			char *path = at("%s", i ? "riff.wav" : "junk.wav");
 			FILE *o = fopen(path, "wb");
 			if (i)
 				memcpy(junk, "RIFF\x10\x00\x00\x00WAVEfmt ", 16);
@@ -356,7 +343,7 @@ test_broken(void)
 		}
 		/* An MPEG frame header, then junk. */
 		memcpy(junk, "\xff\xfb\x90\x00", 4);
-		char *path = xasprintf("%s/junk.mp3", tmpdir);
+		char *path = at("junk.mp3");
 		FILE *o = fopen(path, "wb");
 		fwrite(junk, 1, n, o);
 		fclose(o);
@@ -668,8 +655,9 @@ out:
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL || (dirfd_ = open(tmpdir, O_RDONLY | O_DIRECTORY)) < 0) {
-		perror("mkdtemp");
+	testfs_init("audio");
+	if ((dirfd_ = open(tmpdir, O_RDONLY | O_DIRECTORY)) < 0) {
+		perror(tmpdir);
 		return 1;
 	}
 	if (system("sox --version >/dev/null 2>&1") != 0) {
@@ -688,9 +676,5 @@ main(void)
 	test_resample();
 	test_view();
 	close(dirfd_);
-	if (tap_failed == 0)
-		run("rm -rf %s", tmpdir);
-	else
-		fprintf(stderr, "# files kept in %s\n", tmpdir);
-	return tap_done();
+	return testfs_done();
 }

@@ -586,6 +586,176 @@ test_judges(void)
 	dataset_free(ds);
 }
 
+/* ---- the quality judges over made-up measures ---- */
+
+static struct measure *
+clip(const char *path, unsigned rate)
+{
+	struct measure *m = audio(path, -6, 1.0f);
+	m->rate = rate;
+	m->channels = 1;
+	m->encoding = SF_FORMAT_PCM_16;
+	m->dc = m->dc_wander = 0;
+	m->snr_db = 50;
+	return m;
+}
+
+static struct measure *
+picture(const char *path, unsigned width)
+{
+	struct measure *m = &ms[sample(path)];
+	memset(m, 0, sizeof *m);
+	m->state = MEASURE_OK;
+	m->format = FMT_PNG;
+	m->size = 5000;
+	m->hash_lo = (uint64_t)sample(path) + 1;
+	m->width = width;
+	m->height = 48;
+	m->spread = 40;
+	m->luma_lo = 20;
+	m->luma_hi = 200;
+	m->sharpness = 0.3f;
+	m->chroma = 100;
+	m->entropy = 7;
+	m->peak_db = m->rms_db = m->duration = NAN;
+	return m;
+}
+
+static void
+quality(struct findings *f, const struct thresholds *t)
+{
+	struct check_context ctx = { .ds = ds, .m = ms, .th = t };
+	memset(f, 0, sizeof *f);
+	judge_quality(&ctx, f);
+	findings_sort(f, ds);
+}
+
+static void
+test_quality(void)
+{
+	struct thresholds t = { 0 };
+	struct findings f;
+	char *cause = NULL, *root = at("q"), name[64];
+	size_t i;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "q/word/c%zu.wav", i);
+		put(name, "");
+		snprintf(name, sizeof name, "q/pic/p%zu.png", i);
+		put(name, "");
+	}
+	if ((ds = dataset_open(root, &cause)) == NULL)
+		die("%s", cause);
+	ms = xcalloc(ds->nsamples, sizeof *ms);
+	thresholds_init(&t);
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "word/c%zu.wav", i);
+		clip(name, 16000);
+		snprintf(name, sizeof name, "pic/p%zu.png", i);
+		picture(name, 64);
+	}
+	quality(&f, &t);
+	is_int(f.n, 0, "quality: all clean, no finding");
+	findings_free(&f);
+
+	/* format-mismatch: 9 of 10 at 16 kHz is the class's own format ... */
+	clip("word/c0.wav", 8000);
+	quality(&f, &t);
+	is_str(checks_of(&f, "word/c0.wav"), "format-mismatch", "one 8 kHz clip of 10");
+	is_str(detail_of(&f, "word/c0.wav", CHECK_FORMAT_MISMATCH),
+	    "8000 Hz where 90% of word's audio is 16000 Hz", "... the detail");
+	findings_free(&f);
+	t.v[TH_FORMAT_SHARE] = 0.95;
+	quality(&f, &t);
+	is_int(f.n, 0, "... held to 95%, the class has no format of its own");
+	findings_free(&f);
+	t.v[TH_FORMAT_SHARE] = threshold_default(TH_FORMAT_SHARE);
+	/* ... 8 of 10 is mixed material. */
+	clip("word/c1.wav", 8000);
+	quality(&f, &t);
+	is_int(f.n, 0, "two 8 kHz clips of 10: mixed, no mismatch");
+	findings_free(&f);
+	clip("word/c0.wav", 16000);
+	clip("word/c1.wav", 16000);
+
+	/* dc-offset from -40 dBFS on, when steady. */
+	clip("word/c2.wav", 16000)->dc = 0.0101f;
+	clip("word/c3.wav", 16000)->dc = -0.0099f;
+	ms[sample("word/c4.wav")].dc = 0.05f;
+	ms[sample("word/c4.wav")].dc_wander = 0.02f;
+	quality(&f, &t);
+	is_str(checks_of(&f, "word/c2.wav"), "dc-offset", "dc-offset at -39.9 dBFS");
+	is_str(checks_of(&f, "word/c3.wav"), "", "none at -40.1 dBFS");
+	is_str(checks_of(&f, "word/c4.wav"), "", "none where the windows wander");
+	findings_free(&f);
+	clip("word/c2.wav", 16000);
+	clip("word/c3.wav", 16000);
+	clip("word/c4.wav", 16000);
+
+	/* noisy below 10 dB, not a steady tone. */
+	clip("word/c5.wav", 16000)->snr_db = 9.9f;
+	clip("word/c6.wav", 16000)->snr_db = 10;
+	clip("word/c7.wav", 16000)->snr_db = -20;
+	ms[sample("word/c7.wav")].rms_db = -12;
+	quality(&f, &t);
+	is_str(checks_of(&f, "word/c5.wav"), "noisy", "noisy at 9.9 dB");
+	is_str(checks_of(&f, "word/c6.wav"), "", "not at 10 dB");
+	is_str(checks_of(&f, "word/c7.wav"), "", "a tone (peak 6 dB over RMS) is not noisy");
+	findings_free(&f);
+	/* In a dataset of dense sound, 15 dB below its median. */
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "word/c%zu.wav", i);
+		clip(name, 16000)->snr_db = 5;
+	}
+	ms[sample("word/c8.wav")].snr_db = -9.9f;
+	ms[sample("word/c9.wav")].snr_db = -10.1f;
+	quality(&f, &t);
+	is_str(checks_of(&f, "word/c8.wav"), "", "dense sound: -9.9 dB is its own");
+	is_str(checks_of(&f, "word/c9.wav"), "noisy", "... -10.1 dB is noisy");
+	findings_free(&f);
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "word/c%zu.wav", i);
+		clip(name, 16000);
+	}
+
+	/* Pictures at their boundaries. */
+	picture("pic/p0.png", 64)->luma_hi = 55;
+	picture("pic/p1.png", 64)->luma_hi = 57;
+	picture("pic/p2.png", 64)->luma_lo = 205;
+	picture("pic/p3.png", 64)->sharpness = 0.11f;
+	picture("pic/p4.png", 64)->chroma = 5;
+	picture("pic/p5.png", 64)->entropy = 2.9f;
+	picture("pic/p6.png", 161);
+	picture("pic/p7.png", 160);
+	picture("pic/p8.png", 64)->sharpness = 0.13f;
+	picture("pic/p9.png", 64)->spread = 1;
+	ms[sample("pic/p9.png")].luma_hi = 10;
+	quality(&f, &t);
+	is_str(checks_of(&f, "pic/p0.png"), "dark", "dark below 0.22 of 255");
+	is_str(checks_of(&f, "pic/p1.png"), "", "... not above it");
+	is_str(checks_of(&f, "pic/p2.png"), "bright", "bright above 0.8 of 255");
+	is_str(checks_of(&f, "pic/p3.png"), "blurry", "blurry below 0.4 x the median");
+	is_str(checks_of(&f, "pic/p4.png"), "grayscale", "grayscale in a colour dataset");
+	is_str(checks_of(&f, "pic/p5.png"), "low-information", "low-information below 3 bits");
+	is_str(checks_of(&f, "pic/p6.png"), "odd-aspect", "odd-aspect past 2.5 x the median");
+	is_str(checks_of(&f, "pic/p7.png"), "", "... not at 2.5 x");
+	is_str(checks_of(&f, "pic/p8.png"), "", "not blurry above 0.4 x the median");
+	is_str(checks_of(&f, "pic/p9.png"), "", "a flat picture is blank, not dark");
+	findings_free(&f);
+	/* Grey pictures where most are grey: the dataset's look. */
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof name, "pic/p%zu.png", i);
+		picture(name, 64)->chroma = 0;
+	}
+	quality(&f, &t);
+	is_int(f.count[CHECK_GRAYSCALE], 0, "6 of 10 grey: no grayscale");
+	findings_free(&f);
+
+	free(ms);
+	dataset_free(ds);
+	free(root);
+}
+
 /* A run over real files, written as a partial file and read back into
  * another run: every measure the same, bit for bit. */
 static void
@@ -631,7 +801,7 @@ test_partial(void)
 	checks_free(b);
 
 	f = fopen(part, "w");
-	fputs("winnow-partial\t2\tshard\t1/1\nno/three.wav\t1\tzz\n", f);
+	fputs("winnow-partial\t3\tshard\t1/1\nno/three.wav\t1\tzz\n", f);
 	fclose(f);
 	b = checks_new(ds, &opt);
 	ok(checks_read_partial(b, part, &cause) != 0 && strstr(cause, "line 2"),
@@ -640,7 +810,7 @@ test_partial(void)
 	cause = NULL;
 	checks_free(b);
 	f = fopen(part, "w");
-	fputs("winnow-partial\t2\tshard\t1/1\nno/three.wav", f);
+	fputs("winnow-partial\t3\tshard\t1/1\nno/three.wav", f);
 	fclose(f);
 	b = checks_new(ds, &opt);
 	ok(checks_read_partial(b, part, &cause) != 0 && strstr(cause, "cut off"),
@@ -663,6 +833,7 @@ main(void)
 	test_measure_bytes();
 	test_same_as_file();
 	test_judges();
+	test_quality();
 	test_partial();
 	settings_free();
 	return testfs_done();

@@ -10,48 +10,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "confusion.h"
 #include "dataset.h"
 #include "predictions.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
 
-static char tmpdir[] = "/tmp/winnow-test-confusion.XXXXXX";
-
 /* A dataset without files: sample i is "<label>/<i>" (i zero-padded) in
- * split splits[i] (NULL: none). */
+ * split splits[i] (NULL: none); a label starting with `_` is a `_folder`,
+ * not a label. */
 static struct dataset *
 fake_dataset(const char *const *labels, size_t n, const char *const *splits)
 {
-	struct dataset *ds = xcalloc(1, sizeof *ds);
+	struct dataset *ds = dataset_new_memory("/data/ds");
 	size_t i;
 
-	ds->root = xstrdup("/data/ds");
-	ds->rootfd = -1;
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
 	for (i = 0; i < n; i++) {
 		char path[64];
-		struct sample *s;
-		int split = 0;
 		snprintf(path, sizeof path, "%s/%06zu.wav", labels[i], i);
-		ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
-		    sizeof *ds->samples);
-		s = &ds->samples[ds->nsamples++];
-		memset(s, 0, sizeof *s);
-		s->path = strpool_add(&ds->paths, path, strlen(path));
-		s->label = labels[i][0] == '_' ? LABEL_NONE :
-		    (uint16_t)dataset_label_intern(ds, labels[i]);
-		if (splits && splits[i] && (split = dataset_split_find(ds, splits[i])) < 0) {
-			ds->splits = xgrow(ds->splits, &ds->capsplits, ds->nsplits + 1,
-			    sizeof *ds->splits);
-			ds->splits[ds->nsplits] = xstrdup(splits[i]);
-			split = (int)ds->nsplits++;
-		}
-		s->split = (uint8_t)split;
+		dataset_add(ds, path, labels[i][0] == '_' ? NULL : labels[i],
+		    splits ? splits[i] : NULL);
 	}
 	return ds;
 }
@@ -328,22 +307,10 @@ test_incremental(void)
 	free(splits);
 }
 
-static char *
-write_file(const char *name, const char *text)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
-		fprintf(stderr, "# cannot write %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	return path;
-}
-
 static struct predictions *
 load_annotated(struct dataset *ds, const char *text, struct annotations *a)
 {
-	char *path = write_file("p.csv", text), *cause = NULL;
+	char *path = write_text("p.csv", text), *cause = NULL;
 	struct predictions *p = predictions_load(path, ds, &cause);
 	if (p == NULL) {
 		fprintf(stderr, "# %s\n", cause);
@@ -355,7 +322,7 @@ load_annotated(struct dataset *ds, const char *text, struct annotations *a)
 	return p;
 }
 
-/* The rule of DESIGN.md worked by hand. Thresholds:
+/* The rule of winnow(1)'s "Suspect labels" worked by hand. Thresholds:
  *   t_cat = (0.90 + 0.70 + 0.20 + 0.00) / 4 = 0.45
  *   t_dog = (0.80 + 0.60 + 0.35 + 0.25) / 4 = 0.50
  *   t_fox = (0.80 + 0.44 + 0.10) / 3       = 0.4467
@@ -534,15 +501,11 @@ test_flipped(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	testfs_init("confusion");
 	test_fixture();
 	test_samples();
 	test_incremental();
 	test_rule();
 	test_flipped();
-	rmdir(tmpdir);
-	return tap_done();
+	return testfs_done();
 }

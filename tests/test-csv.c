@@ -9,6 +9,7 @@
 
 #include "csv.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
 
 static struct csv c;
@@ -238,34 +239,98 @@ test_many(void)
 static void
 test_file(void)
 {
-	char dir[] = "/tmp/winnow-test-csv.XXXXXX", *path, *cause = NULL;
-	FILE *f;
+	char *path = at("m.csv"), *cause = NULL;
 
-	if (mkdtemp(dir) == NULL) {
-		ok(0, "mkdtemp");
-		return;
-	}
-	path = xasprintf("%s/m.csv", dir);
 	is_int(csv_open(&c, path, &cause), -1, "a missing file fails");
 	ok(cause && strstr(cause, path), "naming the file: %s", cause ? cause : "(none)");
 	free(cause);
 	cause = NULL;
-	f = fopen(path, "w");
-	fputs("path,label\nyes/a.wav,yes\n", f);
-	fclose(f);
+	put("m.csv", "path,label\nyes/a.wav,yes\n");
 	ok(csv_open(&c, path, &cause) == 0, "a file opens");
 	row_is("yes/a.wav|yes", "and reads");
 	csv_close(&c);
-	is_int(csv_open(&c, dir, &cause), -1, "a folder is refused");
+	is_int(csv_open(&c, tmpdir, &cause), -1, "a folder is refused");
 	free(cause);
-	unlink(path);
-	rmdir(dir);
 	free(path);
+}
+
+/* Rows over the caller's buffer end at len, not at a NUL: the reader splits
+ * a file chunk by chunk, and the byte at data[len] is the next chunk's (here
+ * a quote, the byte that sent a last row ending in a delimiter into a
+ * quoted field with a length that wrapped round), or nothing read. Each
+ * view lies in a buffer of exactly len + 1 bytes, so that a read past its
+ * end is caught under ASan too. */
+static void
+test_view_end(void)
+{
+	static const struct { const char *text, *want; } rows[] = {
+		{ "a,", "a|" },
+		{ "yes/a.wav,yes,", "yes/a.wav|yes|" },
+		{ "cccccccccccccccc\"cccccccccccc,", "cccccccccccccccc\"cccccccccccc|" },
+		{ "a,,", "a||" },
+		{ ",", "|" },
+		{ "a\r", "a" },
+		{ "a,b\r", "a|b" },
+		{ "a,\"b\"", "a|b" },
+		{ "a,\"b\"\r", "a|b" },
+		{ "a,\"b\"x", "a|bx" },
+		{ "0123456789abcdef,", "0123456789abcdef|" },
+		{ "0123456789abcdef0123", "0123456789abcdef0123" },
+	};
+	static const char *const broken[] = { "a,\"", "a,\"bc", "\"", "\"a\"\"",
+		"a,\"b\"\"c" };
+	struct csv v = { 0 };
+	struct buf b = { 0 };
+	char *data, *cause = NULL;
+	size_t i, k, len;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		len = strlen(rows[i].text);
+		data = xmalloc(len + 1);
+		memcpy(data, rows[i].text, len);
+		data[len] = '"';
+		csv_view(&v, data, len, ',', 0);
+		r = csv_next(&v, &cause);
+		b.len = 0;
+		for (k = 0; r == 1 && k < v.nfield; k++) {
+			if (k)
+				buf_addc(&b, '|');
+			buf_adds(&b, v.field[k]);
+		}
+		is_str(r == 1 ? buf_str(&b) : "(no row)", rows[i].want, rows[i].text);
+		is_int(csv_next(&v, &cause), 0, "and nothing after it");
+		free(data);
+	}
+	for (i = 0; i < ARRAY_SIZE(broken); i++) {
+		len = strlen(broken[i]);
+		data = xmalloc(len + 1);
+		memcpy(data, broken[i], len);
+		data[len] = '"';
+		csv_view(&v, data, len, ',', 0);
+		ok(csv_next(&v, &cause) == -1 && cause && strstr(cause, "unterminated"),
+		    "%s: a quote running to the end is unterminated", broken[i]);
+		free(cause);
+		cause = NULL;
+		is_int(csv_next(&v, &cause), 0, "and nothing after it");
+		free(data);
+	}
+	/* A CRLF file cut between CR and LF: the lone CR is a blank line. */
+	data = xmalloc(6);
+	memcpy(data, "a,b\n\r", 5);
+	data[5] = '"';
+	csv_view(&v, data, 5, ',', 0);
+	is_int(csv_next(&v, &cause), 1, "a row");
+	is_int(csv_next(&v, &cause), 0, "then a lone CR at the end is no row");
+	free(data);
+	csv_close(&v);
+	buf_free(&b);
 }
 
 int
 main(void)
 {
+	testfs_init("csv");
 	test_plain();
 	test_tsv();
 	test_quotes();
@@ -275,5 +340,6 @@ main(void)
 	test_columns();
 	test_many();
 	test_file();
-	return tap_done();
+	test_view_end();
+	return testfs_done();
 }

@@ -24,9 +24,8 @@
 #include "dataset.h"
 #include "embed.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/test-embed.XXXXXX";
 
 /* ---- deterministic synthetic data ---- */
 
@@ -169,47 +168,11 @@ synth_free(struct synth *t)
 
 /* ---- helpers ---- */
 
-static char *
-write_text(const char *name, const char *text)
-{
-	char *f = xasprintf("%s/%s", tmpdir, name);
-	FILE *fp = fopen(f, "w");
-	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) != 0)
-		die("cannot write %s", f);
-	return f;
-}
-
-static void
-tmp_mkdir(const char *name)
-{
-	char *f = xasprintf("%s/%s", tmpdir, name);
-	mkdir(f, 0755);
-	free(f);
-}
-
-static void
-tmp_unlink(const char *name)
-{
-	char *f = xasprintf("%s/%s", tmpdir, name);
-	unlink(f);
-	free(f);
-}
-
-static struct dataset *
-open_ds(const char *path)
-{
-	char *cause = NULL;
-	struct dataset *ds = dataset_open(path, &cause);
-	if (ds == NULL)
-		die("%s", cause);
-	return ds;
-}
-
 /* A dataset folder under the temporary one, with these empty samples. */
 static struct dataset *
 make_ds(const char *name, const char *const *samples, size_t n)
 {
-	char *root = xasprintf("%s/%s", tmpdir, name), *f;
+	char *root = at("%s", name), *f;
 	struct dataset *ds;
 	size_t i;
 	mkdir(root, 0755);
@@ -250,7 +213,7 @@ has_problem(const struct embeddings *e, size_t line, const char *text)
 static void
 test_scores(void)
 {
-	char *dir = xasprintf("%s/synth", tmpdir), *f, *cause = NULL;
+	char *dir = at("synth"), *f, *cause = NULL;
 	struct synth t;
 	struct dataset *ds;
 	struct embeddings *e;
@@ -368,6 +331,68 @@ test_scores(void)
 	free(dir);
 }
 
+/* The numbers test-predictions reads, read by the embeddings' reader, which
+ * shares its parser: each the float strtod gives, bit for bit; inf, nan and
+ * what overflows are "not finite", the rest of the bad ones "not a number". */
+static void
+test_numbers(void)
+{
+	static const char *const good[] = { "0", "1", "0.5", ".25", "1.", "1e-05", "2.5E-3",
+		"+0.125", "0.00000000000000000000000000001", "0.12345678901234567890123",
+		"0.0028571428571428571", "1000e-3", "0.000000012345678",
+		"12345678901234567890123e-23", "4444E-48444448888", "1e-99999999999999999999",
+		"0.5e-2147483649", "1E-0000000000000000000000001",
+		"123456789012345678901234567890e-30",
+		"0.000000000000000000000000000000000000000000000000000000000000001e62",
+		/* numbers, if not probabilities */
+		"99999999999999999999999", "1234567890123456789.5", "-3", " 0.1" };
+	static const char *const nonfinite[] = { "nan", "inf", "-inf", "Infinity",
+		"4444E48444448888", "1e99999999999999999999", "1E+2147483648" };
+	static const char *const bad[] = { "", "x", ".", "-", "1e", "0.5.5", "0,5", "1e+",
+		"0x1p-2", "1 2", "+", "-.", "e5", "-e", "1e-", ".e1" };
+	static const char *const samples[] = { "yes/1.wav", "yes/2.wav" };
+	struct dataset *ds = make_ds("numbers", samples, ARRAY_SIZE(samples));
+	char *cause = NULL, *f, *text;
+	struct embeddings *e;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		float want = (float)strtod(good[i], NULL);
+		text = xasprintf("yes/1.wav\t0.25\t0.5\nyes/2.wav\t%s\t0.5\n", good[i]);
+		f = write_text("numbers.tsv", text);
+		e = embed_load(ds, f, NULL, NULL, &cause);
+		if (ok(e && e->n == 2, "embeddings: '%s' is a number", good[i])) {
+			size_t r = e->sample[0] == 1 ? 0 : 1;
+			ok(memcmp(&e->x[r * e->dim], &want, sizeof want) == 0,
+			    "embeddings: '%s' reads as strtod's float", good[i]);
+		} else {
+			free(cause);
+			cause = NULL;
+		}
+		embed_free(e);
+		free(f);
+		free(text);
+	}
+	for (i = 0; i < ARRAY_SIZE(nonfinite) + ARRAY_SIZE(bad); i++) {
+		int finite = i >= ARRAY_SIZE(nonfinite);
+		const char *v = finite ? bad[i - ARRAY_SIZE(nonfinite)] : nonfinite[i];
+		text = xasprintf("yes/1.wav\t0.25\t0.5\nyes/2.wav\t%s\t0.5\n", v);
+		f = write_text("numbers.tsv", text);
+		e = embed_load(ds, f, NULL, NULL, &cause);
+		ok(e && e->n == 1 && e->bad[EMBED_BAD_VALUE] == 1 &&
+		    has_problem(e, 2, finite ? "value 1 is not a number" : "value 1 is not finite"),
+		    "embeddings: '%s' is %s", v, finite ? "not a number" : "not finite");
+		if (e == NULL) {
+			free(cause);
+			cause = NULL;
+		}
+		embed_free(e);
+		free(f);
+		free(text);
+	}
+	dataset_free(ds);
+}
+
 static void
 test_bad_rows(void)
 {
@@ -424,7 +449,7 @@ test_bad_rows(void)
 	f = write_text("allbad.tsv", "yes/1.wav\t1\tx\nnope\t1\t2\n");
 	load_fails(ds, f, "none of its 2 rows", "no usable row is an error");
 	free(f);
-	f = xasprintf("%s/missing.tsv", tmpdir);
+	f = at("missing.tsv");
 	load_fails(ds, f, "No such file", "a missing file is an error");
 	free(f);
 
@@ -449,7 +474,6 @@ test_tensorboard(void)
 	static const char *const samples[] = { "a/1.png", "a/2.png", "b/1.png" };
 
 	ds = make_ds("tb", samples, ARRAY_SIZE(samples));
-	tmp_mkdir("tb1");
 
 	/* Several columns: a header row names the path column. */
 	free(write_text("tb/metadata.tsv", "label\tpath\na\ta/1.png\nb\tb/1.png\n"
@@ -469,12 +493,12 @@ test_tensorboard(void)
 	embed_free(e);
 	free(f);
 	/* Given the metadata file, or the folder, the pair is found too. */
-	f = xasprintf("%s/tb/metadata.tsv", tmpdir);
+	f = at("tb/metadata.tsv");
 	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 2, "-e metadata.tsv reads its vectors");
 	embed_free(e);
 	free(f);
-	f = xasprintf("%s/tb", tmpdir);
+	f = at("tb");
 	e = embed_load(ds, f, NULL, NULL, &cause);
 	ok(e && e->n == 2, "-e FOLDER reads the pair in it");
 	embed_free(e);
@@ -490,11 +514,15 @@ test_tensorboard(void)
 
 	/* The two files must agree row for row. */
 	free(write_text("tb1/metadata.tsv", "a/1.png\na/2.png\n"));
-	f = xasprintf("%s/tb1/vectors.tsv", tmpdir);
+	f = at("tb1/vectors.tsv");
 	load_fails(ds, f, "row for row", "row counts that differ are an error");
 	free(write_text("tb1/metadata.tsv", "label\tcolour\na\tred\na\tblue\nb\tred\n"));
 	load_fails(ds, f, "no column named path", "a header without a path column is an error");
-	tmp_unlink("tb1/metadata.tsv");
+	{
+		char *meta = at("tb1/metadata.tsv");
+		unlink(meta);
+		free(meta);
+	}
 	load_fails(ds, f, "metadata.tsv", "vectors without metadata are an error");
 	free(f);
 	dataset_free(ds);
@@ -601,18 +629,11 @@ main(int argc, char **argv)
 		synth_free(&t);
 		return 0;
 	}
-	if (mkdtemp(tmpdir) == NULL)
-		die("mkdtemp: cannot make a temporary folder");
+	testfs_init("embed");
 	test_bad_rows();
+	test_numbers();
 	test_tensorboard();
 	test_default_file();
 	test_scores();
-	if (tap_failed == 0) {
-		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "# cannot remove %s\n", tmpdir);
-		free(cmd);
-	} else
-		fprintf(stderr, "# files kept in %s\n", tmpdir);
-	return tap_done();
+	return testfs_done();
 }

@@ -13,53 +13,16 @@
 
 #include "image.h"
 #include "image-view.h"
+#include "sniff.h"
 #include "text.h"
 #include "util.h"
 #include "tap.h"
+#include "testfs.h"
 
 #define CONVERT "/usr/bin/convert"
 #define PYTHON "/usr/bin/python3"
 
-static char tmpdir[] = "/tmp/winnow-test-image.XXXXXX";
 static int dirfd_;
-
-static int
-run(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd, *full;
-	int rc;
-
-	va_start(ap, fmt);
-	cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	full = xasprintf("cd '%s' && %s", tmpdir, cmd);
-	rc = system(full);
-	if (rc != 0)
-		fprintf(stderr, "# command failed: %s\n", cmd);
-	free(full);
-	free(cmd);
-	return rc;
-}
-
-static void
-write_bytes(const char *name, const void *p, size_t n)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	FILE *fp = fopen(path, "wb");
-	if (fp == NULL || fwrite(p, 1, n, fp) != n || fclose(fp) != 0)
-		die("cannot write %s", path);
-	free(path);
-}
-
-static char *
-read_bytes(const char *name, size_t *len)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name), *data;
-	data = read_file(path, len, NULL);
-	free(path);
-	return data;
-}
 
 /* The first n bytes of a file into another. */
 static void
@@ -69,7 +32,7 @@ truncate_copy(const char *from, const char *to, double fraction)
 	char *data = read_bytes(from, &len);
 	if (data == NULL)
 		die("cannot read %s", from);
-	write_bytes(to, data, (size_t)(len * fraction));
+	put_bytes(to, data, (size_t)(len * fraction));
 	free(data);
 }
 
@@ -208,7 +171,7 @@ write_bmp_header(const char *name, int32_t w, int32_t h, int bpp, int compressio
 	b[26] = 1;
 	b[28] = (unsigned char)bpp;
 	b[30] = (unsigned char)compression;
-	write_bytes(name, b, sizeof b);
+	put_bytes(name, b, sizeof b);
 }
 
 /* Decode name (NULL: nothing) in a child process; returns its peak
@@ -324,7 +287,7 @@ test_split(void)
 		memcpy(&h, bmp + 22, 4);
 		h = -h;
 		memcpy(bmp + 22, &h, 4);
-		write_bytes("split-topdown.bmp", bmp, len);
+		put_bytes("split-topdown.bmp", bmp, len);
 		free(bmp);
 	}
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
@@ -366,7 +329,7 @@ test_own_size(void)
 	size_t i;
 
 	/* 8×1 RGBA: opaque, half transparent and transparent pixels. */
-	write_bytes("pixels.rgba", want, sizeof want);
+	put_bytes("pixels.rgba", want, sizeof want);
 	run(CONVERT " -size 8x1 -depth 8 rgba:pixels.rgba pixels.png");
 	run(CONVERT " -size 8x1 -depth 8 rgba:pixels.rgba -interlace PNG "
 	    "pixels-interlaced.png");
@@ -389,7 +352,7 @@ test_own_size(void)
 		memcpy(coloured, want, sizeof want);
 		coloured[16] = 90;
 		coloured[17] = 90;
-		write_bytes("pixels2.rgba", coloured, sizeof coloured);
+		put_bytes("pixels2.rgba", coloured, sizeof coloured);
 		run(CONVERT " -size 8x1 -depth 8 rgba:pixels2.rgba pixels2.png");
 		if (ok(image_load_at(dirfd_, "pixels2.png", 8, 8, &img, &info,
 		    &cause) == 0, "pixels2.png decodes"))
@@ -479,29 +442,29 @@ test_broken(void)
 	check_broken("head.png", "truncated");
 	check_broken("head.jpg", "JPEG");
 
-	write_bytes("empty.png", "", 0);
+	put_bytes("empty.png", "", 0);
 	check_broken("empty.png", "empty file");
-	write_bytes("garbage.jpg", garbage, sizeof garbage - 1);
+	put_bytes("garbage.jpg", garbage, sizeof garbage - 1);
 	check_broken("garbage.jpg", "not an image");
-	write_bytes("text.png", "hello\nworld\n", 12);
+	put_bytes("text.png", "hello\nworld\n", 12);
 	check_broken("text.png", "the content is text");
 	/* The signature alone, then nothing. */
-	write_bytes("sig.png", "\x89PNG\r\n\x1a\n", 8);
+	put_bytes("sig.png", "\x89PNG\r\n\x1a\n", 8);
 	check_broken("sig.png", "truncated");
-	write_bytes("sig.gif", "GIF89a", 6);
+	put_bytes("sig.gif", "GIF89a", 6);
 	check_broken("sig.gif", "GIF");
-	write_bytes("sig.bmp", "BM\0\0", 4);
+	put_bytes("sig.bmp", "BM\0\0", 4);
 	check_broken("sig.bmp", "truncated");
-	write_bytes("sig.ppm", "P6\n", 3);
+	put_bytes("sig.ppm", "P6\n", 3);
 	check_broken("sig.ppm", "PNM");
-	write_bytes("sig.webp", "RIFF\x10\0\0\0WEBPVP8 ", 16);
+	put_bytes("sig.webp", "RIFF\x10\0\0\0WEBPVP8 ", 16);
 	check_broken("sig.webp", "WebP");
 	/* Hostile headers. */
-	write_bytes("huge.ppm", "P6\n99999 99999\n255\n\xff", 20);
+	put_bytes("huge.ppm", "P6\n99999 99999\n255\n\xff", 20);
 	check_broken("huge.ppm", "too large");
-	write_bytes("wide.ppm", "P5\n70000 1\n255\n\xff", 16);
+	put_bytes("wide.ppm", "P5\n70000 1\n255\n\xff", 16);
 	check_broken("wide.ppm", "too large");
-	write_bytes("zero.ppm", "P6\n0 10\n255\n", 12);
+	put_bytes("zero.ppm", "P6\n0 10\n255\n", 12);
 	check_broken("zero.ppm", "empty picture");
 	write_bmp_header("rle.bmp", 4, 4, 8, 1);
 	check_broken("rle.bmp", "RLE8");
@@ -786,7 +749,7 @@ test_text(void)
 	ok(t.nlines == 2 && t.more, "text: at most 2 lines, and more to come");
 	text_head_clear(&t);
 
-	write_bytes("notes.txt", "a\nb\nc\n", 6);
+	put_bytes("notes.txt", "a\nb\nc\n", 6);
 	ok(text_head_at(dirfd_, "notes.txt", 10, 4, &t, &cause) == 0, "text from a file");
 	ok(t.nlines == 2 && strcmp(t.lines[1], "b") == 0 && t.more && t.file_size == 6,
 	    "text: only max_bytes read");
@@ -796,6 +759,10 @@ test_text(void)
 	ok(text_head_at(dirfd_, "fifo.png", 10, 100, &t, &cause) == -1 && cause &&
 	    strstr(cause, "regular") != NULL, "text: a FIFO is refused, not waited on");
 	free(cause);
+	alarm(20);      /* the sniffer must not wait on a FIFO either */
+	ok(format_sniff_at(dirfd_, "fifo.png") == FMT_NONE, "sniff: a FIFO is not sniffed");
+	alarm(0);
+	ok(format_sniff_at(dirfd_, "notes.txt") == FMT_TEXT, "sniff: a file is");
 }
 
 static void
@@ -1000,8 +967,7 @@ main(void)
 		printf("# SKIP: needs ImageMagick and python3\n");
 		return 77;
 	}
-	if (mkdtemp(tmpdir) == NULL)
-		die("mkdtemp");
+	testfs_init("image");
 	dirfd_ = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	test_formats();
 	test_split();
@@ -1014,10 +980,6 @@ main(void)
 	test_cancel();
 	test_mutations();
 	test_terminal();
-	if (tap_failed == 0)
-		run("rm -rf '%s'", tmpdir);
-	else
-		fprintf(stderr, "# files kept in %s\n", tmpdir);
 	close(dirfd_);
-	return tap_done();
+	return testfs_done();
 }

@@ -1,10 +1,13 @@
 /* test-journal.c — the decisions journal on real files: written with the
  * emitter and read back (labels that YAML 1.1 takes for booleans, quotes,
  * names that are not UTF-8), a torn last document cut at every byte, a
- * writer killed with SIGKILL while appending, garbage, unknown ops, missing
- * fields, another dataset's journal, undo, the lock, where the journal
- * of a read-only dataset goes, and batches: many entries in one write, cut
- * back whole when the write fails, and undone together. */
+ * whole but hostile last document (an error, not a torn one), a writer
+ * killed with SIGKILL while appending, garbage, unknown ops, missing
+ * fields, another dataset's journal, a copied dataset's own journal, undo,
+ * the lock, where the journal of a read-only dataset goes, and batches:
+ * many entries in one write, cut back whole when the write fails, undone
+ * together, closed by a marker, and dropped whole when the file is cut
+ * anywhere inside one. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <glib.h>
 
 #include "dataset.h"
+#include "hash.h"
 #include "journal.h"
 #include "mangle.h"
 #include "tap.h"
@@ -33,17 +37,6 @@ slurp(const char *path, size_t *len)
 	if (s == NULL)
 		die("%s", cause);
 	return s;
-}
-
-static struct dataset *
-open_ds(const char *rel)
-{
-	char *cause = NULL, *path = at("%s", rel);
-	struct dataset *ds = dataset_open(path, &cause);
-	if (ds == NULL)
-		die("%s", cause);
-	free(path);
-	return ds;
 }
 
 static const char *
@@ -92,18 +85,18 @@ test_round_trip(void)
 			.label = odd_labels[i], .to = odd_labels[(i + 1) % ARRAY_SIZE(odd_labels)] };
 		if (strcmp(odd_labels[(i + 1) % ARRAY_SIZE(odd_labels)], "~") == 0)
 			d.to = "tilde";
-		journal_sha256(ds->rootfd, p, sha);
+		sha256_file(ds->rootfd, p, sha);
 		d.sha256 = sha;
 		idx = journal_append(j, &d, &cause);
 		ok(idx >= 0, "append relabel of %s", odd_labels[i]);
 		free(p);
 	}
-	journal_sha256(ds->rootfd, nonutf8, sha);
+	sha256_file(ds->rootfd, nonutf8, sha);
 	idx = journal_append(j, &(struct journal_draft){ .op = JOP_DELETE, .path = nonutf8,
 	    .label = "yes", .sha256 = sha, .reason = "silent",
 	    .note = "é \"q\" \xff not text" }, &cause);
 	ok(idx >= 0, "append a delete of a name that is not UTF-8");
-	journal_sha256(ds->rootfd, quoted, sha);
+	sha256_file(ds->rootfd, quoted, sha);
 	idx = journal_append(j, &(struct journal_draft){ .op = JOP_FLAG, .path = quoted,
 	    .label = "no", .sha256 = sha, .reason = "free text: not a check",
 	    .note = "line one\nline two" }, &cause);
@@ -357,7 +350,7 @@ test_simple_streams(void)
 		buf_addf(&b, "---\nid: %zu\nop: relabel\npath: \"%s\"\nlabel: yes\nto: \"no\"\n"
 		    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
 		    "at: 2026-11-27T21:03:10Z\nby: \"alice\"\n...\n", i + 1, paths[i]);
-	/* The same without the "..." lines, as in DESIGN.md's example. */
+	/* The same without the "..." lines, which winnow-journal(5) allows. */
 	for (line = b.data; line < b.data + b.len; line = strchr(line, '\n') + 1)
 		if (strncmp(line, "...\n", 4) != 0)
 			buf_add(&open_b, line, (size_t)(strchr(line, '\n') + 1 - line));
@@ -376,14 +369,25 @@ test_simple_streams(void)
 		is_str(S(j, j->entries[i].path), paths[i], "the path comes back as written");
 	journal_free(j);
 
-	/* Without "...", a last document short of its fields is a torn one:
-	 * cut in its sha256, on line 5 + 9 × 4 + 3 (its "---" is line 42). */
+	/* Without "...", a last document cut where it is no longer YAML (in
+	 * its quoted path, line 5 + 9 × 4 + 4) is a torn one. */
+	for (cut = 0, line = open_b.data; (line = strstr(line, "path: \"")) != NULL; line++)
+		cut = (size_t)(line - open_b.data) + 10;
+	j = journal_read_buffer("s.yaml", open_b.data, cut, &cause);
+	ok(j && j->n == ARRAY_SIZE(paths) - 1 && j->torn && strstr(j->torn, "s.yaml:45:"),
+	    "a last document without '...' that is not YAML is torn, on its line (%s)",
+	    j && j->torn ? j->torn : cause ? cause : "none");
+	journal_free(j);
+	/* Cut in its sha256 it is still YAML: whole, and a bad sha256 is an
+	 * error, not a torn write. */
 	for (cut = 0, line = open_b.data; (line = strstr(line, "sha256: ")) != NULL; line++)
 		cut = (size_t)(line - open_b.data) + 20;
 	j = journal_read_buffer("s.yaml", open_b.data, cut, &cause);
-	ok(j && j->n == ARRAY_SIZE(paths) - 1 && j->torn && strstr(j->torn, "s.yaml:42:"),
-	    "a cut last document without '...' is torn, on its line (%s)",
-	    j && j->torn ? j->torn : cause ? cause : "none");
+	ok(j == NULL && cause && strstr(cause, "s.yaml:48: sha256"),
+	    "a last document without '...' that is YAML but invalid is an error (%s)",
+	    cause ? cause : j && j->torn ? j->torn : "accepted");
+	free(cause);
+	cause = NULL;
 	journal_free(j);
 
 	expect_error("a key twice in a simple stream",
@@ -450,8 +454,8 @@ test_readers_agree(void)
 	size_t i, k, n, bad = 0, tried = 0;
 	char *why = NULL;
 
-	/* Documents closed by "..." as winnow writes them, and not, as in
-	 * DESIGN.md's example. */
+	/* Documents closed by "..." as winnow writes them, and not, as
+	 * winnow-journal(5) allows. */
 	for (k = 0; k < 2; k++) {
 		buf_adds(&base[k], k ? "---\nwinnow-journal: 1\ndataset: \"/data/sc\"\n"
 		    "layout: folders\n" : HEAD);
@@ -513,7 +517,7 @@ test_bad_journals(void)
 	expect_error("a list value", HEAD "---\nid: 1\nop: note\npath: [a, b]\n...\n", 9, "not a list");
 	expect_error("a key given twice", HEAD "---\nid: 1\nid: 2\n...\n", 8, "twice");
 	expect_error("not a journal", "---\nfoo: bar\n...\n", 1, "not a winnow journal");
-	expect_error("a newer format", "---\nwinnow-journal: 2\ndataset: /x\n...\n", 2, "format 2");
+	expect_error("a newer format", "---\nwinnow-journal: 3\ndataset: /x\n...\n", 2, "format 3");
 	expect_error("binary garbage", "\x01\x02\x03\xff\xfe garbage", 1, NULL);
 
 	expect_error("a mapping as the header's value", "---\nwinnow-journal: {a: 1}\n...\n", 2,
@@ -536,19 +540,30 @@ test_unclosed(void)
 	    "---\nwinnow-journal: 1\ndataset: /data/sc\n"
 	    "---\nid: 1\nop: accept\npath: yes/a.wav\nlabel: yes\n"
 	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
-	    "---\nid: 2\nop: flag\npath: yes/b.wav\nlabel: yes\n"
+	    "---\nid: 2\nop: flag\npath: \"yes/b.wav\"\nlabel: yes\n"
 	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
 	char *cause = NULL, *cut;
 	struct journal *j = journal_read_buffer("plain.yaml", whole, sizeof whole - 1, &cause);
 	ok(j && j->n == 2 && j->torn == NULL,
 	    "written without '...': the last document counts when whole");
 	journal_free(j);
-	/* Cut inside the last sha256: not whole, so torn; the first stays. */
+	/* Cut inside the last sha256: still YAML, so whole, and invalid: an
+	 * error on the value's line. */
 	cut = xstrndup(whole, sizeof whole - 1 - 20);
 	j = journal_read_buffer("plain.yaml", cut, strlen(cut), &cause);
-	ok(j && j->n == 1 && j->torn && strstr(j->torn, "plain.yaml:10:"),
+	ok(j == NULL && cause && strstr(cause, "plain.yaml:15: sha256"),
+	    "written without '...': a last document that parses but is invalid is an "
+	    "error (%s)", cause ? cause : j && j->torn ? j->torn : "accepted");
+	free(cause);
+	cause = NULL;
+	journal_free(j);
+	free(cut);
+	/* Cut inside a quoted value: not YAML, so torn; the first stays. */
+	cut = xstrndup(whole, (size_t)(strstr(whole, "yes/b.wav") - whole) + 4);
+	j = journal_read_buffer("plain.yaml", cut, strlen(cut), &cause);
+	ok(j && j->n == 1 && j->torn && strstr(j->torn, "plain.yaml:13:"),
 	    "written without '...': a last document cut short is torn (%s)",
-	    j && j->torn ? j->torn : "not torn");
+	    j && j->torn ? j->torn : cause ? cause : "not torn");
 	journal_free(j);
 	free(cut);
 }
@@ -614,8 +629,8 @@ test_other_dataset_and_lock(void)
 
 	file = at("ds1/.winnow/journal.yaml");
 	j = journal_open(other, file, NULL, &cause);
-	ok(j == NULL && cause && strstr(cause, "journal.yaml:3: this journal is about the dataset"),
-	    "another dataset's journal is refused with the header's line: %s",
+	ok(j == NULL && cause && strstr(cause, "journal.yaml: this journal is about the dataset"),
+	    "another dataset's journal (in its .winnow) is refused: %s",
 	    cause ? cause : "(accepted)");
 	free(cause);
 	cause = NULL;
@@ -639,7 +654,7 @@ test_append_after_torn(void)
 	put("tt/yes/a.wav", "a");
 	ds = open_ds("tt");
 	j = journal_open(ds, NULL, NULL, &cause);
-	journal_sha256(ds->rootfd, "yes/a.wav", sha);
+	sha256_file(ds->rootfd, "yes/a.wav", sha);
 	journal_append(j, &(struct journal_draft){ .op = JOP_ACCEPT, .path = "yes/a.wav",
 	    .label = "yes", .sha256 = sha }, &cause);
 	journal_free(j);
@@ -706,13 +721,13 @@ test_batch(void)
 	if (j == NULL)
 		return;
 	file = xstrdup(j->file);
-	journal_sha256(ds->rootfd, "no/d.wav", sha[0]);
+	sha256_file(ds->rootfd, "no/d.wav", sha[0]);
 	journal_append(j, &(struct journal_draft){ .op = JOP_ACCEPT, .path = "no/d.wav",
 	    .label = "no", .sha256 = sha[0] }, &cause);
 
 	first = journal_next_id(j);
 	for (i = 0; i < 3; i++) {
-		journal_sha256(ds->rootfd, names[i], sha[i]);
+		sha256_file(ds->rootfd, names[i], sha[i]);
 		d[i] = (struct journal_draft){ .op = JOP_RELABEL, .path = names[i],
 			.label = "yes", .to = "no", .sha256 = sha[i], .batch = first };
 	}
@@ -812,6 +827,356 @@ test_batch(void)
 	dataset_free(ds);
 }
 
+/* A last document that is whole but hostile is an error, by either reader,
+ * never skipped as if a crash had cut it: only a document cut short is
+ * torn. */
+static void
+test_hostile_last(void)
+{
+	static const char open_hostile[] =
+	    "---\nwinnow-journal: 1\ndataset: /data/sc\nlayout: folders\n"
+	    "---\nid: 1\nop: accept\npath: yes/a.wav\nlabel: yes\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
+	    "---\nid: 2\nop: delete\npath: \"../outside/canary.wav\"\nlabel: \"yes\"\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
+	static const char open_libyaml[] =
+	    "---\nwinnow-journal: 1\ndataset: /data/sc\nlayout: folders\n"
+	    "# a comment: libyaml reads this one\n"
+	    "---\nid: 1\nop: delete\npath: '../outside/canary.wav'\nlabel: yes\n"
+	    "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
+	int libyaml;
+
+	for (libyaml = 0; libyaml <= 1; libyaml++) {
+		ydoc_libyaml_only = libyaml;
+		expect_error(libyaml ? "libyaml: a hostile last entry without '...'" :
+		    "a hostile last entry without '...'", open_hostile, 14, "'..'");
+		expect_error(libyaml ? "libyaml: a hostile last entry, closed" :
+		    "a hostile last entry, closed", HEAD GOOD(1) "---\nid: 2\nop: delete\n"
+		    "path: \"../outside/canary.wav\"\nlabel: \"yes\"\nsha256: "
+		    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n...\n",
+		    16, "'..'");
+		expect_error(libyaml ? "libyaml: a last entry without '...' missing a key" :
+		    "a last entry without '...' missing a key",
+		    "---\nwinnow-journal: 1\ndataset: /data/sc\n---\nid: 1\nop: flag\n"
+		    "path: yes/a.wav\nlabel: yes\n", 4, "without 'sha256'");
+		expect_error(libyaml ? "libyaml: a last entry without '...' with a list" :
+		    "a last entry without '...' with a list",
+		    "---\nwinnow-journal: 1\ndataset: /data/sc\n---\nid: 1\nop: [flag]\n", 6,
+		    "not a list");
+		expect_error(libyaml ? "libyaml: a stream of its own, hostile last" :
+		    "a stream of its own, hostile last", open_libyaml, 9, "'..'");
+	}
+	ydoc_libyaml_only = 0;
+}
+
+/* Nothing of a batch stands when the file is cut anywhere inside it: the
+ * batch's marker is the last thing written, and a batch read without it
+ * at the end is dropped whole, by either reader, and cut off by the next
+ * writer. */
+static void
+test_batch_cut(void)
+{
+	enum { N = 12 };
+	struct journal_draft d[N], undo[N];
+	struct dataset *ds;
+	struct journal *j, *r;
+	char *cause = NULL, *note = NULL, *file, *text, *full, *names[N], sha[N][65], acc[65];
+	char when[24];
+	size_t len, full_len, start, undo_start, cut, i;
+	uint32_t first;
+	int bad = 0, libyaml, good;
+
+	for (i = 0; i < N; i++) {
+		names[i] = xasprintf("yes/%02zu.wav", i);
+		char *rel = xasprintf("bc/%s", names[i]);
+		put(rel, names[i]);
+		free(rel);
+	}
+	put("bc/no/keep.wav", "keep");
+	ds = open_ds("bc");
+	j = journal_open(ds, NULL, NULL, &cause);
+	ok(j != NULL, "batch cut: the journal opens");
+	if (j == NULL)
+		return;
+	file = xstrdup(j->file);
+	text = slurp(file, &len);
+	ok(strstr(text, "\nwinnow-journal: 2\n") != NULL, "a new journal is format 2");
+	free(text);
+	sha256_file(ds->rootfd, "no/keep.wav", acc);
+	journal_append(j, &(struct journal_draft){ .op = JOP_ACCEPT, .path = "no/keep.wav",
+	    .label = "no", .sha256 = acc }, &cause);
+	start = (size_t)size_of(file);
+	first = journal_next_id(j);
+	utc_now(when, sizeof when);
+	for (i = 0; i < N; i++) {
+		sha256_file(ds->rootfd, names[i], sha[i]);
+		d[i] = (struct journal_draft){ .op = JOP_RELABEL, .path = names[i],
+			.label = "yes", .to = "no", .sha256 = sha[i], .batch = first };
+	}
+	ok(journal_write_drafts(j, d, N, first, when, &cause) == 0, "batch of %d written", N);
+	for (i = 0; i < N; i++)
+		journal_commit(j, &d[i], first + (uint32_t)i, when);
+	full = slurp(file, &full_len);
+	ok(strstr(full, "\nop: batch-end\n") != NULL && strncmp(full + full_len - 4, "...\n", 4) == 0,
+	    "the batch ends with its marker");
+
+	for (libyaml = 0; libyaml <= 1; libyaml++) {
+		ydoc_libyaml_only = libyaml;
+		bad = 0;
+		for (cut = start + 1; cut < full_len; cut++) {
+			r = journal_read_buffer("cut.yaml", full, cut, &cause);
+			good = r != NULL && r->n == 1 && r->torn != NULL &&
+			    r->good_size == start && journal_standing(r, "no/keep.wav") != NULL;
+			for (i = 0; good && i < N; i++)
+				good = journal_standing(r, names[i]) == NULL;
+			if (!good && bad++ == 0)
+				fprintf(stderr, "# cut at %zu of %zu: %s\n", cut, full_len,
+				    r ? (r->torn ? r->torn : "not torn") : cause);
+			free(cause);
+			cause = NULL;
+			journal_free(r);
+		}
+		ok(bad == 0, "%s: cut anywhere inside the batch, no member of it stands, "
+		    "the accept before it does (%d cuts wrong)", libyaml ? "libyaml" : "own reader",
+		    bad);
+		r = journal_read_buffer("cut.yaml", full, full_len, &cause);
+		good = r != NULL && r->n == N + 1 && r->torn == NULL;
+		for (i = 0; good && i < N; i++)
+			good = journal_standing(r, names[i]) != NULL;
+		ok(good, "%s: whole, every member stands", libyaml ? "libyaml" : "own reader");
+		journal_free(r);
+	}
+	ydoc_libyaml_only = 0;
+	r = journal_read_buffer("cut.yaml", full, full_len - 40, &cause);
+	ok(r && r->torn && strstr(r->torn, "the last batch is incomplete") &&
+	    strstr(r->torn, "dropped whole"), "reported like a torn write: %s",
+	    r && r->torn ? r->torn : "(not)");
+	journal_free(r);
+
+	/* Undone as a batch, the undo is cut: the relabels stand again. */
+	for (i = 0; i < N; i++)
+		undo[i] = (struct journal_draft){ .op = JOP_UNDO, .target = first + (uint32_t)i,
+			.batch = first + N };
+	undo_start = (size_t)size_of(file);
+	ok(journal_write_drafts(j, undo, N, first + N, when, &cause) == 0, "the undo batch written");
+	journal_free(j);
+	free(full);
+	full = slurp(file, &full_len);
+	bad = 0;
+	for (cut = undo_start + 1; cut < full_len; cut += 7) {
+		r = journal_read_buffer("cut.yaml", full, cut, &cause);
+		good = r != NULL && r->n == N + 1 && r->good_size == undo_start;
+		for (i = 0; good && i < N; i++)
+			good = journal_standing(r, names[i]) != NULL;
+		bad += !good;
+		free(cause);
+		cause = NULL;
+		journal_free(r);
+	}
+	is_int(bad, 0, "an undo batch cut short: none of its undos counts");
+	r = journal_read_buffer("cut.yaml", full, full_len, &cause);
+	good = r != NULL;
+	for (i = 0; good && i < N; i++)
+		good = journal_standing(r, names[i]) == NULL;
+	ok(good, "the undo batch whole: nothing of the batch stands");
+	journal_free(r);
+
+	/* The next writer cuts the broken batch off and keeps its bytes aside. */
+	if (truncate(file, (off_t)(start + (undo_start - start) / 2)) != 0)
+		die("truncate: %s", strerror(errno));
+	j = journal_open(ds, NULL, &note, &cause);
+	ok(j && note && strstr(note, "the last batch is incomplete"), "reopened: %s",
+	    note ? note : cause ? cause : "no note");
+	is_int(size_of(file), (long long)start, "the file is cut back to before the batch");
+	good = j != NULL && j->n == 1;
+	for (i = 0; good && i < N; i++)
+		good = journal_standing(j, names[i]) == NULL;
+	ok(good, "reopened: no member of the batch stands");
+	ok(j && journal_append(j, &(struct journal_draft){ .op = JOP_FLAG, .path = names[0],
+	    .label = "yes", .sha256 = sha[0] }, &cause) >= 0, "and the next decision is appended");
+	journal_free(j);
+	r = journal_read(file, &cause);
+	ok(r && r->n == 2 && r->torn == NULL, "read back whole");
+	journal_free(r);
+	free(note);
+	text = at("bc/.winnow/journal.yaml.torn");
+	ok(size_of(text) > 0, "the cut bytes are kept in journal.yaml.torn");
+	free(text);
+	free(full);
+	free(file);
+	for (i = 0; i < N; i++)
+		free(names[i]);
+	dataset_free(ds);
+}
+
+/* Markers that do not fit, a batch left open in the middle, and a format 1
+ * journal, whose batches stand as written and get no marker. */
+static void
+test_batch_markers(void)
+{
+#define HEAD2 "---\nwinnow-journal: 2\ndataset: \"/data/sc\"\nlayout: folders\n...\n"
+#define MEMBER(id, batch, path) "---\nid: " #id "\nop: relabel\npath: \"" path "\"\n" \
+	"label: \"yes\"\nto: \"no\"\nsha256: " \
+	"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nbatch: " #batch "\n...\n"
+#define END(batch, count) "---\nop: batch-end\nbatch: " #batch "\ncount: " #count "\n...\n"
+	struct dataset *ds;
+	struct journal *j, *r;
+	struct journal_draft d[2];
+	char *cause = NULL, *text, sha[65], when[24];
+	size_t len;
+	int libyaml;
+
+	for (libyaml = 0; libyaml <= 1; libyaml++) {
+		ydoc_libyaml_only = libyaml;
+		r = journal_read_buffer("ok.yaml", HEAD2 MEMBER(1, 1, "yes/a") MEMBER(2, 1, "yes/b")
+		    END(1, 2) GOOD(3), strlen(HEAD2 MEMBER(1, 1, "yes/a") MEMBER(2, 1, "yes/b")
+		    END(1, 2) GOOD(3)), &cause);
+		ok(r && r->n == 3 && !r->torn && journal_standing(r, "yes/b"),
+		    "%s: a closed batch in the middle stands", libyaml ? "libyaml" : "own reader");
+		journal_free(r);
+		expect_error("a batch without its marker in the middle", HEAD2 MEMBER(1, 1, "yes/a")
+		    MEMBER(2, 1, "yes/b") GOOD(3), 24, "no batch-end");
+		expect_error("a marker whose count is wrong", HEAD2 MEMBER(1, 1, "yes/a")
+		    MEMBER(2, 1, "yes/b") END(1, 3), 27, "count '3'");
+		expect_error("a marker of another batch", HEAD2 MEMBER(1, 1, "yes/a") END(2, 1),
+		    17, "not the batch open");
+		expect_error("a marker in a format 1 journal", HEAD MEMBER(1, 1, "yes/a") END(1, 1),
+		    15, "format 1");
+		expect_error("a member after its marker", HEAD2 MEMBER(1, 1, "yes/a") END(1, 1)
+		    MEMBER(2, 1, "yes/b"), 20, "already closed");
+		r = journal_read_buffer("v1.yaml", HEAD MEMBER(1, 1, "yes/a") MEMBER(2, 1, "yes/b"),
+		    strlen(HEAD MEMBER(1, 1, "yes/a") MEMBER(2, 1, "yes/b")), &cause);
+		ok(r && r->n == 2 && !r->torn && journal_standing(r, "yes/b"),
+		    "%s: format 1: a batch stands as written", libyaml ? "libyaml" : "own reader");
+		journal_free(r);
+	}
+	ydoc_libyaml_only = 0;
+
+	/* Appending to a format 1 journal keeps it format 1. */
+	put("v1/yes/a.wav", "a");
+	put("v1/yes/b.wav", "b");
+	ds = open_ds("v1");
+	text = xasprintf("---\nwinnow-journal: 1\ndataset: \"%s\"\nlayout: folders\n...\n",
+	    ds->root);
+	put("v1/.winnow/journal.yaml", text);
+	free(text);
+	j = journal_open(ds, NULL, NULL, &cause);
+	ok(j != NULL, "a format 1 journal opens (%s)", cause ? cause : "ok");
+	if (j) {
+		uint32_t first = journal_next_id(j);
+		sha256_file(ds->rootfd, "yes/a.wav", sha);
+		utc_now(when, sizeof when);
+		d[0] = (struct journal_draft){ .op = JOP_RELABEL, .path = "yes/a.wav",
+			.label = "yes", .to = "no", .sha256 = sha, .batch = first };
+		d[1] = d[0];
+		d[1].path = "yes/b.wav";
+		ok(journal_write_drafts(j, d, 2, first, when, &cause) == 0, "a batch written to it");
+		text = slurp(j->file, &len);
+		ok(strstr(text, "winnow-journal: 1\n") && !strstr(text, "batch-end"),
+		    "it stays format 1, without a marker");
+		free(text);
+		r = journal_read(j->file, &cause);
+		ok(r && r->n == 2 && journal_standing(r, "yes/b.wav"), "and reads back");
+		journal_free(r);
+	}
+	journal_free(j);
+	dataset_free(ds);
+#undef HEAD2
+#undef MEMBER
+#undef END
+}
+
+/* A journal in a dataset's .winnow belongs to that dataset wherever the
+ * folder is copied: the copy's journal is the copy's, whatever its header
+ * says; a journal kept elsewhere names its dataset in its header. */
+static void
+test_identity(void)
+{
+	struct dataset *ds, *copy, *mcopy;
+	struct journal *j, *r;
+	char *cause = NULL, *cmd, *path, *want, *file;
+	char sha[65];
+
+	put("id/yes/a.wav", "a");
+	put("idm/yes/a.wav", "a");
+	put("idm/labels.csv", "path,label\nyes/a.wav,yes\n");
+	ds = open_ds("id");
+	j = journal_open(ds, NULL, NULL, &cause);
+	sha256_file(ds->rootfd, "yes/a.wav", sha);
+	ok(j && journal_append(j, &(struct journal_draft){ .op = JOP_RELABEL,
+	    .path = "yes/a.wav", .label = "yes", .to = "no", .sha256 = sha }, &cause) >= 0,
+	    "identity: a decision in the original");
+	journal_free(j);
+	dataset_free(ds);
+	ds = open_ds("idm/labels.csv");
+	j = journal_open(ds, NULL, NULL, &cause);
+	journal_free(j);
+	dataset_free(ds);
+	cmd = xasprintf("cp -a '%s/id' '%s/id-copy' && cp -a '%s/idm' '%s/idm-copy'",
+	    tmpdir, tmpdir, tmpdir, tmpdir);
+	if (system(cmd) != 0)
+		die("%s failed", cmd);
+	free(cmd);
+
+	copy = open_ds("id-copy");
+	file = at("id-copy/.winnow/journal.yaml");
+	r = journal_read(file, &cause);
+	path = r ? journal_dataset_path(r) : NULL;
+	ok(path && strcmp(path, copy->root) == 0, "the copy's journal is about the copy (%s)",
+	    path ? path : cause);
+	free(path);
+	journal_free(r);
+	j = journal_open(copy, NULL, NULL, &cause);
+	ok(j != NULL, "the browser's journal_open takes the copy's own journal (%s)",
+	    cause ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	journal_free(j);
+	ds = open_ds("id");
+	j = journal_open(ds, file, NULL, &cause);
+	ok(j == NULL && cause && strstr(cause, "is about the dataset") &&
+	    strstr(cause, "id-copy"), "the copy's journal is refused for the original: %s",
+	    cause ? cause : "(accepted)");
+	free(cause);
+	cause = NULL;
+	journal_free(j);
+	free(file);
+
+	mcopy = open_ds("idm-copy/labels.csv");
+	file = at("idm-copy/.winnow/labels.csv.journal.yaml");
+	r = journal_read(file, &cause);
+	path = r ? journal_dataset_path(r) : NULL;
+	want = xasprintf("%s/labels.csv", mcopy->root);
+	ok(path && strcmp(path, want) == 0, "a manifest's copied journal: its manifest in "
+	    "the copy (%s)", path ? path : cause);
+	ok(r && journal_check_dataset(r, mcopy, &cause) == 0, "and it is about the copy");
+	free(want);
+	free(path);
+	journal_free(r);
+	free(file);
+
+	/* Kept elsewhere (a read-only dataset's, in the state folder): the
+	 * header names the tree. */
+	file = at("id-copy/.winnow/journal.yaml");
+	{
+		size_t len;
+		char *text = slurp(file, &len), *elsewhere = at("kept/j.yaml");
+		put_bytes("kept/j.yaml", text, len);
+		r = journal_read(elsewhere, &cause);
+		path = r ? journal_dataset_path(r) : NULL;
+		ok(path && strcmp(path, ds->root) == 0, "a journal kept elsewhere: the dataset "
+		    "its header names (%s)", path ? path : cause);
+		free(path);
+		journal_free(r);
+		free(text);
+		free(elsewhere);
+	}
+	free(file);
+	dataset_free(ds);
+	dataset_free(copy);
+	dataset_free(mcopy);
+}
+
 /* A writer killed with SIGKILL while appending: every entry it reported as
  * made (append returned) is there after reloading. */
 static void
@@ -824,7 +1189,7 @@ test_sigkill(void)
 
 	put("kill/yes/a.wav", "a");
 	ds = open_ds("kill");
-	journal_sha256(ds->rootfd, "yes/a.wav", sha);
+	sha256_file(ds->rootfd, "yes/a.wav", sha);
 	file = at("kill/.winnow/journal.yaml");
 	/* A long note makes each write long enough to be cut by the kill. */
 	bignote = xmalloc(30001);
@@ -955,12 +1320,12 @@ test_sha256(void)
 	int fd;
 	put("h/yes/abc.wav", "abc");
 	fd = open(tmpdir, O_RDONLY | O_DIRECTORY);
-	ok(journal_sha256(fd, "h/yes/abc.wav", sha) == 0 &&
+	ok(sha256_file(fd, "h/yes/abc.wav", sha) == 0 &&
 	    strcmp(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
 	    "sha256 of \"abc\"");
-	ok(journal_sha256(fd, "../etc/passwd", sha) != 0, "sha256 refuses '..'");
-	ok(journal_sha256(fd, "/etc/passwd", sha) != 0, "sha256 refuses an absolute path");
-	ok(journal_sha256(fd, "h/yes", sha) != 0, "sha256 of a folder fails");
+	ok(sha256_file(fd, "../etc/passwd", sha) != 0, "sha256 refuses '..'");
+	ok(sha256_file(fd, "/etc/passwd", sha) != 0, "sha256 refuses an absolute path");
+	ok(sha256_file(fd, "h/yes", sha) != 0, "sha256 of a folder fails");
 	/* Sizes around the 64 KiB read: each read short of it ends the file. */
 	{
 		static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 131072, 200001 };
@@ -980,7 +1345,7 @@ test_sha256(void)
 					die("%s: %s", path, strerror(errno));
 				free(path);
 			}
-			ok(journal_sha256(fd, name, sha) == 0 && strcmp(sha, want) == 0,
+			ok(sha256_file(fd, name, sha) == 0 && strcmp(sha, want) == 0,
 			    "sha256 of %zu bytes is GLib's", sizes[i]);
 			g_free(want);
 		}
@@ -1006,6 +1371,10 @@ main(void)
 	test_append_after_torn();
 	test_sigkill();
 	test_batch();
+	test_batch_cut();
+	test_batch_markers();
+	test_hostile_last();
+	test_identity();
 	test_read_only();
 	test_sha256();
 	return testfs_done();

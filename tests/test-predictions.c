@@ -12,15 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "dataset.h"
 #include "mangle.h"
 #include "predictions.h"
 #include "tap.h"
+#include "testfs.h"
 #include "util.h"
-
-static char tmpdir[] = "/tmp/winnow-test-predictions.XXXXXX";
 
 /* A dataset of the given paths, each "label/name", with no files behind it
  * (loading predictions never opens samples). Paths must come sorted, as
@@ -28,49 +25,18 @@ static char tmpdir[] = "/tmp/winnow-test-predictions.XXXXXX";
 static struct dataset *
 fake_dataset(const char *const *paths, size_t n)
 {
-	struct dataset *ds = xcalloc(1, sizeof *ds);
+	struct dataset *ds = dataset_new_memory("/data/ds");
 	size_t i;
 
-	ds->root = xstrdup("/data/ds");
-	ds->rootfd = -1;
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
 	for (i = 0; i < n; i++) {
 		const char *slash = strchr(paths[i], '/');
 		char *label = xstrndup(paths[i], (size_t)(slash - paths[i]));
-		struct sample *s;
 		if (i > 0 && strcmp(paths[i - 1], paths[i]) >= 0)
 			die("fake_dataset: %s after %s: not in path order", paths[i], paths[i - 1]);
-		ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
-		    sizeof *ds->samples);
-		s = &ds->samples[ds->nsamples++];
-		memset(s, 0, sizeof *s);
-		s->path = strpool_add(&ds->paths, paths[i], strlen(paths[i]));
-		s->label = (uint16_t)dataset_label_intern(ds, label);
+		dataset_add(ds, paths[i], label, NULL);
 		free(label);
 	}
 	return ds;
-}
-
-static char *
-write_file(const char *name, const char *text, size_t len)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "# cannot write %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	return path;
-}
-
-static void
-remove_file(const char *name)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	unlink(path);
-	free(path);
 }
 
 static struct predictions *
@@ -185,9 +151,17 @@ test_numbers(void)
 		{ "0.0028571428571428571", 0.0028571428571428571 },
 		{ "1000e-3", 1 }, { "0.000000012345678", 0.000000012345678 },
 		{ "12345678901234567890123e-23", 0.12345678901234567890123 },
+		/* exponents and mantissas past what a double or an int holds */
+		{ "4444E-48444448888", 0 }, { "1e-99999999999999999999", 0 },
+		{ "0.5e-2147483649", 0 }, { "1E-0000000000000000000000001", 0.1 },
+		{ "123456789012345678901234567890e-30", 0.12345678901234567890 },
+		{ "0.000000000000000000000000000000000000000000000000000000000000001e62",
+		  0.1 },
 	};
 	static const char *const bad[] = { "", "x", ".", "-", "1e", "0.5.5", "nan",
-		"inf", "0,5", "1e+", "0x1p-2", "1 2" };
+		"inf", "0,5", "1e+", "0x1p-2", "1 2", "+", "-.", "e5", "-e", "1e-", ".e1",
+		"4444E48444448888", "1e99999999999999999999", "1E+2147483648",
+		"99999999999999999999999", "1234567890123456789.5" };
 	struct dataset *ds = fake_dataset(paths3, 4);
 	struct buf b = { 0 };
 	struct predictions *p;
@@ -230,6 +204,91 @@ test_numbers(void)
 		ok(p && !p->prob_ok[0] && p->count[PRED_BAD_PROB] == 1 &&
 		    has_problem(p, PRED_BAD_PROB, 2), "'%s' is not a number", bad[i]);
 		ok(p && p->pred[0] != LABEL_NONE, "the row's prediction still counts");
+		predictions_free(p);
+	}
+	buf_free(&b);
+	dataset_free(ds);
+}
+
+/* A file whose last row stops short, with no newline after it, as a file
+ * still being written does: the rows before it load, and the reader never
+ * reads past the bytes it has, however the row ends (in a delimiter, in a
+ * quoted field, in a CR, mid-number), even where the row is longer than
+ * the reader's chunk. */
+static void
+test_cut_short(void)
+{
+	static const char *const tails[] = {
+		"cccccccccccccccc\"cccccccccccc,", "yes/c.wav,", "yes/c.wav,yes,",
+		"yes/c.wav,yes,0.5,", "yes/c.wav,yes,0.5,0.", "\"yes/c.wav", "\"",
+		"yes/c.wav,\"ye", "yes/c.wav,yes,0.25,0.75\r", "yes/c.wav,yes,1e",
+		"yes/c.wav,yes,0.25,4444E48444448888", ",", "\r",
+	};
+
+	static const char *const ends[] = { ",", ",,", ",x,", "\t," };
+	struct dataset *ds = fake_dataset(paths3, 4);
+	struct predictions *p;
+	struct buf b = { 0 };
+	size_t i, k;
+
+	for (i = 0; i < ARRAY_SIZE(tails); i++) {
+		b.len = 0;
+		buf_addf(&b, "path,pred,p_no,p_yes\nno/a.wav,no,0.75,0.25\n%s", tails[i]);
+		p = load_text(ds, buf_str(&b), NULL);
+		ok(p && p->matched >= 1 && strcmp(pred_name(p, 0), "no") == 0,
+		    "a file ending in '%s' loads the rows before it", tails[i]);
+		predictions_free(p);
+	}
+	/* Whether the parse ended cleanly: a last row without a newline is
+	 * torn when it does not read as a whole row. */
+	{
+		static const struct { const char *tail; size_t line; } ends_at[] = {
+			{ "yes/c.wav,yes,0.25,0.75\n", 0 }, { "yes/c.wav,yes,0.25,0.75", 0 },
+			{ "yes/c.wav,yes,0.25,0.75\r", 0 }, { "\r", 0 }, { "", 0 },
+			{ "yes/c.wav,yes,0.25,0.7", 3 }, { "yes/c.wav,yes,0.25,", 3 },
+			{ "yes/c.wav,y", 3 }, { "yes/c.w", 3 }, { "\"yes/c.wav", 3 },
+			{ "no/a.wav,no,0.75,0.25", 0 },
+		};
+		for (i = 0; i < ARRAY_SIZE(ends_at); i++) {
+			b.len = 0;
+			buf_addf(&b, "path,pred,p_no,p_yes\nno/a.wav,no,0.75,0.25\n%s",
+			    ends_at[i].tail);
+			p = load_text(ds, buf_str(&b), NULL);
+			ok(p && p->torn_line == ends_at[i].line, "cut end %zu: torn at "
+			    "line %zu (want %zu)", i, p ? p->torn_line : 0,
+			    ends_at[i].line);
+			predictions_free(p);
+		}
+	}
+	/* The reader moves a cut last row to the start of its buffer, where
+	 * the byte after it is one it read before: here the quote inside the
+	 * row, 14 bytes on (the length of the whole row before it). The
+	 * delimiter at the end then made that quote start a field. */
+	for (i = 0; i < ARRAY_SIZE(ends); i++) {
+		b.len = 0;
+		buf_adds(&b, "path,pred\nyes/c.wav,yes\ncccccccccccccccc\"");
+		for (k = strlen(ends[i]); k < 13; k++)
+			buf_addc(&b, 'c');
+		buf_adds(&b, ends[i]);
+		p = load_text(ds, buf_str(&b), NULL);
+		ok(p && p->matched == 1 && p->count[PRED_UNKNOWN_PATH] == 1 &&
+		    p->count[PRED_MALFORMED] == 0, "a last row ending in '%s' is a row "
+		    "whose path is not in the dataset", ends[i]);
+		predictions_free(p);
+	}
+	/* Longer than a chunk: a quoted field, and an unquoted row ending in a
+	 * delimiter, run to the end of the file. */
+	for (k = 0; k < 2; k++) {
+		b.len = 0;
+		buf_adds(&b, "path,pred\nno/a.wav,no\n");
+		buf_adds(&b, k == 0 ? "\"" : "");
+		for (i = 0; i < 300000; i++)
+			buf_addc(&b, (char)('a' + i % 26));
+		buf_adds(&b, k == 0 ? "\"\"x" : ",");
+		p = load_text(ds, buf_str(&b), NULL);
+		ok(p && p->matched == 1 && p->count[k == 0 ? PRED_MALFORMED : PRED_UNKNOWN_PATH] == 1,
+		    "a %s row of 300,000 bytes at the end is read to its end, and no further",
+		    k == 0 ? "quoted" : "plain");
 		predictions_free(p);
 	}
 	buf_free(&b);
@@ -529,6 +588,70 @@ test_refused(void)
 	dataset_free(ds);
 }
 
+/* A header of 100,000 p_ columns (ImageNet-21k has some 21,800 classes),
+ * all but two naming no label of the dataset, loads; past the documented
+ * limits (1,000,000 columns, a 64 MiB line) the file is refused, saying
+ * why. */
+static void
+test_wide_header(void)
+{
+	struct dataset *ds = fake_dataset(paths3, 4);
+	struct predictions *p;
+	struct buf b = { 0 };
+	char *cause = NULL, *path;
+	size_t i;
+
+	buf_adds(&b, "path,pred");
+	for (i = 0; i < 100000; i++)
+		buf_addf(&b, ",p_c%zu", i);
+	buf_adds(&b, ",p_yes,p_no\nno/a.wav,no");
+	for (i = 0; i < 100000; i++)
+		buf_adds(&b, ",0");
+	buf_adds(&b, ",0.25,0.75\n");
+	p = load_text(ds, buf_str(&b), &cause);
+	ok(p != NULL, "a header of 100,002 columns loads%s%s", cause ? ": " : "",
+	    cause ? cause : "");
+	if (p) {
+		is_int((long long)(p->nlabels - p->nknown), 256,
+		    "256 of the labels the dataset lacks are kept");
+		is_int((long long)p->count[PRED_UNKNOWN_LABEL], 257,
+		    "the others are told about in one line");
+		ok(p->prob_ok[0] && prob(p, 0, "no") == 0.75f && prob(p, 0, "yes") == 0.25f,
+		    "the dataset's labels' columns are read");
+	}
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
+
+	b.len = 0;
+	buf_adds(&b, "path,pred");
+	for (i = 2; i < 1000001; i++)
+		buf_addc(&b, ',');
+	buf_adds(&b, "\nno/a.wav,no\n");
+	p = load_text(ds, buf_str(&b), &cause);
+	ok(p == NULL && cause && strstr(cause, "p.csv: the header has 1000001 columns"),
+	    "1,000,001 columns are refused: %s", cause ? cause : "(loaded)");
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
+
+	b.len = 0;
+	buf_adds(&b, "path,pred,");
+	while (b.len <= (64u << 20))
+		buf_adds(&b, "0123456789abcdef");
+	path = write_file("long.csv", b.data, b.len);
+	p = predictions_load(path, ds, &cause);
+	ok(p == NULL && cause && strstr(cause, "long.csv: the header line is longer "
+	    "than 64 MiB"), "a header line past 64 MiB is refused: %s",
+	    cause ? cause : "(loaded)");
+	predictions_free(p);
+	free(cause);
+	unlink(path);
+	free(path);
+	buf_free(&b);
+	dataset_free(ds);
+}
+
 /* A million rows, 35 probabilities each: read by several threads; line
  * numbers and "the first row counts" must hold across their parts. */
 static void
@@ -736,15 +859,21 @@ on_notify(void *arg)
 	pthread_mutex_unlock(&notified_lock);
 }
 
-/* Wait up to 10 s for the next notification and take its result. */
+/* Wait up to ms milliseconds for the next notification and take its
+ * result. */
 static struct predictions *
-wait_take(struct pred_watch *w, char **cause, int *timed_out)
+wait_take_for(struct pred_watch *w, char **cause, int *timed_out, long ms)
 {
 	struct timespec until;
 	int r = 0;
 
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 10;
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += ms % 1000 * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&notified_lock);
 	while (notified == 0 && r == 0)
 		r = pthread_cond_timedwait(&notified_cond, &notified_lock, &until);
@@ -752,6 +881,12 @@ wait_take(struct pred_watch *w, char **cause, int *timed_out)
 	notified = 0;
 	pthread_mutex_unlock(&notified_lock);
 	return pred_watch_take(w, cause);
+}
+
+static struct predictions *
+wait_take(struct pred_watch *w, char **cause, int *timed_out)
+{
+	return wait_take_for(w, cause, timed_out, 10000);
 }
 
 static void
@@ -769,8 +904,9 @@ test_watch(void)
 	struct dataset *ds = fake_dataset(paths3, 4);
 	struct pred_watch *w;
 	struct predictions *p;
-	char *path = xasprintf("%s/watched.csv", tmpdir), *tmp, *cause = NULL;
+	char *path = at("watched.csv"), *tmp, *cause = NULL;
 	int timed_out;
+	FILE *f;
 
 	w = pred_watch_start(path, ds, on_notify, NULL);
 	p = wait_take(w, &cause, &timed_out);
@@ -799,6 +935,34 @@ test_watch(void)
 	predictions_free(p);
 	free(tmp);
 
+	/* Written in two halves with a pause, open all along (the first half
+	 * ends at a row's end): nothing is read until the writer closes it. */
+	f = fopen(path, "w");
+	if (f == NULL || fputs("path,pred\nno/a.wav,no\n", f) < 0 || fflush(f) != 0)
+		fprintf(stderr, "# cannot write %s\n", path);
+	p = wait_take_for(w, &cause, &timed_out, 2500);
+	ok(timed_out && p == NULL && cause == NULL, "a file open for writing is not "
+	    "read while the writer pauses%s%s", cause ? ": " : "", cause ? cause : "");
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
+	if (f == NULL || fputs("no/b.wav,yes\nyes/c.wav,yes\n", f) < 0 || fclose(f) != 0)
+		fprintf(stderr, "# cannot write %s\n", path);
+	p = wait_take(w, &cause, &timed_out);
+	ok(!timed_out && p && p->matched == 3 && strcmp(pred_name(p, 1), "yes") == 0,
+	    "it is read once closed, whole");
+	predictions_free(p);
+
+	/* Closed inside a row: told about, not given as predictions. */
+	rewrite_in_place(path, "path,pred\nno/a.wav,no\nyes/c.wav,y");
+	p = wait_take(w, &cause, &timed_out);
+	ok(!timed_out && p == NULL && cause && strstr(cause, "line 3: the file ends "
+	    "inside a row"), "a file that ends inside a row is not shown: %s",
+	    cause ? cause : "(it was)");
+	predictions_free(p);
+	free(cause);
+	cause = NULL;
+
 	rewrite_in_place(path, "nonsense\n");
 	p = wait_take(w, &cause, &timed_out);
 	ok(!timed_out && p == NULL && cause != NULL, "a broken rewrite is told about: %s",
@@ -818,24 +982,20 @@ test_watch(void)
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	testfs_init("predictions");
 	test_csv_and_tsv();
 	test_numbers();
 	test_crlf();
+	test_cut_short();
 	test_readers_agree();
 	test_problems();
 	test_listed();
 	test_many_labels();
 	test_refused();
+	test_wide_header();
 	test_million();
 	test_repeats_across_parts();
 	test_long_rows();
 	test_watch();
-	remove_file("p.csv");
-	remove_file("garbage");
-	rmdir(tmpdir);
-	return tap_done();
+	return testfs_done();
 }

@@ -1,5 +1,5 @@
 /* test-util.c — names shown escaped, UTF-8 validation, paths that must stay
- * inside a root, and file hashes checked against sha256sum(1). */
+ * inside a root, and file hashes (hash.h) checked against sha256sum(1). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "tap.h"
 #include "testfs.h"
 #include "util.h"
@@ -64,6 +65,47 @@ test_escape(void)
 	is_escaped("\xed\xa0\x80", "\\xed\\xa0\\x80", "an encoded surrogate is escaped");
 	is_escaped("\xc0\xaf", "\\xc0\\xaf", "an overlong encoding is escaped");
 	is_escaped("", "", "the empty name");
+}
+
+/* Every byte string escape_name can meet comes back from unescape_name: the
+ * decoder reads what winnow prints (a rogues list copied from a listing). */
+static void
+test_unescape(void)
+{
+	static const char *names[] = {
+		"yes/0a7c2a8d_nohash_0.wav", "caf\xc3\xa9/\xe5\xa3\xb0.wav", "caf\xe9.wav",
+		"a\tb\nc\x7f", "back\\slash", "\\x41 looks like an escape", "\xc2\x85x",
+		"\xe2\x82", "\xed\xa0\x80", "ends in \\", "",
+	};
+	char bad[][12] = { "trail\\", "\\q", "\\x4", "\\xzz", "\\x00" };
+	struct buf b = { 0 };
+	char *copy, bytes[256];
+	size_t i;
+	int round_trips = 1;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		copy = xstrdup(escaped_name(&b, names[i]));
+		is_int(unescape_name(copy), 0, "an escaped name decodes");
+		is_str(copy, names[i], "to the name's own bytes");
+		free(copy);
+	}
+	/* Every byte but NUL, each alone and all in one name. */
+	for (i = 1; i < 256; i++) {
+		char one[2] = { (char)i, 0 };
+		bytes[i - 1] = (char)i;
+		copy = xstrdup(escaped_name(&b, one));
+		if (unescape_name(copy) != 0 || strcmp(copy, one) != 0)
+			round_trips = 0;
+		free(copy);
+	}
+	bytes[255] = '\0';
+	copy = xstrdup(escaped_name(&b, bytes));
+	ok(round_trips && unescape_name(copy) == 0 && strcmp(copy, bytes) == 0,
+	    "each of the 255 bytes comes back, alone and together");
+	free(copy);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		ok(unescape_name(bad[i]) == -1, "a malformed escape is refused: %s", bad[i]);
+	buf_free(&b);
 }
 
 static void
@@ -203,19 +245,44 @@ test_sha256(void)
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		char *rel = xasprintf("hash/%s", names[i]);
 		sha256sum_of(rel, want);
-		ok(sha256_file_at(root, names[i], got) == 0, "sha256 of %s", names[i]);
+		ok(sha256_file(root, names[i], got) == 0, "sha256 of %s", names[i]);
 		is_str(got, want, "matches sha256sum");
 		free(rel);
 	}
 	sha256sum_of("hash/short", want);
-	ok(sha256_file_at(root, "link", got) == 0, "a link inside the root is hashed");
+	ok(sha256_file(root, "link", got) == 0, "a link inside the root is hashed");
 	is_str(got, want, "as its target");
 	errno = 0;
-	is_int(sha256_file_at(root, "out", got), -1, "a link out of the root is refused");
+	is_int(sha256_file(root, "out", got), -1, "a link out of the root is refused");
 	is_int(errno, EXDEV, "with EXDEV");
 	errno = 0;
-	is_int(sha256_file_at(root, "none", got), -1, "a missing file fails");
+	is_int(sha256_file(root, "none", got), -1, "a missing file fails");
 	is_int(errno, ENOENT, "with ENOENT");
+	errno = 0;
+	is_int(sha256_file(root, "../hash/short", got), -1, "'..' is refused");
+	is_int(errno, EXDEV, "with EXDEV");
+	mkdir_in("hash/folder");
+	errno = 0;
+	is_int(sha256_file(root, "folder", got), -1, "a folder fails");
+	is_int(errno, EISDIR, "with EISDIR");
+	/* A FIFO named like a sample must neither hang the hasher nor pass. */
+	path = xasprintf("%s/hash/fifo", tmpdir);
+	ok(mkfifo(path, 0600) == 0, "made a FIFO");
+	free(path);
+	errno = 0;
+	is_int(sha256_file(root, "fifo", got), -1, "a FIFO is refused");
+	is_int(errno, EINVAL, "with EINVAL");
+	{
+		struct stat st, want_st;
+		path = xasprintf("%s/hash/big", tmpdir);
+		stat(path, &want_st);
+		free(path);
+		sha256sum_of("hash/big", want);
+		ok(sha256_file_stat(root, "big", got, &st) == 0 && strcmp(got, want) == 0,
+		    "sha256_file_stat hashes as sha256_file does");
+		ok(st.st_ino == want_st.st_ino && st.st_size == want_st.st_size,
+		    "and tells the file it opened");
+	}
 	close(root);
 }
 
@@ -314,6 +381,7 @@ main(void)
 {
 	testfs_init("util");
 	test_escape();
+	test_unescape();
 	test_utf8();
 	test_path_is_clean();
 	test_open_beneath();

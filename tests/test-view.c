@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <glib.h>
-
 #include "annot.h"
 #include "dataset.h"
 #include "tap.h"
@@ -37,29 +35,19 @@ label_of(uint32_t i)
 static struct dataset *
 synthetic(void)
 {
-	struct dataset *ds = xcalloc(1, sizeof *ds);
+	struct dataset *ds = dataset_new_memory("/synthetic");
 	char path[64];
 	uint32_t i;
 
-	ds->root = xstrdup("/synthetic");
-	ds->rootfd = -1;
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 2, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
-	ds->splits[ds->nsplits++] = xstrdup("test");
 	for (i = 0; i < NLABELS; i++) {
 		snprintf(path, sizeof path, "w%02u", i);
 		dataset_label_intern(ds, path);
 	}
-	ds->samples = xcalloc(N, sizeof *ds->samples);
 	for (i = 0; i < N; i++) {
-		struct sample *s = &ds->samples[i];
 		snprintf(path, sizeof path, "c%07u/Clip_%u.wav", i, i % 10);
-		s->path = strpool_add(&ds->paths, path, strlen(path));
-		s->label = (uint16_t)label_of(i);
-		s->split = i % 7 == 0;
+		dataset_add(ds, path, dataset_label_name(ds, label_of(i)),
+		    i % 7 == 0 ? "test" : NULL);
 	}
-	ds->nsamples = ds->capsamples = N;
 	return ds;
 }
 

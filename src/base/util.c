@@ -351,40 +351,6 @@ now_seconds(void)
 }
 
 int
-sha256_file_at(int dirfd, const char *path, char out[65])
-{
-	GChecksum *ck;
-	unsigned char chunk[65536];
-	ssize_t n;
-	int fd, saved;
-
-	/* A sample reached through a link inside the dataset is hashed as its
-	 * target; a link (or a linked folder) leading out is refused. */
-	if ((fd = open_beneath(dirfd, path, O_RDONLY)) < 0)
-		return -1;
-	ck = g_checksum_new(G_CHECKSUM_SHA256);
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			saved = errno;
-			g_checksum_free(ck);
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		g_checksum_update(ck, chunk, (gssize)n);
-	}
-	close(fd);
-	snprintf(out, 65, "%s", g_checksum_get_string(ck));
-	g_checksum_free(ck);
-	return 0;
-}
-
-int
 has_suffix_ci(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

@@ -71,10 +71,6 @@ void utc_now(char *buf, size_t size);
 /* Monotonic clock in seconds. */
 double now_seconds(void);
 
-/* sha256 of a file's bytes, relative to dirfd, as 64 hex digits into out[65].
- * The path is opened with open_beneath(): links are followed only inside
- * dirfd's tree. Returns 0, or -1 with errno set (EXDEV: leads outside). */
-int sha256_file_at(int dirfd, const char *path, char out[65]);
 /* Make the folder path and those above it that are missing, with mode.
  * Returns 0, or -1 with errno set by the mkdir that failed. */
 int mkdir_p(const char *path, unsigned mode);

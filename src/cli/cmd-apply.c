@@ -11,42 +11,37 @@
 #include "cmd.h"
 #include "dataset.h"
 #include "journal.h"
+#include "settings.h"
 #include "util.h"
 
 static const char apply_usage[] =
 "usage: winnow apply [--dry-run] [--trash DIR] JOURNAL\n"
-"       winnow apply [--dry-run] --undo RECORD\n"
+"       winnow apply [--dry-run] [--trash DIR] --undo RECORD\n"
 "\n"
 "Carry out the decisions of a journal on its dataset. Folders: a relabel\n"
 "moves the file into the new label's folder, a delete moves it into the trash\n"
-"(DATASET/.winnow/trash/STAMP/ by default); split lists follow. Manifest: the\n"
+"(DATASET/.winnow/trash/STAMP/, unless --trash or the config file's trash:\n"
+"names another folder); split lists follow. Manifest: the\n"
 "manifest is rewritten, the old one kept beside it. Nothing is overwritten or\n"
 "unlinked; each file's sha256 must still match the decision's, or it is a\n"
 "conflict: listed and skipped. Every apply that changes something writes a\n"
-"record, DATASET/.winnow/applied/STAMP.yaml, and prints its path.\n"
+"record, DATASET/.winnow/applied/STAMP-NN.yaml (names sort in time order),\n"
+"and prints its path. Undo holds the record to the same rules: it acts only\n"
+"on the dataset the record is kept in, takes files from a trash folder\n"
+"outside it only when --trash names that folder, and moves nothing whose\n"
+"sha256 differs from the record's.\n"
+"\n"
+"The dataset is the tree whose .winnow folder holds JOURNAL, wherever it was\n"
+"copied or moved; for a journal kept elsewhere, the one its header names.\n"
 "\n"
 "  -n, --dry-run      print what would be done, change nothing\n"
-"  -t, --trash DIR    put deleted files in DIR/STAMP/ (on the dataset's file system)\n"
+"  -t, --trash DIR    put deleted files in DIR/STAMP/ (on the dataset's file system;\n"
+"                     it wins over the config file's trash:); with --undo, the\n"
+"                     DIR that apply was given\n"
 "  -u, --undo RECORD  undo the apply of that record, restoring the tree\n"
 "  -h, --help         this help\n"
 "\n"
 "Exit status: 0 done, 1 conflicts (the rest was done), 2 error.\n";
-
-struct journal *
-journal_read_reported(const char *file)
-{
-	struct journal *j;
-	char *cause = NULL;
-
-	if ((j = journal_read(file, &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
-		return NULL;
-	}
-	if (j->torn)
-		fprintf(stderr, "%s: %s\n", progname, j->torn);
-	return j;
-}
 
 int
 cmd_apply(int argc, char **argv)
@@ -88,12 +83,15 @@ cmd_apply(int argc, char **argv)
 		}
 	}
 	o.progress = isatty(STDERR_FILENO);
+	/* The configuration's trash folder, where --trash is not given. */
+	if (settings_load(NULL, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		return 2;
+	}
 	if (undo != NULL) {
 		if (optind != argc)
 			return usage_error("apply", "--undo takes a RECORD, and no JOURNAL");
-		if (o.trash)
-			return usage_error("apply", "--undo puts files back where the record "
-			    "says; --trash does not go with it");
 		ret = apply_undo(undo, &o, &res, &cause);
 		goto done;
 	}

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,35 +32,6 @@ static const char confusion_usage[] =
 
 /* How many most-confused pairs the JSON lists. */
 #define PAIRS_LISTED 10
-
-static void
-json_string(struct buf *b, const char *s)
-{
-	struct buf esc = { 0 };
-	const unsigned char *p;
-
-	escape_name(&esc, s);
-	buf_addc(b, '"');
-	for (p = (const unsigned char *)buf_str(&esc); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_addf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			buf_addf(b, "\\u%04x", *p);
-		else
-			buf_addc(b, (char)*p);
-	}
-	buf_addc(b, '"');
-	buf_free(&esc);
-}
-
-static void
-json_number(struct buf *b, double v)
-{
-	if (isnan(v))
-		buf_adds(b, "null");
-	else
-		buf_addf(b, "%.6g", v);
-}
 
 /* A label as a TSV cell: bytes that would break the table are escaped. */
 static void
@@ -101,16 +71,16 @@ print_json(const struct confusion *cm, const struct dataset *ds,
 	size_t t, p, npairs;
 
 	buf_adds(&b, "{\"predictions\": ");
-	json_string(&b, pred_file);
+	json_add_string(&b, pred_file);
 	buf_adds(&b, ", \"split\": ");
 	if (split)
-		json_string(&b, split);
+		json_add_string(&b, split);
 	else
 		buf_adds(&b, "null");
 	buf_addf(&b, ", \"decisions\": %s,\n \"labels\": [", cm->decided ? "true" : "false");
 	for (p = 0; p < cm->n; p++) {
 		buf_adds(&b, p ? ", " : "");
-		json_string(&b, ds->labels[p]);
+		json_add_string(&b, ds->labels[p]);
 	}
 	buf_adds(&b, "],\n \"matrix\": [");
 	for (t = 0; t < cm->n; t++) {
@@ -121,25 +91,25 @@ print_json(const struct confusion *cm, const struct dataset *ds,
 	}
 	buf_addf(&b, "],\n \"samples\": %zu, \"correct\": %zu, \"accuracy\": ", cm->total,
 	    cm->correct);
-	json_number(&b, confusion_accuracy(cm));
+	json_add_number(&b, confusion_accuracy(cm));
 	buf_adds(&b, ",\n \"classes\": [");
 	for (t = 0; t < cm->n; t++) {
 		buf_adds(&b, t ? ",\n  {\"label\": " : "\n  {\"label\": ");
-		json_string(&b, ds->labels[t]);
+		json_add_string(&b, ds->labels[t]);
 		buf_addf(&b, ", \"support\": %u, \"predicted\": %u, \"recall\": ",
 		    cm->row_total[t], cm->col_total[t]);
-		json_number(&b, confusion_recall(cm, t));
+		json_add_number(&b, confusion_recall(cm, t));
 		buf_adds(&b, ", \"precision\": ");
-		json_number(&b, confusion_precision(cm, t));
+		json_add_number(&b, confusion_precision(cm, t));
 		buf_addc(&b, '}');
 	}
 	buf_adds(&b, "],\n \"confused\": [");
 	npairs = confusion_pairs(cm, pairs, PAIRS_LISTED);
 	for (p = 0; p < npairs; p++) {
 		buf_adds(&b, p ? ",\n  {\"true\": " : "\n  {\"true\": ");
-		json_string(&b, ds->labels[pairs[p].truth]);
+		json_add_string(&b, ds->labels[pairs[p].truth]);
 		buf_adds(&b, ", \"pred\": ");
-		json_string(&b, ds->labels[pairs[p].pred]);
+		json_add_string(&b, ds->labels[pairs[p].pred]);
 		buf_addf(&b, ", \"count\": %u}", pairs[p].count);
 	}
 	buf_adds(&b, "]}\n");
@@ -147,47 +117,14 @@ print_json(const struct confusion *cm, const struct dataset *ds,
 	buf_free(&b);
 }
 
-/* The problems of the predictions file, one a line, then a summary. */
+/* The problems of the predictions file, and the samples it does not cover. */
 static void
 report(const struct predictions *p, const struct dataset *ds)
 {
-	struct buf b = { 0 };
-	size_t i, k, problems = 0;
-
-	for (i = 0; i < p->nproblems; i++)
-		fprintf(stderr, "%s: %s: %s\n", progname, p->file, p->problems[i].message);
-	for (k = 0; k < PRED_PROBLEM_KINDS; k++) {
-		if (p->count[k] == 0)
-			continue;
-		buf_addf(&b, "%s%zu %s", problems ? ", " : "", p->count[k],
-		    pred_problem_name((enum pred_problem_kind)k));
-		problems += p->count[k];
-	}
-	if (problems > 0)
-		fprintf(stderr, "%s: %s: %zu rows: %s (the first %d of each are listed)\n",
-		    progname, p->file, p->rows, buf_str(&b), PRED_PROBLEMS_LISTED);
+	pred_problems_report(p);
 	if (p->matched < ds->nsamples)
 		fprintf(stderr, "%s: %s: %zu of %zu samples have no prediction\n", progname,
 		    p->file, ds->nsamples - p->matched, ds->nsamples);
-	buf_free(&b);
-}
-
-/* The journal of -j, checked to be about ds; NULL after saying why. */
-static struct journal *
-read_journal(const char *file, const struct dataset *ds)
-{
-	struct journal *j;
-	char *cause = NULL;
-
-	if ((j = journal_read_reported(file)) == NULL)
-		return NULL;
-	if (journal_check_dataset(j, ds, &cause) != 0) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
-		journal_free(j);
-		return NULL;
-	}
-	return j;
 }
 
 int
@@ -262,7 +199,7 @@ cmd_confusion(int argc, char **argv)
 		return 2;
 	}
 
-	if (journal != NULL && (j = read_journal(journal, ds)) == NULL) {
+	if (journal != NULL && (j = journal_read_for(journal, ds)) == NULL) {
 		dataset_free(ds);
 		return 2;
 	}

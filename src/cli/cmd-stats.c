@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,40 +16,6 @@
 #include "dataset.h"
 #include "util.h"
 #include "worker.h"
-
-int
-cmd_not_yet(const char *name)
-{
-	fprintf(stderr, "%s: '%s' is not built yet\n", progname, name);
-	return 2;
-}
-
-int
-usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s %s: ", progname, cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (try '%s %s --help')\n", progname, cmd);
-	return 2;
-}
-
-int
-parse_format(const char *cmd, const char *arg, unsigned allowed)
-{
-	static const struct { const char *name; enum out_format format; } names[] = {
-		{ "text", OUT_TEXT }, { "tsv", OUT_TSV }, { "json", OUT_JSON },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if ((allowed & names[i].format) && strcmp(arg, names[i].name) == 0)
-			return names[i].format;
-	usage_error(cmd, "unknown format '%s'", arg);
-	return -1;
-}
 
 static const char stats_usage[] =
 "usage: winnow stats [--durations] [--format text|tsv|json] DATASET\n"

@@ -13,6 +13,7 @@
 #include <sndfile.h>
 
 #include "audio.h"
+#include "sample.h"
 #include "util.h"
 
 /* |x| is summed in fixed point so that the sliding window's sum is exact:
@@ -42,6 +43,7 @@ struct meter {
 	uint64_t frames;
 	float peak;
 	double sum_sq;
+	double sum_abs, sum_log;        /* of |x| and ln |x| (floored) */
 
 	unsigned *run;          /* per channel: length of the current full-scale run */
 	signed char *rail;      /* per channel: +1 / -1, the run's side */
@@ -51,7 +53,10 @@ struct meter {
 
 	size_t win;             /* AUDIO_WINDOW_SECONDS in frames */
 	double block_sq;        /* current window's sum of mean squares */
+	double block_sum;       /* and of samples */
 	size_t block_n;
+	float *means;           /* every whole window's mean sample */
+	size_t nmeans, capmeans;
 	double head, loud, still; /* window mean squares; loud < 0: none yet */
 	float *tail;            /* the last min(frames, win) frames' mean
 	                           squares, oldest first */
@@ -127,12 +132,15 @@ meter_free(struct meter *m)
 	free(m->rail);
 	free(m->tail);
 	free(m->ring);
+	free(m->means);
 }
 
 static void
 end_window(struct meter *m)
 {
 	double ms = m->block_sq / (double)m->block_n;
+	m->means = xgrow(m->means, &m->capmeans, m->nmeans + 1, sizeof *m->means);
+	m->means[m->nmeans++] = (float)(m->block_sum / ((double)m->block_n * m->channels));
 	if (m->loud < 0) {
 		m->head = m->loud = m->still = ms;
 	} else {
@@ -142,6 +150,7 @@ end_window(struct meter *m)
 			m->still = ms;
 	}
 	m->block_sq = 0;
+	m->block_sum = 0;
 	m->block_n = 0;
 }
 
@@ -198,6 +207,7 @@ feed_windows(struct meter *m, const float *x, size_t n)
 		const float *seg = x + f * nc;
 		/* Four lanes: a single running sum would wait on itself. */
 		float s4[4] = { 0, 0, 0, 0 }, t4[4] = { 0, 0, 0, 0 }, sq, top;
+		float d4[4] = { 0, 0, 0, 0 }, u4[4] = { 0, 0, 0, 0 }, g4[4] = { 0, 0, 0, 0 };
 		size_t len;
 		take = m->win - m->block_n;
 		if (take > n - f)
@@ -209,12 +219,18 @@ feed_windows(struct meter *m, const float *x, size_t n)
 				float v = seg[k + l], a = fabsf(v);
 				s4[l] += v * v;
 				t4[l] = a > t4[l] ? a : t4[l];
+				d4[l] += v;
+				u4[l] += a;
+				g4[l] += logf(a > AUDIO_LOG_FLOOR ? a : AUDIO_LOG_FLOOR);
 			}
 		}
 		for (; k < len; k++) {
 			float v = seg[k], a = fabsf(v);
 			s4[0] += v * v;
 			t4[0] = a > t4[0] ? a : t4[0];
+			d4[0] += v;
+			u4[0] += a;
+			g4[0] += logf(a > AUDIO_LOG_FLOOR ? a : AUDIO_LOG_FLOOR);
 		}
 		sq = (s4[0] + s4[1]) + (s4[2] + s4[3]);
 		top = fmaxf(fmaxf(t4[0], t4[1]), fmaxf(t4[2], t4[3]));
@@ -224,6 +240,9 @@ feed_windows(struct meter *m, const float *x, size_t n)
 			for (k = 0; k < len; k++)
 				clip_sample(m, (unsigned)(k % nc), seg[k]);
 		m->sum_sq += sq;
+		m->block_sum += (double)((d4[0] + d4[1]) + (d4[2] + d4[3]));
+		m->sum_abs += (double)((u4[0] + u4[1]) + (u4[2] + u4[3]));
+		m->sum_log += (double)((g4[0] + g4[1]) + (g4[2] + g4[3]));
 		m->block_sq += (double)sq / nc;
 		m->block_n += take;
 		if (m->block_n == m->win)
@@ -334,6 +353,42 @@ finish_sections(struct meter *m, struct audio_stats *st)
 	st->end_db = e ? audio_db((float)sqrt(tail / e)) : -INFINITY;
 }
 
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+median_sorted(const float *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	return n % 2 ? v[n / 2] : ((double)v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A DC offset is there in every window, quiet or loud, where sound whose
+ * waveform leans to one side (a voice, a clipped peak) moves the mean of
+ * its own windows only: the median window holds the offset alone. Noise
+ * rich in low tones (rumble, brown noise) moves every window's mean, each
+ * its own way: their median deviation from the median tells it. */
+static void
+window_means(struct meter *m, struct audio_stats *st)
+{
+	size_t i, n = m->nmeans;
+	if (n == 0) {
+		st->dc = st->dc_wander = 0;
+		return;
+	}
+	qsort(m->means, n, sizeof *m->means, cmp_float);
+	st->dc = median_sorted(m->means, n);
+	for (i = 0; i < n; i++)
+		m->means[i] = fabsf(m->means[i] - (float)st->dc);
+	qsort(m->means, n, sizeof *m->means, cmp_float);
+	st->dc_wander = median_sorted(m->means, n);
+}
+
 static void
 meter_finish(struct meter *m, struct audio_stats *st)
 {
@@ -360,6 +415,9 @@ meter_finish(struct meter *m, struct audio_stats *st)
 	st->rms_db = samples ? db_power(m->sum_sq / ((double)m->frames * m->channels)) : -INFINITY;
 	st->clip_runs = m->clip_runs;
 	st->clipped = m->clipped;
+	window_means(m, st);
+	st->abs_log_gap = samples && m->sum_abs > 0 ?
+	    log(m->sum_abs / (double)samples) - m->sum_log / (double)samples : NAN;
 
 	if (m->loud < 0) {
 		st->head_db = st->tail_db = st->loud_db = st->still_db = -INFINITY;
@@ -527,6 +585,18 @@ subtype_name(int format)
 	}
 }
 
+const char *
+audio_encoding_name(unsigned encoding)
+{
+	const char *name = subtype_name((int)encoding);
+	switch (encoding) {
+	case SF_FORMAT_MPEG_LAYER_I: return "MPEG layer I";
+	case SF_FORMAT_MPEG_LAYER_II: return "MPEG layer II";
+	case SF_FORMAT_MPEG_LAYER_III: return "MPEG layer III";
+	}
+	return name ? name : "other";
+}
+
 static void
 format_name(int format, char *out, size_t size)
 {
@@ -629,22 +699,8 @@ source_open(int dirfd, const char *path, struct source *src, char **cause)
 	unsigned block;
 
 	memset(src, 0, sizeof *src);
-	src->fd = open_beneath(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (src->fd < 0) {
-		if (errno == EXDEV)
-			set_cause(cause, "cannot open: the path leads outside the dataset");
-		else
-			set_cause(cause, "cannot open: %s", strerror(errno));
+	if ((src->fd = sample_open(dirfd, path, &sb, cause)) < 0)
 		return -1;
-	}
-	if (fstat(src->fd, &sb) != 0) {
-		set_cause(cause, "cannot open: %s", strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		set_cause(cause, "not a regular file");
-		goto fail;
-	}
 	if (sb.st_size == 0) {
 		set_cause(cause, "empty file (0 bytes)");
 		goto fail;
@@ -796,6 +852,7 @@ source_run(struct source *src, unsigned min_run, struct audio_stats *st,
 	if (rc == 0) {
 		meter_finish(&m, st);
 		st->declared = src->declared;
+		st->encoding = (unsigned)sub;
 		format_name(format, st->format, sizeof st->format);
 		if (clip != NULL)
 			clip->mono = nc > 1 ? mono : clip->samples;
@@ -867,6 +924,7 @@ audio_measure_mem_tap(const void *bytes, size_t len, struct audio_stats *st,
 	wav_cut(&src, len, &have, &block);
 	meter_finish(&m, st);
 	st->declared = src.declared;
+	st->encoding = (unsigned)(src.info.format & SF_FORMAT_SUBMASK);
 	format_name(src.info.format, st->format, sizeof st->format);
 	fault = m.frames == 0 ? AUDIO_FAULT_NO_FRAMES : src.declared > m.frames ?
 	    AUDIO_FAULT_CUT_SHORT : AUDIO_FAULT_NONE;

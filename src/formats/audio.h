@@ -43,6 +43,9 @@
  * and the dynamics of a clip (`winnow check`). A last window shorter than
  * half of this is left out, unless it is the only one. */
 #define AUDIO_WINDOW_SECONDS 0.010
+/* |x| below this counts as this in abs_log_gap: digital silence would
+ * otherwise take the logarithm of zero. */
+#define AUDIO_LOG_FLOOR 1e-10f
 
 struct audio_stats {
 	uint64_t frames;        /* frames decoded (every channel) */
@@ -67,6 +70,16 @@ struct audio_stats {
 
 	unsigned clip_runs;     /* runs of >= min_clip_run clipped samples */
 	uint64_t clipped;       /* samples in those runs */
+
+	unsigned encoding;      /* libsndfile's subtype (SF_FORMAT_PCM_16, …);
+	                           audio_encoding_name names it */
+	double dc;              /* DC offset: the median of the short windows'
+	                           mean samples (every channel) */
+	double dc_wander;       /* the windows' median distance from it */
+	double abs_log_gap;     /* ln(mean |x|) - mean(ln |x|) over every
+	                           sample, |x| floored at AUDIO_LOG_FLOOR: the
+	                           statistic WADA-SNR reads the noise from
+	                           (NAN for digital silence) */
 };
 
 /* A decoded clip. samples holds the first `frames` frames interleaved
@@ -168,6 +181,10 @@ void audio_envelope(const struct audio_clip *clip, size_t first, size_t count,
 char *audio_describe(const struct audio_stats *st);
 /* The same for narrow panes: "1.00 s 16 kHz mono pk -6.0 rms -9.0 dBFS". */
 char *audio_describe_short(const struct audio_stats *st);
+
+/* A name for a sample encoding (audio_stats.encoding): "16-bit", "float",
+ * "u-law", "Vorbis", "MPEG layer III"; "other" when unknown. Static. */
+const char *audio_encoding_name(unsigned encoding);
 
 /* Linear level to dBFS (-INFINITY for 0). */
 float audio_db(float level);

@@ -34,15 +34,18 @@ csv_row(struct csv *c, char **cause)
 			return 0;
 		c->line++;
 		p = c->data + c->pos;
-		if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
-			c->pos += *p == '\r' ? 2 : 1;
+		/* A lone CR at the end is a CRLF file cut between its two bytes. */
+		if (*p == '\n' || (*p == '\r' && (p + 1 == end || p[1] == '\n'))) {
+			c->pos += *p == '\r' && p + 1 < end ? 2 : 1;
 			continue;       /* blank line */
 		}
 		break;
 	}
 
 	for (;;) {
-		if (*p == '"') {
+		/* After a delimiter that was the last byte, p is end: what lies
+		 * there is the next chunk's bytes, or nothing read at all. */
+		if (p < end && *p == '"') {
 			/* Quoted field: unescape "" in place. */
 			out = start = ++p;
 			for (;;) {

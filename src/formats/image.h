@@ -2,7 +2,8 @@
  *
  * JPEG (libjpeg-turbo, with DCT scaling), PNG (libpng), WebP (libwebp, scaled,
  * first frame of an animation), GIF (giflib, first frame), BMP and PNM (own
- * bounded readers). The format comes from the magic bytes, never the name.
+ * bounded readers), a file each in formats/image/. The format comes from
+ * the magic bytes, never the name.
  * Every decoder streams its rows into a box-filter scaler that holds only the
  * output, so memory stays bounded by the thumbnail size, whatever the image
  * declares; declared sizes above IMAGE_MAX_PIXELS are refused before any
@@ -66,13 +67,16 @@ void image_info_clear(struct image_info *info);
  * never above width × height, at least 1 × 1. */
 void image_fit(int width, int height, int max_w, int max_h, int *w, int *h);
 
+/* The probe's thumbnail fits in a square of this side. */
+#define IMAGE_PROBE_SIDE 64
+
 /* A quick look for the checks: size and how flat the picture is. */
 struct image_probe {
 	enum format format;
 	int width, height;      /* declared */
 	double flatness;        /* spread of the picture: the largest standard
 	                           deviation of the red, green, blue and alpha
-	                           channels (0–255) over a ≤ 64×64 thumbnail;
+	                           channels (0–255) over the thumbnail;
 	                           below ~2 it is one flat colour to the eye */
 	struct fingerprint fingerprint; /* of the thumbnail (fingerprint.h) */
 };
@@ -80,16 +84,13 @@ struct image_probe {
  * decodes completely (damage counts as failure here: it is `unreadable`). */
 int image_probe_at(int dirfd, const char *path, struct image_probe *out,
     char **cause);
-/* Asked between rows while decoding: nonzero gives up. */
-typedef int (*image_cancel_fn)(void *arg);
-/* image_load_at that gives up as soon as cancel(cancel_arg) says so
- * (returning -1, cause "cancelled"): a preview the user has moved past. */
-int image_load_at_until(int dirfd, const char *path, int max_w, int max_h,
-    image_cancel_fn cancel, void *cancel_arg, struct image *out,
-    struct image_info *info, char **cause);
 /* The same from bytes in memory (`winnow check` reads each file once);
  * name gives the extension and may be NULL. */
 int image_probe_mem(const void *data, size_t len, const char *name,
     struct image_probe *out, char **cause);
+/* image_probe_mem that hands the thumbnail it measured to *thumb (the
+ * caller frees it with image_clear) when it returns 0. */
+int image_probe_thumb_mem(const void *data, size_t len, const char *name,
+    struct image_probe *out, struct image *thumb, char **cause);
 
 #endif

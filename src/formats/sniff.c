@@ -2,10 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sample.h"
 #include "sniff.h"
 #include "util.h"
 
@@ -122,8 +122,9 @@ enum format
 format_sniff_at(int dirfd, const char *path)
 {
 	unsigned char head[SNIFF_BYTES];
+	struct stat st;
 	ssize_t n;
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = sample_open(dirfd, path, &st, NULL);
 	if (fd < 0)
 		return FMT_NONE;
 	do

@@ -30,8 +30,9 @@ enum format format_from_name_len(const char *name, size_t len);
  * bytes should be given when the file has them; SNIFF_BYTES is plenty. */
 #define SNIFF_BYTES 64
 enum format format_from_magic(const unsigned char *p, size_t n);
-/* Read the first bytes of path (relative to dirfd) and sniff them.
- * Returns the format, or FMT_NONE when the file cannot be opened. */
+/* Read the first bytes of path (relative to dirfd, opened with sample_open:
+ * never through a link out of dirfd's tree, never waiting on a FIFO) and
+ * sniff them. Returns the format, or FMT_NONE when it cannot be opened. */
 enum format format_sniff_at(int dirfd, const char *path);
 
 enum kind format_kind(enum format f);

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "sample.h"
 #include "text.h"
 #include "util.h"
 
@@ -84,20 +85,8 @@ text_head_at(int dirfd, const char *path, size_t max_lines, size_t max_bytes,
 	int fd;
 
 	memset(out, 0, sizeof *out);
-	if (dirfd == AT_FDCWD)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	else
-		fd = open_beneath(dirfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		set_cause(cause, "cannot open: %s", errno == EXDEV ?
-		    "the path leads outside the dataset" : strerror(errno));
+	if ((fd = sample_open(dirfd, path, &st, cause)) < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_cause(cause, "not a regular file");
-		close(fd);
-		return -1;
-	}
 	data = xmalloc(max_bytes + 1);
 	while (got < max_bytes) {
 		n = read(fd, data + got, max_bytes - got);

@@ -24,6 +24,15 @@ static const char *const check_names[CHECK_COUNT] = {
 	[CHECK_IMBALANCE] = "imbalance",
 	[CHECK_CLUSTER_OUTLIER] = "cluster-outlier",
 	[CHECK_CLUSTER_SPLIT] = "cluster-split",
+	[CHECK_FORMAT_MISMATCH] = "format-mismatch",
+	[CHECK_DC_OFFSET] = "dc-offset",
+	[CHECK_NOISY] = "noisy",
+	[CHECK_DARK] = "dark",
+	[CHECK_BRIGHT] = "bright",
+	[CHECK_BLURRY] = "blurry",
+	[CHECK_GRAYSCALE] = "grayscale",
+	[CHECK_ODD_ASPECT] = "odd-aspect",
+	[CHECK_LOW_INFORMATION] = "low-information",
 	[CHECK_NEAR_DUPLICATE] = "near-duplicate",
 };
 
@@ -62,6 +71,7 @@ annotations_free(struct annotations *a)
 	free(a->duration);
 	free(a->pred);
 	free(a->pred_p);
+	free(a->margin);
 	free(a->suspect);
 	free(a->outlier);
 	free(a->decision);

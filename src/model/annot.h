@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Check names of DESIGN.md, in its order; bit (1u << CHECK_x) in findings. */
+/* The check names of README.md's table (and winnow(1)), in its order;
+ * bit (1u << CHECK_x) in findings. */
 enum check_id {
 	CHECK_UNREADABLE,
 	CHECK_EXT_MISMATCH,
@@ -29,6 +30,15 @@ enum check_id {
 	CHECK_IMBALANCE,
 	CHECK_CLUSTER_OUTLIER,
 	CHECK_CLUSTER_SPLIT,
+	CHECK_FORMAT_MISMATCH,
+	CHECK_DC_OFFSET,
+	CHECK_NOISY,
+	CHECK_DARK,
+	CHECK_BRIGHT,
+	CHECK_BLURRY,
+	CHECK_GRAYSCALE,
+	CHECK_ODD_ASPECT,
+	CHECK_LOW_INFORMATION,
 	CHECK_NEAR_DUPLICATE,
 	CHECK_COUNT
 };
@@ -55,6 +65,9 @@ struct annotations {
 	float *duration;        /* checks/audio: seconds (NAN unknown) */
 	uint16_t *pred;         /* predictions: predicted label id, LABEL_NONE none */
 	float *pred_p;          /* predictions: probability of pred (NAN none) */
+	float *margin;          /* predictions: top probability minus the
+	                           second (NAN without probabilities): small
+	                           when the model hesitates */
 	float *suspect;         /* predictions: suspect score, higher = more
 	                           suspect (NAN: not a suspect / unknown) */
 	float *outlier;         /* embeddings: distance to class centre in

@@ -1,11 +1,13 @@
-/* apply.c — carry out a journal's decisions, and undo them (apply.h). */
+/* apply.c — carry out a journal's decisions: plan the steps, check every
+ * file's sha256, write the record, then move (apply.h). Records, the text
+ * files that name paths, and undo have files of their own
+ * (apply-private.h). */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,50 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <glib.h>
-
-#include "apply.h"
-#include "csv.h"
-
-/* Where a step's path is: under ROOT, or under the trash folder. */
-enum base { BASE_ROOT, BASE_TRASH };
-
-enum step_op { STEP_MKDIR, STEP_MOVE, STEP_TRASH, STEP_REWRITE };
-
-static const char *const step_names[] = { "mkdir", "move", "trash", "rewrite" };
-
-struct step {
-	uint8_t op;             /* enum step_op */
-	uint8_t base;           /* mkdir: enum base */
-	uint8_t failed;         /* did not happen */
-	uint32_t id;            /* the journal entry (move, trash) */
-	char *from;             /* move, trash: path under ROOT; rewrite: the file */
-	char *to;               /* move: under ROOT; trash: under the trash;
-	                           mkdir: the folder; rewrite: the kept old file */
-	char *renamed;          /* why the name changed, or NULL */
-	char sha256[65];        /* move, trash: the file's; rewrite: the new content's */
-	char *content;          /* rewrite: the new content (not recorded) */
-	size_t len;
-};
-
-struct plan {
-	struct step *steps;
-	size_t n, cap;
-	int rootfd, trashfd;    /* trashfd -1 until needed */
-	char *trash;            /* absolute path of the trash folder */
-	char stamp[32];         /* 20261127T210311Z, names the record and trash */
-	GHashTable *taken;      /* planned paths: "r:…" / "t:…" */
-	GHashTable *dirfds;     /* "r:dir" / "t:dir" -> fd + 1 */
-	GHashTable *applied;    /* path -> sha256 moved by earlier applies */
-	const struct apply_options *o;
-	struct apply_result *res;
-	double last_progress;
-};
+#include "apply-private.h"
+#include "hash.h"
+#include "settings.h"
+#include "worker.h"
 
 /* ---- small helpers ---- */
 
-static void
-progress(struct plan *p, const char *what, size_t i, size_t n)
+void
+plan_progress(struct plan *p, const char *what, size_t i, size_t n)
 {
 	double t;
 	char a[32], b[32];
@@ -76,17 +43,18 @@ progress(struct plan *p, const char *what, size_t i, size_t n)
 	fprintf(stderr, "\r%s %s/%s\033[K", what, a, b);
 }
 
-static void
+void
 step_free(struct step *s)
 {
 	free(s->from);
 	free(s->to);
 	free(s->renamed);
+	free(s->kept_sha256);
 	free(s->content);
 }
 
-static struct step *
-add_step(struct plan *p, enum step_op op)
+struct step *
+plan_add_step(struct plan *p, enum step_op op)
 {
 	struct step *s;
 	p->steps = xgrow(p->steps, &p->cap, p->n + 1, sizeof *p->steps);
@@ -96,22 +64,22 @@ add_step(struct plan *p, enum step_op op)
 	return s;
 }
 
-static char *
-key_of(enum base base, const char *path)
+char *
+plan_key(enum base base, const char *path)
 {
 	return xasprintf("%c:%s", base == BASE_ROOT ? 'r' : 't', path);
 }
 
 /* The folder part of a relative path ("" for none); the caller frees. */
-static char *
-dir_of(const char *path)
+char *
+path_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
 }
 
-static const char *
-base_of(const char *path)
+const char *
+path_base(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return slash ? slash + 1 : path;
@@ -119,8 +87,8 @@ base_of(const char *path)
 
 /* A descriptor of a folder under ROOT or the trash, opened beneath it and
  * cached. -1 with errno when it cannot be opened. */
-static int
-dir_fd(struct plan *p, enum base base, const char *dir)
+int
+plan_dir_fd(struct plan *p, enum base base, const char *dir)
 {
 	char *key;
 	gpointer v;
@@ -128,7 +96,7 @@ dir_fd(struct plan *p, enum base base, const char *dir)
 
 	if (*dir == '\0')
 		return top;
-	key = key_of(base, dir);
+	key = plan_key(base, dir);
 	if ((v = g_hash_table_lookup(p->dirfds, key)) != NULL) {
 		free(key);
 		return GPOINTER_TO_INT(v) - 1;
@@ -142,8 +110,8 @@ dir_fd(struct plan *p, enum base base, const char *dir)
 	return fd;
 }
 
-static void
-close_dirfds(struct plan *p)
+void
+plan_close_dirfds(struct plan *p)
 {
 	GHashTableIter it;
 	gpointer k, v;
@@ -157,19 +125,19 @@ close_dirfds(struct plan *p)
 static int
 exists_at(struct plan *p, enum base base, const char *path, struct stat *st)
 {
-	char *dir = dir_of(path);
-	int fd = dir_fd(p, base, dir), r;
+	char *dir = path_dir(path);
+	int fd = plan_dir_fd(p, base, dir), r;
 	free(dir);
 	if (fd < 0)
 		return 0;
-	r = fstatat(fd, base_of(path), st, AT_SYMLINK_NOFOLLOW) == 0;
+	r = fstatat(fd, path_base(path), st, AT_SYMLINK_NOFOLLOW) == 0;
 	return r;
 }
 
 /* rename without ever replacing: renameat2 RENAME_NOREPLACE, or, where the
  * file system lacks it, link + unlink of the old name (link fails on an
  * existing name just the same). */
-static int
+int
 rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
 {
 	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
@@ -183,325 +151,90 @@ rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
 
 /* ---- sha256 of many files, on all cores ---- */
 
+/* Files a thread takes from the queue at a time. */
+#define HASH_BATCH 16
+
 struct hash_job {
 	const int *fds;
 	char *const *paths;
 	char (*sha)[65];
+	struct apply_ident *ids;
 	int *err;
-	atomic_uchar *done;     /* per file: sha and err are set */
-	size_t n, next;
-	pthread_mutex_t lock;
-	pthread_t th[8];
-	int nth;
+	size_t n;
+	atomic_size_t next;     /* the queue: the first file not taken */
+	atomic_size_t done;     /* files hashed, for the progress */
+	struct plan *p;
+	const char *what;
 };
 
-static void *
-hash_worker(void *arg)
+static void
+hash_files(void *arg, unsigned k)
 {
 	struct hash_job *h = arg;
-	size_t i, end;
-	for (;;) {
-		pthread_mutex_lock(&h->lock);
-		i = h->next;
-		h->next += 16;
-		pthread_mutex_unlock(&h->lock);
-		if (i >= h->n)
-			return NULL;
-		end = i + 16 < h->n ? i + 16 : h->n;
-		for (; i < end; i++) {
-			if (h->paths[i] != NULL)
-				h->err[i] = journal_sha256(h->fds[i], h->paths[i], h->sha[i]) == 0 ?
-				    0 : errno;
-			atomic_store_explicit(&h->done[i], 1, memory_order_release);
+	size_t i, first, end;
+
+	(void)k;
+	while ((first = atomic_fetch_add(&h->next, HASH_BATCH)) < h->n) {
+		end = first + HASH_BATCH < h->n ? first + HASH_BATCH : h->n;
+		for (i = first; i < end; i++) {
+			struct stat st;
+			if (h->paths[i] == NULL)
+				continue;
+			h->err[i] = sha256_file_stat(h->fds[i], h->paths[i], h->sha[i],
+			    &st) == 0 ? 0 : errno;
+			if (h->err[i] == 0)
+				apply_ident_of(&h->ids[i], &st);
 		}
+		atomic_fetch_add(&h->done, end - first);
 	}
-}
-
-/* Start hashing paths[i] beneath fds[i] (NULL paths skipped) into sha[i],
- * errno in err[i] (0 when hashed), in order of i, on all cores. */
-static void
-hash_start(struct hash_job *h, const int *fds, char *const *paths, size_t n,
-    char (*sha)[65], int *err)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int i;
-
-	*h = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .err = err, .n = n };
-	h->done = xcalloc(n ? n : 1, sizeof *h->done);
-	h->nth = n < 64 ? 1 : cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
-	pthread_mutex_init(&h->lock, NULL);
-	for (i = 0; i < h->nth; i++)
-		if (pthread_create(&h->th[i], NULL, hash_worker, h) != 0)
-			die("cannot start a thread");
-}
-
-/* Wait until file i is hashed (the files before it mostly are by then). */
-static void
-hash_wait(struct hash_job *h, size_t i)
-{
-	static const struct timespec pause = { 0, 100000 };
-	while (!atomic_load_explicit(&h->done[i], memory_order_acquire))
-		nanosleep(&pause, NULL);
 }
 
 static void
-hash_finish(struct hash_job *h)
+hash_tick(void *arg)
 {
-	int i;
-	for (i = 0; i < h->nth; i++)
-		pthread_join(h->th[i], NULL);
-	pthread_mutex_destroy(&h->lock);
-	free(h->done);
+	struct hash_job *h = arg;
+	plan_progress(h->p, h->what, atomic_load(&h->done), h->n);
 }
 
-/* Hash them all, telling the progress. */
-static void
-hash_many(struct plan *p, const char *what, const int *fds, char *const *paths,
-    size_t n, char (*sha)[65], int *err)
+void
+plan_hash(struct plan *p, const char *what, const int *fds, char *const *paths,
+    size_t n, char (*sha)[65], struct apply_ident *ids, int *err)
 {
-	struct hash_job h;
-	size_t i;
+	struct hash_job h = { .fds = fds, .paths = paths, .sha = sha, .ids = ids,
+	    .err = err, .n = n, .p = p, .what = what };
+	/* A few files are hashed before threads would have started. */
+	unsigned nth = n < 64 ? 1 : parallel_threads(8);
 
-	hash_start(&h, fds, paths, n, sha, err);
-	for (i = 0; i < n; i++) {
-		progress(p, what, i, n);
-		hash_wait(&h, i);
-	}
-	hash_finish(&h);
-	progress(p, what, n, n);
+	atomic_init(&h.next, 0);
+	atomic_init(&h.done, 0);
+	if (p->o->progress && !p->o->dry_run)
+		parallel_for_watched(nth, hash_files, &h, hash_tick, &h);
+	else
+		parallel_for(nth, hash_files, &h);
 }
 
-/* ---- records ---- */
-
-static void
-write_step(struct yout *y, const struct step *s, size_t number)
+void
+apply_ident_of(struct apply_ident *id, const struct stat *st)
 {
-	yout_doc_start(y);
-	yout_uint(y, "step", number);
-	yout_plain(y, "op", step_names[s->op]);
-	switch (s->op) {
-	case STEP_MKDIR:
-		if (s->base == BASE_TRASH)
-			yout_plain(y, "in", "trash");
-		yout_string(y, "path", s->to);
-		break;
-	case STEP_MOVE:
-	case STEP_TRASH:
-		yout_uint(y, "id", s->id);
-		yout_string(y, "from", s->from);
-		yout_string(y, "to", s->to);
-		yout_plain(y, "sha256", s->sha256);
-		if (s->renamed)
-			yout_string(y, "renamed", s->renamed);
-		break;
-	case STEP_REWRITE:
-		yout_string(y, "file", s->from);
-		yout_string(y, "kept", s->to);
-		yout_plain(y, "sha256", s->sha256);
-		break;
-	}
-	yout_doc_end(y);
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
 }
 
-/* What is read back from a record. */
-struct record {
-	char *dataset, *trash, *journal;
-	enum layout layout;
-	struct step *steps;
-	size_t n, cap, ndocs;
-	int done, undone;
-	char *failed;           /* "3 17": steps that did not happen */
-};
-
-static int
-read_record_doc(void *arg, const struct ydoc *d, char **why)
+int
+apply_ident_same(int dirfd, const char *name, const struct apply_ident *id)
 {
-	struct record *r = arg;
-	const char *v;
-	struct step *s;
-	size_t line;
-	int op;
-
-	if (r->ndocs++ == 0) {
-		if ((v = ydoc_get(d, "winnow-apply", &line)) == NULL || strcmp(v, "1") != 0) {
-			*why = xasprintf("%zu: not a winnow apply record", d->line);
-			return -1;
-		}
-		if ((v = ydoc_get(d, "dataset", NULL)) == NULL || *v != '/') {
-			*why = xasprintf("%zu: the record names no dataset", d->line);
-			return -1;
-		}
-		r->dataset = xstrdup(v);
-		if ((v = ydoc_get(d, "trash", NULL)) != NULL)
-			r->trash = xstrdup(v);
-		if ((v = ydoc_get(d, "journal", NULL)) != NULL)
-			r->journal = xstrdup(v);
-		v = ydoc_get(d, "layout", NULL);
-		r->layout = v && strcmp(v, "manifest") == 0 ? LAYOUT_MANIFEST : LAYOUT_FOLDERS;
-		return 0;
-	}
-	if (ydoc_get(d, "done", NULL)) {
-		r->done = 1;
-		if ((v = ydoc_get(d, "failed", NULL)) != NULL) {
-			free(r->failed);
-			r->failed = xasprintf(" %s ", v);
-		}
-		return 0;
-	}
-	if (ydoc_get(d, "undone", NULL)) {
-		r->undone = 1;
-		return 0;
-	}
-	if ((v = ydoc_get(d, "op", &line)) == NULL) {
-		*why = xasprintf("%zu: a step without 'op'", d->line);
-		return -1;
-	}
-	for (op = 0; op < (int)ARRAY_SIZE(step_names); op++)
-		if (strcmp(step_names[op], v) == 0)
-			break;
-	if (op == (int)ARRAY_SIZE(step_names)) {
-		*why = xasprintf("%zu: unknown step '%s'", line, v);
-		return -1;
-	}
-	r->steps = xgrow(r->steps, &r->cap, r->n + 1, sizeof *r->steps);
-	s = &r->steps[r->n++];
-	memset(s, 0, sizeof *s);
-	s->op = (uint8_t)op;
-	switch (op) {
-	case STEP_MKDIR:
-		v = ydoc_get(d, "in", NULL);
-		s->base = v && strcmp(v, "trash") == 0 ? BASE_TRASH : BASE_ROOT;
-		if ((v = ydoc_get(d, "path", NULL)) == NULL || !path_is_clean(v))
-			goto bad;
-		s->to = xstrdup(v);
-		break;
-	case STEP_MOVE:
-	case STEP_TRASH:
-		if ((v = ydoc_get(d, "from", NULL)) == NULL || !path_is_clean(v))
-			goto bad;
-		s->from = xstrdup(v);
-		if ((v = ydoc_get(d, "to", NULL)) == NULL || !path_is_clean(v))
-			goto bad;
-		s->to = xstrdup(v);
-		if ((v = ydoc_get(d, "sha256", NULL)) == NULL || strlen(v) != 64)
-			goto bad;
-		snprintf(s->sha256, sizeof s->sha256, "%s", v);
-		break;
-	case STEP_REWRITE:
-		if ((v = ydoc_get(d, "file", NULL)) == NULL || !path_is_clean(v))
-			goto bad;
-		s->from = xstrdup(v);
-		if ((v = ydoc_get(d, "kept", NULL)) == NULL || !path_is_clean(v))
-			goto bad;
-		s->to = xstrdup(v);
-		if ((v = ydoc_get(d, "sha256", NULL)) == NULL || strlen(v) != 64)
-			goto bad;
-		snprintf(s->sha256, sizeof s->sha256, "%s", v);
-		break;
-	}
-	return 0;
-bad:
-	*why = xasprintf("%zu: a %s step with a missing or unsafe path or sha256",
-	    d->line, step_names[op]);
-	return -1;
-}
-
-static void
-record_free(struct record *r)
-{
-	size_t i;
-	for (i = 0; i < r->n; i++)
-		step_free(&r->steps[i]);
-	free(r->steps);
-	free(r->dataset);
-	free(r->trash);
-	free(r->journal);
-	free(r->failed);
-	memset(r, 0, sizeof *r);
-}
-
-static int
-read_record(const char *file, struct record *r, char **cause)
-{
-	struct ydoc_tail tail;
-	size_t len;
-	char *data = read_file(file, &len, cause);
-	int ret;
-
-	memset(r, 0, sizeof *r);
-	if (data == NULL)
-		return -1;
-	/* A torn last document (a crash while writing "done") loses only
-	 * that: the steps were written and fsync'd before any was taken. */
-	ret = ydoc_read(file, data, len, 1, read_record_doc, r, &tail, cause);
-	free(tail.why);
-	free(data);
-	if (ret == 0 && r->ndocs == 0) {
-		set_cause(cause, "%s: empty: not an apply record", file);
-		ret = -1;
-	}
-	if (ret != 0)
-		record_free(r);
-	return ret;
-}
-
-static int
-step_failed(const struct record *r, size_t i)
-{
-	char tmp[32];
-	if (r->failed == NULL)
-		return 0;
-	snprintf(tmp, sizeof tmp, " %zu ", i + 1);
-	return strstr(r->failed, tmp) != NULL;
-}
-
-/* What earlier applies (not undone) moved: path -> sha256, so that applying
- * a journal again knows a missing file is one it moved. */
-static void
-load_applied(struct plan *p)
-{
-	int fd = openat(p->rootfd, ".winnow/applied", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir;
-	struct dirent *de;
-	char proc[64];
-
-	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(dir)) != NULL) {
-		struct record r;
-		char *path, *cause = NULL;
-		size_t i;
-		if (de->d_name[0] == '.' || !has_suffix_ci(de->d_name, ".yaml"))
-			continue;
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d/", dirfd(dir));
-		path = xasprintf("%s%s", proc, de->d_name);
-		if (read_record(path, &r, &cause) != 0) {
-			free(cause);
-			free(path);
-			continue;
-		}
-		free(path);
-		for (i = 0; i < r.n && !r.undone; i++)
-			if ((r.steps[i].op == STEP_MOVE || r.steps[i].op == STEP_TRASH) &&
-			    !step_failed(&r, i))
-				g_hash_table_replace(p->applied, xstrdup(r.steps[i].from),
-				    xstrdup(r.steps[i].sha256));
-		record_free(&r);
-	}
-	closedir(dir);
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == id->dev && st.st_ino == id->ino && st.st_size == id->size &&
+	    st.st_mtim.tv_sec == id->mtime.tv_sec && st.st_mtim.tv_nsec == id->mtime.tv_nsec;
 }
 
 /* ---- planning ---- */
 
-static void
-conflict(struct plan *p, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-conflict(struct plan *p, const char *path, const char *fmt, ...)
+void
+plan_conflict(struct plan *p, const char *path, const char *fmt, ...)
 {
 	struct buf b = { 0 };
 	va_list ap;
@@ -520,7 +253,7 @@ conflict(struct plan *p, const char *path, const char *fmt, ...)
 static int
 taken(struct plan *p, enum base base, const char *path, const char *sha, int *same)
 {
-	char *key = key_of(base, path), other[65];
+	char *key = plan_key(base, path), other[65];
 	struct stat st;
 	int fd, r = g_hash_table_contains(p->taken, key);
 	free(key);
@@ -530,7 +263,7 @@ taken(struct plan *p, enum base base, const char *path, const char *sha, int *sa
 		return 0;
 	if (S_ISREG(st.st_mode) && sha != NULL) {
 		fd = base == BASE_ROOT ? p->rootfd : p->trashfd;
-		if (journal_sha256(fd, path, other) == 0 && strcmp(other, sha) == 0)
+		if (sha256_file(fd, path, other) == 0 && strcmp(other, sha) == 0)
 			*same = 1;
 	}
 	return 1;
@@ -574,12 +307,12 @@ plan_dirs(struct plan *p, enum base base, const char *dir, const char *sample)
 		char *slash = strchr(s, '/'), *key;
 		if (slash)
 			*slash = '\0';
-		key = key_of(base, part);
+		key = plan_key(base, part);
 		if (!g_hash_table_contains(p->taken, key)) {
 			if (exists_at(p, base, part, &st)) {
 				if (!S_ISDIR(st.st_mode)) {
 					struct buf b = { 0 };
-					conflict(p, sample, "the target folder %s is %s", escaped_name(&b, part),
+					plan_conflict(p, sample, "the target folder %s is %s", escaped_name(&b, part),
 					    S_ISLNK(st.st_mode) ? "a link" : "not a folder");
 					buf_free(&b);
 					free(key);
@@ -587,7 +320,7 @@ plan_dirs(struct plan *p, enum base base, const char *dir, const char *sample)
 					break;
 				}
 			} else {
-				struct step *st2 = add_step(p, STEP_MKDIR);
+				struct step *st2 = plan_add_step(p, STEP_MKDIR);
 				st2->base = (uint8_t)base;
 				st2->to = xstrdup(part);
 				g_hash_table_add(p->taken, xstrdup(key));
@@ -625,15 +358,15 @@ plan_move(struct plan *p, const struct journal_entry *e, const char *path,
 		if (same || n > 100000) {
 			struct buf b = { 0 };
 			if (same)
-				conflict(p, path, "the same content is already at %s",
+				plan_conflict(p, path, "the same content is already at %s",
 				    escaped_name(&b, target));
 			else
-				conflict(p, path, "no free name near %s", escaped_name(&b, first));
+				plan_conflict(p, path, "no free name near %s", escaped_name(&b, first));
 			buf_free(&b);
 			/* Keep no folder planned for this file alone. */
 			while (p->n > ndirs) {
 				struct step *d = &p->steps[--p->n];
-				char *key = key_of((enum base)d->base, d->to);
+				char *key = plan_key((enum base)d->base, d->to);
 				g_hash_table_remove(p->taken, key);
 				free(key);
 				step_free(d);
@@ -647,14 +380,14 @@ plan_move(struct plan *p, const struct journal_entry *e, const char *path,
 		target = *dir ? xasprintf("%s/%s", dir, cand) : xstrdup(cand);
 		free(cand);
 	}
-	s = add_step(p, base == BASE_ROOT ? STEP_MOVE : STEP_TRASH);
+	s = plan_add_step(p, base == BASE_ROOT ? STEP_MOVE : STEP_TRASH);
 	s->id = e->id;
 	s->from = xstrdup(path);
 	s->to = target;
 	snprintf(s->sha256, sizeof s->sha256, "%s", sha);
 	if (strcmp(first, target) != 0)
 		s->renamed = xasprintf("%s is taken", first);
-	g_hash_table_add(p->taken, key_of(base, target));
+	g_hash_table_add(p->taken, plan_key(base, target));
 	free(first);
 	return 0;
 }
@@ -687,257 +420,12 @@ relabel_target(const char *path, const char *to, char **dir)
 	free(first);
 }
 
-/* ---- text files that name paths: split lists and manifests ---- */
-
-/* A field for a CSV line: quoted when it must be. */
-static void
-csv_field(struct buf *b, const char *s, char delim)
-{
-	if (strchr(s, delim) || strchr(s, '"') || strchr(s, '\n') || strchr(s, '\r') ||
-	    (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
-		buf_addc(b, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				buf_addc(b, '"');
-			buf_addc(b, *s);
-		}
-		buf_addc(b, '"');
-	} else {
-		buf_adds(b, s);
-	}
-}
-
-/* Plan rewriting a file of ROOT with new content (kept as NAME.before-STAMP). */
-static void
-plan_rewrite(struct plan *p, const char *file, struct buf *content)
-{
-	struct step *s = add_step(p, STEP_REWRITE);
-	unsigned char md[32];
-	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-	gsize mdlen = sizeof md;
-	size_t i;
-
-	s->from = xstrdup(file);
-	s->to = xasprintf("%s.before-%s", file, p->stamp);
-	s->len = content->len;
-	s->content = content->data ? content->data : xstrdup("");
-	memset(content, 0, sizeof *content);
-	g_checksum_update(ck, (const guchar *)s->content, (gssize)s->len);
-	g_checksum_get_digest(ck, md, &mdlen);
-	g_checksum_free(ck);
-	for (i = 0; i < 32; i++)
-		snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
-}
-
-static char *
-read_at(int rootfd, const char *file, size_t *len, char **cause)
-{
-	char proc[64], *data;
-	int fd = open_beneath(rootfd, file, O_RDONLY);
-	if (fd < 0) {
-		set_cause(cause, "%s: %s", file, strerror(errno));
-		return NULL;
-	}
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	data = read_file(proc, len, cause);
-	close(fd);
-	return data;
-}
-
-/* Speech Commands' split lists follow their files: moved paths renamed,
- * trashed ones dropped. */
-static int
-plan_split_lists(struct plan *p, char **cause)
-{
-	static const char *const lists[] = { "validation_list.txt", "testing_list.txt" };
-	GHashTable *moved = g_hash_table_new(g_str_hash, g_str_equal);
-	size_t i, k;
-
-	for (i = 0; i < p->n; i++)
-		if (p->steps[i].op == STEP_MOVE || p->steps[i].op == STEP_TRASH)
-			g_hash_table_insert(moved, p->steps[i].from, &p->steps[i]);
-	for (k = 0; k < ARRAY_SIZE(lists) && g_hash_table_size(moved) > 0; k++) {
-		struct buf out = { 0 };
-		size_t len, off = 0, changed = 0;
-		char *data;
-		if (faccessat(p->rootfd, lists[k], F_OK, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if ((data = read_at(p->rootfd, lists[k], &len, cause)) == NULL) {
-			g_hash_table_destroy(moved);
-			return -1;
-		}
-		while (off < len) {
-			const char *nl = memchr(data + off, '\n', len - off);
-			size_t n = nl ? (size_t)(nl - data) - off : len - off, m = n;
-			const struct step *s;
-			char *line;
-			if (m > 0 && data[off + m - 1] == '\r')
-				m--;
-			line = xstrndup(data + off, m);
-			s = g_hash_table_lookup(moved, line);
-			if (s == NULL) {
-				buf_add(&out, data + off, n + (nl != NULL));
-			} else {
-				changed++;
-				if (s->op == STEP_MOVE) {
-					buf_adds(&out, s->to);
-					buf_add(&out, data + off + m, n - m + (nl != NULL));
-				}
-			}
-			free(line);
-			off += n + (nl != NULL);
-		}
-		if (changed)
-			plan_rewrite(p, lists[k], &out);
-		buf_free(&out);
-		free(data);
-	}
-	g_hash_table_destroy(moved);
-	return 0;
-}
-
-/* A manifest's rows follow the decisions: relabelled rows get the new label,
- * deleted rows go. Other rows are copied byte for byte. */
-static int
-plan_manifest(struct plan *p, struct dataset *ds, GHashTable *changes, char **cause)
-{
-	struct csv c;
-	struct buf out = { 0 }, row = { 0 };
-	size_t len, off = 0, line = 1, changed = 0;
-	char *data, *why = NULL;
-	int cpath, clabel, r;
-	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
-
-	if ((data = read_at(p->rootfd, ds->manifest, &len, cause)) == NULL) {
-		g_hash_table_destroy(seen);
-		return -1;
-	}
-	if (csv_open_buffer(&c, data, len, cause) != 0) {
-		free(data);
-		g_hash_table_destroy(seen);
-		return -1;
-	}
-	cpath = csv_column(&c, "path");
-	clabel = csv_column(&c, "label");
-	while ((r = csv_next(&c, &why)) != 0) {
-		const char *path, *to;
-		size_t start, end, i;
-		const char *nl;
-		if (r < 0) {
-			free(why);
-			why = NULL;
-			continue;
-		}
-		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield)
-			continue;
-		path = c.field[cpath];
-		while (path[0] == '.' && path[1] == '/')
-			path += 2;
-		if (!g_hash_table_contains(changes, path) || g_hash_table_contains(seen, path))
-			continue;
-		g_hash_table_add(seen, xstrdup(path));
-		to = g_hash_table_lookup(changes, path);
-		/* Copy the lines before this row, then this row changed. */
-		for (; line < c.line && off < len; line++) {
-			nl = memchr(data + off, '\n', len - off);
-			end = nl ? (size_t)(nl - data) + 1 : len;
-			buf_add(&out, data + off, end - off);
-			off = end;
-		}
-		start = off;
-		nl = memchr(data + off, '\n', len - off);
-		end = nl ? (size_t)(nl - data) + 1 : len;
-		off = end;
-		line++;
-		changed++;
-		if (*to == '\0')
-			continue;       /* deleted */
-		row.len = 0;
-		for (i = 0; i < c.nfield; i++) {
-			if (i)
-				buf_addc(&row, c.delim);
-			csv_field(&row, i == (size_t)clabel ? to : c.field[i], c.delim);
-		}
-		buf_add(&out, row.data, row.len);
-		/* The row's own line ending. */
-		if (end - start >= 2 && data[end - 2] == '\r')
-			buf_adds(&out, "\r\n");
-		else if (nl)
-			buf_addc(&out, '\n');
-	}
-	buf_add(&out, data + off, len - off);
-	if (changed)
-		plan_rewrite(p, ds->manifest, &out);
-	buf_free(&out);
-	buf_free(&row);
-	csv_close(&c);
-	free(data);
-	g_hash_table_destroy(seen);
-	return 0;
-}
-
 /* ---- carrying out ---- */
 
-static int
+int
 fsync_fd_dir(int fd)
 {
 	return fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
-}
-
-static int
-do_rewrite(struct plan *p, struct step *s, char **cause)
-{
-	char *tmp = xasprintf(".%s.winnow-new-%ld", base_of(s->from), (long)getpid());
-	char *dir = dir_of(s->from), *tmppath;
-	int dfd = dir_fd(p, BASE_ROOT, dir), fd;
-
-	tmppath = *dir ? xasprintf("%s/%s", dir, tmp) : xstrdup(tmp);
-	if (dfd < 0) {
-		set_cause(cause, "%s: %s", s->from, strerror(errno));
-		goto fail;
-	}
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		set_cause(cause, "%s: %s", tmppath, strerror(errno));
-		goto fail;
-	}
-	{
-		/* The new file gets the old one's permissions. */
-		struct stat st;
-		if (fstatat(dfd, base_of(s->from), &st, 0) == 0)
-			fchmod(fd, st.st_mode & 07777);
-	}
-	if (write_all(fd, s->content, s->len) != 0 || fsync(fd) != 0) {
-		set_cause(cause, "%s: %s", tmppath, strerror(errno));
-		close(fd);
-		unlinkat(dfd, tmp, 0);
-		goto fail;
-	}
-	close(fd);
-	/* The old file stays, under its kept name: a second link to it, then
-	 * the new one takes its name in one rename. */
-	if (linkat(dfd, base_of(s->from), dfd, base_of(s->to), 0) != 0) {
-		set_cause(cause, "%s: cannot keep the old file as %s: %s", s->from,
-		    base_of(s->to), strerror(errno));
-		unlinkat(dfd, tmp, 0);
-		goto fail;
-	}
-	if (renameat(dfd, tmp, dfd, base_of(s->from)) != 0) {
-		set_cause(cause, "%s: %s", s->from, strerror(errno));
-		unlinkat(dfd, base_of(s->to), 0);
-		unlinkat(dfd, tmp, 0);
-		goto fail;
-	}
-	fsync_fd_dir(dfd);
-	free(tmp);
-	free(tmppath);
-	free(dir);
-	return 0;
-fail:
-	free(tmp);
-	free(tmppath);
-	free(dir);
-	return -1;
 }
 
 /* Make and open this apply's trash folder: its parents as needed, itself
@@ -1004,103 +492,14 @@ print_step(struct plan *p, const struct step *s, const char *verb_prefix)
 	buf_free(&b);
 }
 
-/* Create ROOT/.winnow/applied/STAMP.yaml with the plan, fsync'd, before
- * anything moves. */
-static int
-write_record(struct plan *p, const struct journal *j, const struct dataset *ds,
-    char **cause)
-{
-	struct buf b = { 0 };
-	struct yout *y;
-	char started[32], *name = NULL;
-	int dfd, fd;
-	size_t k;
-
-	if (mkdirat(p->rootfd, ".winnow", 0777) != 0 && errno != EEXIST)
-		goto fail_errno;
-	if (mkdirat(p->rootfd, ".winnow/applied", 0777) != 0 && errno != EEXIST)
-		goto fail_errno;
-	if ((dfd = openat(p->rootfd, ".winnow/applied", O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) < 0)
-		goto fail_errno;
-	name = xasprintf("%s.yaml", p->stamp);
-	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
-		close(dfd);
-		goto fail_errno;
-	}
-	utc_now(started, sizeof started);
-	y = yout_new(&b);
-	yout_doc_start(y);
-	yout_plain(y, "winnow-apply", "1");
-	yout_string(y, "journal", j->file);
-	yout_string(y, "dataset", ds->root);
-	yout_plain(y, "layout", ds->layout == LAYOUT_FOLDERS ? "folders" : "manifest");
-	if (ds->manifest)
-		yout_string(y, "manifest", ds->manifest);
-	yout_string(y, "trash", p->trash);
-	yout_plain(y, "started", started);
-	yout_doc_end(y);
-	for (k = 0; k < p->n; k++)
-		write_step(y, &p->steps[k], k + 1);
-	yout_free(y);
-	if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0 || fsync(dfd) != 0) {
-		set_cause(cause, "%s/.winnow/applied/%s: %s", ds->root, name, strerror(errno));
-		close(fd);
-		close(dfd);
-		free(name);
-		buf_free(&b);
-		return -1;
-	}
-	close(fd);
-	close(dfd);
-	p->res->record = xasprintf("%s/.winnow/applied/%s", strcmp(ds->root, "/") ?
-	    ds->root : "", name);
-	free(name);
-	buf_free(&b);
-	return 0;
-fail_errno:
-	set_cause(cause, "%s/.winnow/applied: %s (a read-only dataset? `winnow export "
-	    "--manifest` writes the cleaned dataset without changing it)", ds->root,
-	    strerror(errno));
-	free(name);
-	return -1;
-}
-
-/* Append a closing document to a record. */
-static int
-append_record(const char *record, const char *key, const char *failed)
-{
-	struct buf b = { 0 };
-	struct yout *y;
-	char now[32];
-	int fd, r;
-
-	utc_now(now, sizeof now);
-	y = yout_new(&b);
-	yout_doc_start(y);
-	yout_plain(y, key, now);
-	if (failed && *failed)
-		yout_plain(y, "failed", failed);
-	yout_doc_end(y);
-	yout_free(y);
-	if ((fd = open(record, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
-		buf_free(&b);
-		return -1;
-	}
-	r = write_all(fd, b.data, b.len) == 0 && fsync(fd) == 0 ? 0 : -1;
-	close(fd);
-	buf_free(&b);
-	return r;
-}
-
 /* Remember a folder whose entries changed, to fsync it at the end. */
-static void
+void
 touch_dir(GHashTable *dirs, int fd)
 {
 	g_hash_table_add(dirs, GINT_TO_POINTER(fd + 1));
 }
 
-static void
+void
 fsync_dirs(GHashTable *dirs)
 {
 	GHashTableIter it;
@@ -1123,19 +522,19 @@ execute(struct plan *p, char **cause)
 		char *fdir, *tdir;
 		int ffd, tfd;
 
-		progress(p, "applying", i, p->n);
+		plan_progress(p, "applying", i, p->n);
 		switch (s->op) {
 		case STEP_MKDIR: {
 			enum base base = (enum base)s->base;
-			char *dir = dir_of(s->to);
+			char *dir = path_dir(s->to);
 			if (base == BASE_TRASH && open_trash(p, cause) != 0) {
 				free(dir);
 				ret = -1;
 				goto out;
 			}
-			tfd = dir_fd(p, base, dir);
+			tfd = plan_dir_fd(p, base, dir);
 			free(dir);
-			if (tfd < 0 || mkdirat(tfd, base_of(s->to), 0777) != 0) {
+			if (tfd < 0 || mkdirat(tfd, path_base(s->to), 0777) != 0) {
 				set_cause(cause, "cannot make the folder %s: %s", escaped_name(&e, s->to),
 				    strerror(errno));
 				s->failed = 1;
@@ -1152,16 +551,22 @@ execute(struct plan *p, char **cause)
 				ret = -1;
 				goto out;
 			}
-			fdir = dir_of(s->from);
-			tdir = dir_of(s->to);
-			ffd = dir_fd(p, BASE_ROOT, fdir);
-			tfd = dir_fd(p, s->op == STEP_MOVE ? BASE_ROOT : BASE_TRASH, tdir);
+			fdir = path_dir(s->from);
+			tdir = path_dir(s->to);
+			ffd = plan_dir_fd(p, BASE_ROOT, fdir);
+			tfd = plan_dir_fd(p, s->op == STEP_MOVE ? BASE_ROOT : BASE_TRASH, tdir);
 			free(fdir);
 			free(tdir);
+			if (ffd >= 0 && !apply_ident_same(ffd, path_base(s->from), &s->ident)) {
+				plan_conflict(p, s->from, "it changed after its sha256 was checked; left there");
+				s->failed = 1;
+				buf_addf(&failed, "%s%zu", failed.len ? " " : "", i + 1);
+				break;
+			}
 			if (ffd < 0 || tfd < 0 ||
-			    rename_noreplace(ffd, base_of(s->from), tfd, base_of(s->to)) != 0) {
+			    rename_noreplace(ffd, path_base(s->from), tfd, path_base(s->to)) != 0) {
 				/* Something changed the tree since the plan: skip it. */
-				conflict(p, s->from, "cannot move it: %s", strerror(errno));
+				plan_conflict(p, s->from, "cannot move it: %s", strerror(errno));
 				s->failed = 1;
 				buf_addf(&failed, "%s%zu", failed.len ? " " : "", i + 1);
 				break;
@@ -1184,7 +589,7 @@ execute(struct plan *p, char **cause)
 		}
 	}
 out:
-	progress(p, "applying", p->n, p->n);
+	plan_progress(p, "applying", p->n, p->n);
 	/* The renames are durable once their folders are. */
 	fsync_dirs(touched);
 	if (ret != 0)
@@ -1201,29 +606,33 @@ out:
 	return ret;
 }
 
-static void
+void
 plan_init(struct plan *p, const struct apply_options *o, struct apply_result *res)
 {
-	time_t t = time(NULL);
+	struct timespec t;
 	struct tm tm;
+	char sec[16];
 
 	memset(p, 0, sizeof *p);
 	p->o = o;
 	p->res = res;
 	p->rootfd = -1;
 	p->trashfd = -1;
-	gmtime_r(&t, &tm);
-	strftime(p->stamp, sizeof p->stamp, "%Y%m%dT%H%M%SZ", &tm);
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	strftime(sec, sizeof sec, "%Y%m%dT%H%M%S", &tm);
+	snprintf(p->stamp, sizeof p->stamp, "%s.%06uZ", sec,
+	    (unsigned)(t.tv_nsec / 1000) % 1000000u);
 	p->taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->dirfds = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->applied = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
 }
 
-static void
+void
 plan_free(struct plan *p)
 {
 	size_t i;
-	close_dirfds(p);
+	plan_close_dirfds(p);
 	for (i = 0; i < p->n; i++)
 		step_free(&p->steps[i]);
 	free(p->steps);
@@ -1235,17 +644,24 @@ plan_free(struct plan *p)
 	g_hash_table_destroy(p->applied);
 }
 
-/* The folder the trash folders of applies go in: --trash DIR, or
- * ROOT/.winnow/trash. DIR must be on the dataset's file system (a rename
- * cannot cross file systems, and copying is not moving). Caller frees. */
+/* The folder the trash folders of applies go in: --trash DIR, else (when
+ * config is set) the configuration's `trash:` (README.md, "Configuration"),
+ * else ROOT/.winnow/trash. DIR must be on the dataset's file system (a
+ * rename cannot cross file systems, and copying is not moving). Caller
+ * frees. */
 static char *
-trash_folder(const struct dataset *ds, const char *dir, char **cause)
+trash_folder(const struct dataset *ds, const char *option, int config, char **cause)
 {
+	const struct setting *s = option || !config ? NULL : settings_find("", "trash");
+	const char *dir = option ? option : s ? s->value : NULL;
 	struct stat st, rst;
-	char *real, *probe;
+	char *real, *probe, *shown, *path = NULL;
 
 	if (dir == NULL)
 		return xasprintf("%s/.winnow/trash", strcmp(ds->root, "/") ? ds->root : "");
+	/* Errors name where DIR was given: the option, or the file's line. */
+	shown = option ? xasprintf("--trash %s", dir) :
+	    xasprintf("%s:%d: trash: %s", settings_path(), s->line, dir);
 	/* DIR may not exist yet (it is made when used): look at its parent. */
 	probe = xstrdup(dir);
 	while ((real = realpath(probe, NULL)) == NULL && errno == ENOENT) {
@@ -1259,31 +675,33 @@ trash_folder(const struct dataset *ds, const char *dir, char **cause)
 	}
 	free(probe);
 	if (real == NULL || stat(real, &st) != 0 || fstat(ds->rootfd, &rst) != 0) {
-		set_cause(cause, "--trash %s: %s", dir, strerror(errno));
+		set_cause(cause, "%s: %s", shown, strerror(errno));
 		free(real);
-		return NULL;
+		goto out;
 	}
 	free(real);
 	if (st.st_dev != rst.st_dev) {
-		set_cause(cause, "--trash %s: on another file system than the dataset; files "
+		set_cause(cause, "%s: on another file system than the dataset; files "
 		    "would have to be copied, not moved: choose a folder on the dataset's "
-		    "file system", dir);
-		return NULL;
+		    "file system", shown);
+		goto out;
 	}
-	if (*dir == '/')
-		return xstrdup(dir);
-	{
+	if (*dir == '/') {
+		path = xstrdup(dir);
+	} else {
 		char cwd[PATH_MAX];
-		if (getcwd(cwd, sizeof cwd) == NULL) {
-			set_cause(cause, "--trash %s: %s", dir, strerror(errno));
-			return NULL;
-		}
-		return xasprintf("%s/%s", cwd, dir);
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			set_cause(cause, "%s: %s", shown, strerror(errno));
+		else
+			path = xasprintf("%s/%s", cwd, dir);
 	}
+out:
+	free(shown);
+	return path;
 }
 
 /* Take ROOT/.winnow's lock: one apply or undo at a time on a dataset. */
-static int
+int
 lock_dataset(int rootfd, const char *root, char **cause)
 {
 	int fd;
@@ -1318,11 +736,11 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 {
 	const struct journal_entry **list;
 	struct plan p;
-	struct hash_job hj;
 	GHashTable *changes = NULL;
 	size_t n, i, k = 0;
 	int *fds, *err, ret = -1, lockfd = -1, lock_errno = 0;
 	char **paths, (*sha)[65], *trash = NULL;
+	struct apply_ident *ids;
 	struct buf b = { 0 };
 
 	memset(res, 0, sizeof *res);
@@ -1333,28 +751,43 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		    "there is no trash");
 		goto out;
 	}
-	if ((trash = trash_folder(ds, o->trash, cause)) == NULL)
+	/* A manifest's deletes move no file: the configuration's trash is
+	 * not asked for there (and --trash is refused above). */
+	if ((trash = trash_folder(ds, o->trash, ds->layout == LAYOUT_FOLDERS, cause)) == NULL)
 		goto out;
 	if (!o->dry_run) {
 		if ((lockfd = lock_dataset(ds->rootfd, ds->root, cause)) == -2)
 			goto out;
 		lock_errno = errno;
 	}
-	/* A stamp no record and no trash folder has yet (two applies in one
-	 * second get STAMP-2). */
-	for (k = 2; ; k++) {
-		char *rec = xasprintf(".winnow/applied/%s.yaml", p.stamp), *t;
-		int free_name;
-		t = xasprintf("%s/%s", trash, p.stamp);
-		free_name = faccessat(ds->rootfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
-		    access(t, F_OK) != 0;
-		free(rec);
-		if (free_name) {
-			p.trash = t;
-			break;
+	/* A stamp no record and no trash folder has yet. Every part is of
+	 * fixed width and the sequence always there, so that the names' byte
+	 * order (ls) is their time order: "-" sorts before ".", so an optional
+	 * suffix would list STAMP-2.yaml before STAMP.yaml. */
+	{
+		char when[28];
+		memcpy(when, p.stamp, sizeof when);
+		when[sizeof when - 1] = '\0';
+		for (k = 1; ; k++) {
+			char *rec, *t;
+			int free_name;
+			if (k > 99) {
+				set_cause(cause, "%s/.winnow/applied: no free record name at %s",
+				    ds->root, when);
+				goto out;
+			}
+			snprintf(p.stamp, sizeof p.stamp, "%s-%02u", when, (unsigned)k % 100u);
+			rec = xasprintf(".winnow/applied/%s.yaml", p.stamp);
+			t = xasprintf("%s/%s", trash, p.stamp);
+			free_name = faccessat(ds->rootfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+			    access(t, F_OK) != 0;
+			free(rec);
+			if (free_name) {
+				p.trash = t;
+				break;
+			}
+			free(t);
 		}
-		free(t);
-		snprintf(p.stamp + 16, sizeof p.stamp - 16, "-%zu", k);
 	}
 	k = 0;
 	load_applied(&p);
@@ -1364,6 +797,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	err = xcalloc(n ? n : 1, sizeof *err);
 	paths = xcalloc(n ? n : 1, sizeof *paths);
 	sha = xmalloc((n ? n : 1) * sizeof *sha);
+	ids = xmalloc((n ? n : 1) * sizeof *ids);
 	for (i = 0; i < n; i++) {
 		fds[i] = ds->rootfd;
 		if (list[i]->op == JOP_RELABEL || list[i]->op == JOP_DELETE)
@@ -1371,9 +805,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		else
 			res->kept++;
 	}
-	/* Planning goes on while the files are hashed: each file waits for its
-	 * own sha256 only, the hashing a few files ahead on the other cores. */
-	hash_start(&hj, fds, paths, n, sha, err);
+	plan_hash(&p, "checking", fds, paths, n, sha, ids, err);
 
 	if (ds->layout == LAYOUT_MANIFEST)
 		changes = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1385,8 +817,6 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 
 		if (path == NULL)
 			continue;
-		progress(&p, "checking", i, n);
-		hash_wait(&hj, i);
 		s = dataset_find(ds, path);
 		if (ds->layout == LAYOUT_MANIFEST) {
 			const char *now = s >= 0 ? dataset_label_name(ds, ds->samples[s].label) : NULL;
@@ -1395,7 +825,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 				continue;
 			}
 			if (s < 0) {
-				conflict(&p, path, "not in the manifest");
+				plan_conflict(&p, path, "not in the manifest");
 				continue;
 			}
 			if (e->op == JOP_RELABEL && strcmp(now, to) == 0) {
@@ -1403,7 +833,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 				continue;
 			}
 			if (strcmp(now, label) != 0) {
-				conflict(&p, path, "labelled %s in the manifest now, %s when decided",
+				plan_conflict(&p, path, "labelled %s in the manifest now, %s when decided",
 				    escaped_name(&b, now), label);
 				continue;
 			}
@@ -1413,20 +843,20 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			if (ds->layout == LAYOUT_FOLDERS && was && strcmp(was, e->sha256) == 0)
 				res->already++;
 			else
-				conflict(&p, path, "missing");
+				plan_conflict(&p, path, "missing");
 			continue;
 		}
 		if (err[i] == EXDEV || err[i] == ELOOP) {
-			conflict(&p, path, "refused: it leads out of the dataset");
+			plan_conflict(&p, path, "refused: it leads out of the dataset");
 			continue;
 		}
 		if (err[i] != 0) {
-			conflict(&p, path, "%s", err[i] == EINVAL ? "refused: not a regular file" :
+			plan_conflict(&p, path, "%s", err[i] == EINVAL ? "refused: not a regular file" :
 			    err[i] == EISDIR ? "refused: a folder" : strerror(err[i]));
 			continue;
 		}
 		if (strcmp(sha[i], e->sha256) != 0) {
-			conflict(&p, path, "its content changed since the decision (sha256 %.12s…, "
+			plan_conflict(&p, path, "its content changed since the decision (sha256 %.12s…, "
 			    "was %.12s…)", sha[i], e->sha256);
 			continue;
 		}
@@ -1436,11 +866,11 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			continue;
 		}
 		if (s < 0) {
-			conflict(&p, path, "refused: not a sample of the dataset");
+			plan_conflict(&p, path, "refused: not a sample of the dataset");
 			continue;
 		}
 		if (strcmp(dataset_label_name(ds, ds->samples[s].label), label) != 0) {
-			conflict(&p, path, "its label is %s, the decision says %s",
+			plan_conflict(&p, path, "its label is %s, the decision says %s",
 			    escaped_name(&b, dataset_label_name(ds, ds->samples[s].label)), label);
 			continue;
 		}
@@ -1451,18 +881,18 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 				continue;
 			}
 			relabel_target(path, to, &dir);
-			plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, base_of(path));
+			if (plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, path_base(path)) == 0)
+				p.steps[p.n - 1].ident = ids[i];
 			free(dir);
 		} else {
 			/* The trash folder is new (made when the first file goes
 			 * there): only the plan itself takes names in it. */
-			char *dir = dir_of(path);
-			plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, base_of(path));
+			char *dir = path_dir(path);
+			if (plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, path_base(path)) == 0)
+				p.steps[p.n - 1].ident = ids[i];
 			free(dir);
 		}
 	}
-	hash_finish(&hj);
-	progress(&p, "checking", n, n);
 	if (ds->layout == LAYOUT_MANIFEST) {
 		if (plan_manifest(&p, ds, changes, cause) != 0)
 			goto free_lists;
@@ -1507,6 +937,7 @@ free_lists:
 	free(err);
 	free(paths);
 	free(sha);
+	free(ids);
 out:
 	free(trash);
 	if (changes)
@@ -1517,239 +948,6 @@ out:
 	/* The trash folder's descriptor is not the dataset's: keep rootfd open. */
 	p.rootfd = -1;
 	plan_free(&p);
-	return ret;
-}
-
-/* ---- undo ---- */
-
-int
-apply_undo(const char *file, const struct apply_options *o, struct apply_result *res,
-    char **cause)
-{
-	struct record r;
-	struct plan p;
-	GHashTable *touched = NULL;
-	struct buf b = { 0 };
-	char *fmark;
-	int ret = -1, lockfd = -1, *fds = NULL, *err = NULL, rootfd = -1;
-	char **paths = NULL, (*sha)[65] = NULL;
-	size_t i;
-
-	memset(res, 0, sizeof *res);
-	if (read_record(file, &r, cause) != 0)
-		return -1;
-	plan_init(&p, o, res);
-	if (r.undone) {
-		fprintf(o->out, "%s: undone already; nothing to do\n", file);
-		ret = 0;
-		goto out;
-	}
-	if ((rootfd = open(r.dataset, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		set_cause(cause, "%s: %s", r.dataset, strerror(errno));
-		goto out;
-	}
-	p.rootfd = rootfd;
-	if (r.trash) {
-		p.trash = xstrdup(r.trash);
-		p.trashfd = open(r.trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (!o->dry_run && (lockfd = lock_dataset(rootfd, r.dataset, cause)) < 0) {
-		if (lockfd == -1)
-			set_cause(cause, "%s: %s", r.dataset, strerror(errno));
-		goto out;
-	}
-
-	/* Check every moved file's content first, on all cores. */
-	fds = xmalloc((r.n ? r.n : 1) * sizeof *fds);
-	err = xcalloc(r.n ? r.n : 1, sizeof *err);
-	paths = xcalloc(r.n ? r.n : 1, sizeof *paths);
-	sha = xmalloc((r.n ? r.n : 1) * sizeof *sha);
-	for (i = 0; i < r.n; i++) {
-		struct step *s = &r.steps[i];
-		if (step_failed(&r, i) || (s->op != STEP_MOVE && s->op != STEP_TRASH &&
-		    s->op != STEP_REWRITE))
-			continue;
-		fds[i] = s->op == STEP_TRASH ? p.trashfd : rootfd;
-		paths[i] = s->op == STEP_REWRITE ? s->from : s->to;
-		if (fds[i] < 0)
-			paths[i] = NULL;
-	}
-	hash_many(&p, "checking", fds, paths, r.n, sha, err);
-
-	touched = g_hash_table_new(g_direct_hash, g_direct_equal);
-	for (i = r.n; i-- > 0;) {
-		struct step *s = &r.steps[i];
-		char *fdir, *tdir;
-		int ffd, tfd;
-		struct stat st;
-
-		if (step_failed(&r, i))
-			continue;
-		progress(&p, "undoing", r.n - i, r.n);
-		switch (s->op) {
-		case STEP_REWRITE: {
-			char kept[65];
-			fdir = dir_of(s->from);
-			ffd = dir_fd(&p, BASE_ROOT, fdir);
-			free(fdir);
-			if (ffd < 0 || fstatat(ffd, base_of(s->to), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-				/* The kept file is back in place already, or gone. */
-				if (err[i] == 0 && ffd >= 0 &&
-				    faccessat(ffd, base_of(s->from), F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    strcmp(sha[i], s->sha256) != 0)
-					break;
-				conflict(&p, s->to, "missing: cannot restore %s", escaped_name(&b, s->from));
-				break;
-			}
-			if (err[i] == 0 && strcmp(sha[i], s->sha256) != 0) {
-				if (journal_sha256(rootfd, s->to, kept) == 0 && strcmp(kept, sha[i]) == 0)
-					break;  /* restored by hand */
-				conflict(&p, s->from, "changed since apply; the old one is still %s",
-				    escaped_name(&b, s->to));
-				break;
-			}
-			if (o->dry_run) {
-				fprintf(o->out, "restore %s (from ", escaped_name(&b, s->from));
-				fprintf(o->out, "%s)\n", escaped_name(&b, s->to));
-				res->rewritten++;
-				break;
-			}
-			/* The applied version is winnow's own, checked above: the
-			 * kept original takes its name back in one rename. */
-			if (renameat(ffd, base_of(s->to), ffd, base_of(s->from)) != 0) {
-				conflict(&p, s->from, "cannot restore: %s", strerror(errno));
-				break;
-			}
-			touch_dir(touched, ffd);
-			res->rewritten++;
-			break;
-		}
-		case STEP_MOVE:
-		case STEP_TRASH: {
-			enum base tb = s->op == STEP_MOVE ? BASE_ROOT : BASE_TRASH;
-			int back;
-			fdir = dir_of(s->from);
-			tdir = dir_of(s->to);
-			ffd = dir_fd(&p, BASE_ROOT, fdir);
-			tfd = tb == BASE_TRASH && p.trashfd < 0 ? -1 : dir_fd(&p, tb, tdir);
-			free(fdir);
-			free(tdir);
-			back = ffd >= 0 && fstatat(ffd, base_of(s->from), &st, AT_SYMLINK_NOFOLLOW) == 0;
-			if (err[i] == ENOENT || paths[i] == NULL || tfd < 0) {
-				if (back)
-					break;  /* moved back already */
-				conflict(&p, s->from, "missing: not at %s any more", escaped_name(&b, s->to));
-				break;
-			}
-			if (err[i] != 0) {
-				conflict(&p, s->to, "%s", strerror(err[i]));
-				break;
-			}
-			if (strcmp(sha[i], s->sha256) != 0) {
-				conflict(&p, s->to, "its content changed since apply; left there");
-				break;
-			}
-			if (back) {
-				conflict(&p, s->from, "its old name is taken again; left at %s",
-				    escaped_name(&b, s->to));
-				break;
-			}
-			if (ffd < 0) {
-				conflict(&p, s->from, "its folder is gone");
-				break;
-			}
-			if (o->dry_run) {
-				fprintf(o->out, "move back %s%s%s", tb == BASE_TRASH ? p.trash : "",
-				    tb == BASE_TRASH ? "/" : "", escaped_name(&b, s->to));
-				fprintf(o->out, " -> %s\n", escaped_name(&b, s->from));
-			} else if (rename_noreplace(tfd, base_of(s->to), ffd, base_of(s->from)) != 0) {
-				conflict(&p, s->from, "cannot move it back: %s", strerror(errno));
-				break;
-			}
-			touch_dir(touched, ffd);
-			touch_dir(touched, tfd);
-			res->moved++;
-			break;
-		}
-		case STEP_MKDIR: {
-			enum base base = (enum base)s->base;
-			char *dir = dir_of(s->to);
-			int dfd = base == BASE_TRASH && p.trashfd < 0 ? -1 : dir_fd(&p, base, dir);
-			free(dir);
-			if (dfd < 0)
-				break;
-			if (o->dry_run) {
-				fprintf(o->out, "rmdir %s%s%s (when empty)\n",
-				    base == BASE_TRASH ? p.trash : "", base == BASE_TRASH ? "/" : "",
-				    escaped_name(&b, s->to));
-				res->mkdirs++;
-				break;
-			}
-			/* Only an empty folder goes; one with new files stays. */
-			{
-				/* Its cached descriptor must go before the folder does. */
-				char *key = key_of(base, s->to);
-				gpointer v = g_hash_table_lookup(p.dirfds, key);
-				if (v) {
-					g_hash_table_remove(touched, v);
-					close(GPOINTER_TO_INT(v) - 1);
-					g_hash_table_remove(p.dirfds, key);
-				}
-				free(key);
-			}
-			if (unlinkat(dfd, base_of(s->to), AT_REMOVEDIR) == 0) {
-				touch_dir(touched, dfd);
-				res->mkdirs++;
-			}
-			break;
-		}
-		}
-	}
-	progress(&p, "undoing", r.n, r.n);
-	if (o->dry_run) {
-		fprintf(o->out, "would move back %zu, restore %zu, remove %zu folders; %zu "
-		    "conflict%s\n", res->moved, res->rewritten, res->mkdirs, res->conflicts,
-		    res->conflicts == 1 ? "" : "s");
-		ret = 0;
-		goto out;
-	}
-	fsync_dirs(touched);
-	/* The trash folder of this apply goes too when it is empty. */
-	if (p.trashfd >= 0 && r.trash && (fmark = strrchr(r.trash, '/')) != NULL) {
-		char *parent = xstrndup(r.trash, (size_t)(fmark - r.trash));
-		int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd >= 0) {
-			if (unlinkat(pfd, fmark + 1, AT_REMOVEDIR) == 0)
-				fsync(pfd);
-			close(pfd);
-		}
-		free(parent);
-	}
-	fprintf(o->out, "moved back %zu, restored %zu, removed %zu folders; %zu conflict%s\n",
-	    res->moved, res->rewritten, res->mkdirs, res->conflicts,
-	    res->conflicts == 1 ? "" : "s");
-	/* Marked undone only when all of it was: a retry picks up the rest. */
-	if (res->conflicts == 0 && append_record(file, "undone", NULL) != 0) {
-		set_cause(cause, "%s: %s", file, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	free(fds);
-	free(err);
-	free(paths);
-	free(sha);
-	if (touched)
-		g_hash_table_destroy(touched);
-	buf_free(&b);
-	if (lockfd >= 0)
-		close(lockfd);
-	close_dirfds(&p);
-	if (rootfd >= 0)
-		close(rootfd);
-	p.rootfd = -1;
-	plan_free(&p);
-	record_free(&r);
 	return ret;
 }
 

@@ -15,20 +15,27 @@
  * a link out of ROOT is refused whatever the path says.
  *
  * Every apply that changes something first writes (and fsyncs) a record,
- * ROOT/.winnow/applied/STAMP.yaml, listing each step; apply_undo() replays it
- * backwards. No curses here. */
+ * ROOT/.winnow/applied/STAMP-NN.yaml, listing each step; apply_undo() replays
+ * it backwards, under the same rules: only in the dataset that keeps the
+ * record, a trash folder inside it (or in the --trash folder named again),
+ * nothing replaced, every file's sha256 checked. No curses here. */
 #ifndef WINNOW_APPLY_H
 #define WINNOW_APPLY_H
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "dataset.h"
 #include "journal.h"
 
 struct apply_options {
 	int dry_run;            /* print the plan, change nothing */
-	const char *trash;      /* --trash DIR, or NULL: ROOT/.winnow/trash */
+	const char *trash;      /* --trash DIR, or NULL: the configuration's
+	                           trash (settings_trash: the caller loads the
+	                           settings), else ROOT/.winnow/trash; for undo,
+	                           the folder a trash outside ROOT is in */
 	FILE *out;              /* the plan (dry run), conflicts, the summary */
 	int progress;           /* progress on stderr (a terminal) */
 };
@@ -54,5 +61,21 @@ int apply_undo(const char *record, const struct apply_options *o,
     struct apply_result *res, char **cause);
 
 void apply_result_free(struct apply_result *res);
+
+/* A file as it was when hashed. Files are hashed ahead of their renames, on
+ * all cores; just before each rename the name must still hold that file,
+ * unchanged, or the hash says nothing about what would move. */
+struct apply_ident {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+void apply_ident_of(struct apply_ident *id, const struct stat *st);
+
+/* Is `name` beneath dirfd (a last link not followed) still the file id
+ * describes: same device, inode, size and mtime? 1 if so, else 0. */
+int apply_ident_same(int dirfd, const char *name, const struct apply_ident *id);
 
 #endif

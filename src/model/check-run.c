@@ -20,10 +20,10 @@
 #include "worker.h"
 
 /* Bump when measuring changes what it stores: older caches are ignored. */
-#define CACHE_VERSION 4
+#define CACHE_VERSION 5
 #define CACHE_MAGIC "winnow-checks-cache\n"
 #define PARTIAL_MAGIC "winnow-partial"
-#define PARTIAL_VERSION 2
+#define PARTIAL_VERSION 3
 
 struct judge {
 	check_judge_fn fn;
@@ -352,6 +352,7 @@ checks_finish(struct checks *c, struct findings *out, char **cause)
 	size_t i;
 	if (checks_judge(&ctx, out, cause) != 0)
 		return -1;
+	judge_quality(&ctx, out);
 	for (i = 0; i < c->njudges; i++)
 		if (c->judges[i].fn(&ctx, c->judges[i].arg, out, cause) != 0)
 			return -1;
@@ -389,7 +390,7 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
 
 /* ---- partial files: a shard's measures as text ----
  *
- *   winnow-partial<TAB>1<TAB>shard<TAB>I/N
+ *   winnow-partial<TAB>3<TAB>shard<TAB>I/N
  *   path<TAB>size<TAB>hash<TAB>format<TAB>state<TAB>err<TAB>duration<TAB>...
  *       <TAB>fingerprint
  *
@@ -400,7 +401,44 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
  * the bytes of struct fp_audio_data in hex: near copies in two shards are found when
  * they merge. */
 
-#define PARTIAL_FIELDS 19
+#define PARTIAL_FIELDS 30
+/* The quality measures' fields, after the 18 above, then the fingerprint. */
+#define QUALITY_FIELD 18
+#define FINGERPRINT_FIELD 29
+
+static void
+write_quality(FILE *f, const struct measure *m)
+{
+	fprintf(f, "\t%u\t%u\t%u\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g",
+	    m->rate, m->channels, m->encoding, m->dc, m->snr_db, m->luma_lo,
+	    m->luma_hi, m->sharpness, m->chroma, m->entropy, m->dc_wander);
+}
+
+/* Returns 0, or -1 when a field is not a number of its kind. */
+static int
+parse_quality(char **field, struct measure *m)
+{
+	float *floats[] = { &m->dc, &m->snr_db, &m->luma_lo, &m->luma_hi,
+	    &m->sharpness, &m->chroma, &m->entropy, &m->dc_wander };
+	unsigned long v[3];
+	size_t k;
+	char *end;
+
+	for (k = 0; k < 3; k++) {
+		v[k] = strtoul(field[k], &end, 10);
+		if (*end || v[k] > (k ? UINT16_MAX : UINT32_MAX))
+			return -1;
+	}
+	m->rate = (uint32_t)v[0];
+	m->channels = (uint16_t)v[1];
+	m->encoding = (uint16_t)v[2];
+	for (k = 0; k < ARRAY_SIZE(floats); k++) {
+		*floats[k] = strtof(field[3 + k], &end);
+		if (*end)
+			return -1;
+	}
+	return 0;
+}
 
 static void
 fingerprint_write(FILE *f, const struct fingerprint *fp)
@@ -470,6 +508,7 @@ checks_write_partial(struct checks *c, FILE *f, char **cause)
 		    m->format, m->state, m->err, m->duration, m->peak_db, m->rms_db,
 		    m->loud_db, m->still_db, m->head_db, m->tail_db, m->clipped,
 		    m->spread, m->declared, m->width, m->height);
+		write_quality(f, m);
 		fingerprint_write(f, &m->fp);
 		fputc('\n', f);
 	}
@@ -540,7 +579,8 @@ parse_record(char *line, char **path, struct measure *m)
 	}
 	m->width = (uint32_t)v[3];
 	m->height = (uint32_t)v[4];
-	if (fingerprint_read(field[18], &m->fp) != 0)
+	if (parse_quality(field + QUALITY_FIELD, m) != 0 ||
+	    fingerprint_read(field[FINGERPRINT_FIELD], &m->fp) != 0)
 		return -1;
 	if (errno != 0 || unescape_name(field[0]) != 0)
 		return -1;

@@ -45,6 +45,32 @@ static const struct {
 	[TH_FIXED] = { "fixed-length", 0.7,
 	    "a class with this share of its clips within 5% of its median duration is "
 	    "recorded in fixed lengths; only there is a clip judged truncated" },
+	[TH_FORMAT_SHARE] = { "format-share", 0.9,
+	    "a rate, channel count or encoding held by this share of the class's "
+	    "(else the dataset's) audio makes a clip without it a format-mismatch" },
+	[TH_DC_OFFSET] = { "dc-offset", -40,
+	    "dBFS: a clip whose mean sample is this far from zero has a DC offset" },
+	[TH_NOISY] = { "noisy", 10,
+	    "dB: a clip whose estimated SNR (WADA) is below this, and 15 dB below "
+	    "the dataset's median, is noisy" },
+	[TH_DARK] = { "dark", 0.22,
+	    "an image whose brightest 1% is below this share of full scale (and "
+	    "half the dataset's median) is dark" },
+	[TH_BRIGHT] = { "bright", 0.8,
+	    "an image whose darkest 1% is above this share of full scale (and "
+	    "halfway from the dataset's median to white) is bright" },
+	[TH_BLURRY] = { "blurry", 0.4,
+	    "an image whose sharpness is below this times the dataset's median is blurry" },
+	[TH_GRAYSCALE] = { "grayscale", 6,
+	    "an image with 99% of pixels within this (of 255) of grey has no colour" },
+	[TH_COLOUR_SHARE] = { "colour-share", 0.5,
+	    "grayscale is judged only where this share of the images have colour" },
+	[TH_ODD_ASPECT] = { "odd-aspect", 2.5,
+	    "an image this many times wider or taller than the class's (else the "
+	    "dataset's) median width/height is odd-aspect" },
+	[TH_LOW_INFORMATION] = { "low-information", 3,
+	    "bits: an image whose luma entropy is below this (and half the dataset's "
+	    "median) has low information" },
 	[TH_NEAR_AUDIO] = { "near-audio", 0.9,
 	    "clips whose waveforms correlate this well (of 1) once aligned are near copies" },
 	[TH_NEAR_IMAGE] = { "near-image", 7,
@@ -54,9 +80,6 @@ static const struct {
 /* A clip cut at an edge stands out from its own background by at least
  * this much; stationary noise (no quiet part) is never "cut off". */
 #define EDGE_RANGE_DB 20.0
-/* A class needs this many measured clips to have a duration norm of its
- * own; smaller classes are held to the dataset's median. */
-#define CLASS_NORM_MIN 5
 /* How near its median a clip's duration must be to count toward a fixed
  * length (a fraction of the median). */
 #define FIXED_LENGTH_TOLERANCE 0.05
@@ -185,8 +208,7 @@ cmp_float(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median of n values (sorted in place); NAN for none. */
-static double
+double
 median(float *v, size_t n)
 {
 	if (n == 0)
@@ -195,13 +217,13 @@ median(float *v, size_t n)
 	return n % 2 ? v[n / 2] : ((double)v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static int
+int
 is_audio(const struct measure *m)
 {
 	return m->state == MEASURE_OK && format_kind(m->format) == KIND_AUDIO;
 }
 
-static int
+int
 is_image(const struct measure *m)
 {
 	return m->state == MEASURE_OK && format_kind(m->format) == KIND_IMAGE &&

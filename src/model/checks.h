@@ -1,4 +1,5 @@
-/* checks.h — automated data-quality checks (DESIGN.md's table of checks).
+/* checks.h — automated data-quality checks (the table of checks in README.md
+ * and winnow(1)).
  *
  * Checking has two phases.
  *
@@ -45,6 +46,16 @@ enum threshold_id {
 	TH_OUTLIER,     /* embeddings: distance to the class centre in spreads */
 	TH_SPLIT,       /* embeddings: a class's split score (embed.h) */
 	TH_FIXED,       /* share of a class's clips near its median duration */
+	TH_FORMAT_SHARE,/* share of the audio one rate/channels/encoding holds */
+	TH_DC_OFFSET,   /* dBFS: mean sample */
+	TH_NOISY,       /* dB: estimated SNR */
+	TH_DARK,        /* share of full scale: brightest 1 % of an image */
+	TH_BRIGHT,      /* share of full scale: darkest 1 % of an image */
+	TH_BLURRY,      /* fraction of the dataset's median sharpness */
+	TH_GRAYSCALE,   /* 0-255: largest channel difference of 99 % of pixels */
+	TH_COLOUR_SHARE,/* share of images with colour for grayscale to apply */
+	TH_ODD_ASPECT,  /* times the median width/height, either way */
+	TH_LOW_INFORMATION, /* bits of luma entropy */
 	TH_NEAR_AUDIO,  /* least waveform correlation of near copies */
 	TH_NEAR_IMAGE,  /* most hash bits apart of near copies */
 	TH_COUNT
@@ -83,7 +94,7 @@ enum measure_state {
 	MEASURE_STATE_COUNT
 };
 
-/* What a sample's bytes say, 296 bytes a sample. Floats are NAN where they
+/* What a sample's bytes say, 376 bytes a sample. Floats are NAN where they
  * do not apply; dB values may be -INFINITY (digital silence). */
 struct measure {
 	uint64_t hash_lo, hash_hi;      /* XXH3-128 of the bytes */
@@ -101,12 +112,29 @@ struct measure {
 	uint8_t format;                 /* enum format from the bytes */
 	uint8_t state;                  /* enum measure_state */
 	int16_t err;                    /* errno for MEASURE_CANNOT_OPEN */
+	uint32_t rate;                  /* audio: frames per second */
+	uint16_t channels;              /* audio */
+	uint16_t encoding;              /* audio: libsndfile's subtype (audio.h) */
+	float dc;                       /* audio: mean sample (full scale is 1) */
+	float snr_db;                   /* audio: WADA-SNR estimate (-20 to
+	                                   50 dB) */
+	float luma_lo, luma_hi;         /* image: 1st and 99th percentile of
+	                                   the luma (0-255) */
+	float sharpness;                /* image: spread of the Laplacian over
+	                                   the spread of the luma; NAN when flat */
+	float chroma;                   /* image: 99th percentile of a pixel's
+	                                   largest channel difference (0-255) */
+	float entropy;                  /* image: of the luma histogram, bits */
+	float dc_wander;                /* audio: how far the short windows'
+	                                   means stray from dc (median) */
 	struct fingerprint fp;          /* audio and images: near copies */
 };
 
 /* Audio is measured by audio_measure_mem (audio.h): its windows (edges,
  * loudest, quietest) are AUDIO_WINDOW_SECONDS long, and clipping is
- * counted with AUDIO_CLIP_LEVEL and AUDIO_CLIP_RUN. */
+ * counted with AUDIO_CLIP_LEVEL and AUDIO_CLIP_RUN. Images are measured
+ * on the probe's thumbnail (IMAGE_PROBE_SIDE, image.h), so that sharpness
+ * is relative to the picture's size and costs the same for any. */
 
 /* Measure sample i of ds: read, hash, sniff and decode. Thread-safe.
  * scratch holds the bytes; keep it between calls to save allocations, and
@@ -158,6 +186,22 @@ struct check_context {
  * it appends with findings_add. Returns 0, or -1 with *cause set. */
 typedef int (*check_judge_fn)(const struct check_context *ctx, void *arg,
     struct findings *out, char **cause);
+
+/* A class needs this many measured samples to have a norm of its own;
+ * smaller classes are held to the dataset's. */
+#define CLASS_NORM_MIN 5
+
+/* For the judges (checks.c): the median of n values, sorted in place (NAN
+ * for none); whether a measure is of audio, or an image, that decoded. */
+double median(float *v, size_t n);
+int is_audio(const struct measure *m);
+int is_image(const struct measure *m);
+
+/* The quality judges (check-quality.c): format-mismatch, dc-offset and
+ * noisy for audio; dark, bright, blurry, grayscale, odd-aspect and
+ * low-information for images. checks_finish runs them after checks_judge,
+ * whose helpers they use. */
+void judge_quality(const struct check_context *ctx, struct findings *out);
 
 /* The built-in judges over complete measures. Pure: no files are read but
  * the predictions, whose labels unknown to the dataset are added to ds

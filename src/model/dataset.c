@@ -17,6 +17,8 @@
 
 #include "csv.h"
 #include "dataset.h"
+#include "exists.h"
+#include "sniff.h"
 #include "util.h"
 #include "worker.h"
 
@@ -134,21 +136,30 @@ dataset_sniff(struct dataset *ds, size_t i)
 	return s->content_format;
 }
 
+/* A sample whose path is in the pool already, at offset `at`. */
 static void
-add_sample(struct dataset *ds, const char *path, size_t len, unsigned label,
+add_sample_at(struct dataset *ds, uint32_t at, size_t len, unsigned label,
     unsigned split, unsigned flags)
 {
+	const char *path = strpool_get(&ds->paths, at);
 	struct sample *s;
 	ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + 1,
 	    sizeof *ds->samples);
 	s = &ds->samples[ds->nsamples++];
-	s->path = strpool_add(&ds->paths, path, len);
+	s->path = at;
 	s->label = (uint16_t)label;
 	s->split = (uint8_t)split;
 	s->ext_format = (uint8_t)format_from_name_len(path, len);
 	s->content_format = FMT_NONE;
 	s->flags = (uint8_t)flags;
 	s->reserved = 0;
+}
+
+static void
+add_sample(struct dataset *ds, const char *path, size_t len, unsigned label,
+    unsigned split, unsigned flags)
+{
+	add_sample_at(ds, strpool_add(&ds->paths, path, len), len, label, split, flags);
 }
 
 /* ---- path index: open addressing over sample numbers ---- */
@@ -674,15 +685,69 @@ apply_split_lists(struct dataset *ds)
 
 /* ---- manifest layout ---- */
 
+/* A manifest's rows are read first; sorted by path, they give the samples
+ * (a sample a path), in path order; the files these name are checked all at
+ * once, a folder listing each rather than a lookup each (exists.h); then
+ * the rows are taken in their own order: the problems and the samples are
+ * the ones a row-by-row check would give. */
+struct row {
+	size_t line;
+	uint32_t path;          /* in the dataset's pool */
+	uint32_t sample;        /* its path's sample, or ROW_BAD */
+	uint32_t label, split;  /* in the rows' own tables, or ROW_NONE (a sample
+	                           ROW_BAD: label is its message's number) */
+};
+#define ROW_BAD UINT32_MAX
+#define ROW_NONE UINT32_MAX     /* a row's label or split: none */
+/* why[] of a sample a row has taken: no errno nor EXISTS_* value. */
+#define ROW_TAKEN INT_MIN
+
+struct rows {
+	struct row *row;
+	size_t n, cap;
+	GHashTable *names;      /* label or split name -> number + 1 */
+	GPtrArray *name;        /* the names, by number */
+	GPtrArray *bad;         /* messages of the malformed rows listed */
+};
+
+static void
+row_add(struct rows *rs, size_t line, uint32_t path, uint32_t sample, uint32_t label,
+    uint32_t split)
+{
+	rs->row = xgrow(rs->row, &rs->cap, rs->n + 1, sizeof *rs->row);
+	rs->row[rs->n++] = (struct row){ line, path, sample, label, split };
+}
+
+static void
+row_bad(struct rows *rs, size_t line, char *message)
+{
+	row_add(rs, line, 0, ROW_BAD, rs->bad->len, 0);
+	g_ptr_array_add(rs->bad, message);
+}
+
+/* Labels and splits are interned in the dataset only when a row is taken,
+ * so that a name met only in rows that are not has no number there. */
+static uint32_t
+row_name(struct rows *rs, const char *name)
+{
+	gpointer v = g_hash_table_lookup(rs->names, name);
+	char *copy;
+	if (v != NULL)
+		return GPOINTER_TO_UINT(v) - 1;
+	copy = xstrdup(name);
+	g_ptr_array_add(rs->name, copy);
+	g_hash_table_insert(rs->names, copy, GUINT_TO_POINTER(rs->name->len));
+	return rs->name->len - 1;
+}
+
+/* Read the rows, their paths into the dataset's pool. */
 static int
-load_manifest(struct dataset *ds, const char *file, char **cause)
+read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 {
 	struct csv c;
 	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
-	int cpath, clabel, csplit, fd, r;
-	size_t bad = 0, missing = 0, dups = 0;
-	struct stat st;
-	struct path_index pi = { 0 };
+	int cpath, clabel, csplit, r;
+	size_t bad = 0;
 
 	if (csv_open(&c, full, cause) != 0) {
 		free(full);
@@ -697,21 +762,19 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		csv_close(&c);
 		return -1;
 	}
-	pi.mask = 1023;
-	pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
 	while ((r = csv_next(&c, &why)) != 0) {
 		const char *path, *label, *split;
 		if (r < 0) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "%s", why);
+				row_bad(rs, c.line, xstrdup(why));
 			free(why);
 			why = NULL;
 			continue;
 		}
 		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: %zu fields, expected %zu",
-				    c.line, c.nfield, c.nheader);
+				row_bad(rs, c.line, xasprintf("line %zu: %zu fields, expected %zu",
+				    c.line, c.nfield, c.nheader));
 			continue;
 		}
 		/* Names are escaped as winnow writes them (export --manifest):
@@ -721,8 +784,8 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		    (csplit >= 0 && (size_t)csplit < c.nfield &&
 		    unescape_name(c.field[csplit]) != 0)) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: a backslash that is not "
-				    "\\\\ or \\xNN (00 aside)", c.line);
+				row_bad(rs, c.line, xasprintf("line %zu: a backslash that is not "
+				    "\\\\ or \\xNN (00 aside)", c.line));
 			continue;
 		}
 		path = c.field[cpath];
@@ -730,52 +793,150 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
 		while (path[0] == '.' && path[1] == '/')
 			path += 2;
-		if (!path_is_clean(path) || *label == '\0') {
+		if (!path_is_clean(path)) {
 			if (bad++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, *label ? "line %zu: path '%s' is refused "
-				    "(absolute, empty, or with '..')" : "line %zu: '%s' has no label",
-				    c.line, path);
+				row_bad(rs, c.line, xasprintf("line %zu: path '%s' is refused "
+				    "(absolute, empty, or with '..')", c.line, path));
 			continue;
 		}
-		fd = open_beneath(ds->rootfd, path, O_PATH);
-		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-			int e = fd < 0 ? errno : 0;
-			if (missing++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: %s: %s", c.line, path,
-				    e == EXDEV ? "leads out of the dataset; skipped" :
-				    e ? strerror(e) : "not a regular file");
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		close(fd);
-		if (path_index_get(ds, &pi, path) >= 0) {
-			if (dups++ < PROBLEMS_LISTED)
-				dataset_problem(ds, file, "line %zu: %s is listed again; "
-				    "the first row counts", c.line, path);
-			continue;
-		}
-		add_sample(ds, path, strlen(path), dataset_label_intern(ds, label),
-		    *split ? split_intern(ds, split) : SPLIT_NONE, 0);
-		if (ds->nsamples * 2 > pi.mask) {
-			size_t i;
-			free(pi.slot);
-			pi.mask = pi.mask * 2 + 1;
-			pi.slot = xcalloc(pi.mask + 1, sizeof *pi.slot);
-			for (i = 0; i < ds->nsamples; i++)
-				path_index_put(ds, &pi, i);
-		} else {
-			path_index_put(ds, &pi, ds->nsamples - 1);
-		}
+		/* An empty label is new data waiting for one, as in a `_` folder. */
+		row_add(rs, c.line, strpool_add(&ds->paths, path, strlen(path)), 0,
+		    *label ? row_name(rs, label) : ROW_NONE,
+		    *split ? row_name(rs, split) : ROW_NONE);
 	}
 	if (bad > PROBLEMS_LISTED)
-		dataset_problem(ds, file, "%zu malformed rows in all", bad);
+		row_bad(rs, SIZE_MAX, xasprintf("%zu malformed rows in all", bad));
+	csv_close(&c);
+	return 0;
+}
+
+struct row_order {
+	const struct dataset *ds;
+	const struct row *row;
+};
+
+/* By path, and among the rows of one path in the manifest's order. */
+static int
+cmp_row_path(const void *a, const void *b, void *arg)
+{
+	const struct row_order *o = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = strcmp(strpool_get(&o->ds->paths, o->row[x].path),
+	    strpool_get(&o->ds->paths, o->row[y].path));
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* A sample for each path the rows name, in path order (as dataset_sort
+ * wants them), each row pointing to its path's. Sorting finds the repeated paths that a hash table would,
+ * and gives the order the dataset needs anyway. */
+static void
+samples_of_rows(struct dataset *ds, struct rows *rs)
+{
+	struct row_order o = { ds, rs->row };
+	uint32_t *order = xmalloc((rs->n ? rs->n : 1) * sizeof *order), at;
+	const char *path, *prev = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->row[i].sample != ROW_BAD)
+			order[n++] = (uint32_t)i;
+	qsort_r(order, n, sizeof *order, cmp_row_path, &o);
+	for (i = 0; i < n; i++) {
+		at = rs->row[order[i]].path;
+		path = strpool_get(&ds->paths, at);
+		if (prev == NULL || strcmp(prev, path) != 0)
+			add_sample_at(ds, at, strlen(path), LABEL_NONE, SPLIT_NONE, 0);
+		rs->row[order[i]].sample = (uint32_t)(ds->nsamples - 1);
+		prev = path;
+	}
+	free(order);
+}
+
+static void relay_paths(struct dataset *ds);
+
+static int
+load_manifest(struct dataset *ds, const char *file, char **cause)
+{
+	struct rows rs = { 0 };
+	const char **paths;
+	size_t missing = 0, dups = 0, i, n;
+	uint32_t *labels, *splits;
+	int *why;
+
+	rs.names = g_hash_table_new(g_str_hash, g_str_equal);
+	rs.name = g_ptr_array_new_with_free_func(free);
+	rs.bad = g_ptr_array_new_with_free_func(free);
+	if (read_rows(ds, file, &rs, cause) != 0) {
+		g_hash_table_destroy(rs.names);
+		g_ptr_array_free(rs.name, TRUE);
+		g_ptr_array_free(rs.bad, TRUE);
+		return -1;
+	}
+	samples_of_rows(ds, &rs);
+
+	paths = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *paths);
+	why = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *why);
+	for (i = 0; i < ds->nsamples; i++)
+		paths[i] = sample_path(ds, i);
+	exists_check(ds->rootfd, paths, ds->nsamples, why);
+	free(paths);
+
+	labels = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *labels);
+	splits = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *splits);
+	for (i = 0; i < rs.name->len; i++)
+		labels[i] = splits[i] = ROW_NONE;
+	for (i = 0; i < rs.n; i++) {
+		struct row *r = &rs.row[i];
+		struct sample *s;
+		const char *path;
+		if (r->sample == ROW_BAD) {
+			dataset_problem(ds, file, "%s", (char *)g_ptr_array_index(rs.bad, r->label));
+			continue;
+		}
+		s = &ds->samples[r->sample];
+		path = sample_path(ds, r->sample);
+		if (why[r->sample] == ROW_TAKEN) {
+			if (dups++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s is listed again; "
+				    "the first row counts", r->line, path);
+			continue;
+		}
+		if (why[r->sample] != EXISTS_REGULAR) {
+			int e = why[r->sample] > 0 ? why[r->sample] : 0;
+			if (missing++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s: %s", r->line, path,
+				    e == EXDEV ? "leads out of the dataset; skipped" :
+				    e ? strerror(e) : "not a regular file");
+			continue;
+		}
+		why[r->sample] = ROW_TAKEN;
+		if (r->label != ROW_NONE && labels[r->label] == ROW_NONE)
+			labels[r->label] = dataset_label_intern(ds,
+			    g_ptr_array_index(rs.name, r->label));
+		s->label = (uint16_t)(r->label != ROW_NONE ? labels[r->label] : LABEL_NONE);
+		if (r->split != ROW_NONE && splits[r->split] == ROW_NONE)
+			splits[r->split] = split_intern(ds, g_ptr_array_index(rs.name, r->split));
+		s->split = (uint8_t)(r->split != ROW_NONE ? splits[r->split] : SPLIT_NONE);
+	}
 	if (missing > PROBLEMS_LISTED)
 		dataset_problem(ds, file, "%zu rows in all name files that are missing", missing);
 	if (dups > PROBLEMS_LISTED)
 		dataset_problem(ds, file, "%zu repeated rows in all", dups);
-	free(pi.slot);
-	csv_close(&c);
+
+	/* Only the samples a row took stay; the pool, in the rows' order and
+	 * with their repeated and missing paths, is laid out anew. */
+	for (i = n = 0; i < ds->nsamples; i++)
+		if (why[i] == ROW_TAKEN)
+			ds->samples[n++] = ds->samples[i];
+	ds->nsamples = n;
+	relay_paths(ds);
+	free(why);
+	free(labels);
+	free(splits);
+	free(rs.row);
+	g_hash_table_destroy(rs.names);
+	g_ptr_array_free(rs.name, TRUE);
+	g_ptr_array_free(rs.bad, TRUE);
 	return 0;
 }
 
@@ -897,6 +1058,28 @@ trim_slack(struct dataset *ds)
 }
 
 struct dataset *
+dataset_new_memory(const char *root)
+{
+	struct dataset *ds = xcalloc(1, sizeof *ds);
+	ds->root = root != NULL ? xstrdup(root) : NULL;
+	ds->rootfd = -1;
+	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
+	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
+	ds->splits[ds->nsplits++] = xstrdup("");
+	return ds;
+}
+
+size_t
+dataset_add(struct dataset *ds, const char *path, const char *label,
+    const char *split)
+{
+	add_sample(ds, path, strlen(path),
+	    label != NULL ? dataset_label_intern(ds, label) : LABEL_NONE,
+	    split != NULL ? split_intern(ds, split) : SPLIT_NONE, 0);
+	return ds->nsamples - 1;
+}
+
+struct dataset *
 dataset_open(const char *path, char **cause)
 {
 	struct dataset *ds;
@@ -917,11 +1100,7 @@ dataset_open(const char *path, char **cause)
 		set_cause(cause, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	ds = xcalloc(1, sizeof *ds);
-	ds->label_index = g_hash_table_new(g_str_hash, g_str_equal);
-	ds->splits = xgrow(NULL, &ds->capsplits, 1, sizeof *ds->splits);
-	ds->splits[ds->nsplits++] = xstrdup("");
-	ds->rootfd = -1;
+	ds = dataset_new_memory(NULL);
 	if (S_ISDIR(st.st_mode)) {
 		ds->layout = LAYOUT_FOLDERS;
 		ds->root = real;
@@ -939,6 +1118,15 @@ dataset_open(const char *path, char **cause)
 		return NULL;
 	}
 	if (ds->layout == LAYOUT_MANIFEST) {
+		/* A clip or a picture given where a dataset goes: say what it is,
+		 * not that its "header" lacks columns. */
+		enum format f = format_sniff_at(ds->rootfd, ds->manifest);
+		if (format_kind(f) == KIND_AUDIO || format_kind(f) == KIND_IMAGE) {
+			set_cause(cause, "%s: a %s file (%s), not a dataset: give a folder or a "
+			    "CSV/TSV manifest", path, format_name(f), kind_name(format_kind(f)));
+			dataset_free(ds);
+			return NULL;
+		}
 		if (load_manifest(ds, ds->manifest, cause) != 0) {
 			dataset_free(ds);
 			return NULL;

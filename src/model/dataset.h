@@ -72,6 +72,17 @@ struct dataset {
 struct dataset *dataset_open(const char *path, char **cause);
 void dataset_free(struct dataset *ds);
 
+/* For tests and tools that build a dataset without a tree: an empty one
+ * whose ROOT is `root` (recorded, never opened: rootfd is -1). Samples are
+ * added with dataset_add, in the order they should have; labels and splits
+ * are interned as they first appear, not sorted as dataset_open sorts them.
+ * Free with dataset_free. */
+struct dataset *dataset_new_memory(const char *root);
+/* Append a sample: path relative to ROOT, its label (NULL: none, as in a
+ * `_folder`) and its split (NULL or "": none). Returns the sample's index. */
+size_t dataset_add(struct dataset *ds, const char *path, const char *label,
+    const char *split);
+
 static inline const char *sample_path(const struct dataset *ds, size_t i)
 {
 	return strpool_get(&ds->paths, ds->samples[i].path);

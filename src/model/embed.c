@@ -16,6 +16,7 @@
 #include "checks.h"
 #include "dataset.h"
 #include "embed.h"
+#include "number.h"
 #include "util.h"
 #include "worker.h"
 
@@ -79,84 +80,15 @@ lapack_load(char **cause)
 
 /* ---- numbers ---- */
 
-static const double pow10_table[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
-	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-/* strtod for what the fast path leaves (hex, "inf", "nan", huge exponents). */
-static const char *
-parse_float_slow(const char *p, const char *end, double *out)
-{
-	char tmp[64], *e;
-	size_t n = 0;
-	while (p + n < end && p[n] != '\t' && n < sizeof tmp - 1)
-		n++;
-	memcpy(tmp, p, n);
-	tmp[n] = '\0';
-	*out = strtod(tmp, &e);
-	if (e == tmp)
-		return NULL;
-	return p + (e - tmp);
-}
-
-/* A decimal number at p (spaces before it skipped). Returns the end of the
- * number, or NULL when there is none. The digits past the 19th significant
- * one cannot change a float. */
+/* A number at p (spaces before it skipped), inf and nan included: they are
+ * reported as not finite, not as garbage. Returns the end of the number, or
+ * NULL when there is none. */
 static const char *
 parse_float(const char *p, const char *end, double *out)
 {
-	const char *start;
-	uint64_t m = 0;
-	int digits = 0, exp10 = 0, any = 0, neg = 0, e = 0, eneg = 0, edigits = 0;
-	double v;
-
 	while (p < end && *p == ' ')
 		p++;
-	start = p;
-	if (p < end && (*p == '-' || *p == '+'))
-		neg = *p++ == '-';
-	for (; p < end && *p >= '0' && *p <= '9'; p++, any = 1) {
-		if (digits < 19) {
-			m = m * 10 + (uint64_t)(*p - '0');
-			digits += m != 0;
-		} else
-			exp10++;
-	}
-	if (p < end && *p == '.') {
-		for (p++; p < end && *p >= '0' && *p <= '9'; p++, any = 1) {
-			if (digits < 19) {
-				m = m * 10 + (uint64_t)(*p - '0');
-				digits += m != 0;
-				exp10--;
-			}
-		}
-	}
-	if (!any)
-		return parse_float_slow(start, end, out);
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		const char *q = p + 1;
-		if (q < end && (*q == '-' || *q == '+'))
-			eneg = *q++ == '-';
-		for (; q < end && *q >= '0' && *q <= '9'; q++, edigits++)
-			if (e < 100000)
-				e = e * 10 + (*q - '0');
-		if (edigits == 0)
-			return parse_float_slow(start, end, out);
-		exp10 += eneg ? -e : e;
-		p = q;
-	}
-	v = (double)m;
-	if (m == 0)
-		v = 0;
-	else if (exp10 >= 0 && exp10 <= 22)
-		v *= pow10_table[exp10];
-	else if (exp10 < 0 && exp10 >= -22)
-		v /= pow10_table[-exp10];
-	else
-		return parse_float_slow(start, end, out);
-	*out = neg ? -v : v;
-	return p;
+	return number_parse_nonfinite(p, end, out);
 }
 
 /* ---- reading ---- */

@@ -10,10 +10,13 @@
  * Every document winnow writes ends with "..."; in such a stream a last
  * document without it is an append cut short (a crash, a full disk): it is
  * reported and skipped, never the documents before it. (A journal written
- * without "...", by hand or by a script, has its last document read when it
- * is whole, skipped as torn when it is not.) Every other fault (bad YAML,
- * an unknown op, a missing field) is an error naming the file and line, and
- * nothing of the journal is used.
+ * without "...", by hand or by a script, has its last document skipped as
+ * torn only when it is not YAML; a whole one is checked like any other.)
+ * From format 2, a batch (entries sharing `batch: ID`) ends with an
+ * `op: batch-end` document; a batch without it at the journal's end is an
+ * append cut short too, and dropped whole. Every other fault (bad YAML, an
+ * unknown op, a missing field, a hostile path, even in the last document)
+ * is an error naming the file and line, and nothing of the journal is used.
  *
  * Strings (paths, labels, notes) are bytes. UTF-8 text is written as a
  * double-quoted scalar; anything else as a !!binary scalar (base64), which
@@ -32,6 +35,7 @@
 #include "dataset.h"
 #include "strpool.h"
 #include "util.h"
+#include "yamldoc.h"
 
 enum journal_op {
 	JOP_RELABEL,
@@ -65,7 +69,9 @@ struct journal_entry {
 
 struct journal {
 	char *file;             /* the journal's path, as given */
-	char *dataset;          /* header: the dataset's root folder */
+	unsigned version;       /* header: winnow-journal, 1 or 2 */
+	char *dataset;          /* header: the dataset's root folder, as a record
+	                           (journal_dataset_path says which tree it is) */
 	enum layout layout;     /* header */
 	char *manifest;         /* header: manifest file name, or NULL */
 	char *created;          /* header, or NULL */
@@ -96,10 +102,14 @@ struct journal *journal_read_buffer(const char *name, const char *data, size_t l
     char **cause);
 void journal_free(struct journal *j);
 
-/* The path to give dataset_open() for the journal's dataset. Caller frees. */
+/* The path to give dataset_open() for the journal's dataset: the tree whose
+ * .winnow folder holds the journal file, wherever it was copied or moved
+ * (with the header's manifest name for a manifest); only for a journal kept
+ * elsewhere, the header's dataset. Caller frees. */
 char *journal_dataset_path(const struct journal *j);
-/* Is this journal's header about this dataset (same root, layout, manifest)?
- * Returns 0, or -1 with *cause saying which dataset it is about. */
+/* Is this journal about this dataset (the tree of journal_dataset_path, and
+ * the header's layout and manifest)? Returns 0, or -1 with *cause saying
+ * which dataset it is about. */
 int journal_check_dataset(const struct journal *j, const struct dataset *ds,
     char **cause);
 
@@ -146,8 +156,10 @@ long journal_commit(struct journal *j, const struct journal_draft *d, uint32_t i
 /* journal_write_draft for n entries, ids first_id, first_id + 1, …: one
  * write and one fsync for all, so a batch of 10,000 decisions costs one
  * flush to disk. Either every entry is on disk or none (the file is cut
- * back on failure). Commit each with journal_commit, in order. Returns 0,
- * or -1 with *cause. */
+ * back on failure). When the drafts are a batch (d->batch is first_id), a
+ * version 2 journal gets the batch's end marker in the same write, so that
+ * a crash midway leaves a batch the reader drops whole. Commit each with
+ * journal_commit, in order. Returns 0, or -1 with *cause. */
 int journal_write_drafts(const struct journal *j, const struct journal_draft *d,
     size_t n, uint32_t first_id, const char *at, char **cause);
 uint32_t journal_next_id(const struct journal *j);
@@ -177,61 +189,16 @@ size_t journal_annotate(const struct journal *j, struct dataset *ds, struct anno
 void journal_annotate_one(const struct journal *j, struct dataset *ds,
     struct annotations *a, size_t sample);
 
-/* sha256 of a file relative to rootfd, never leaving rootfd's tree
- * (open_beneath). Returns 0, or -1 with errno set. */
-int journal_sha256(int rootfd, const char *path, char out[65]);
+/* ---- writing entries as YAML (yamldoc.h) ---- */
 
-/* ---- YAML shared with apply records and merge ---- */
-
-/* An emitter writing documents of flat mappings into a buffer. */
-struct yout;
-struct yout *yout_new(struct buf *out);
-void yout_doc_start(struct yout *y);
-void yout_doc_end(struct yout *y);       /* explicit "..." */
-/* key: value as a plain scalar (numbers, names, times). */
-void yout_plain(struct yout *y, const char *key, const char *value);
-/* key: "value" (double-quoted), or !!binary when value is not UTF-8. */
-void yout_string(struct yout *y, const char *key, const char *value);
-void yout_uint(struct yout *y, const char *key, unsigned long value);
-/* Flush into the buffer and free the emitter. */
-void yout_free(struct yout *y);
-/* Write the header document of a journal. */
+/* Write the header document of a journal (the newest format). */
 void journal_write_header(struct yout *y, const char *dataset, enum layout layout,
     const char *manifest, const char *created);
 /* Write one entry of j as a document (id replaced by `id` when not 0; an
- * entry renumbered so loses its batch, whose ids no longer hold). */
+ * entry written so loses its batch: the batch's ids and end marker are not
+ * carried over). */
 void journal_write_entry(struct yout *y, const struct journal *j,
     const struct journal_entry *e, uint32_t id);
-
-/* A document of a flat mapping, as read: every value a string. */
-struct ydoc {
-	size_t line;            /* line of the document's start, 1-based */
-	int closed;             /* ended with an explicit "..." */
-	size_t n;
-	char **key, **value;    /* owned by the reader, valid during the callback */
-	size_t *vline;          /* line of each value */
-};
-/* Look up a key: the value, or NULL; *line gets its line when not NULL. */
-const char *ydoc_get(const struct ydoc *d, const char *key, size_t *line);
-
-/* Called for each document; returns 0, or -1 with *cause ("LINE: why" is
- * made "NAME:LINE: why" by the caller of ydoc_read). */
-typedef int (*ydoc_fn)(void *arg, const struct ydoc *d, char **cause);
-/* What ydoc_read found at the end of the stream. */
-struct ydoc_tail {
-	int torn;               /* the last document was cut short, skipped */
-	size_t line;            /* where the torn document starts */
-	size_t good_size;       /* bytes up to the end of the last whole document */
-	char *why;              /* why it is taken to be torn (heap), or NULL */
-};
-/* Parse a YAML stream of flat mappings, calling fn for each document. The
- * first `whole` documents (the header) are never taken to be torn. Returns
- * 0, or -1 with *cause "NAME:LINE: why". */
-/* For tests: when set, every stream is read by libyaml, none by the reader
- * of winnow's own simple documents, so that the two can be compared. */
-extern int ydoc_libyaml_only;
-int ydoc_read(const char *name, const char *data, size_t len, size_t whole,
-    ydoc_fn fn, void *arg, struct ydoc_tail *tail, char **cause);
 
 /* Write all of a buffer to fd (retrying short writes). Returns 0 or -1. */
 int write_all(int fd, const void *p, size_t n);

@@ -16,7 +16,10 @@
 #include <glib.h>
 
 #include "csv.h"
+#include "number.h"
+#include "pred-private.h"
 #include "predictions.h"
+#include "worker.h"
 #include "util.h"
 
 /* A row's probabilities may sum to 1 within this (values printed with few
@@ -39,6 +42,10 @@
  * own, up to this many: a file of garbage predictions must not make a
  * matrix of millions of columns. */
 #define MAX_EXTRA_LABELS 256
+/* The header's limits (README, winnow(1)): far past ImageNet-21k's 21,841
+ * classes, short of a file that is one endless line. */
+#define HEADER_MAX_COLUMNS 1000000
+#define HEADER_MAX_BYTES (64u << 20)
 /* Locks guarding the samples' rows, chosen by sample number. */
 #define ROW_LOCKS 64
 /* Binary searches a part makes before the path index is built: one in
@@ -64,132 +71,9 @@ pred_problem_name(enum pred_problem_kind kind)
 	return (unsigned)kind < PRED_PROBLEM_KINDS ? problem_names[kind] : "";
 }
 
-/* ---- numbers ---- */
-
-static const double pow10_table[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-/* Multiplying is many times faster than dividing; the last bit it may
- * lose is far below a float's precision. */
-static const double pow10_neg_table[] = {
-	1e-0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11,
-	1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
-};
-
-/* Below this, ten times a mantissa plus a digit (or 1e8 times plus eight
- * digits, below EIGHT_MAX) still fits in 64 bits. */
-#define DIGIT_MAX 1000000000000000000ULL
-#define EIGHT_MAX 100000000000ULL
-
-/* Add the run of digits at *pp to *m (a digit is counted in *dropped when
- * the mantissa is full); returns how many digits were read. Eight at a
- * time (Lemire's SWAR conversion) where the bytes up to limit are known to
- * be readable. */
-static inline int
-add_digits(const char **pp, const char *limit, uint64_t *m, int *dropped)
-{
-	const char *p = *pp, *start = p;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t w;
-	while (limit - p >= 8 && *m < EIGHT_MAX) {
-		memcpy(&w, p, 8);
-		if ((((w + 0x4646464646464646ULL) | (w - 0x3030303030303030ULL)) &
-		    0x8080808080808080ULL) != 0)
-			break;
-		w -= 0x3030303030303030ULL;
-		w = w * 10 + (w >> 8);
-		w = (((w & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
-		    (((w >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
-		*m = *m * 100000000ULL + w;
-		p += 8;
-	}
-#endif
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (*m < DIGIT_MAX)
-			*m = *m * 10 + (uint64_t)(*p - '0');
-		else
-			(*dropped)++;
-	}
-	*pp = p;
-	return (int)(p - start);
-}
-
-/* m × 10^exp10, as both number readers below compute it. */
-static inline double
-scale10(uint64_t m, int exp10)
-{
-	double v = (double)m;
-	if (m == 0)
-		return 0;
-	if (exp10 < 0 && exp10 >= -22)
-		return v * pow10_neg_table[-exp10];
-	if (exp10 > 0 && exp10 <= 22)
-		return v * pow10_table[exp10];
-	if (exp10 != 0)
-		return v * pow(10, exp10);
-	return v;
-}
-
-/* A decimal number ("0.125", "1e-05", "-3", ".5", " 0.1 "), parsed without
- * strtod: it is locale-dependent (a decimal comma under de_DE) and several
- * times slower, which shows over 35 million fields. Bytes from s up to
- * limit may be read ahead (limit may be s). Returns 0, or -1 when s is not
- * a number in this form (nan and inf are not probabilities). */
-static int
-parse_number(const char *s, const char *limit, double *out)
-{
-	const char *p = s;
-	uint64_t m = 0;
-	int neg = 0, any, exp10 = 0, e = 0, eneg = 0, dropped = 0, n;
-	double v;
-
-	while (*p == ' ')
-		p++;
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	any = add_digits(&p, limit, &m, &dropped);
-	exp10 = dropped;
-	if (*p == '.') {
-		p++;
-		dropped = 0;
-		n = add_digits(&p, limit, &m, &dropped);
-		exp10 -= n - dropped;
-		any += n;
-	}
-	if (!any)
-		return -1;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '-' || *p == '+')
-			eneg = *p++ == '-';
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (; *p >= '0' && *p <= '9'; p++)
-			if (e < 10000)
-				e = e * 10 + (*p - '0');
-		exp10 += eneg ? -e : e;
-	}
-	while (*p == ' ')
-		p++;
-	if (*p != '\0')
-		return -1;
-	v = scale10(m, exp10);
-	*out = neg ? -v : v;
-	return 0;
-}
-
 /* ---- labels ---- */
 
-/* The labels a load resolves names against: the dataset's, copied so that a
- * load on another thread never reads the dataset's label table while its
- * owner changes it. */
-struct label_set {
-	char **names;
-	size_t n;
-};
-
-static void
+void
 label_set_copy(struct label_set *ls, const struct dataset *ds)
 {
 	size_t i;
@@ -199,7 +83,7 @@ label_set_copy(struct label_set *ls, const struct dataset *ds)
 		ls->names[i] = xstrdup(ds->labels[i]);
 }
 
-static void
+void
 label_set_free(struct label_set *ls)
 {
 	size_t i;
@@ -278,6 +162,7 @@ struct part {
 	size_t searches;        /* binary searches, while there is no index */
 	struct buf show;
 	float *row;             /* one row of probabilities, parsed */
+	uint64_t torn;          /* ROW_KEY of a last row cut short, 0 none */
 };
 
 static void
@@ -385,8 +270,8 @@ relative_path(const struct dataset *ds, const char *path)
 	return path;
 }
 
-static int
-stamp_of(const char *file, struct pred_stamp *st, char **cause)
+int
+pred_stamp_of(const char *file, struct pred_stamp *st, char **cause)
 {
 	struct stat sb;
 	if (stat(file, &sb) != 0) {
@@ -400,8 +285,8 @@ stamp_of(const char *file, struct pred_stamp *st, char **cause)
 	return 0;
 }
 
-static int
-stamp_equal(const struct pred_stamp *a, const struct pred_stamp *b)
+int
+pred_stamp_equal(const struct pred_stamp *a, const struct pred_stamp *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	    a->mtime_ns == b->mtime_ns;
@@ -421,7 +306,11 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 {
 	struct predictions *p = ld->p;
 	char **extra = xmalloc((c->nheader ? c->nheader : 1) * sizeof *extra);
-	size_t i, j, nextra = 0, n = 0;
+	/* Hashed, not searched: a header may have tens of thousands of
+	 * columns (ImageNet-21k's classes), none of them the dataset's. */
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	uint8_t *taken;
+	size_t i, nextra = 0, n = 0;
 	int id;
 
 	ld->cpath = csv_column(c, "path");
@@ -430,11 +319,10 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 		const char *h = c->header[i];
 		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' || table_find(ld->known, h + 2) >= 0)
 			continue;
-		for (j = 0; j < nextra && strcmp(extra[j], h + 2) != 0; j++)
-			;
-		if (j == nextra)
+		if (g_hash_table_add(seen, (char *)h + 2))
 			extra[nextra++] = (char *)h + 2;
 	}
+	g_hash_table_destroy(seen);
 	qsort(extra, nextra, sizeof *extra, cmp_names);
 	for (i = 0; i < nextra; i++) {
 		if (i == MAX_EXTRA_LABELS) {
@@ -449,23 +337,24 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 	free(extra);
 
 	ld->cols = xmalloc((c->nheader ? c->nheader : 1) * sizeof *ld->cols);
+	taken = xcalloc(p->nlabels ? p->nlabels : 1, 1);
 	for (i = 0; i < c->nheader; i++) {
 		const char *h = c->header[i];
 		if (strncmp(h, "p_", 2) != 0 || h[2] == '\0' ||
 		    (id = table_find(ld->known, h + 2)) < 0)
 			continue;
-		for (j = 0; j < n && ld->cols[j].label != id; j++)
-			;
-		if (j < n) {
+		if (taken[id]) {
 			problem(pt, PRED_MALFORMED, here(pt, c), "column %s repeated; the first "
 			    "counts", escaped_name(&pt->show, h));
 			continue;
 		}
+		taken[id] = 1;
 		ld->cols[n].field = (int)i;
 		ld->cols[n].label = (uint16_t)id;
 		ld->cols[n].name = p->labels[id];
 		n++;
 	}
+	free(taken);
 	ld->ncols = n;
 	if (ld->cpath < 0 || (ld->cpred < 0 && n == 0)) {
 		set_cause(cause, "%s: the header must name the columns 'path' and 'pred'",
@@ -487,6 +376,22 @@ read_header(struct loader *ld, struct part *pt, struct csv *c, char **cause)
 	return 0;
 }
 
+/* A field that is a number and nothing else but spaces around it
+ * (" 0.1 "). Returns 0, or -1. */
+static int
+field_number(const char *f, double *out)
+{
+	const char *q;
+
+	while (*f == ' ')
+		f++;
+	if ((q = number_parse(f, f + strlen(f), out)) == NULL)
+		return -1;
+	while (*q == ' ')
+		q++;
+	return *q == '\0' ? 0 : -1;
+}
+
 /* Parse one row's probabilities into pt->row (zero where the file has no
  * column). Returns 1 when usable, 0 when not (reported): a value that is not
  * a probability, or a sum far from 1 (the thresholds of confident learning
@@ -503,9 +408,7 @@ read_probs(struct part *pt)
 	for (j = 0; j < ld->ncols; j++) {
 		size_t k = (size_t)ld->cols[j].field;
 		const char *f = c->field[k];
-		/* A field's bytes run up to the next field; the last one's end is
-		 * not known, so it is read a byte at a time. */
-		if (parse_number(f, k + 1 < c->nfield ? c->field[k + 1] : f, &v) != 0) {
+		if (field_number(f, &v) != 0) {
 			problem(pt, PRED_BAD_PROB, here(pt, c), "p_%s: '%s' is not a number",
 			    ld->cols[j].name, escaped_name(&pt->show, f));
 			return 0;
@@ -525,8 +428,8 @@ read_probs(struct part *pt)
 	return 1;
 }
 
-static uint16_t
-argmax(const float *row, size_t n)
+uint16_t
+pred_argmax(const float *row, size_t n)
 {
 	size_t k, best = 0;
 	for (k = 1; k < n; k++)
@@ -617,7 +520,7 @@ store_row(struct part *pt, uint64_t key, long s, const char *path, const char *n
 			problem(pt, PRED_MALFORMED, key, "no prediction");
 			return;
 		}
-		id = argmax(pt->row, p->nprob);
+		id = pred_argmax(pt->row, p->nprob);
 	} else if ((id = label_of_pred(ld, name, &unknown)) < 0) {
 		problem(pt, PRED_UNKNOWN_LABEL, key, "'%s': more than %d labels the "
 		    "dataset lacks; the row is skipped", escaped_name(&pt->show, name),
@@ -671,40 +574,6 @@ read_row(struct part *pt)
 	store_row(pt, key, s, path, ld->cpred >= 0 ? c->field[ld->cpred] : "", probs_ok);
 }
 
-/* A plain decimal number at *pp, before end ("0.0166", "-1.5e-3"), as
- * parse_number reads it; *pp is left after it. Returns 0 for anything
- * else (long mantissas, spaces, "inf"): the row then goes the slow way. */
-static inline int
-fast_number(char **pp, const char *end, double *out)
-{
-	char *p = *pp;
-	uint64_t m = 0;
-	int neg = 0, digits = 0, exp10 = 0, e = 0, eneg = 0, edigits = 0;
-
-	if (p < end && (*p == '-' || *p == '+'))
-		neg = *p++ == '-';
-	for (; p < end && (unsigned)(*p - '0') < 10; p++, digits++)
-		m = m * 10 + (uint64_t)(*p - '0');
-	if (p < end && *p == '.')
-		for (p++; p < end && (unsigned)(*p - '0') < 10; p++, digits++, exp10--)
-			m = m * 10 + (uint64_t)(*p - '0');
-	if (digits == 0 || digits > 18)
-		return 0;
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < end && (*p == '-' || *p == '+'))
-			eneg = *p++ == '-';
-		for (; p < end && (unsigned)(*p - '0') < 10; p++, edigits++)
-			e = e * 10 + (*p - '0');
-		if (edigits == 0 || edigits > 4)
-			return 0;
-		exp10 += eneg ? -e : e;
-	}
-	*out = neg ? -scale10(m, exp10) : scale10(m, exp10);
-	*pp = p;
-	return 1;
-}
-
 /* The common row, unquoted with plain numbers, valid probabilities and a
  * newline (or CRLF) at its end, read straight from the bytes: no splitting
  * into fields first, no second pass over each number. Returns 1 when the
@@ -728,16 +597,15 @@ fast_row(struct part *pt, const char **path, const char **pred)
 	if (ld->ncols < ld->p->nprob)
 		memset(pt->row, 0, ld->p->nprob * sizeof *pt->row);
 	for (k = 0; ; k++) {
-		if (*p == '"')
+		if (p >= end || *p == '"')
 			return 0;
 		role = k < ld->nroles ? ld->role[k] : ROLE_OTHER;
 		if (role >= ROLE_PROB) {
-			if (!fast_number(&p, end, &v) || v < -PROB_RANGE_TOLERANCE ||
-			    v > 1 + PROB_RANGE_TOLERANCE)
+			if ((q = (char *)number_parse(p, end, &v)) == NULL ||
+			    v < -PROB_RANGE_TOLERANCE || v > 1 + PROB_RANGE_TOLERANCE)
 				return 0;
 			pt->row[ld->cols[role - ROLE_PROB].label] = (float)v;
 			sum += v;
-			q = p;
 			if (q + 1 < end && q[0] == '\r' && q[1] == '\n')
 				q++;    /* a CRLF line end (pandas on Windows) */
 		} else {
@@ -806,15 +674,41 @@ read_rows(struct part *pt)
 	}
 }
 
-/* Read the rows that start at offsets in [from, to), a chunk at a time.
- * A part after the first begins at the first line that starts at or after
- * from; the row that crosses to is this part's. */
-static void *
-read_part(void *arg)
+static size_t
+problems_found(const struct part *pt)
 {
-	struct part *pt = arg;
+	size_t k, n = 0;
+	for (k = 0; k < PRED_PROBLEM_KINDS; k++)
+		if (k != PRED_DUPLICATE)
+			n += pt->count[k];
+	return n;
+}
+
+/* The file's last row, with no newline after it: a writer may not have
+ * finished it. It is torn when it does not read as a whole row (too few
+ * fields, an open quote, a number cut short, a path or label cut into one
+ * that does not exist). */
+static void
+read_last_row(struct part *pt, char *row, size_t len)
+{
+	size_t before = problems_found(pt);
+
+	csv_view(&pt->c, row, len, pt->ld->delim, pt->c.line);
+	read_rows(pt);
+	if (problems_found(pt) > before)
+		pt->torn = here(pt, &pt->c);
+}
+
+/* Read the rows of part k of arg (an array of parts) that start at
+ * offsets in [from, to), a chunk at a time. A part after the first begins
+ * at the first line that starts at or after from; the row that crosses to
+ * is this part's. */
+static void
+read_part(void *arg, unsigned k)
+{
+	struct part *pt = (struct part *)arg + k;
 	int fd = pt->ld->fd;
-	size_t cap = CHUNK_BYTES, have = 0, len, at;
+	size_t cap = CHUNK_BYTES, have = 0, len, at, whole;
 	uint64_t off = pt->index > 1 ? pt->from - 1 : pt->from;  /* of buf[0] */
 	char *buf = xmalloc(cap + 1), *nl;
 	int eof = 0, skip = pt->index > 1, done = 0;
@@ -866,8 +760,15 @@ read_part(void *arg)
 		}
 		if (eof)
 			done = 1;
-		csv_view(&pt->c, buf, len, pt->ld->delim, pt->lines);
+		whole = len;
+		if (eof && len > 0 && buf[len - 1] != '\n') {
+			nl = memrchr(buf, '\n', len);
+			whole = nl ? (size_t)(nl + 1 - buf) : 0;
+		}
+		csv_view(&pt->c, buf, whole, pt->ld->delim, pt->lines);
 		read_rows(pt);
+		if (whole < len)
+			read_last_row(pt, buf + whole, len - whole);
 		pt->lines = pt->c.line;
 		memmove(buf, buf + len, have - len);
 		have -= len;
@@ -876,7 +777,6 @@ read_part(void *arg)
 			done = 1;
 	}
 	free(buf);
-	return NULL;
 }
 
 static int
@@ -905,6 +805,9 @@ merge_parts(struct predictions *p, struct part *parts, size_t nparts, const size
 		if (parts[i].nproblems > 0)
 			p->problems = xrealloc(p->problems, (p->nproblems +
 			    parts[i].nproblems) * sizeof *p->problems);
+		if (parts[i].torn)
+			p->torn_line = base[parts[i].torn >> 40] +
+			    (size_t)(parts[i].torn & ((1ULL << 40) - 1));
 		for (j = 0; j < parts[i].nproblems; j++) {
 			q = &parts[i].problems[j];
 			pp = &p->problems[p->nproblems++];
@@ -927,63 +830,65 @@ merge_parts(struct predictions *p, struct part *parts, size_t nparts, const size
 	p->nproblems = j;
 }
 
-static int
-cpu_count(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > MAX_PARTS ? MAX_PARTS : (int)n;
-}
-
-/* Read the header row from the start of fd into c (a copy of the first
- * bytes, grown until they hold the whole header). */
+/* Read the header row from the start of fd into c (a copy of the bytes up
+ * to its newline: a quoted field cannot span lines). Parsed once, when the
+ * newline or the end of the file is in: a header of a million columns
+ * must not be split again at every doubling of the buffer. */
 static int
 read_head(int fd, const char *file, struct csv *c, char **cause)
 {
 	size_t cap = 65536, have = 0;
-	char *buf = NULL, *why = NULL;
+	char *buf = xmalloc(cap), *why = NULL;
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		buf = xrealloc(buf, cap);
-		while (have < cap && (n = pread(fd, buf + have, cap - have, (off_t)have)) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				set_cause(cause, "%s: %s", file, strerror(errno));
+		if (have == cap) {
+			if (cap >= HEADER_MAX_BYTES) {
+				set_cause(cause, "%s: the header line is longer than %u MiB",
+				    file, HEADER_MAX_BYTES >> 20);
 				free(buf);
 				return -1;
 			}
-			have += (size_t)n;
+			buf = xrealloc(buf, cap *= 2);
 		}
-		r = csv_open_buffer(c, buf, have, &why);
-		/* Complete: the header row ended before the bytes read did (at a
-		 * newline), or the file ended. */
-		if (have < cap || (r == 0 && c->pos < have))
+		n = pread(fd, buf + have, cap - have, (off_t)have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			set_cause(cause, "%s: %s", file, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (n == 0 || memchr(buf + have, '\n', (size_t)n) != NULL) {
+			have += (size_t)n;
 			break;
-		if (r == 0)
-			csv_close(c);
-		free(why);
-		why = NULL;
-		cap *= 2;
+		}
+		have += (size_t)n;
 	}
+	r = csv_open_buffer(c, buf, have, &why);
 	free(buf);
 	if (r != 0) {
 		set_cause(cause, "%s: %s", file, why);
 		free(why);
 		return -1;
 	}
+	if (c->nheader > HEADER_MAX_COLUMNS) {
+		set_cause(cause, "%s: the header has %zu columns, more than %u", file,
+		    c->nheader, HEADER_MAX_COLUMNS);
+		csv_close(c);
+		return -1;
+	}
 	return 0;
 }
 
-static struct predictions *
-load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_prob,
+struct predictions *
+predictions_load_with(const char *file, struct dataset *ds, const struct label_set *ls, int keep_prob,
     char **cause)
 {
 	struct loader ld = { 0 };
 	struct part parts[MAX_PARTS + 1];
 	size_t base[MAX_PARTS + 1];
-	pthread_t threads[MAX_PARTS + 1];
 	struct predictions *p;
 	struct csv c;
 	struct stat st;
@@ -994,7 +899,7 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_
 
 	p = xcalloc(1, sizeof *p);
 	p->file = xstrdup(file);
-	if (stamp_of(file, &p->stamp, cause) != 0) {
+	if (pred_stamp_of(file, &p->stamp, cause) != 0) {
 		predictions_free(p);
 		return NULL;
 	}
@@ -1050,7 +955,7 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_
 		ld.index_ready = ds->path_index != NULL;
 
 		nparts = start >= size ? 0 : size - start < PARALLEL_BYTES ? 1 :
-		    (size_t)cpu_count();
+		    parallel_threads(MAX_PARTS);
 		for (i = 1; i <= nparts; i++) {
 			parts[i].ld = &ld;
 			parts[i].index = i;
@@ -1060,13 +965,7 @@ load(const char *file, struct dataset *ds, const struct label_set *ls, int keep_
 			parts[i].to = i == nparts ? UINT64_MAX : start + (size - start) * i / nparts;
 			parts[i].row = xmalloc((p->nprob ? p->nprob : 1) * sizeof *parts[i].row);
 		}
-		for (i = 2; i <= nparts; i++)
-			if (pthread_create(&threads[i], NULL, read_part, &parts[i]) != 0)
-				die("cannot start a thread");
-		if (nparts > 0)
-			read_part(&parts[1]);
-		for (i = 2; i <= nparts; i++)
-			pthread_join(threads[i], NULL);
+		parallel_for((unsigned)nparts, read_part, parts + 1);
 	}
 	base[0] = 0;
 	for (i = 1; i <= nparts; i++)
@@ -1102,7 +1001,7 @@ load_now(const char *file, struct dataset *ds, int keep_prob, char **cause)
 	struct label_set ls;
 	struct predictions *p;
 	label_set_copy(&ls, ds);
-	p = load(file, ds, &ls, keep_prob, cause);
+	p = predictions_load_with(file, ds, &ls, keep_prob, cause);
 	label_set_free(&ls);
 	return p;
 }
@@ -1137,404 +1036,4 @@ predictions_free(struct predictions *p)
 	free(p->prob_ok);
 	free(p->file);
 	free(p);
-}
-
-/* Own label ids of the labels the dataset lacked, in name order. */
-static int
-cmp_label_ids(const void *a, const void *b, void *arg)
-{
-	const struct predictions *p = arg;
-	return strcmp(p->labels[*(const uint16_t *)a], p->labels[*(const uint16_t *)b]);
-}
-
-void
-predictions_bind(struct predictions *p, struct dataset *ds)
-{
-	size_t i, nextra = p->nlabels - p->nknown;
-	uint16_t *extra = xmalloc((nextra ? nextra : 1) * sizeof *extra);
-
-	/* Known labels keep their ids (interning finds them); the others are
-	 * added in name order so the matrix's extra columns come sorted. */
-	free(p->to_dataset);
-	p->to_dataset = xmalloc((p->nlabels ? p->nlabels : 1) * sizeof *p->to_dataset);
-	for (i = 0; i < p->nknown; i++)
-		p->to_dataset[i] = (uint16_t)dataset_label_intern(ds, p->labels[i]);
-	for (i = 0; i < nextra; i++)
-		extra[i] = (uint16_t)(p->nknown + i);
-	qsort_r(extra, nextra, sizeof *extra, cmp_label_ids, p);
-	for (i = 0; i < nextra; i++)
-		p->to_dataset[extra[i]] = (uint16_t)dataset_label_intern(ds, p->labels[extra[i]]);
-	free(extra);
-}
-
-uint16_t
-predictions_label(const struct predictions *p, size_t i)
-{
-	uint16_t k = i < p->nsamples ? p->pred[i] : LABEL_NONE;
-	return k == LABEL_NONE || p->to_dataset == NULL ? LABEL_NONE : p->to_dataset[k];
-}
-
-void
-predictions_annotate(struct predictions *p, struct dataset *ds, struct annotations *a)
-{
-	struct suspect *sus;
-	size_t i, n;
-
-	predictions_bind(p, ds);
-	if (a->n == 0)
-		a->n = ds->nsamples;
-	free(a->pred);
-	free(a->pred_p);
-	free(a->suspect);
-	a->pred = xmalloc((a->n ? a->n : 1) * sizeof *a->pred);
-	a->pred_p = annot_floats(a->n);
-	a->suspect = annot_floats(a->n);
-	for (i = 0; i < a->n; i++) {
-		uint16_t k = i < p->nsamples ? p->pred[i] : LABEL_NONE;
-		a->pred[i] = predictions_label(p, i);
-		if (k != LABEL_NONE && p->prob_ok && p->prob_ok[i] && k < p->nprob)
-			a->pred_p[i] = p->prob[i * p->nprob + k];
-	}
-	sus = suspects_find(p, ds, NULL, &n);
-	for (i = 0; i < n; i++)
-		if (sus[i].sample < a->n)
-			a->suspect[sus[i].sample] = sus[i].score;
-	free(sus);
-}
-
-/* ---- suspects ---- */
-
-static int
-cmp_suspects(const void *a, const void *b)
-{
-	const struct suspect *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	/* samples are in path order */
-	return x->sample < y->sample ? -1 : x->sample > y->sample;
-}
-
-struct suspect *
-suspects_find(const struct predictions *p, const struct dataset *ds,
-    const uint16_t *labels, size_t *n)
-{
-	struct suspect *out = NULL;
-	size_t i, k, nout = 0, cap = 0, nds = ds->nlabels;
-	size_t nsamples = p->nsamples < ds->nsamples ? p->nsamples : ds->nsamples;
-	uint16_t *own;          /* dataset label -> own label, LABEL_NONE none */
-	double *sum = NULL;
-	size_t *count = NULL;
-	float *t = NULL;
-
-	*n = 0;
-	if (p->to_dataset == NULL)
-		return NULL;
-	own = xmalloc((nds ? nds : 1) * sizeof *own);
-	for (k = 0; k < nds; k++)
-		own[k] = LABEL_NONE;
-	for (k = 0; k < p->nlabels; k++)
-		if (p->to_dataset[k] < nds)
-			own[p->to_dataset[k]] = (uint16_t)k;
-
-	if (p->prob) {
-		sum = xcalloc(p->nprob, sizeof *sum);
-		count = xcalloc(p->nprob, sizeof *count);
-		t = xmalloc(p->nprob * sizeof *t);
-		for (i = 0; i < nsamples; i++) {
-			unsigned y = labels ? labels[i] : ds->samples[i].label;
-			if (y >= nds || !p->prob_ok[i] || own[y] >= p->nprob)
-				continue;
-			sum[own[y]] += p->prob[i * p->nprob + own[y]];
-			count[own[y]]++;
-		}
-		/* A class nobody is labelled with has no threshold to pass. */
-		for (k = 0; k < p->nprob; k++)
-			t[k] = count[k] ? (float)(sum[k] / (double)count[k]) : INFINITY;
-	}
-
-	for (i = 0; i < nsamples; i++) {
-		unsigned y = labels ? labels[i] : ds->samples[i].label;
-		struct suspect s = { .sample = i, .label = (uint16_t)y };
-		if (y >= nds || p->pred[i] == LABEL_NONE)
-			continue;
-		if (p->prob) {
-			const float *row = p->prob + i * p->nprob;
-			unsigned yo = own[y];
-			int best = -1;
-			if (!p->prob_ok[i] || (yo < p->nprob && argmax(row, p->nprob) == yo))
-				continue;
-			for (k = 0; k < p->nprob; k++)
-				if (k != yo && row[k] >= t[k] && (best < 0 || row[k] > row[best]))
-					best = (int)k;
-			if (best < 0)
-				continue;
-			s.p_label = yo < p->nprob ? row[yo] : 0;
-			s.likely = p->to_dataset[best];
-			s.p_likely = row[best];
-			s.threshold = t[best];
-			s.score = 1 - s.p_label;
-		} else {
-			if (p->to_dataset[p->pred[i]] == y)
-				continue;
-			s.likely = p->to_dataset[p->pred[i]];
-			s.p_label = s.p_likely = s.threshold = NAN;
-			s.score = 1;
-		}
-		out = xgrow(out, &cap, nout + 1, sizeof *out);
-		out[nout++] = s;
-	}
-	if (nout > 1)
-		qsort(out, nout, sizeof *out, cmp_suspects);
-	free(own);
-	free(sum);
-	free(count);
-	free(t);
-	*n = nout;
-	return out;
-}
-
-void
-suspect_detail(const struct suspect *s, const struct dataset *ds, struct buf *b)
-{
-	struct buf y = { 0 }, k = { 0 };
-	escape_name(&y, dataset_label_name(ds, s->label));
-	escape_name(&k, dataset_label_name(ds, s->likely));
-	buf_str(&y);
-	buf_str(&k);
-	if (isnan(s->p_label))
-		buf_addf(b, "pred %s != label %s", k.data, y.data);
-	else
-		buf_addf(b, "p(%s)=%.2f < p(%s)=%.2f >= t_%s=%.2f", y.data, s->p_label,
-		    k.data, s->p_likely, k.data, s->threshold);
-	buf_free(&y);
-	buf_free(&k);
-}
-
-/* ---- watching ---- */
-
-/* A file closed after writing, or renamed into place, is read after this
- * short pause (to let a burst of events pass); one still being written only
- * once its writes have stopped for the longer one, so a file written in
- * many pieces is read once, whole. */
-#define SETTLE_SECONDS 0.05
-#define WRITING_SECONDS 1.0
-/* Where inotify says nothing (NFS, or no inotify), the file is stat'ed this
- * often. */
-#define POLL_SECONDS 1.0
-
-struct pred_watch {
-	char *file, *base;
-	struct dataset *ds;
-	struct label_set labels;
-	void (*notify)(void *);
-	void *arg;
-
-	pthread_t thread;
-	int stop_pipe[2];
-	int inotify_fd;
-
-	/* The watcher thread's own state. */
-	struct pred_stamp loaded, polled;
-	int have_loaded, have_polled, missing_told;
-
-	pthread_mutex_t lock;   /* guards the two below */
-	struct predictions *ready;
-	char *ready_cause;
-};
-
-static void
-post(struct pred_watch *w, struct predictions *p, char *cause)
-{
-	pthread_mutex_lock(&w->lock);
-	predictions_free(w->ready);
-	free(w->ready_cause);
-	w->ready = p;
-	w->ready_cause = cause;
-	pthread_mutex_unlock(&w->lock);
-	if (w->notify)
-		w->notify(w->arg);
-}
-
-/* Load the file when it differs from what was loaded last. Polling
- * (settled) waits until the file has stayed the same since the poll
- * before, so a file still being written is not read half-way. */
-static void
-watch_try(struct pred_watch *w, int settled)
-{
-	struct pred_stamp now;
-	struct predictions *p;
-	char *cause = NULL;
-	int moving;
-
-	if (stamp_of(w->file, &now, &cause) != 0) {
-		if (!w->missing_told) {
-			w->missing_told = 1;
-			w->have_loaded = 0;
-			post(w, NULL, cause);
-		} else {
-			free(cause);
-		}
-		return;
-	}
-	if (w->have_loaded && stamp_equal(&now, &w->loaded))
-		return;
-	moving = !w->have_polled || !stamp_equal(&now, &w->polled);
-	w->polled = now;
-	w->have_polled = 1;
-	if (settled && moving)
-		return;
-	w->missing_told = 0;
-	if ((p = load(w->file, w->ds, &w->labels, 1, &cause)) == NULL) {
-		/* Remember the stamp anyway: a garbage file is told about once. */
-		w->loaded = now;
-		w->have_loaded = 1;
-		post(w, NULL, cause);
-		return;
-	}
-	w->loaded = p->stamp;
-	w->have_loaded = 1;
-	post(w, p, NULL);
-}
-
-/* Read a batch of inotify events: 0 when none concerns the watched file,
- * 1 when it is being made or written, 2 when it was closed after writing,
- * replaced or removed. */
-static int
-watch_events(struct pred_watch *w)
-{
-	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *e;
-	ssize_t n;
-	char *q;
-	int hit = 0;
-
-	while ((n = read(w->inotify_fd, ev, sizeof ev)) > 0) {
-		for (q = ev; q < ev + n; q += sizeof *e + e->len) {
-			e = (const struct inotify_event *)q;
-			if ((e->mask & IN_Q_OVERFLOW) ||
-			    (e->len > 0 && strcmp(e->name, w->base) == 0))
-				hit = (e->mask & (IN_MODIFY | IN_CREATE)) && hit < 2 ? 1 : 2;
-		}
-	}
-	return hit;
-}
-
-static void *
-watch_thread(void *arg)
-{
-	struct pred_watch *w = arg;
-	double due = 0, next_poll;
-	struct pollfd pfd[2];
-
-	watch_try(w, 0);
-	next_poll = now_seconds() + POLL_SECONDS;
-	for (;;) {
-		double now = now_seconds(), until = due ? due : next_poll;
-		int timeout = until > now ? (int)((until - now) * 1000) + 1 : 0, nfd = 1;
-
-		pfd[0].fd = w->stop_pipe[0];
-		pfd[0].events = POLLIN;
-		if (w->inotify_fd >= 0) {
-			pfd[1].fd = w->inotify_fd;
-			pfd[1].events = POLLIN;
-			nfd = 2;
-		}
-		if (poll(pfd, (nfds_t)nfd, timeout) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents)
-			break;
-		now = now_seconds();
-		if (nfd == 2 && (pfd[1].revents & POLLIN)) {
-			switch (watch_events(w)) {
-			case 1:
-				due = now + WRITING_SECONDS;
-				break;
-			case 2:
-				due = now + SETTLE_SECONDS;
-				break;
-			}
-		}
-		if (due && now >= due) {
-			due = 0;
-			watch_try(w, 0);
-			next_poll = now_seconds() + POLL_SECONDS;
-		} else if (!due && now >= next_poll) {
-			watch_try(w, 1);
-			next_poll = now_seconds() + POLL_SECONDS;
-		}
-	}
-	return NULL;
-}
-
-struct pred_watch *
-pred_watch_start(const char *file, struct dataset *ds, void (*notify)(void *), void *arg)
-{
-	struct pred_watch *w = xcalloc(1, sizeof *w);
-	char *dir, *slash;
-
-	w->file = xstrdup(file);
-	slash = strrchr(w->file, '/');
-	w->base = xstrdup(slash ? slash + 1 : w->file);
-	dir = slash ? xstrndup(w->file, (size_t)(slash - w->file)) : xstrdup(".");
-	if (*dir == '\0') {
-		free(dir);
-		dir = xstrdup("/");
-	}
-	w->ds = ds;
-	w->notify = notify;
-	w->arg = arg;
-	label_set_copy(&w->labels, ds);
-	dataset_find(ds, "");   /* build the path index before sharing ds */
-	pthread_mutex_init(&w->lock, NULL);
-	if (pipe2(w->stop_pipe, O_CLOEXEC) != 0)
-		die("pipe: %s", strerror(errno));
-	/* The folder, not the file: a rename over the file replaces the inode a
-	 * file watch would follow. */
-	w->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->inotify_fd >= 0 && inotify_add_watch(w->inotify_fd, dir, IN_CLOSE_WRITE |
-	    IN_MODIFY | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM) < 0) {
-		close(w->inotify_fd);
-		w->inotify_fd = -1;
-	}
-	free(dir);
-	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0)
-		die("cannot start a thread");
-	return w;
-}
-
-struct predictions *
-pred_watch_take(struct pred_watch *w, char **cause)
-{
-	struct predictions *p;
-	pthread_mutex_lock(&w->lock);
-	p = w->ready;
-	if (cause)
-		*cause = w->ready_cause;
-	else
-		free(w->ready_cause);
-	w->ready = NULL;
-	w->ready_cause = NULL;
-	pthread_mutex_unlock(&w->lock);
-	return p;
-}
-
-void
-pred_watch_stop(struct pred_watch *w)
-{
-	if (w == NULL)
-		return;
-	if (write(w->stop_pipe[1], "x", 1) < 0)
-		die("pipe: %s", strerror(errno));
-	pthread_join(w->thread, NULL);
-	close(w->stop_pipe[0]);
-	close(w->stop_pipe[1]);
-	if (w->inotify_fd >= 0)
-		close(w->inotify_fd);
-	pthread_mutex_destroy(&w->lock);
-	predictions_free(w->ready);
-	free(w->ready_cause);
-	label_set_free(&w->labels);
-	free(w->file);
-	free(w->base);
-	free(w);
 }

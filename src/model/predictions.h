@@ -1,7 +1,8 @@
 /* predictions.h — a model's predictions for the samples of a dataset.
  *
- * The file (DESIGN.md) is CSV or TSV with a header naming `path` and `pred`,
- * and optionally `p_<label>` columns of class probabilities. Rows are joined
+ * The file (README.md, "Predictions and the confusion matrix") is CSV or TSV
+ * with a header naming `path` and `pred`, and optionally `p_<label>`
+ * columns of class probabilities. Rows are joined
  * to the dataset by path. Problems (unknown paths, repeated rows, malformed
  * lines, unknown labels, probabilities that are not a distribution) are
  * counted and the first few of each sort are kept with their line number;
@@ -69,6 +70,11 @@ struct predictions {
 	uint16_t *to_dataset;   /* own label -> dataset label, set by
 	                           predictions_annotate (NULL before) */
 
+	size_t torn_line;       /* the last row's line when the file ends
+	                           inside it (no newline after it, and it
+	                           does not read as a whole row), as one still
+	                           being written does; 0 when the parse ended
+	                           cleanly */
 	size_t rows;            /* data rows read */
 	size_t matched;         /* samples with a prediction */
 	size_t count[PRED_PROBLEM_KINDS];
@@ -102,13 +108,14 @@ void predictions_bind(struct predictions *p, struct dataset *ds);
  * p must be bound. */
 uint16_t predictions_label(const struct predictions *p, size_t i);
 /* Bind p to ds, then fill a->pred (dataset label ids), a->pred_p
- * (probability of the predicted label) and a->suspect (the score of
+ * (probability of the predicted label), a->margin (the top two
+ * probabilities' difference) and a->suspect (the score of
  * suspects_find below, against the dataset's labels), replacing what a
  * held. a->n becomes ds->nsamples when 0. Call on the thread that owns ds
  * and a. */
 void predictions_annotate(struct predictions *p, struct dataset *ds, struct annotations *a);
 
-/* ---- suspect labels (confident learning, DESIGN.md) ---- */
+/* ---- suspect labels (confident learning, README.md "Suspect labels") ---- */
 
 struct suspect {
 	size_t sample;
@@ -139,9 +146,12 @@ void suspect_detail(const struct suspect *s, const struct dataset *ds, struct bu
 
 struct pred_watch;
 
-/* Watch file (inotify on its folder, catching writes in place and renames
- * over it; stat polling where inotify is missing or silent, as on NFS) and
- * load it on the watcher's own thread: at once, then after every change.
+/* Watch file and load it on the watcher's own thread: at once, then each
+ * time it is whole again. With inotify (on its folder) that is when a
+ * writer closes it or a file is renamed over it, never while it is open
+ * for writing; where inotify is missing or silent (NFS), when stat polling
+ * finds it changed and then unchanged for a second. A load that ends
+ * inside a row (torn_line) is not given as predictions but as a failure.
  * notify(arg) is called from that thread after each load attempt; the owner
  * then calls pred_watch_take. ds must outlive the watcher; the watcher only
  * reads its path index (built here) and a copy of its labels. */

@@ -330,6 +330,7 @@ static const char *const sort_names[SORT_COUNT] = {
 	[SORT_LOUDNESS] = "loudness",
 	[SORT_DURATION] = "duration",
 	[SORT_OUTLIER] = "outlier",
+	[SORT_UNCERTAIN] = "uncertain",
 };
 
 const char *
@@ -355,6 +356,7 @@ view_free(struct view *v)
 		filter_free(v->filters[k]);
 	free(v->filters);
 	free(v->rows);
+	free(v->pending);
 	memset(v, 0, sizeof *v);
 }
 
@@ -376,16 +378,11 @@ view_select_sample(struct view *v, uint32_t i)
 	return 0;
 }
 
-struct keyed {
-	float key;
-	uint32_t sample;
-};
-
 /* Unknown values (NaN) last; ties in path order, so sorting is stable. */
 static int
 cmp_keyed(const void *a, const void *b)
 {
-	const struct keyed *x = a, *y = b;
+	const struct view_key *x = a, *y = b;
 	int xn = isnan(x->key), yn = isnan(y->key);
 	if (xn != yn)
 		return xn - yn;
@@ -394,11 +391,34 @@ cmp_keyed(const void *a, const void *b)
 	return x->sample < y->sample ? -1 : x->sample > y->sample;
 }
 
+void
+view_sort_keys(struct view_key *k, size_t n)
+{
+	qsort(k, n, sizeof *k, cmp_keyed);
+}
+
+/* Put the rows in the order of their keys (k: the view's), or leave the
+ * keys pending when there are too many to sort within a frame. */
+static void
+order_rows(struct view *v, struct view_key *k, size_t n)
+{
+	size_t r;
+	if (v->defer_rows > 0 && n >= v->defer_rows) {
+		v->pending = k;
+		v->npending = n;
+		return;
+	}
+	view_sort_keys(k, n);
+	for (r = 0; r < n; r++)
+		v->rows[r] = k[r].sample;
+	free(k);
+}
+
 static void
 sort_by_float(struct view *v, const float *values, int descending)
 {
 	size_t n = v->lv.n, r;
-	struct keyed *k;
+	struct view_key *k;
 
 	if (values == NULL)
 		return;         /* nothing known yet: path order */
@@ -408,10 +428,32 @@ sort_by_float(struct view *v, const float *values, int descending)
 		k[r].key = descending ? -x : x;
 		k[r].sample = v->rows[r];
 	}
-	qsort(k, n, sizeof *k, cmp_keyed);
-	for (r = 0; r < n; r++)
-		v->rows[r] = k[r].sample;
-	free(k);
+	order_rows(v, k, n);
+}
+
+/* Least certain first, the samples waiting for a label before the rest:
+ * those are what labelling new data is for. The dataset's label decides,
+ * not a decision, so that labelling a sample leaves the order as it was
+ * and the next row is the next to look at. Margins lie in [0, 1]. */
+static void
+sort_uncertain(struct view *v)
+{
+	const float *margin = v->an->margin;
+	size_t n = v->lv.n, r;
+	struct view_key *k;
+
+	if (margin == NULL)
+		return;
+	k = xmalloc((n ? n : 1) * sizeof *k);
+	for (r = 0; r < n; r++) {
+		uint32_t i = v->rows[r];
+		float m = i < v->an->n ? margin[i] : NAN;
+		if (v->ds->samples[i].label == LABEL_NONE)
+			m = isnan(m) ? -1 : m - 2;
+		k[r].key = m;
+		k[r].sample = i;
+	}
+	order_rows(v, k, n);
 }
 
 /* Labels are small integers: a counting sort, stable, so path order holds
@@ -463,13 +505,39 @@ shuffle_rows(struct view *v)
 	}
 }
 
+/* The sample that was selected stays selected, at the same place on the
+ * screen; when it is not shown, the row that was selected. */
+static void
+keep_selection(struct view *v, long keep, size_t old_row, size_t offset)
+{
+	size_t n = v->lv.n, r;
+	int found = 0;
+
+	if (keep >= 0)
+		for (r = 0; r < n; r++)
+			if (v->rows[r] == (uint32_t)keep) {
+				v->lv.sel = r;
+				found = 1;
+				break;
+			}
+	if (!found)
+		v->lv.sel = n == 0 ? 0 : old_row < n ? old_row : n - 1;
+	v->lv.top = v->lv.sel > offset ? v->lv.sel - offset : 0;
+	listpos_set_count(&v->lv, n);
+	if (v->lv.height > 0)
+		listpos_scroll(&v->lv, v->lv.height);
+}
+
 void
 view_rebuild(struct view *v)
 {
 	long keep = view_selected(v);
-	size_t old_row = v->lv.sel, offset = v->lv.sel - v->lv.top, i, n = 0, k, r;
-	int found = 0;
+	size_t old_row = v->lv.sel, offset = v->lv.sel - v->lv.top, i, n = 0, k;
 
+	v->generation++;
+	free(v->pending);
+	v->pending = NULL;
+	v->npending = 0;
 	if (v->ds == NULL) {
 		listpos_set_count(&v->lv, 0);
 		return;
@@ -505,23 +573,39 @@ view_rebuild(struct view *v)
 		case SORT_OUTLIER:
 			sort_by_float(v, v->an->outlier, 1);
 			break;
+		case SORT_UNCERTAIN:
+			sort_uncertain(v);
+			break;
 		}
 	}
 
-	/* The same sample stays selected, at the same place on the screen. */
-	if (keep >= 0)
-		for (r = 0; r < n; r++)
-			if (v->rows[r] == (uint32_t)keep) {
-				v->lv.sel = r;
-				found = 1;
-				break;
-			}
-	if (!found)
-		v->lv.sel = n == 0 ? 0 : old_row < n ? old_row : n - 1;
-	v->lv.top = v->lv.sel > offset ? v->lv.sel - offset : 0;
-	listpos_set_count(&v->lv, n);
-	if (v->lv.height > 0)
-		listpos_scroll(&v->lv, v->lv.height);
+	keep_selection(v, keep, old_row, offset);
+}
+
+struct view_key *
+view_take_pending(struct view *v, size_t *n, unsigned long *generation)
+{
+	struct view_key *k = v->pending;
+	*n = v->npending;
+	*generation = v->generation;
+	v->pending = NULL;
+	v->npending = 0;
+	return k;
+}
+
+int
+view_set_order(struct view *v, const struct view_key *k, size_t n,
+    unsigned long generation)
+{
+	long keep = view_selected(v);
+	size_t r;
+
+	if (generation != v->generation || n != v->lv.n)
+		return 0;
+	for (r = 0; r < n; r++)
+		v->rows[r] = k[r].sample;
+	keep_selection(v, keep, v->lv.sel, v->lv.sel - v->lv.top);
+	return 1;
 }
 
 void

@@ -20,6 +20,8 @@ enum sort_key {
 	SORT_LOUDNESS,          /* quietest first (annotations.peak_db) */
 	SORT_DURATION,          /* shortest first (annotations.duration) */
 	SORT_OUTLIER,           /* farthest first (annotations.outlier) */
+	SORT_UNCERTAIN,         /* samples without a label first, then each
+	                           part by smallest margin (annotations.margin) */
 	SORT_COUNT
 };
 /* "path", "label", …; NULL past SORT_COUNT. */
@@ -62,6 +64,21 @@ struct view {
 	uint64_t seed;
 	struct filter **filters;
 	size_t nfilters, capfilters;
+	/* An order by a value over defer_rows rows or more (0: never) is
+	 * too long to sort between two frames (a million rows: tens of ms):
+	 * view_rebuild leaves the rows in path order and their keys pending,
+	 * for the caller to sort elsewhere and hand back (view_set_order). */
+	size_t defer_rows;
+	struct view_key *pending;
+	size_t npending;
+	unsigned long generation;       /* rebuilds so far */
+};
+
+/* A row's sort key: the value (negated for a descending order; NaN, not
+ * known yet, sorts last) and the sample (ties in path order). */
+struct view_key {
+	float key;
+	uint32_t sample;
 };
 
 /* Start a view over ds (all samples, path order). an may have NULL arrays. */
@@ -84,6 +101,17 @@ void view_push_filter_sorted(struct view *v, struct filter *f, enum sort_key sor
 /* Do the rows depend on the annotations (a filter on them, or an order
  * by them)? When not, new annotations need a redraw, not a rebuild. */
 int view_uses_annotations(const struct view *v);
+/* The keys the last rebuild left pending (an array of *n the caller frees),
+ * or NULL; *generation tells view_set_order which rebuild they are of. */
+struct view_key *view_take_pending(struct view *v, size_t *n,
+    unsigned long *generation);
+/* Sort keys into the view's order. It touches only k: any thread. */
+void view_sort_keys(struct view_key *k, size_t n);
+/* Show the rows in the order of sorted keys, keeping the selected sample
+ * selected. Returns 0, changing nothing, when the view has been rebuilt
+ * since the keys were taken (they are of rows no longer shown). */
+int view_set_order(struct view *v, const struct view_key *k, size_t n,
+    unsigned long generation);
 /* The selected sample, or -1 when no row is shown. */
 long view_selected(const struct view *v);
 /* Select the row showing sample i; 0 when it is not shown. O(rows). */

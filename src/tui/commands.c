@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "dataset.h"
 #include "decide.h"
+#include "review.h"
 #include "settings.h"
 #include "ui.h"
 #include "util.h"
@@ -192,19 +193,23 @@ sort_values(const struct app *app, enum sort_key k)
 		return app->annot.duration;
 	case SORT_OUTLIER:
 		return app->annot.outlier;
+	case SORT_UNCERTAIN:
+		return app->annot.margin;
 	default:
 		return NULL;
 	}
 }
 
 /* path → label → suspect → loudness → duration (→ outlier once embeddings
- * are loaded) → path. */
+ * are loaded, → uncertain once predictions are) → path. */
 static unsigned
 cmd_sort(struct app *app, int arg)
 {
 	enum sort_key k = app->view.shuffled ? SORT_PATH : app->view.sort + 1;
 
 	if (k == SORT_OUTLIER && app->annot.outlier == NULL)
+		k++;
+	if (k == SORT_UNCERTAIN && app->annot.margin == NULL)
 		k++;
 	if (k >= SORT_COUNT)
 		k = SORT_PATH;
@@ -240,6 +245,18 @@ static unsigned
 cmd_relabel_shown(struct app *app, int arg)
 {
 	return decide_relabel_shown(app);
+}
+
+static unsigned
+cmd_model_label(struct app *app, int arg)
+{
+	return decide_take_prediction(app);
+}
+
+static unsigned
+cmd_review(struct app *app, int arg)
+{
+	return review_toggle(app);
 }
 
 static unsigned
@@ -299,10 +316,27 @@ cmd_cluster(struct app *app, int arg)
 	return REDRAW_NONE;
 }
 
+/* Keys of the cluster pane alone: it acts on the command's name while
+ * focused; elsewhere they do nothing. */
+static unsigned
+cmd_cluster_only(struct app *app, int arg)
+{
+	return REDRAW_NONE;
+}
+
+static void (*open_help)(struct app *);
+
+void
+commands_on_help(void (*open)(struct app *))
+{
+	open_help = open;
+}
+
 static unsigned
 cmd_help(struct app *app, int arg)
 {
-	ui_help_open(app);
+	if (open_help != NULL)
+		open_help(app);
 	return REDRAW_NONE;
 }
 
@@ -320,17 +354,17 @@ cmd_quit(struct app *app, int arg)
 	return REDRAW_NONE;
 }
 
-#define RELABEL(n) { "relabel-" #n, "relabel to label " #n " of the confusion matrix", \
+#define RELABEL(n) { "relabel-" #n, "relabel to label " #n " (numbered in the confusion pane)", \
 	cmd_relabel_nth, n, #n }
 
-const struct command commands[] = {
+static const struct command commands[] = {
 	{ "down", "select the next sample", cmd_down, 0, "j Down C-n" },
 	{ "up", "select the previous sample", cmd_up, 0, "k Up C-p" },
 	{ "page-down", "one screen down", cmd_page_down, 0, "PgDn C-f" },
 	{ "page-up", "one screen up", cmd_page_up, 0, "PgUp C-b" },
 	{ "top", "first sample", cmd_top, 0, "g Home" },
 	{ "bottom", "last sample", cmd_bottom, 0, "G End" },
-	{ "left", "confusion pane: the column to the left (then the row names)",
+	{ "left", "confusion pane: the column to the left, then row names",
 	    cmd_sideways, -1, "h Left" },
 	{ "right", "confusion pane: the column to the right", cmd_sideways, 1, "l Right" },
 	{ "next-pane", "focus the next pane", cmd_cycle_pane, 1, "Tab" },
@@ -339,9 +373,10 @@ const struct command commands[] = {
 	{ "autoplay", "play the next clip when one ends (toggle)", cmd_autoplay, 0, "n" },
 	{ "enter", "confusion pane: show that cell's samples", cmd_enter, 0, "Enter" },
 	{ "back", "back out of a filter, prompt or overlay", cmd_back, 0, "Esc" },
-	{ "filter", "filter: path text, label=X pred=X check=NAME split=X decision=D",
+	{ "filter", "filter (its words: at the end of this list)",
 	    cmd_filter, 0, "/" },
-	{ "sort", "cycle sort: path, label, suspect, loudness, duration", cmd_sort, 0, "s" },
+	{ "sort", "cycle sort: path, label, suspect, loudness, duration, outlier, uncertain",
+	    cmd_sort, 0, "s" },
 	{ "shuffle", "shuffle (browse in random order)", cmd_shuffle, 0, "R" },
 	{ "preview-mode", "preview: waveform / spectrogram / thumbnail / text",
 	    cmd_preview_mode, 0, "v" },
@@ -350,20 +385,36 @@ const struct command commands[] = {
 	RELABEL(6), RELABEL(7), RELABEL(8), RELABEL(9),
 	{ "relabel-shown", "relabel every sample shown (a cluster's group, a filter)",
 	    cmd_relabel_shown, 0, "*" },
+	{ "model-label", "take the model's label: relabel a suspect, label an unlabeled sample",
+	    cmd_model_label, 0, "y" },
 	{ "delete", "mark for deletion", cmd_delete, 0, "d" },
 	{ "accept", "accept: the label is verified", cmd_accept, 0, "a" },
 	{ "flag", "flag: keep, and add to the rogues gallery", cmd_flag, 0, "f" },
 	{ "undo", "undo the last decision", cmd_undo, 0, "u" },
+	{ "review", "review mode: each decision moves to the next sample and plays it",
+	    cmd_review, 0, "V" },
 	{ "note", "add a note to the selected sample (in the journal)", cmd_note, 0, "m" },
 	{ "cluster", "bottom pane: confusion matrix / embedding clusters", cmd_cluster, 0, "c" },
-	{ "truth", "confusion: true labels as in the dataset / after decisions", cmd_truth,
+	{ "next-outlier", "cluster pane: the next outlier, highest score first", cmd_cluster_only, 0, "o" },
+	{ "zoom-in", "cluster pane: zoom in (on the cursor)", cmd_cluster_only, 0, "+ =" },
+	{ "zoom-out", "cluster pane: zoom out", cmd_cluster_only, 0, "-" },
+	{ "zoom-reset", "cluster pane: every point of the view", cmd_cluster_only, 0, "0" },
+	{ "next-class", "cluster pane: the next class by split score", cmd_cluster_only, 0, "]" },
+	{ "prev-class", "cluster pane: the previous class by split score", cmd_cluster_only, 0, "[" },
+	{ "truth", "confusion: truth as in the dataset / after decisions", cmd_truth,
 	    0, "t" },
 	{ "split", "confusion: count one split after another, then all", cmd_split, 0, "S" },
 	{ "help", "this help", cmd_help, 0, "? F1" },
 	{ "redraw", "redraw the screen", cmd_redraw, 0, "C-l" },
 	{ "quit", "quit", cmd_quit, 0, "q" },
 };
-const size_t ncommands = ARRAY_SIZE(commands);
+static const size_t ncommands = ARRAY_SIZE(commands);
+
+const struct command *
+command_at(size_t i)
+{
+	return i < ncommands ? &commands[i] : NULL;
+}
 
 /* ---- key names ---- */
 

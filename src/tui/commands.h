@@ -17,9 +17,11 @@ struct command {
 	const char *keys;               /* default keys, space-separated names */
 };
 
-/* The table, in help order. */
-extern const struct command commands[];
-extern const size_t ncommands;
+/* The table, in help order: command_at(0), command_at(1), … until NULL. */
+const struct command *command_at(size_t i);
+/* What the `help` command opens; the browser sets it (the help overlay
+ * lists this table, so the table does not call into the overlay). */
+void commands_on_help(void (*open)(struct app *));
 
 /* Bind the default keys, then config.yaml's `keys:` over them (a command
  * named there loses its default keys). Call after settings_load, before

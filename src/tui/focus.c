@@ -60,6 +60,25 @@ ui_annotations_changed(struct app *app)
 	app->redraw |= REDRAW_FILES;
 }
 
+void
+ui_annotations_subscribe(struct app *app,
+    void (*fn)(struct app *, long sample, void *arg), void *arg)
+{
+	if (app->nlisteners == ANNOT_LISTENERS)
+		die("more than %d annotation listeners", ANNOT_LISTENERS);
+	app->listeners[app->nlisteners].fn = fn;
+	app->listeners[app->nlisteners].arg = arg;
+	app->nlisteners++;
+}
+
+void
+ui_annotations_notify(struct app *app, long sample)
+{
+	size_t i;
+	for (i = 0; i < app->nlisteners; i++)
+		app->listeners[i].fn(app, sample, app->listeners[i].arg);
+}
+
 int
 ui_filter_push(struct app *app, const char *expr, enum sort_key sort, char **cause)
 {

@@ -18,12 +18,39 @@ struct help {
 	WINDOW *win;
 };
 
+/* After the commands: the words `/` takes, which no command row has room
+ * for (README.md, winnow(1)). */
+static const char *const filter_words[][2] = {
+	{ "/ words", "a filter is words, every one must match:" },
+	{ "text", "the path contains the text" },
+	{ "label=X", "labelled X (after decisions)" },
+	{ "pred=X", "predicted X" },
+	{ "check=NAME", "a check's finding; check=any: any finding" },
+	{ "split=X", "in split X" },
+	{ "decision=D", "relabel, delete, accept, flag, none or any" },
+};
+
+static size_t
+count_commands(void)
+{
+	size_t n = 0;
+	while (command_at(n) != NULL)
+		n++;
+	return n;
+}
+
+static size_t
+help_rows(void)
+{
+	return count_commands() + ARRAY_SIZE(filter_words);
+}
+
 void
 ui_help_open(struct app *app)
 {
 	if (app->help == NULL)
 		app->help = xcalloc(1, sizeof *app->help);
-	listpos_set_count(&app->help->lv, ncommands);
+	listpos_set_count(&app->help->lv, help_rows());
 	app->redraw |= REDRAW_OVERLAY;
 }
 
@@ -40,25 +67,39 @@ help_close(struct app *app)
 	app->redraw |= REDRAW_OVERLAY;
 }
 
+/* Keys, the command's name for config.yaml, what it does. Where the
+ * overlay is narrow (80 columns) the name goes, so the words fit. */
 static void
 help_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 {
-	enum { KEYS_X = 2, KEYS_W = 14, NAME_X = 17, NAME_W = 13, TEXT_X = 31 };
+	enum { KEYS_X = 2, KEYS_W = 14, NAME_W = 13 };
 	struct app *app = arg;
-	const struct command *c = &commands[row];
+	const struct command *c = command_at(row);
 	attr_t sel = ui_attr(app, ROLE_SELECTED);
+	int named = width >= 90, text_x = KEYS_X + KEYS_W + 1 + (named ? NAME_W + 1 : 0);
+	const char *keys_text, *text;
 	char keys[64];
 
-	command_keys(c, keys, sizeof keys);
+	if (c != NULL) {
+		command_keys(c, keys, sizeof keys);
+		keys_text = keys[0] ? keys : "(none)";
+		text = c->description;
+	} else {
+		row -= count_commands();
+		keys_text = filter_words[row][0];
+		text = filter_words[row][1];
+	}
 	wattrset(w, selected ? sel : A_NORMAL);
 	mvwhline(w, y, 1, ' ', width - 2);
 	wattrset(w, selected ? sel : ui_attr(app, ROLE_TITLE));
-	ui_putn(app, w, y, KEYS_X, keys[0] ? keys : "(none)", KEYS_W);
-	wattrset(w, selected ? sel : ui_attr(app, ROLE_LABEL));
-	ui_putn(app, w, y, NAME_X, c->name, NAME_W);
+	ui_putn(app, w, y, KEYS_X, keys_text, KEYS_W);
+	if (named && c != NULL) {
+		wattrset(w, selected ? sel : ui_attr(app, ROLE_LABEL));
+		ui_putn(app, w, y, KEYS_X + KEYS_W + 1, c->name, NAME_W);
+	}
 	wattrset(w, selected ? sel : A_NORMAL);
-	if (width - TEXT_X - 1 > 0)
-		ui_putn(app, w, y, TEXT_X, c->description, width - TEXT_X - 1);
+	if (width - text_x - 1 > 0)
+		ui_putn(app, w, y, text_x, text, width - text_x - 1);
 	wattrset(w, A_NORMAL);
 }
 
@@ -66,8 +107,9 @@ void
 help_draw(struct app *app)
 {
 	struct help *h = app->help;
+	int rows = (int)help_rows();
 	int width = app->cols - 4 < 100 ? app->cols - 4 : 100;
-	int height = (int)ncommands + 4 < app->rows - 2 ? (int)ncommands + 4 : app->rows - 2;
+	int height = rows + 4 < app->rows - 2 ? rows + 4 : app->rows - 2;
 
 	if (h->win)
 		delwin(h->win);
@@ -89,6 +131,27 @@ help_draw(struct app *app)
 	wnoutrefresh(h->win);
 }
 
+/* PgDn/PgUp turn the page: the rows shown move by a page, and the
+ * selection with them (moving the selection alone first crawls through
+ * the rows already shown, then leaps). */
+static void
+help_page(struct listpos *lv, int dir)
+{
+	size_t page = lv->height > 1 ? (size_t)lv->height - 1 : 1, h = (size_t)lv->height;
+	size_t last_top = lv->n > h ? lv->n - h : 0, top = lv->top, sel;
+
+	if (dir > 0) {
+		top = top + page < last_top ? top + page : last_top;
+		sel = top == lv->top ? lv->n - 1 : lv->sel + (top - lv->top);
+	} else {
+		top = top > page ? top - page : 0;
+		sel = top == lv->top ? 0 : lv->sel - (lv->top - top);
+	}
+	lv->top = top;
+	lv->sel = sel < lv->n ? sel : lv->n - 1;
+	listpos_scroll(lv, lv->height);
+}
+
 void
 help_key(struct app *app, const struct command *c)
 {
@@ -101,13 +164,13 @@ help_key(struct app *app, const struct command *c)
 	else if (strcmp(n, "up") == 0)
 		listpos_move(lv, -1);
 	else if (strcmp(n, "page-down") == 0)
-		listpos_move(lv, lv->height > 1 ? lv->height - 1 : 1);
+		help_page(lv, 1);
 	else if (strcmp(n, "page-up") == 0)
-		listpos_move(lv, -(lv->height > 1 ? lv->height - 1 : 1));
+		help_page(lv, -1);
 	else if (strcmp(n, "top") == 0)
 		listpos_select(lv, 0);
 	else if (strcmp(n, "bottom") == 0)
-		listpos_select(lv, ncommands - 1);
+		listpos_select(lv, lv->n - 1);
 	else if (strcmp(n, "back") == 0 || strcmp(n, "quit") == 0 ||
 	    strcmp(n, "help") == 0 || strcmp(n, "enter") == 0)
 		help_close(app);

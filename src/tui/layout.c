@@ -19,6 +19,18 @@
 #define MIN_COLS 80
 #define MIN_LINES 24
 
+/* The bottom pane's rows_wanted when the panes were placed. */
+static int placed_wanted = -1;
+/* Rows of a failure's full text over the panes at the last update. */
+static int shown_full_rows;
+
+static int
+bottom_wanted(struct app *app)
+{
+	struct pane *bt = &app->panes[app->bottom];
+	return bt->ops->rows_wanted ? bt->ops->rows_wanted(app, bt) : 0;
+}
+
 static void
 place(struct pane *p, int y, int x, int h, int w)
 {
@@ -44,15 +56,18 @@ place(struct pane *p, int y, int x, int h, int w)
 void
 layout_place(struct app *app)
 {
-	int W = COLS, H = LINES, bottom_h, top_h, left_w, i;
+	int W = COLS, H = LINES, bottom_h, top_h, left_w, i, wanted = bottom_wanted(app);
 
 	app->cols = W;
 	app->rows = H;
 	app->too_small = W < MIN_COLS || H < MIN_LINES;
+	placed_wanted = wanted;
 	for (i = 0; i < PANE_COUNT; i++)
 		place(&app->panes[i], 0, 0, 0, 0);
 	if (!app->too_small) {
 		bottom_h = (H - 3) * 2 / 5;
+		if (wanted > 0 && wanted < bottom_h)
+			bottom_h = wanted;
 		top_h = H - 3 - bottom_h;
 		left_w = (W - 3) * 3 / 5;
 		place(&app->panes[PANE_FILES], 1, 1, top_h, left_w);
@@ -69,7 +84,38 @@ layout_place(struct app *app)
 	app->redraw |= REDRAW_ALL;
 }
 
-/* " name (title) " on the frame at (y, x), at most `room` columns. */
+/* After the focused pane's title, a mark as well as the colour, for
+ * terminals without colours. */
+static const char *
+focus_mark(const struct app *app, const struct pane *p)
+{
+	if (app->focus != p->id)
+		return "";
+	return app->utf8 ? "◀ " : "< ";
+}
+
+/* The columns " name (title) " and the focus mark take. */
+static int
+title_width(struct app *app, struct pane *p)
+{
+	struct buf b = { 0 };
+	int w;
+
+	buf_addf(&b, " %s ", p->ops->name);
+	if (p->ops->title) {
+		size_t at = b.len;
+		p->ops->title(app, p, &b);
+		if (b.len > at)
+			buf_adds(&b, "() ");
+	}
+	buf_adds(&b, focus_mark(app, p));
+	w = ui_width(buf_str(&b));
+	buf_free(&b);
+	return w;
+}
+
+/* " name (title) " on the frame at (y, x), at most `room` columns, and
+ * the focus mark. */
 static void
 draw_title(struct app *app, struct pane *p, int y, int x, int room)
 {
@@ -87,12 +133,32 @@ draw_title(struct app *app, struct pane *p, int y, int x, int room)
 		if (b.len) {
 			char *t = xasprintf("(%s) ", buf_str(&b));
 			wattrset(stdscr, ui_attr(app, ROLE_TITLE));
-			ui_putn(app, stdscr, y, x + used, t, room - used);
+			used += ui_putn(app, stdscr, y, x + used, t, room - used);
 			free(t);
 		}
 	}
+	if (room - used >= 2) {
+		wattrset(stdscr, ui_attr(app, ROLE_TITLE_FOCUS));
+		ui_putn(app, stdscr, y, x + used, focus_mark(app, p), room - used);
+	}
 	wattrset(stdscr, A_NORMAL);
 	buf_free(&b);
+}
+
+/* The columns " text " of the pane's footer takes (0: none). */
+static int
+footer_width(struct app *app, struct pane *p)
+{
+	struct buf b = { 0 };
+	int w = 0;
+
+	if (p->ops->footer == NULL)
+		return 0;
+	p->ops->footer(app, p, &b);
+	if (b.len)
+		w = ui_width(buf_str(&b)) + 2;
+	buf_free(&b);
+	return w;
 }
 
 /* " text " ending at column `right` of row y, within the pane's width.
@@ -125,7 +191,7 @@ draw_frame(struct app *app)
 {
 	struct pane *f = &app->panes[PANE_FILES], *pv = &app->panes[PANE_PREVIEW],
 	    *bt = &app->panes[app->bottom];
-	int W = app->cols, mid = f->h + 1, sep = f->w + 1, y, footer;
+	int W = app->cols, mid = f->h + 1, sep = f->w + 1, y, footer, files_room = sep - 2;
 
 	werase(stdscr);
 	wattrset(stdscr, ui_attr(app, ROLE_BORDER));
@@ -147,12 +213,20 @@ draw_frame(struct app *app)
 		mvwaddstr(stdscr, y, W - 1, glyph_box(app, BX_V));
 	}
 	wattrset(stdscr, A_NORMAL);
-	footer = draw_footer(app, f, mid, sep - 1);
+	/* The files pane's footer sits below it, unless the bottom pane's
+	 * title (accuracy, split, truth) would not fit beside it: then it
+	 * goes up, to the right of the files pane's own title. */
+	if (1 + title_width(app, bt) + 1 <= sep - 1 - footer_width(app, f)) {
+		footer = draw_footer(app, f, mid, sep - 1);
+	} else {
+		files_room = draw_footer(app, f, 0, sep - 1) - 2;
+		footer = sep + 1;
+	}
 	if (footer > sep)
 		footer = draw_footer(app, pv, mid, W - 2);
 	else
 		draw_footer(app, pv, mid, W - 2);
-	draw_title(app, f, 0, 1, sep - 2);
+	draw_title(app, f, 0, 1, files_room);
 	draw_title(app, pv, 0, sep + 1, W - sep - 3);
 	/* The bottom pane's title stops short of the footers on its line. */
 	draw_title(app, bt, mid, 1, footer - 3);
@@ -187,8 +261,18 @@ after_update(struct app *app)
 void
 layout_draw(struct app *app)
 {
-	unsigned what = app->redraw;
-	int i, frame = (what & REDRAW_FRAME) != 0;
+	unsigned what;
+	int i, frame;
+
+	if (bottom_wanted(app) != placed_wanted)
+		layout_place(app);
+	what = app->redraw;
+	/* The full text of a failure came or went: the panes under it again. */
+	if (status_full_rows(app) != shown_full_rows) {
+		shown_full_rows = status_full_rows(app);
+		what |= REDRAW_OVERLAY;
+	}
+	frame = (what & REDRAW_FRAME) != 0;
 
 	app->redraw = 0;
 	if (app->too_small) {
@@ -216,12 +300,20 @@ layout_draw(struct app *app)
 		if (frame || (what & (1u << i)))
 			wnoutrefresh(p->win);
 	}
+	if (shown_full_rows)
+		status_draw_full(app);
 	if (app->help)
 		help_draw(app);
 	if (app->prompt) {
 		prompt_draw_menu(app);
 		/* The cursor belongs on the prompt line, after the overlays. */
 		status_draw(app);
+		wnoutrefresh(stdscr);
+	} else {
+		/* Else at the top: a terminal that shrinks keeps the cursor's row
+		 * in view by scrolling, and xterm scrolls the normal screen kept
+		 * behind the alternate one with it, losing what was on it. */
+		wmove(stdscr, 0, 0);
 		wnoutrefresh(stdscr);
 	}
 	doupdate();

@@ -20,6 +20,7 @@
 #include "layout.h"
 #include "loop.h"
 #include "prompt.h"
+#include "sort-feed.h"
 #include "terminal.h"
 #include "timers.h"
 #include "trace.h"
@@ -130,6 +131,7 @@ after_batch(struct app *app)
 		app->annot_rebuilt = now_seconds();
 		app->redraw |= REDRAW_FILES;
 	}
+	sort_feed_start(app);
 	sel = app->ds ? view_selected(&app->view) : -1;
 	if (sel != app->last_selected) {
 		app->last_selected = sel;

@@ -11,6 +11,7 @@
 
 #include <curses.h>
 
+#include "dataset.h"
 #include "listview.h"
 #include "prompt.h"
 #include "ui.h"
@@ -367,7 +368,16 @@ menu_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	struct prompt *p = app->prompt;
 	wattrset(w, selected && p->menu_chosen ? ui_attr(app, ROLE_SELECTED) : A_NORMAL);
 	mvwhline(w, y, 0, ' ', width);
-	ui_putn(app, w, y, 1, p->cands[p->matches[row]], width - 2);
+	if (p->flags & PROMPT_LABELS) {
+		/* The key that relabels to it, as the confusion pane numbers it. */
+		int n = app->ds ? dataset_label_find(app->ds, p->cands[p->matches[row]]) : -1;
+		char key[4] = "  ";
+		if (n >= 0 && n < 9)
+			snprintf(key, sizeof key, "%d", n + 1);
+		ui_putn(app, w, y, 1, key, 2);
+		ui_putn(app, w, y, 3, p->cands[p->matches[row]], width - 4);
+	} else
+		ui_putn(app, w, y, 1, p->cands[p->matches[row]], width - 2);
 	wattrset(w, A_NORMAL);
 }
 
@@ -389,6 +399,8 @@ prompt_draw_menu(struct app *app)
 		if (cw > w)
 			w = cw;
 	}
+	if (p->flags & PROMPT_LABELS)
+		w += 2;
 	w = w + 4 < app->cols - 4 ? w + 4 : app->cols - 4;
 	if (w < 16)
 		w = 16;

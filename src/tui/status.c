@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <curses.h>
 
@@ -15,6 +16,8 @@
 
 /* Transient status messages last this long. */
 #define MESSAGE_SECONDS 5.0
+/* A failure's full text gets at most this many rows above the line. */
+#define FULL_ROWS_MAX 4
 
 static void
 set_slot(struct app *app, enum status_slot slot, const char *fmt, va_list ap)
@@ -59,14 +62,14 @@ ui_error(struct app *app, const char *fmt, ...)
 /* The status slots after the message, joined by " · " into b (with a
  * leading separator when `after` says something precedes them). When they
  * do not fit in `room` columns, the least telling go first: the dataset
- * summary, then clusters, predictions and checks; the journal and the
- * player last. */
+ * summary, then clusters, predictions and checks; the journal, and last
+ * the player, which says what is sounding now. */
 static void
 status_slots(struct app *app, struct buf *b, int room, int after)
 {
 	static const enum status_slot drop_order[] = {
 		STATUS_SCAN, STATUS_CLUSTER, STATUS_PREDICTIONS, STATUS_CHECKS,
-		STATUS_PLAYER, STATUS_JOURNAL,
+		STATUS_JOURNAL, STATUS_PLAYER,
 	};
 	int shown[STATUS_COUNT], i, d = 0, left;
 
@@ -131,3 +134,86 @@ status_draw(struct app *app)
 	buf_free(&b);
 }
 
+
+/* The columns the message has on the status line (status_draw's layout). */
+static int
+message_room(const struct app *app)
+{
+	return app->cols - 5;
+}
+
+/* The end of the next row of s wrapped to `cols` columns: after the last
+ * space that fits, else where it stops fitting. */
+static const char *
+wrap_end(const char *s, int cols)
+{
+	const char *p = s, *space = NULL;
+	int used = 0;
+
+	while (*p) {
+		const char *q = p + 1;
+		char one[8] = { 0 };
+		while (((unsigned char)*q & 0xc0) == 0x80 && q - p < 6)
+			q++;
+		memcpy(one, p, (size_t)(q - p));
+		if (used + ui_width(one) > cols)
+			return space && space > s ? space : (p > s ? p : q);
+		used += ui_width(one);
+		if (*p == ' ')
+			space = p;
+		p = q;
+	}
+	return p;
+}
+
+int
+status_full_rows(struct app *app)
+{
+	const char *m = app->status[STATUS_MESSAGE], *p;
+	int rows = 0, cols = app->cols - 4;
+
+	if (app->prompt || !app->status_error || m == NULL ||
+	    ui_width(m) + 1 <= message_room(app) || app->rows < 24 || cols < 10)
+		return 0;
+	for (p = m; *p && rows < FULL_ROWS_MAX; rows++) {
+		p = wrap_end(p, cols);
+		while (*p == ' ')
+			p++;
+	}
+	return rows;
+}
+
+/* A box over the bottom of the panes, ending on the status line, with
+ * the whole message: the line shows the verdict, the box the reason. */
+void
+status_draw_full(struct app *app)
+{
+	int rows = status_full_rows(app), y, cols = app->cols - 4;
+	const char *p;
+	WINDOW *w;
+
+	if (rows == 0)
+		return;
+	w = newwin(rows + 1, app->cols, app->rows - 2 - rows, 0);
+	werase(w);
+	wattrset(w, ui_attr(app, ROLE_BORDER));
+	mvwaddstr(w, 0, 0, glyph_box(app, BX_TRIGHT));
+	glyph_hline(app, w, 0, 1, app->cols - 2);
+	mvwaddstr(w, 0, app->cols - 1, glyph_box(app, BX_TLEFT));
+	for (y = 1; y <= rows; y++) {
+		mvwaddstr(w, y, 0, glyph_box(app, BX_V));
+		mvwaddstr(w, y, app->cols - 1, glyph_box(app, BX_V));
+	}
+	wattrset(w, ui_attr(app, ROLE_ERROR));
+	for (y = 1, p = app->status[STATUS_MESSAGE]; y <= rows && *p; y++) {
+		const char *end = wrap_end(p, cols);
+		char *line = xstrndup(p, (size_t)(end - p));
+		ui_putn(app, w, y, 2, line, cols);
+		free(line);
+		for (p = end; *p == ' '; p++)
+			;
+	}
+	wattrset(w, A_NORMAL);
+	wnoutrefresh(w);
+	delwin(w);
+}

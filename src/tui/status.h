@@ -7,5 +7,10 @@
 struct app;
 
 void status_draw(struct app *app);
+/* Rows above the status line that the message's full text needs when it
+ * is a failure too long for the line (0: none); status_draw_full draws
+ * them there, over the panes. */
+int status_full_rows(struct app *app);
+void status_draw_full(struct app *app);
 
 #endif

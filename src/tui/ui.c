@@ -13,11 +13,14 @@
 #include "annot.h"
 #include "check-feed.h"
 #include "colour.h"
+#include "commands.h"
 #include "dataset.h"
 #include "decide.h"
+#include "embed-feed.h"
 #include "help.h"
 #include "layout.h"
 #include "loop.h"
+#include "pred-feed.h"
 #include "prompt.h"
 #include "scan.h"
 #include "terminal.h"
@@ -32,6 +35,8 @@ static const struct part {
 	void (*ready)(struct app *);
 	void (*end)(struct app *);
 } parts[] = {
+	{ pred_feed_ready, pred_feed_end },
+	{ embed_feed_ready, embed_feed_end },
 	{ decide_ready, decide_end },
 	{ checks_ready, checks_end },
 };
@@ -93,6 +98,7 @@ ui_run(struct app *app)
 	term_start(app);
 	app->workers = worker_start(0);
 
+	commands_on_help(ui_help_open);
 	for (i = 0; i < PANE_COUNT; i++)
 		if (app->panes[i].ops->init)
 			app->panes[i].ops->init(app, &app->panes[i]);

@@ -46,7 +46,10 @@
  *  - Annotations (annot.h): parts allocate their array in app->annot when
  *    they have results, write it on the UI thread only, then call
  *    ui_annotations_changed(app): the file pane re-filters and re-sorts
- *    (throttled) and redraws.
+ *    (throttled) and redraws. A decision changes a sample's label: the
+ *    part that made it calls ui_annotations_notify(app, sample), and what
+ *    derives from labels (the confusion matrix) hears of it through
+ *    ui_annotations_subscribe — so a feed never calls into a pane.
  *
  *  - File pane filters: ui_filter_push(app, "label=yes pred=no", sort)
  *    (the same language as `/`), or ui_filter_push_set(app, samples, n,
@@ -77,8 +80,9 @@
  *    key-to-frame latency (README, winnow(1)).
  *
  *  - Other parts keep their state behind the opaque pointers below
- *    (app->preview, confusion, journal, cluster, checks), defined and
- *    freed by their owners (pane free() or the part's end hook).
+ *    (app->preview, confusion, journal, cluster, checks, predictions),
+ *    defined and freed by their owners (pane free() or the part's end
+ *    hook).
  *
  * Entry points other files define are declared at the end of this file
  * (pane ops, preview_*) and in decide.h (decide_*). */
@@ -155,6 +159,10 @@ struct pane_ops {
 	 * not: write what curses cannot draw (terminal graphics) straight to
 	 * the terminal. May be NULL. */
 	void (*after_update)(struct app *, struct pane *);
+	/* The most rows the pane has use for now (0: as many as it gets), so
+	 * that a bottom pane with one line to say gives the rest to the files.
+	 * May be NULL. */
+	int (*rows_wanted)(struct app *, struct pane *);
 };
 
 struct pane {
@@ -172,6 +180,7 @@ enum status_slot {
 	                           cleared a few seconds later */
 	STATUS_PLAYER,          /* "playing 0.42/1.00 s": early, so a narrow
 	                           status line still shows it */
+	STATUS_REVIEW,          /* "review: 3 reviewed · 40 left · 900 clips/h" */
 	STATUS_SCAN,            /* indexing / dataset summary */
 	STATUS_CHECKS,          /* checks progress */
 	STATUS_PREDICTIONS,     /* predictions loaded / reloaded */
@@ -216,6 +225,13 @@ struct timer;
 struct watch;
 struct help;
 
+/* Told when a sample's annotations change (ui_annotations_notify). */
+struct annot_listener {
+	void (*fn)(struct app *, long sample, void *arg);
+	void *arg;
+};
+#define ANNOT_LISTENERS 4
+
 struct app {
 	struct options opt;
 	struct dataset *ds;             /* NULL while indexing */
@@ -228,7 +244,7 @@ struct app {
 	enum pane_id bottom;            /* PANE_CONFUSION or PANE_CLUSTER */
 
 	/* Opaque state of the other parts, owned and freed by them. */
-	void *preview, *confusion, *journal, *cluster, *checks;
+	void *preview, *confusion, *journal, *cluster, *checks, *predictions, *review;
 
 	/* Terminal. */
 	int utf8;                       /* the locale's codeset is UTF-8 */
@@ -246,6 +262,8 @@ struct app {
 	long last_selected;             /* to notice selection changes */
 	int annot_dirty;
 	double annot_rebuilt;
+	struct annot_listener listeners[ANNOT_LISTENERS];
+	size_t nlisteners;
 	struct prompt *prompt;
 	struct help *help;
 	struct timer *timers;
@@ -280,6 +298,13 @@ void ui_show_bottom(struct app *app, enum pane_id id);
 
 /* Annotation arrays changed: re-filter, re-sort (throttled) and redraw. */
 void ui_annotations_changed(struct app *app);
+/* Call fn(app, sample, arg) on every ui_annotations_notify. At most
+ * ANNOT_LISTENERS; a pane subscribes in its init. */
+void ui_annotations_subscribe(struct app *app,
+    void (*fn)(struct app *, long sample, void *arg), void *arg);
+/* Sample's label or decision changed (-1: every sample's, e.g. a journal
+ * replayed): the subscribers update at once what they derive from it. */
+void ui_annotations_notify(struct app *app, long sample);
 /* Push a filter in `/` syntax, and a sort order (SORT_COUNT: keep). Returns
  * 0, or -1 with *cause set. */
 int ui_filter_push(struct app *app, const char *expr, enum sort_key sort,
@@ -303,6 +328,8 @@ void ui_unwatch_fd(struct app *app, int fd);
  * (owned by the prompt, valid during the call) or NULL when cancelled.
  * Returns 0, or -1 when a prompt is already open. */
 #define PROMPT_WORDS 1u         /* complete the last space-separated word */
+#define PROMPT_LABELS 2u        /* candidates are labels: the menu numbers
+                                   them as the keys 1-9 do */
 int ui_prompt(struct app *app, const char *label, const char *initial,
     const char *const *candidates, size_t ncandidates, unsigned flags,
     void (*done)(struct app *, const char *text, void *arg), void *arg);
@@ -358,16 +385,17 @@ extern const struct pane_ops cluster_pane_ops;          /* panes/cluster.c */
 
 /* panes/confusion.c: the commands truth (labels as in the dataset / after
  * decisions) and split (cycle the split counted); each returns REDRAW_
- * flags. confusion_changed: sample's decision changed (-1: every sample's,
- * e.g. a journal replayed), so the matrix moves it at once. */
+ * flags. */
 unsigned confusion_toggle_truth(struct app *app);
 unsigned confusion_cycle_split(struct app *app);
-void confusion_changed(struct app *app, long sample);
 
 /* panes/preview.c: the commands play, autoplay and preview-mode. Each
  * returns REDRAW_ flags. */
 unsigned preview_play_toggle(struct app *app);
 unsigned preview_autoplay_toggle(struct app *app);
+/* Play the selected clip from its start (stop when it is not a clip),
+ * whatever played before: review mode's next sample. */
+unsigned preview_play_selected(struct app *app);
 unsigned preview_cycle_mode(struct app *app);
 
 #endif

@@ -349,29 +349,40 @@ audio_view_draw(struct app *app, WINDOW *win, int y, int x, int h, int w,
 {
 	const struct audio_clip *clip = v->clip;
 	struct buf line = { 0 };
-	char *info;
-	int i;
+	char *info, *levels = NULL;
+	int i, rows = 1;
 
 	if (h <= 0 || w <= 0)
 		return;
-	if (h > 1) {
-		if (mode == AUDIO_VIEW_SPECTROGRAM)
-			draw_spectrogram(app, win, y, x, h - 1, w, v, cursor);
-		else
-			draw_waveform(app, win, y, x, h - 1, w, v, cursor);
-	}
 	info = audio_describe(&clip->stats);
 	if (ui_width(info) > w) {
 		free(info);
 		info = audio_describe_short(&clip->stats);
+	}
+	/* Too narrow still (80 columns): the levels get a row of their own
+	 * rather than lose the RMS off the end. */
+	if (ui_width(info) > w && h > 3 && (levels = strstr(info, " pk ")) != NULL) {
+		*levels++ = '\0';
+		rows = 2;
+	}
+	if (h > rows) {
+		if (mode == AUDIO_VIEW_SPECTROGRAM)
+			draw_spectrogram(app, win, y, x, h - rows, w, v, cursor);
+		else
+			draw_waveform(app, win, y, x, h - rows, w, v, cursor);
 	}
 	buf_adds(&line, info);
 	if (clip->frames < clip->stats.frames)
 		buf_addf(&line, " (first %.0f s shown)", (double)clip->frames / clip->stats.rate);
 	wattrset(win, A_NORMAL);
 	for (i = 0; i < w; i++)
-		mvwaddch(win, y + h - 1, x + i, ' ');
-	ui_putn(app, win, y + h - 1, x, buf_str(&line), w);
+		mvwaddch(win, y + h - rows, x + i, ' ');
+	ui_putn(app, win, y + h - rows, x, buf_str(&line), w);
+	if (levels != NULL) {
+		for (i = 0; i < w; i++)
+			mvwaddch(win, y + h - 1, x + i, ' ');
+		ui_putn(app, win, y + h - 1, x, levels, w);
+	}
 	buf_free(&line);
 	free(info);
 }

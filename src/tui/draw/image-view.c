@@ -205,6 +205,17 @@ cell_grid_clear(struct cell_grid *g)
 	memset(g, 0, sizeof *g);
 }
 
+void
+cell_colours(const struct cell *c, int direct, int *fg, int *bg)
+{
+	*fg = direct ? c->fg : c->fg_index;
+	*bg = direct ? c->bg : c->bg_index;
+	if (c->ch == ' ')
+		*fg = -1;
+	else if (c->ch == 0x2588)
+		*bg = -1;
+}
+
 uint32_t
 cell_grid_rgb(const struct cell_grid *g, int x, int y)
 {

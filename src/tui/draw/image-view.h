@@ -55,6 +55,10 @@ cell_grid_at(const struct cell_grid *g, int x, int y)
 {
 	return &g->cells[(size_t)y * g->cols + x];
 }
+/* The colours to draw a cell with (0xRRGGBB when direct, else palette
+ * indexes; -1: the terminal's default): the colour a symbol does not show
+ * is left at the default, as it would only use up a colour pair. */
+void cell_colours(const struct cell *c, int direct, int *fg, int *bg);
 /* The colour a cell mostly shows (0xRRGGBB): the background for an empty
  * symbol, the foreground for a full block, else their mean. */
 uint32_t cell_grid_rgb(const struct cell_grid *g, int x, int y);

@@ -85,13 +85,45 @@ judge_run(void *arg)
 		bg->error = xstrdup("failed");
 }
 
+/* The summary on the status line. Samples are counted as `/check=any`
+ * counts them: a class's finding (cluster-split, from the embeddings,
+ * which may come after the checks) marks every sample of the class. */
+static void
+show_counts(struct app *app, struct check_bg *bg)
+{
+	size_t i, samples = 0;
+
+	for (i = 0; app->annot.findings && i < app->annot.n; i++)
+		samples += app->annot.findings[i] != 0;
+	if (bg->found.n == 0)
+		ui_status(app, STATUS_CHECKS, "checks: nothing found");
+	else
+		ui_status(app, STATUS_CHECKS, "checks: %zu finding%s in %zu sample%s",
+		    bg->found.n, bg->found.n == 1 ? "" : "s", samples,
+		    samples == 1 ? "" : "s");
+}
+
+/* Another feed marked findings (the embeddings' cluster checks): count
+ * again. The feed is looked up on each call, so a late notice after
+ * checks_end is harmless. */
+static void
+findings_changed(struct app *app, long sample, void *arg)
+{
+	struct check_bg *bg = app->checks;
+
+	(void)sample;
+	(void)arg;
+	if (bg != NULL && bg->judged && bg->error == NULL) {
+		show_counts(app, bg);
+		ui_redraw(app, REDRAW_STATUS);
+	}
+}
+
 static void
 judge_done(void *arg, int cancelled)
 {
 	struct check_bg *bg = arg;
 	struct app *app = bg->app;
-	size_t i, samples = 0;
-	long last = -1;
 
 	if (cancelled)
 		return;
@@ -103,15 +135,7 @@ judge_done(void *arg, int cancelled)
 	checks_annotate(bg->run, &bg->found, &app->annot);
 	bg->judged = 1;
 	ui_annotations_changed(app);
-	for (i = 0; i < bg->found.n; i++)
-		if (bg->found.v[i].sample >= 0 && bg->found.v[i].sample != last)
-			samples++, last = bg->found.v[i].sample;
-	if (bg->found.n == 0)
-		ui_status(app, STATUS_CHECKS, "checks: nothing found");
-	else
-		ui_status(app, STATUS_CHECKS, "checks: %zu finding%s in %zu sample%s",
-		    bg->found.n, bg->found.n == 1 ? "" : "s", samples,
-		    samples == 1 ? "" : "s");
+	show_counts(app, bg);
 	ui_redraw(app, REDRAW_STATUS | REDRAW_PREVIEW);
 }
 
@@ -132,6 +156,7 @@ checks_ready(struct app *app)
 	thresholds_init(&opt.th);
 	bg->run = checks_new(app->ds, &opt);
 	app->checks = bg;
+	ui_annotations_subscribe(app, findings_changed, NULL);
 	if (checks_total(bg->run) == 0) {
 		worker_submit(bg->pool, WORKER_BACKGROUND, judge_run, judge_done, bg);
 		return;

@@ -9,7 +9,9 @@
  *
  * relabel-shown queues one draft for many samples: a batch, hashed and
  * written with one fsync, its entries naming the batch so that one undo
- * cancels them all (journal_undo_set), in this session or a later one. */
+ * cancels them all (journal_undo_set), in this session or a later one, and
+ * closed by an end marker in the same write, so that a crash midway leaves
+ * none of it standing. */
 #include "config.h"
 
 #include <errno.h>
@@ -19,7 +21,9 @@
 #include "annot.h"
 #include "dataset.h"
 #include "decide.h"
+#include "hash.h"
 #include "journal.h"
+#include "review.h"
 #include "ui.h"
 #include "util.h"
 #include "worker.h"
@@ -98,18 +102,34 @@ pending_free(struct pending *p)
 	free(p);
 }
 
+/* Samples without a label (in a `_` folder, or a manifest row with an
+ * empty label) that no relabel or delete decision has settled. */
+static size_t
+unlabeled_left(const struct app *app)
+{
+	const uint8_t *dec = app->annot.decision;
+	size_t i, n = 0;
+
+	for (i = 0; i < app->ds->nsamples; i++)
+		if (app->ds->samples[i].label == LABEL_NONE &&
+		    (dec == NULL || i >= app->annot.n ||
+		    (dec[i] != DECISION_RELABEL && dec[i] != DECISION_DELETE)))
+			n++;
+	return n;
+}
+
 static void
 update_status(struct app *app)
 {
 	struct decide *d = app->journal;
 	static const char letters[JOP_NOTE] = { 'R', 'D', 'A', 'F' };
 	struct buf b = { 0 };
-	size_t total = 0, i;
+	size_t total = 0, i, left;
 
 	if (d == NULL)
 		return;
 	if (d->refused) {
-		ui_status(app, STATUS_JOURNAL, "journal refused: decisions off");
+		ui_status(app, STATUS_JOURNAL, "decisions off: journal refused");
 		return;
 	}
 	if (d->j == NULL) {
@@ -129,6 +149,8 @@ update_status(struct app *app)
 	}
 	if (d->writing || d->head)
 		buf_adds(&b, " saving…");
+	if ((left = unlabeled_left(app)) > 0)
+		buf_addf(&b, " · %zu unlabeled", left);
 	buf_addf(&b, " · journal %s", d->where);
 	if (d->fallback)
 		buf_adds(&b, " (dataset read-only)");
@@ -169,7 +191,7 @@ write_run(void *arg)
 	struct pending *p = arg;
 	/* The decision records the bytes it was made on. */
 	if (p->d.op != JOP_NOTE && p->d.op != JOP_UNDO) {
-		if (journal_sha256(p->rootfd, p->path, p->sha256) != 0) {
+		if (sha256_file(p->rootfd, p->path, p->sha256) != 0) {
 			p->cause = xasprintf("cannot read %s: %s", p->path, strerror(errno));
 			return;
 		}
@@ -217,7 +239,7 @@ commit_entry(struct app *app, const struct journal_draft *dr, uint32_t id,
 		sample = dataset_find(app->ds, path);
 	if (sample >= 0) {
 		journal_annotate_one(d->j, app->ds, &app->annot, (size_t)sample);
-		confusion_changed(app, sample);
+		ui_annotations_notify(app, sample);
 	} else if ((before == NULL) != (after == NULL))
 		d->missing += after ? 1 : (size_t)-1;
 	return decision_of(after);
@@ -252,7 +274,10 @@ write_done(void *arg, int cancelled)
 	escaped_name(&b, p->path);
 	switch (p->d.op) {
 	case JOP_RELABEL:
-		ui_message(app, "relabelled %s: %s → %s", buf_str(&b), p->label, p->to);
+		if (*p->label == '\0')
+			ui_message(app, "labelled %s: %s", buf_str(&b), p->to);
+		else
+			ui_message(app, "relabelled %s: %s → %s", buf_str(&b), p->label, p->to);
 		break;
 	case JOP_DELETE:
 		ui_message(app, "to delete: %s", buf_str(&b));
@@ -297,10 +322,12 @@ batch_run(void *arg)
 		it = &p->items[k];
 		dr = &p->drafts[p->ndrafts];
 		dr->op = p->d.op;
+		/* An undo of a batch is a batch too: all of it on disk, or none. */
+		dr->batch = p->id;
 		if (p->d.op == JOP_UNDO) {
 			dr->target = it->target;
 		} else {
-			if (journal_sha256(p->rootfd, it->path, it->sha256) != 0) {
+			if (sha256_file(p->rootfd, it->path, it->sha256) != 0) {
 				if (p->unreadable++ == 0)
 					p->unreadable_cause = xasprintf("cannot read %s: %s",
 					    it->path, strerror(errno));
@@ -311,7 +338,6 @@ batch_run(void *arg)
 			dr->to = p->to;
 			dr->reason = it->reason;
 			dr->sha256 = it->sha256;
-			dr->batch = p->id;
 		}
 		p->drafted[p->ndrafts++] = k;
 	}
@@ -452,7 +478,7 @@ ready(struct app *app)
 		return 0;
 	}
 	if (d->refused) {
-		ui_error(app, "no decisions: %s", d->refused);
+		ui_error(app, "decisions off: %s", d->refused);
 		return 0;
 	}
 	if (d->j == NULL) {
@@ -514,6 +540,8 @@ queue(struct app *app, enum journal_op op, size_t i, const char *to, const char 
 	p->reason = reason && op != JOP_NOTE ? xstrdup(reason) : NULL;
 	p->note = note && *note ? xstrdup(note) : NULL;
 	enqueue(app, p);
+	if (op != JOP_NOTE)
+		review_decided(app, i);
 }
 
 static long
@@ -721,7 +749,7 @@ decide_relabel_prompt(struct app *app)
 	a->dflt = pred != LABEL_NONE ? xstrdup(app->ds->labels[pred]) : NULL;
 	label = a->dflt ? xasprintf("relabel to (Enter: %s): ", a->dflt) :
 	    xstrdup("relabel to: ");
-	if (ui_prompt(app, label, "", cands, n, 0, relabel_done, a) != 0)
+	if (ui_prompt(app, label, "", cands, n, PROMPT_LABELS, relabel_done, a) != 0)
 		ask_free(a);
 	free(label);
 	free(cands);
@@ -739,6 +767,26 @@ decide_relabel_nth(struct app *app, int n)
 		return REDRAW_STATUS;
 	}
 	relabel(app, (size_t)i, app->ds->labels[n - 1], NULL);
+	return REDRAW_STATUS;
+}
+
+/* y: the model's label, for a sample waiting for one or a suspect. */
+unsigned
+decide_take_prediction(struct app *app)
+{
+	struct buf b = { 0 };
+	unsigned pred;
+	long i;
+
+	if (!ready(app) || (i = selected(app)) < 0)
+		return REDRAW_STATUS;
+	pred = app->annot.pred && (size_t)i < app->annot.n ? app->annot.pred[i] : LABEL_NONE;
+	if (pred == LABEL_NONE || pred >= app->ds->nlabels)
+		ui_message(app, "%s: no prediction to take",
+		    escaped_name(&b, sample_path(app->ds, (size_t)i)));
+	else
+		relabel(app, (size_t)i, app->ds->labels[pred], NULL);
+	buf_free(&b);
 	return REDRAW_STATUS;
 }
 
@@ -1032,14 +1080,14 @@ open_done(void *arg, int cancelled)
 	} else if (o->j == NULL) {
 		d->refused = o->cause;
 		o->cause = NULL;
-		ui_error(app, "journal: %s", d->refused);
+		ui_error(app, "decisions off: %s", d->refused);
 	} else {
 		d->j = o->j;
 		d->where = where(app->ds, d->j->file);
 		d->fallback = o->fallback;
 		app->annot.n = app->ds->nsamples;
 		d->missing = journal_annotate(d->j, app->ds, &app->annot);
-		confusion_changed(app, -1);
+		ui_annotations_notify(app, -1);
 		journal_counts(d->j, d->counts);
 		/* A read-only dataset is noted on the journal's own slot. */
 		if (o->note && d->j->torn)
@@ -1076,6 +1124,7 @@ decide_end(struct app *app)
 	struct decide *d = app->journal;
 	struct pending *p, *next;
 
+	review_end(app);
 	if (d == NULL)
 		return;
 	for (p = d->head; p; p = next) {

@@ -23,6 +23,9 @@ unsigned decide_relabel_prompt(struct app *app);
 unsigned decide_relabel_shown(struct app *app);
 /* Relabel to the Nth (1-based) label of the confusion matrix. */
 unsigned decide_relabel_nth(struct app *app, int n);
+/* Relabel to the model's prediction (a suspect), or label so a sample
+ * that has no label yet. */
+unsigned decide_take_prediction(struct app *app);
 unsigned decide_delete(struct app *app);
 unsigned decide_accept(struct app *app);
 unsigned decide_flag(struct app *app);

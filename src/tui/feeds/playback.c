@@ -87,22 +87,26 @@ is_clip(const struct playback *pb, long sample)
 	    sample_kind(&ds->samples[sample]) == KIND_AUDIO;
 }
 
+/* The player's slot. Autoplay is a mark on it rather than words after
+ * it, so that "playing" keeps its place on a narrow status line. Until
+ * the first sound is heard (a network sound server can take a second to
+ * open a stream) it says so rather than show a clock standing at 0. */
 static void
 show_status(struct playback *pb)
 {
 	struct player_status st;
-	const char *next = pb->autoplay ? ", then the next" : "";
+	const char *mark = pb->autoplay ? "autoplay " : "";
 
 	if (pb->player == NULL) {
 		ui_status(pb->app, STATUS_PLAYER, pb->autoplay ? "autoplay on" : NULL);
 		return;
 	}
 	player_status(pb->player, &st);
-	if (pb->sample >= 0 && st.state == PLAYER_PLAYING)
-		ui_status(pb->app, STATUS_PLAYER, "playing %.2f/%.2f s%s", st.position,
-		    st.duration, next);
+	if (pb->sample >= 0 && st.state == PLAYER_PLAYING && st.position > 0)
+		ui_status(pb->app, STATUS_PLAYER, "%splaying %.2f/%.2f s", mark,
+		    st.position, st.duration);
 	else if (pb->sample >= 0)
-		ui_status(pb->app, STATUS_PLAYER, "starting%s", next);
+		ui_status(pb->app, STATUS_PLAYER, "%sconnecting to the sound device…", mark);
 	else
 		ui_status(pb->app, STATUS_PLAYER, pb->autoplay ? "autoplay on" : NULL);
 }
@@ -242,11 +246,20 @@ playback_toggle(struct playback *pb, long sample)
 }
 
 unsigned
+playback_play(struct playback *pb, long sample)
+{
+	if (is_clip(pb, sample))
+		start(pb, sample);
+	else
+		stop(pb);
+	return REDRAW_PREVIEW | REDRAW_STATUS;
+}
+
+unsigned
 playback_autoplay_toggle(struct playback *pb)
 {
 	pb->autoplay = !pb->autoplay;
-	ui_message(pb->app, pb->autoplay ? "autoplay on: the next clip plays when one ends" :
-	    "autoplay off");
+	ui_message(pb->app, pb->autoplay ? "autoplay on" : "autoplay off");
 	show_status(pb);
 	return REDRAW_STATUS;
 }

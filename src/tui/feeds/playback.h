@@ -25,6 +25,9 @@ void playback_start_device(struct playback *pb);
 /* Space on sample `sample` (-1: none): play it, or stop it when it is the
  * clip playing. Returns REDRAW_ flags. */
 unsigned playback_toggle(struct playback *pb, long sample);
+/* Play `sample` from its start, or stop when it is not a clip. Returns
+ * REDRAW_ flags. */
+unsigned playback_play(struct playback *pb, long sample);
 /* `n`: play the next clip when one ends (toggle). Returns REDRAW_ flags. */
 unsigned playback_autoplay_toggle(struct playback *pb);
 /* The selection changed to `sample`: while a clip plays, play the new

@@ -6,6 +6,7 @@
 
 #include "dataset.h"
 #include "scan.h"
+#include "sort-feed.h"
 #include "trace.h"
 #include "ui.h"
 #include "util.h"
@@ -54,6 +55,7 @@ scan_done(void *arg, int cancelled)
 	app->ds = s->ds;
 	app->annot.n = s->ds->nsamples;
 	view_init(&app->view, app->ds, &app->annot);
+	app->view.defer_rows = SORT_FEED_ROWS;
 	listpos_scroll(&app->view.lv, app->panes[PANE_FILES].h);
 	{
 		char n[32];

@@ -5,18 +5,20 @@
  * preview shows or plays it; Enter on a split class's group shows that
  * group in the file pane, to relabel it.
  *
- * The file is read and analysed by a worker job (embed.h); until it is
- * back the pane says so. */
+ * The embeddings come from the embeddings feed (embed-feed.h); until they
+ * are there the pane says so. Its keys are commands (commands.c), so
+ * config.yaml rebinds them. */
 #include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "annot.h"
-#include "checks.h"
+#include "commands.h"
 #include "dataset.h"
+#include "embed-feed.h"
 #include "embed.h"
+#include "plot.h"
 #include "ui.h"
 #include "util.h"
 
@@ -25,191 +27,20 @@
 /* The sidebar (ranking or groups) on panes at least this wide. */
 #define SIDEBAR_MIN_WIDTH 64
 #define SIDEBAR_WIDTH 26
-/* Moving: how much a point off the direction of travel costs, compared
- * with one straight ahead. */
-#define ACROSS_WEIGHT 3.0
-
-enum cluster_state { CLUSTER_NONE, CLUSTER_LOADING, CLUSTER_READY, CLUSTER_FAILED };
 
 struct cluster {
-	enum cluster_state state;
-	char *file;                     /* what is or was read */
-	char *error;                    /* CLUSTER_FAILED: why */
-	struct embeddings *e;           /* rows joined to samples (no values) */
-	struct embed_analysis *a;
-	double outlier_th, split_th;
-	int32_t *row_of;                /* sample → row, -1 without one */
-	uint32_t *class_rows;           /* rows by class: class k's are */
-	size_t *class_start;            /* class_rows[class_start[k]..[k+1]) */
-	unsigned *ranking;              /* classes by split score */
-
+	const struct embed_feed *f;     /* while the analysis is there */
 	long view;                      /* -1: every sample; else a class id */
 	long cursor;                    /* row, or -1 */
+	int placed;                     /* the cursor was put on the selection
+	                                   once the embeddings arrived */
 	int zoom;                       /* 0: fit the view's points */
 	double cx, cy;                  /* data point at the centre, when zoomed */
 
-	/* The last drawing's geometry, for moves in screen terms. */
-	int plot_w, plot_h;             /* in cells */
-	double scale;                   /* dots per data unit */
-	double ox, oy;                  /* data point at the plot's centre */
+	struct plot plot;               /* the last drawing's geometry, for
+	                                   moves in screen terms */
 	struct buf scratch;
 };
-
-struct cluster_job {
-	struct app *app;
-	struct dataset *ds;
-	struct worker_pool *pool;
-	char *file;
-	struct embeddings *e;
-	struct embed_analysis *a;
-	char *cause;
-	double seconds;
-};
-
-/* ---- loading ---- */
-
-static int
-job_stopping(void *arg)
-{
-	return worker_stopping(arg);
-}
-
-static void
-cluster_job_run(void *arg)
-{
-	struct cluster_job *j = arg;
-	double t0 = now_seconds();
-
-	if ((j->e = embed_load(j->ds, j->file, job_stopping, j->pool, &j->cause)) == NULL)
-		return;
-	j->a = embed_analyse(j->e, j->ds, job_stopping, j->pool, &j->cause);
-	/* The scores are all the view needs; the values take most memory. */
-	free(j->e->x);
-	j->e->x = NULL;
-	j->seconds = now_seconds() - t0;
-}
-
-static void
-cluster_job_free(struct cluster_job *j)
-{
-	embed_analysis_free(j->a);
-	embed_free(j->e);
-	free(j->cause);
-	free(j->file);
-	free(j);
-}
-
-/* The cluster findings as badges: cluster-outlier on each outlier,
- * cluster-split on every sample of a split class. */
-static void
-set_badges(struct app *app, struct cluster *cl)
-{
-	const struct embed_analysis *a = cl->a;
-	uint32_t bits = 1u << CHECK_CLUSTER_OUTLIER | 1u << CHECK_CLUSTER_SPLIT;
-	size_t i, n = app->annot.n;
-
-	if (app->annot.findings == NULL)
-		app->annot.findings = xcalloc(n ? n : 1, sizeof *app->annot.findings);
-	for (i = 0; i < n; i++)
-		app->annot.findings[i] &= ~bits;
-	for (i = 0; i < a->n; i++) {
-		uint32_t s = cl->e->sample[i];
-		unsigned l = app->ds->samples[s].label;
-		const struct embed_class *c = l < a->nclasses ? &a->classes[l] : NULL;
-		size_t small;
-		if (a->outlier[i] >= cl->outlier_th)
-			app->annot.findings[s] |= 1u << CHECK_CLUSTER_OUTLIER;
-		if (c == NULL)
-			continue;
-		small = c->group_n[0] < c->group_n[1] ? c->group_n[0] : c->group_n[1];
-		if (c->split >= cl->split_th &&
-		    (double)small >= EMBED_SPLIT_MIN_SHARE * (double)c->n)
-			app->annot.findings[s] |= 1u << CHECK_CLUSTER_SPLIT;
-	}
-}
-
-static void
-cluster_take(struct app *app, struct cluster *cl, struct cluster_job *j)
-{
-	const struct embed_analysis *a = j->a;
-	size_t i, k, nl = a->nclasses;
-	float *outlier;
-	char n[32];
-
-	cl->e = j->e;
-	cl->a = j->a;
-	j->e = NULL;
-	j->a = NULL;
-	cl->state = CLUSTER_READY;
-
-	cl->row_of = xmalloc((app->ds->nsamples + 1) * sizeof *cl->row_of);
-	for (i = 0; i < app->ds->nsamples; i++)
-		cl->row_of[i] = -1;
-	for (i = 0; i < a->n; i++)
-		cl->row_of[cl->e->sample[i]] = (int32_t)i;
-	cl->class_start = xcalloc(nl + 2, sizeof *cl->class_start);
-	cl->class_rows = xmalloc((a->n + 1) * sizeof *cl->class_rows);
-	for (i = 0; i < a->n; i++) {
-		unsigned l = app->ds->samples[cl->e->sample[i]].label;
-		if (l < nl)
-			cl->class_start[l + 2]++;
-	}
-	for (k = 0; k < nl; k++)
-		cl->class_start[k + 2] += cl->class_start[k + 1];
-	for (i = 0; i < a->n; i++) {
-		unsigned l = app->ds->samples[cl->e->sample[i]].label;
-		if (l < nl)
-			cl->class_rows[cl->class_start[l + 1]++] = (uint32_t)i;
-	}
-	cl->ranking = embed_split_ranking(a);
-
-	outlier = annot_floats(app->annot.n);
-	for (i = 0; i < a->n; i++)
-		outlier[cl->e->sample[i]] = a->outlier[i];
-	free(app->annot.outlier);
-	app->annot.outlier = outlier;
-	set_badges(app, cl);
-	ui_annotations_changed(app);
-
-	if (ui_selected(app) >= 0)
-		cl->cursor = cl->row_of[ui_selected(app)];
-	ui_count(n, sizeof n, a->n);
-	if (cl->e->nbad)
-		ui_status(app, STATUS_CLUSTER, "embeddings %s × %zu · %zu bad rows (winnow.log)",
-		    n, a->dim, cl->e->nbad);
-	else
-		ui_status(app, STATUS_CLUSTER, "embeddings %s × %zu", n, a->dim);
-	for (i = 0; i < cl->e->nproblems; i++)
-		fprintf(stderr, "%s: %s: line %zu: %s\n", progname, cl->e->file,
-		    cl->e->problems[i].line, cl->e->problems[i].message);
-	fprintf(stderr, "%s: %s: %zu rows of %zu values, %zu bad, in %.2f s\n",
-	    progname, cl->e->file, a->n, a->dim, cl->e->nbad, j->seconds);
-}
-
-static void
-cluster_job_done(void *arg, int cancelled)
-{
-	struct cluster_job *j = arg;
-	struct app *app = j->app;
-	struct cluster *cl;
-
-	if (cancelled) {
-		cluster_job_free(j);
-		return;
-	}
-	cl = app->panes[PANE_CLUSTER].data;
-	if (j->a == NULL) {
-		cl->state = CLUSTER_FAILED;
-		cl->error = j->cause;
-		j->cause = NULL;
-		ui_error(app, "embeddings: %s", cl->error);
-		ui_status(app, STATUS_CLUSTER, "embeddings: failed");
-		fprintf(stderr, "%s: embeddings: %s\n", progname, cl->error);
-	} else
-		cluster_take(app, cl, j);
-	cluster_job_free(j);
-	ui_redraw(app, REDRAW_CLUSTER | REDRAW_FRAME | REDRAW_STATUS);
-}
 
 static void
 cluster_init(struct app *app, struct pane *pane)
@@ -218,7 +49,6 @@ cluster_init(struct app *app, struct pane *pane)
 	cl->view = -1;
 	cl->cursor = -1;
 	pane->data = cl;
-	app->cluster = cl;
 }
 
 static void
@@ -227,128 +57,62 @@ cluster_free(struct app *app, struct pane *pane)
 	struct cluster *cl = pane->data;
 	if (cl == NULL)
 		return;
-	embed_analysis_free(cl->a);
-	embed_free(cl->e);
-	free(cl->file);
-	free(cl->error);
-	free(cl->row_of);
-	free(cl->class_rows);
-	free(cl->class_start);
-	free(cl->ranking);
 	buf_free(&cl->scratch);
 	free(cl);
 	pane->data = NULL;
-	app->cluster = NULL;
 }
 
-static void
-cluster_ready(struct app *app, struct pane *pane)
+/* The analysis when it is there. The first time, the cursor starts on
+ * the file pane's selection. */
+static const struct embed_feed *
+analysis(struct app *app, struct cluster *cl)
 {
-	struct cluster *cl = pane->data;
-	struct thresholds th = { 0 };
-	struct cluster_job *j;
+	const struct embed_feed *f = embed_feed(app);
 
-	thresholds_init(&th);
-	cl->outlier_th = th.v[TH_OUTLIER];
-	cl->split_th = th.v[TH_SPLIT];
-	if (app->opt.embeddings)
-		cl->file = xstrdup(app->opt.embeddings);
-	else if ((cl->file = embed_default_file(app->ds)) == NULL)
-		return;
-	cl->state = CLUSTER_LOADING;
-	ui_status(app, STATUS_CLUSTER, "reading embeddings…");
-	j = xcalloc(1, sizeof *j);
-	j->app = app;
-	j->ds = app->ds;
-	j->pool = app->workers;
-	j->file = xstrdup(cl->file);
-	worker_submit(app->workers, WORKER_BACKGROUND, cluster_job_run,
-	    cluster_job_done, j);
+	cl->f = f != NULL && f->state == EMBED_READY ? f : NULL;
+	if (cl->f == NULL)
+		return NULL;
+	if (!cl->placed) {
+		cl->placed = 1;
+		if (ui_selected(app) >= 0)
+			cl->cursor = f->row_of[ui_selected(app)];
+	}
+	return f;
 }
 
 /* ---- the points of the view ---- */
 
+/* The view's rows: every sample's (view -1), or one class's. */
 static size_t
 view_count(const struct cluster *cl)
 {
-	if (cl->view < 0)
-		return cl->a->n;
-	return cl->class_start[cl->view + 1] - cl->class_start[cl->view];
+	return embed_feed_count(cl->f, cl->view);
 }
 
 static uint32_t
 view_row(const struct cluster *cl, size_t k)
 {
-	return cl->view < 0 ? (uint32_t)k : cl->class_rows[cl->class_start[cl->view] + k];
+	return embed_feed_row(cl->f, cl->view, k);
 }
 
 static void
 point(const struct cluster *cl, uint32_t row, double *x, double *y)
 {
-	const struct embed_analysis *a = cl->a;
-	if (cl->view < 0) {
-		*x = a->proj[(size_t)row * a->ncomp];
-		*y = a->ncomp > 1 ? a->proj[(size_t)row * a->ncomp + 1] : 0;
-	} else {
-		*x = a->class_xy[(size_t)row * 2];
-		*y = a->class_xy[(size_t)row * 2 + 1];
-	}
+	embed_feed_point(cl->f, cl->view, row, x, y);
 }
 
 static int
 in_view(const struct app *app, const struct cluster *cl, long row)
 {
-	if (row < 0)
-		return 0;
-	return cl->view < 0 || app->ds->samples[cl->e->sample[row]].label == cl->view;
+	return embed_feed_in(cl->f, app->ds, cl->view, row);
 }
 
-/* ---- geometry: data → braille dots ---- */
-
-/* Scale and centre for a plot of w × h cells: the view's points fit at
- * zoom 0, with the same scale on both axes. */
+/* The view's k-th point, for the plot. */
 static void
-geometry(struct cluster *cl, int w, int h)
+view_point(const void *arg, size_t k, double *x, double *y)
 {
-	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, x, y;
-	double W = 2.0 * w, H = 4.0 * h, s;
-	size_t k, n = view_count(cl);
-
-	for (k = 0; k < n; k++) {
-		point(cl, view_row(cl, k), &x, &y);
-		if (isnan(x) || isnan(y))
-			continue;
-		x0 = x < x0 ? x : x0;
-		x1 = x > x1 ? x : x1;
-		y0 = y < y0 ? y : y0;
-		y1 = y > y1 ? y : y1;
-	}
-	if (!(x1 >= x0))
-		x0 = x1 = y0 = y1 = 0;
-	s = fmin((W - 1) / (x1 - x0 > 0 ? x1 - x0 : 1), (H - 1) / (y1 - y0 > 0 ? y1 - y0 : 1));
-	cl->plot_w = w;
-	cl->plot_h = h;
-	cl->scale = s * ldexp(1.0, cl->zoom);
-	if (cl->zoom == 0) {
-		cl->ox = (x0 + x1) / 2;
-		cl->oy = (y0 + y1) / 2;
-	} else {
-		cl->ox = cl->cx;
-		cl->oy = cl->cy;
-	}
-}
-
-static void
-to_dots(const struct cluster *cl, double x, double y, double *dx, double *dy)
-{
-	*dx = (x - cl->ox) * cl->scale + cl->plot_w;
-	*dy = cl->plot_h * 2.0 - (y - cl->oy) * cl->scale;
-}
-
-static int
-on_plot(const struct cluster *cl, double dx, double dy)
-{
-	return dx >= 0 && dy >= 0 && dx < 2.0 * cl->plot_w && dy < 4.0 * cl->plot_h;
+	const struct cluster *cl = arg;
+	point(cl, view_row(cl, k), x, y);
 }
 
 /* Keep the cursor on the plot: when zoomed, centre on it if it left. */
@@ -359,37 +123,14 @@ follow_cursor(struct cluster *cl)
 	if (cl->cursor < 0 || cl->zoom == 0)
 		return;
 	point(cl, (uint32_t)cl->cursor, &x, &y);
-	to_dots(cl, x, y, &dx, &dy);
-	if (!on_plot(cl, dx, dy)) {
-		cl->cx = cl->ox = x;
-		cl->cy = cl->oy = y;
+	plot_to_dots(&cl->plot, x, y, &dx, &dy);
+	if (!plot_holds(&cl->plot, dx, dy)) {
+		cl->cx = cl->plot.ox = x;
+		cl->cy = cl->plot.oy = y;
 	}
 }
 
 /* ---- drawing ---- */
-
-static const uint8_t braille_bit[2][4] = {
-	{ 0x01, 0x02, 0x04, 0x40 },
-	{ 0x08, 0x10, 0x20, 0x80 },
-};
-
-/* A cell's glyph: braille U+2800 + bits, or a density character where the
- * terminal has no UTF-8. */
-static const char *
-cell_glyph(const struct app *app, uint8_t bits, char out[4])
-{
-	int n = __builtin_popcount(bits);
-	if (!app->utf8) {
-		out[0] = n <= 1 ? '.' : n <= 3 ? ':' : n <= 5 ? '+' : '#';
-		out[1] = '\0';
-		return out;
-	}
-	out[0] = (char)0xe2;
-	out[1] = (char)(0xa0 | bits >> 6);
-	out[2] = (char)(0x80 | (bits & 0x3f));
-	out[3] = '\0';
-	return out;
-}
 
 /* Colour key of a point: its label (all samples), or in a class view its
  * group, with outliers apart. */
@@ -399,17 +140,19 @@ cell_glyph(const struct app *app, uint8_t bits, char out[4])
 static unsigned
 point_key(const struct app *app, const struct cluster *cl, uint32_t row)
 {
-	const struct embed_analysis *a = cl->a;
+	const struct embed_analysis *a = cl->f->a;
 	if (cl->view < 0)
-		return app->ds->samples[cl->e->sample[row]].label;
-	if (a->outlier[row] >= cl->outlier_th)
+		return app->ds->samples[cl->f->e->sample[row]].label;
+	if (a->outlier[row] >= cl->f->outlier_th)
 		return KEY_OUTLIER;
 	return a->group[row] == EMBED_NO_GROUP ? KEY_NO_GROUP : a->group[row];
 }
 
 static attr_t
-key_attr(const struct app *app, const struct cluster *cl, unsigned key)
+key_attr(const struct app *app, unsigned key, const void *arg)
 {
+	const struct cluster *cl = arg;
+
 	if (cl->view < 0)
 		return ui_label_attr(app, key);
 	if (key == KEY_OUTLIER)
@@ -422,46 +165,22 @@ key_attr(const struct app *app, const struct cluster *cl, unsigned key)
 static void
 draw_plot(struct app *app, struct cluster *cl, WINDOW *w, int pw, int ph)
 {
-	size_t cells = (size_t)pw * ph, k, n = view_count(cl), c;
-	uint8_t *bits = xcalloc(cells, 1);
-	uint16_t *key = xcalloc(cells, sizeof *key);
-	uint32_t *votes = xcalloc(cells, sizeof *votes);
+	struct plot_canvas canvas;
+	size_t k, n = view_count(cl);
 	double x, y, dx, dy;
-	char g[4];
-	long cursor_cell = -1;
+	long cell, cursor_cell = -1;
 
-	geometry(cl, pw, ph);
+	plot_fit(&cl->plot, pw, ph, n, view_point, cl, cl->zoom, cl->cx, cl->cy);
+	plot_canvas_init(&canvas, pw, ph);
 	for (k = 0; k < n; k++) {
 		uint32_t row = view_row(cl, k);
-		unsigned pk;
 		point(cl, row, &x, &y);
-		to_dots(cl, x, y, &dx, &dy);
-		if (!on_plot(cl, dx, dy))
-			continue;
-		c = (size_t)(dy / 4) * pw + (size_t)(dx / 2);
-		bits[c] |= braille_bit[(int)dx & 1][(int)dy & 3];
-		/* The cell's colour: the commonest key (a majority vote). */
-		pk = point_key(app, cl, row);
-		if (votes[c] == 0)
-			key[c] = (uint16_t)pk, votes[c] = 1;
-		else if (key[c] == pk)
-			votes[c]++;
-		else
-			votes[c]--;
-		if ((long)row == cl->cursor)
-			cursor_cell = (long)c;
+		plot_to_dots(&cl->plot, x, y, &dx, &dy);
+		cell = plot_canvas_dot(&canvas, dx, dy, point_key(app, cl, row));
+		if (cell >= 0 && (long)row == cl->cursor)
+			cursor_cell = cell;
 	}
-	for (c = 0; c < cells; c++) {
-		if (bits[c] == 0)
-			continue;
-		wattrset(w, key_attr(app, cl, key[c]) |
-		    ((long)c == cursor_cell ? A_REVERSE | A_BOLD : 0));
-		mvwaddstr(w, (int)(c / pw), (int)(c % pw), cell_glyph(app, bits[c], g));
-	}
-	wattrset(w, A_NORMAL);
-	free(bits);
-	free(key);
-	free(votes);
+	plot_canvas_draw(&canvas, app, w, key_attr, cl, cursor_cell);
 }
 
 static const char *
@@ -471,27 +190,9 @@ ge(const struct app *app)
 }
 
 static void
-sidebar_line(struct app *app, WINDOW *w, int y, int x, int width, attr_t swatch,
-    const char *text, const char *right, attr_t attr)
-{
-	int rw = right ? ui_width(right) : 0;
-	if (swatch != (attr_t)-1) {
-		wattrset(w, swatch);
-		ui_putn(app, w, y, x, app->utf8 ? "■" : "#", 1);
-		x += 2;
-		width -= 2;
-	}
-	wattrset(w, attr);
-	ui_putn(app, w, y, x, text, width - rw - 1);
-	if (right)
-		ui_putn(app, w, y, x + width - rw, right, rw);
-	wattrset(w, A_NORMAL);
-}
-
-static void
 draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, int h)
 {
-	const struct embed_analysis *a = cl->a;
+	const struct embed_analysis *a = cl->f->a;
 	struct buf *b = &cl->scratch;
 	char num[32];
 	int y = 0;
@@ -499,11 +200,11 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 
 	if (cl->view < 0) {
 		b->len = 0;
-		buf_addf(b, "split score (%s %g)", ge(app), cl->split_th);
-		sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
+		buf_addf(b, "split score (%s %g)", ge(app), cl->f->split_th);
+		plot_legend_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
 		    ui_attr(app, ROLE_DIM));
 		for (k = 0; k < a->nclasses && y < h; k++) {
-			unsigned c = cl->ranking[k];
+			unsigned c = cl->f->ranking[k];
 			const struct embed_class *ec = &a->classes[c];
 			if (ec->n == 0)
 				continue;
@@ -511,8 +212,8 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 				snprintf(num, sizeof num, "-");
 			else
 				snprintf(num, sizeof num, "%.1f", ec->split);
-			sidebar_line(app, w, y++, x, width, ui_label_attr(app, c),
-			    app->ds->labels[c], num, ec->split >= cl->split_th ?
+			plot_legend_line(app, w, y++, x, width, ui_label_attr(app, c),
+			    app->ds->labels[c], num, ec->split >= cl->f->split_th ?
 			    ui_attr(app, ROLE_BADGE) | A_BOLD : A_NORMAL);
 		}
 		return;
@@ -521,51 +222,64 @@ draw_sidebar(struct app *app, struct cluster *cl, WINDOW *w, int x, int width, i
 		const struct embed_class *ec = &a->classes[cl->view];
 		size_t outliers = 0, n = view_count(cl);
 		for (k = 0; k < n; k++)
-			outliers += a->outlier[view_row(cl, k)] >= cl->outlier_th;
+			outliers += a->outlier[view_row(cl, k)] >= cl->f->outlier_th;
 		b->len = 0;
 		ui_count(num, sizeof num, ec->n);
 		buf_addf(b, "%s: %s", app->ds->labels[cl->view], num);
-		sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL, A_BOLD);
+		plot_legend_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL, A_BOLD);
 		b->len = 0;
 		if (isnan(ec->split))
 			buf_addf(b, "split: fewer than %d", EMBED_MIN_SPLIT_CLASS);
 		else
-			buf_addf(b, "split %.1f (%s %g)", ec->split, ge(app), cl->split_th);
+			buf_addf(b, "split %.1f (%s %g)", ec->split, ge(app), cl->f->split_th);
 		if (y < h)
-			sidebar_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
-			    ec->split >= cl->split_th ? ui_attr(app, ROLE_BADGE) | A_BOLD :
+			plot_legend_line(app, w, y++, x, width, (attr_t)-1, buf_str(b), NULL,
+			    ec->split >= cl->f->split_th ? ui_attr(app, ROLE_BADGE) | A_BOLD :
 			    A_NORMAL);
 		for (k = 0; k < 2 && !isnan(ec->split) && y < h; k++) {
 			b->len = 0;
 			buf_addf(b, "group %zu", k + 1);
 			ui_count(num, sizeof num, ec->group_n[k]);
-			sidebar_line(app, w, y++, x, width, key_attr(app, cl, (unsigned)k),
+			plot_legend_line(app, w, y++, x, width, key_attr(app, (unsigned)k, cl),
 			    buf_str(b), num, A_NORMAL);
 		}
 		if (y < h) {
 			b->len = 0;
-			buf_addf(b, "outliers (%s %g)", ge(app), cl->outlier_th);
+			buf_addf(b, "outliers (%s %g)", ge(app), cl->f->outlier_th);
 			ui_count(num, sizeof num, outliers);
-			sidebar_line(app, w, y++, x, width, key_attr(app, cl, KEY_OUTLIER),
+			plot_legend_line(app, w, y++, x, width, key_attr(app, KEY_OUTLIER, cl),
 			    buf_str(b), num, A_NORMAL);
 		}
 	}
 }
 
+/* The first key bound to a command ("h"), or "?" when none is. */
+static const char *
+key_of(const char *command, char *buf, size_t size)
+{
+	const struct command *c = command_find(command);
+
+	command_keys(c, buf, size);
+	buf[strcspn(buf, " ")] = '\0';
+	if (buf[0] == '\0')
+		snprintf(buf, size, "?");
+	return buf;
+}
+
 /* The last line: the sample under the cursor, and the pane's keys as
- * far as they fit. */
+ * far as they fit (as bound: config.yaml may have moved them). */
 static void
 draw_info(struct app *app, struct cluster *cl, WINDOW *w, int y, int width)
 {
-	const struct embed_analysis *a = cl->a;
+	const struct embed_analysis *a = cl->f->a;
 	struct buf *b = &cl->scratch;
 	const char *enter = cl->view < 0 ? "class" : "group";
-	char hints[2][96];
+	char hints[2][256], k[10][16];
 	int used, i, hw;
 
 	b->len = 0;
 	if (cl->cursor >= 0 && in_view(app, cl, cl->cursor)) {
-		uint32_t row = (uint32_t)cl->cursor, s = cl->e->sample[row];
+		uint32_t row = (uint32_t)cl->cursor, s = cl->f->e->sample[row];
 		escape_name(b, sample_path(app->ds, s));
 		buf_addf(b, "  %s", dataset_label_name(app->ds, app->ds->samples[s].label));
 		if (!isnan(a->outlier[row]))
@@ -574,9 +288,21 @@ draw_info(struct app *app, struct cluster *cl, WINDOW *w, int y, int width)
 			buf_addf(b, " · group %d", a->group[row] + 1);
 	} else
 		buf_adds(b, "no point chosen: move to pick one");
-	snprintf(hints[0], sizeof hints[0], "hjkl move · +/- zoom · [ ] class · "
-	    "o outlier · Enter %s", enter);
-	snprintf(hints[1], sizeof hints[1], "hjkl +- [] o Enter:%s", enter);
+	key_of("left", k[0], sizeof k[0]);
+	key_of("down", k[1], sizeof k[1]);
+	key_of("up", k[2], sizeof k[2]);
+	key_of("right", k[3], sizeof k[3]);
+	key_of("zoom-in", k[4], sizeof k[4]);
+	key_of("zoom-out", k[5], sizeof k[5]);
+	key_of("prev-class", k[6], sizeof k[6]);
+	key_of("next-class", k[7], sizeof k[7]);
+	key_of("next-outlier", k[8], sizeof k[8]);
+	key_of("enter", k[9], sizeof k[9]);
+	snprintf(hints[0], sizeof hints[0], "%s%s%s%s move · %s/%s zoom · %s %s class · "
+	    "%s outlier · %s %s", k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7],
+	    k[8], k[9], enter);
+	snprintf(hints[1], sizeof hints[1], "%s%s%s%s %s%s %s%s %s %s:%s", k[0], k[1],
+	    k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9], enter);
 	wattrset(w, A_BOLD);
 	used = ui_putn(app, w, y, 0, buf_str(b), width);
 	wattrset(w, ui_attr(app, ROLE_DIM));
@@ -594,30 +320,32 @@ static void
 cluster_draw(struct app *app, struct pane *pane)
 {
 	struct cluster *cl = pane->data;
+	const struct embed_feed *f = embed_feed(app);
 	WINDOW *w = pane->win;
 	int side, pw, ph;
 
 	werase(w);
-	switch (cl->state) {
-	case CLUSTER_NONE:
+	switch (f ? f->state : EMBED_NONE) {
+	case EMBED_NONE:
 		ui_putn(app, w, 0, 1, "No embeddings for this dataset.", pane->w - 1);
 		ui_putn(app, w, 1, 1, "Give a file with -e FILE, or put embeddings.tsv "
 		    "(path<TAB>values…), or TensorBoard's vectors.tsv and metadata.tsv, "
 		    "in the dataset's folder.", pane->w - 1);
 		return;
-	case CLUSTER_LOADING:
+	case EMBED_LOADING:
 		cl->scratch.len = 0;
-		buf_addf(&cl->scratch, "Reading and analysing %s…", cl->file);
+		buf_addf(&cl->scratch, "Reading and analysing %s…", f->file);
 		ui_putn(app, w, 0, 1, buf_str(&cl->scratch), pane->w - 1);
 		return;
-	case CLUSTER_FAILED:
+	case EMBED_FAILED:
 		wattrset(w, ui_attr(app, ROLE_ERROR));
-		ui_putn(app, w, 0, 1, cl->error, pane->w - 1);
+		ui_putn(app, w, 0, 1, f->error, pane->w - 1);
 		wattrset(w, A_NORMAL);
 		return;
-	case CLUSTER_READY:
+	case EMBED_READY:
 		break;
 	}
+	analysis(app, cl);
 	side = pane->w >= SIDEBAR_MIN_WIDTH ? SIDEBAR_WIDTH : 0;
 	pw = pane->w - (side ? side + 1 : 0);
 	ph = pane->h > 2 ? pane->h - 1 : pane->h;
@@ -640,22 +368,24 @@ static void
 cluster_title(struct app *app, struct pane *pane, struct buf *b)
 {
 	struct cluster *cl = pane->data;
-	const struct embed_analysis *a = cl->a;
+	const struct embed_feed *f = embed_feed(app);
+	const struct embed_analysis *a;
 	char n[32];
 
-	switch (cl->state) {
-	case CLUSTER_NONE:
+	switch (f ? f->state : EMBED_NONE) {
+	case EMBED_NONE:
 		buf_adds(b, "no embeddings");
 		return;
-	case CLUSTER_LOADING:
+	case EMBED_LOADING:
 		buf_adds(b, "reading…");
 		return;
-	case CLUSTER_FAILED:
+	case EMBED_FAILED:
 		buf_adds(b, "failed");
 		return;
-	case CLUSTER_READY:
+	case EMBED_READY:
 		break;
 	}
+	a = analysis(app, cl)->a;
 	ui_count(n, sizeof n, view_count(cl));
 	if (cl->view < 0) {
 		buf_addf(b, "all · %s points · PC1 %.0f%% PC2 %.0f%%", n,
@@ -678,89 +408,30 @@ put_cursor(struct app *app, struct cluster *cl, long row)
 {
 	cl->cursor = row;
 	follow_cursor(cl);
-	if (row >= 0 && !ui_select_sample(app, cl->e->sample[row]))
+	if (row >= 0 && !ui_select_sample(app, cl->f->e->sample[row]))
 		ui_message(app, "that sample is not in the file pane's list (Esc clears "
 		    "its filter)");
 	return REDRAW_CLUSTER | REDRAW_FILES | REDRAW_STATUS;
 }
 
-/* The nearest point in direction (ux, uy) on the screen (y down), points
- * off to the side costing more; from the plot's centre when there is no
- * cursor. */
+/* The nearest point in direction (ux, uy) on the screen (y down); from the
+ * plot's centre, in any direction, when there is no cursor. */
 static long
 nearest_towards(const struct app *app, const struct cluster *cl, double ux, double uy)
 {
-	double px, py, x, y, qx, qy, along, across, cost, best = INFINITY;
-	size_t k, n = view_count(cl);
-	long found = -1;
+	double px, py, x, y;
+	long k;
 
 	if (cl->cursor >= 0 && in_view(app, cl, cl->cursor)) {
 		point(cl, (uint32_t)cl->cursor, &x, &y);
-		to_dots(cl, x, y, &px, &py);
+		plot_to_dots(&cl->plot, x, y, &px, &py);
 	} else {
-		px = cl->plot_w;
-		py = cl->plot_h * 2.0;
-		ux = uy = 0;    /* the nearest in any direction */
+		px = cl->plot.w;
+		py = cl->plot.h * 2.0;
+		ux = uy = 0;
 	}
-	for (k = 0; k < n; k++) {
-		uint32_t row = view_row(cl, k);
-		if ((long)row == cl->cursor)
-			continue;
-		point(cl, row, &x, &y);
-		to_dots(cl, x, y, &qx, &qy);
-		qx -= px;
-		qy -= py;
-		if (ux == 0 && uy == 0) {
-			along = 0;
-			cost = hypot(qx, qy);
-		} else {
-			along = qx * ux + qy * uy;
-			across = fabs(qx * uy - qy * ux);
-			if (along <= 0)
-				continue;
-			cost = along + ACROSS_WEIGHT * across;
-		}
-		if (cost < best) {
-			best = cost;
-			found = (long)row;
-		}
-	}
-	return found;
-}
-
-/* The highest-scoring outlier of the view scoring under `below`, or -1. */
-static long
-outlier_below(const struct cluster *cl, double below)
-{
-	const float *o = cl->a->outlier;
-	double best = -INFINITY;
-	size_t k, n = view_count(cl);
-	long found = -1;
-
-	for (k = 0; k < n; k++) {
-		uint32_t row = view_row(cl, k);
-		if (o[row] < below && o[row] > best) {
-			best = o[row];
-			found = (long)row;
-		}
-	}
-	return found >= 0 && best >= cl->outlier_th ? found : -1;
-}
-
-/* The next outlier down from the cursor's, the top one after the last. */
-static long
-next_outlier(const struct app *app, const struct cluster *cl)
-{
-	double below = INFINITY;
-	long found;
-
-	if (cl->cursor >= 0 && in_view(app, cl, cl->cursor) &&
-	    cl->a->outlier[cl->cursor] >= cl->outlier_th)
-		below = cl->a->outlier[cl->cursor];
-	found = outlier_below(cl, below);
-	if (found < 0 && below != INFINITY)
-		found = outlier_below(cl, INFINITY);
-	return found;
+	k = plot_nearest(&cl->plot, px, py, ux, uy, view_count(cl), view_point, cl);
+	return k < 0 ? -1 : (long)view_row(cl, (size_t)k);
 }
 
 /* Show a class (or -1: every sample), keeping the cursor when it is in. */
@@ -772,7 +443,7 @@ show_class(struct app *app, struct cluster *cl, long view)
 	cl->view = view;
 	cl->zoom = 0;
 	if (!in_view(app, cl, cl->cursor))
-		cl->cursor = sel >= 0 && in_view(app, cl, cl->row_of[sel]) ? cl->row_of[sel] : -1;
+		cl->cursor = sel >= 0 && in_view(app, cl, cl->f->row_of[sel]) ? cl->f->row_of[sel] : -1;
 	return REDRAW_CLUSTER | REDRAW_FRAME;
 }
 
@@ -781,10 +452,10 @@ show_class(struct app *app, struct cluster *cl, long view)
 static unsigned
 cycle_class(struct app *app, struct cluster *cl, int step)
 {
-	long pos = -1, n = (long)cl->a->nclasses, k;
+	long pos = -1, n = (long)cl->f->a->nclasses, k;
 
 	for (k = 0; k < n; k++)
-		if ((long)cl->ranking[k] == cl->view)
+		if ((long)cl->f->ranking[k] == cl->view)
 			pos = k;
 	do {
 		pos += step;
@@ -792,16 +463,16 @@ cycle_class(struct app *app, struct cluster *cl, int step)
 			pos = -1;
 		if (pos < -1)
 			pos = n - 1;
-	} while (pos >= 0 && cl->a->classes[cl->ranking[pos]].n == 0);
-	return show_class(app, cl, pos < 0 ? -1 : (long)cl->ranking[pos]);
+	} while (pos >= 0 && cl->f->a->classes[cl->f->ranking[pos]].n == 0);
+	return show_class(app, cl, pos < 0 ? -1 : (long)cl->f->ranking[pos]);
 }
 
 /* Enter on a class's group: that group in the file pane, to relabel. */
 static unsigned
 show_group(struct app *app, struct cluster *cl)
 {
-	const struct embed_analysis *a = cl->a;
-	size_t k, n = view_count(cl), m = 0;
+	const struct embed_analysis *a = cl->f->a;
+	size_t m;
 	uint32_t *samples;
 	int g;
 	char *title, num[32];
@@ -815,13 +486,10 @@ show_group(struct app *app, struct cluster *cl)
 		    app->ds->labels[cl->view], EMBED_MIN_SPLIT_CLASS);
 		return REDRAW_STATUS;
 	}
-	samples = xmalloc((n ? n : 1) * sizeof *samples);
-	for (k = 0; k < n; k++)
-		if (a->group[view_row(cl, k)] == g)
-			samples[m++] = cl->e->sample[view_row(cl, k)];
+	samples = embed_feed_group(cl->f, cl->view, g, &m);
 	title = xasprintf("%s group %d of 2", app->ds->labels[cl->view], g + 1);
 	ui_filter_push_set(app, samples, m, title, SORT_COUNT);
-	ui_select_sample(app, cl->e->sample[cl->cursor]);
+	ui_select_sample(app, cl->f->e->sample[cl->cursor]);
 	ui_count(num, sizeof num, m);
 	ui_message(app, "%s samples of %s in the file pane · Esc: back", num, title);
 	free(title);
@@ -829,65 +497,79 @@ show_group(struct app *app, struct cluster *cl)
 	return REDRAW_ALL;
 }
 
+static int
+is(const char *command, const char *name)
+{
+	return command != NULL && strcmp(command, name) == 0;
+}
+
+static unsigned
+zoom_in(struct app *app, struct cluster *cl)
+{
+	if (cl->zoom < ZOOM_STEPS) {
+		cl->cx = cl->plot.ox;
+		cl->cy = cl->plot.oy;
+		if (cl->cursor >= 0 && in_view(app, cl, cl->cursor))
+			point(cl, (uint32_t)cl->cursor, &cl->cx, &cl->cy);
+		cl->zoom++;
+	}
+	return REDRAW_CLUSTER | REDRAW_FRAME;
+}
+
+/* Keys arrive as commands (commands.c: left right up down, next-outlier,
+ * zoom-in, zoom-out, zoom-reset, next-class, prev-class, enter, back), so
+ * config.yaml rebinds them here as everywhere. */
 static unsigned
 cluster_key(struct app *app, struct pane *pane, int key, const char *command)
 {
 	struct cluster *cl = pane->data;
 	long row = -2;
-	const char *cmd = command ? command : "";
 
-	if (cl->state != CLUSTER_READY)
+	if (analysis(app, cl) == NULL)
 		return PANE_UNHANDLED;
-	if (key == 'h' || key == KEY_LEFT)
+	if (is(command, "left"))
 		row = nearest_towards(app, cl, -1, 0);
-	else if (key == 'l' || key == KEY_RIGHT)
+	else if (is(command, "right"))
 		row = nearest_towards(app, cl, 1, 0);
-	else if (key == 'k' || key == KEY_UP || strcmp(cmd, "up") == 0)
+	else if (is(command, "up"))
 		row = nearest_towards(app, cl, 0, -1);
-	else if (key == 'j' || key == KEY_DOWN || strcmp(cmd, "down") == 0)
+	else if (is(command, "down"))
 		row = nearest_towards(app, cl, 0, 1);
-	else if (key == 'o')
-		row = next_outlier(app, cl);
+	else if (is(command, "next-outlier"))
+		row = embed_feed_next_outlier(cl->f, app->ds, cl->view, cl->cursor);
 	if (row >= 0)
 		return put_cursor(app, cl, row);
 	if (row == -1) {
-		ui_message(app, key == 'o' ? "no outliers here" : "no point that way");
+		ui_message(app, is(command, "next-outlier") ? "no outliers here" :
+		    "no point that way");
 		return REDRAW_STATUS;
 	}
-	switch (key) {
-	case '+':
-	case '=':
-		if (cl->zoom < ZOOM_STEPS) {
-			cl->cx = cl->ox;
-			cl->cy = cl->oy;
-			if (cl->cursor >= 0 && in_view(app, cl, cl->cursor))
-				point(cl, (uint32_t)cl->cursor, &cl->cx, &cl->cy);
-			cl->zoom++;
-		}
-		return REDRAW_CLUSTER | REDRAW_FRAME;
-	case '-':
+	if (is(command, "zoom-in"))
+		return zoom_in(app, cl);
+	if (is(command, "zoom-out")) {
 		if (cl->zoom > 0)
 			cl->zoom--;
 		return REDRAW_CLUSTER | REDRAW_FRAME;
-	case '0':
+	}
+	if (is(command, "zoom-reset")) {
 		cl->zoom = 0;
 		return REDRAW_CLUSTER | REDRAW_FRAME;
-	case ']':
-		return cycle_class(app, cl, 1);
-	case '[':
-		return cycle_class(app, cl, -1);
 	}
-	if (strcmp(cmd, "enter") == 0) {
+	if (is(command, "next-class"))
+		return cycle_class(app, cl, 1);
+	if (is(command, "prev-class"))
+		return cycle_class(app, cl, -1);
+	if (is(command, "enter")) {
 		if (cl->view >= 0)
 			return show_group(app, cl);
 		if (cl->cursor >= 0) {
-			unsigned l = app->ds->samples[cl->e->sample[cl->cursor]].label;
-			if (l < cl->a->nclasses)
+			unsigned l = app->ds->samples[cl->f->e->sample[cl->cursor]].label;
+			if (l < cl->f->a->nclasses)
 				return show_class(app, cl, (long)l);
 		}
 		return REDRAW_NONE;
 	}
-	if (strcmp(cmd, "back") == 0 && cl->view >= 0 && app->view.nfilters == 0)
+	if (is(command, "back") && cl->view >= 0 && app->view.nfilters == 0)
 		return show_class(app, cl, -1);
 	return PANE_UNHANDLED;
 }
@@ -900,9 +582,9 @@ cluster_select(struct app *app, struct pane *pane)
 	struct cluster *cl = pane->data;
 	long sel = ui_selected(app), row;
 
-	if (cl->state != CLUSTER_READY || sel < 0)
+	if (analysis(app, cl) == NULL || sel < 0)
 		return;
-	row = cl->row_of[sel];
+	row = cl->f->row_of[sel];
 	if (row < 0 || row == cl->cursor || !in_view(app, cl, row))
 		return;
 	cl->cursor = row;
@@ -917,6 +599,5 @@ const struct pane_ops cluster_pane_ops = {
 	.draw = cluster_draw,
 	.key = cluster_key,
 	.select = cluster_select,
-	.ready = cluster_ready,
 	.title = cluster_title,
 };

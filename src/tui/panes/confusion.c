@@ -1,42 +1,38 @@
 /* panes/confusion.c — the confusion matrix pane: heat map scaled per row,
  * recall and precision, the most confused pairs, a cursor over cells and
- * headers whose samples Enter lists in the file pane; the predictions file
- * is watched and what a reload changed is shown. */
+ * headers whose samples Enter lists in the file pane; what the last reload
+ * changed, and each class's recall over the recorded loads. The predictions
+ * come from their feed (pred-feed.h). */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "confusion.h"
 #include "dataset.h"
-#include "predictions.h"
+#include "pred-feed.h"
+#include "sparkline.h"
 #include "ui.h"
 #include "util.h"
 
 /* Row names are cut to this many columns. */
 #define ROW_NAME_MAX 12
+/* "3 " before a row's name: the key that relabels to it. */
+#define NUMBER_W 2
 /* Width of the most-confused list, when the pane is wide enough for it. */
 #define PAIRS_W 26
 #define PAIRS_MAX 32
+/* The trend column: a sparkline of recall per load, then the change since
+ * the load before ("▼0.12"). */
+#define SPARK_W 8
+#define TREND_W (1 + SPARK_W + 1 + 5)
 
 struct cpane {
-	char *file;                     /* the predictions file watched */
-	struct pred_watch *watch;
-	int wake[2];                    /* the watcher's wake-up pipe */
-	struct predictions *pred;       /* the loaded predictions, or NULL */
-	char *error;                    /* why the last load failed, or NULL */
-	char loaded_at[16];             /* "21:03:11" */
-
 	struct confusion cm;            /* the matrix shown */
-	/* The previous predictions, counted the same way, for what a reload
-	 * changed (kept current through decisions too). */
-	uint16_t *before_pred;
+	/* The feed's previous predictions, counted the same way, for what a
+	 * reload changed (kept current through decisions too). */
 	struct confusion before;
 
 	int decided;                    /* true labels after decisions */
@@ -57,25 +53,34 @@ cpane_of(struct app *app)
 	return app->confusion;
 }
 
+/* The predictions' feed once it has a whole load, else NULL. */
+static struct pred_feed *
+loaded(struct app *app)
+{
+	struct pred_feed *f = pred_feed(app);
+	return f != NULL && f->pred != NULL ? f : NULL;
+}
+
 /* The annotations with the previous predictions in place of the current. */
 static struct annotations
-before_annotations(const struct app *app, const struct cpane *c)
+before_annotations(const struct app *app, const struct pred_feed *f)
 {
 	struct annotations b = app->annot;
-	b.pred = c->before_pred;
+	b.pred = f->before;
 	return b;
 }
 
 static void
 rebuild(struct app *app, struct cpane *c)
 {
+	struct pred_feed *f = loaded(app);
 	struct annotations b;
 
-	if (app->ds == NULL || c->pred == NULL)
+	if (app->ds == NULL || f == NULL)
 		return;
 	confusion_build(&c->cm, app->ds, &app->annot, c->split, c->decided);
-	if (c->before_pred) {
-		b = before_annotations(app, c);
+	if (f->before) {
+		b = before_annotations(app, f);
 		confusion_build(&c->before, app->ds, &b, c->split, c->decided);
 	}
 	if (c->row >= (int)c->cm.n)
@@ -84,106 +89,28 @@ rebuild(struct app *app, struct cpane *c)
 		c->col = (int)c->cm.n - 1;
 }
 
-void
-confusion_changed(struct app *app, long sample)
+/* A decision moved a sample, or new predictions came (-1: any sample):
+ * the matrix follows at once. The pane is looked up, not kept: it may be
+ * gone by a late decision. */
+static void
+decisions_changed(struct app *app, long sample, void *arg)
 {
 	struct cpane *c = cpane_of(app);
+	struct pred_feed *f = loaded(app);
 	struct annotations b;
 
-	if (c == NULL || app->ds == NULL || c->pred == NULL)
+	if (c == NULL || app->ds == NULL || f == NULL)
 		return;
 	if (sample < 0 || (size_t)sample >= c->cm.nsamples) {
 		rebuild(app, c);
 	} else {
 		confusion_update(&c->cm, app->ds, &app->annot, (size_t)sample);
-		if (c->before_pred) {
-			b = before_annotations(app, c);
+		if (f->before) {
+			b = before_annotations(app, f);
 			confusion_update(&c->before, app->ds, &b, (size_t)sample);
 		}
 	}
 	ui_redraw(app, REDRAW_CONFUSION | REDRAW_FRAME);
-}
-
-/* ---- loading ---- */
-
-static void
-watch_notify(void *arg)
-{
-	struct cpane *c = arg;
-	ssize_t n = write(c->wake[1], "", 1);
-	(void)n;        /* when the pipe is full, it holds a wake-up already */
-}
-
-static void
-predictions_status(struct app *app, struct cpane *c)
-{
-	char n[32], m[32];
-	size_t k, problems = 0;
-
-	for (k = 0; k < PRED_PROBLEM_KINDS; k++)
-		problems += c->pred->count[k];
-	ui_count(n, sizeof n, c->pred->matched);
-	ui_count(m, sizeof m, app->ds->nsamples);
-	if (problems)
-		ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s · %zu problems "
-		    "(winnow confusion lists them)", n, m, problems);
-	else
-		ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s", n, m);
-}
-
-static void
-took(struct app *app, struct cpane *c, struct predictions *p)
-{
-	struct tm tm;
-	time_t now = time(NULL);
-	double before_acc;
-
-	/* The current predictions become the ones to compare with. */
-	free(c->before_pred);
-	c->before_pred = NULL;
-	if (c->pred) {
-		c->before_pred = app->annot.pred;
-		app->annot.pred = NULL;
-	}
-	predictions_annotate(p, app->ds, &app->annot);
-	predictions_free(c->pred);
-	c->pred = p;
-	free(c->error);
-	c->error = NULL;
-	localtime_r(&now, &tm);
-	strftime(c->loaded_at, sizeof c->loaded_at, "%H:%M:%S", &tm);
-	rebuild(app, c);
-	ui_annotations_changed(app);
-	predictions_status(app, c);
-	if (c->before_pred) {
-		before_acc = confusion_accuracy(&c->before);
-		ui_message(app, "predictions reloaded: accuracy %.3f → %.3f",
-		    before_acc, confusion_accuracy(&c->cm));
-	} else if (p->nproblems > 0) {
-		ui_error(app, "predictions: %s", p->problems[0].message);
-	}
-}
-
-static void
-on_wake(struct app *app, int fd, void *arg)
-{
-	struct cpane *c = arg;
-	struct predictions *p;
-	char drain[64], *cause = NULL;
-
-	while (read(fd, drain, sizeof drain) > 0)
-		;
-	if ((p = pred_watch_take(c->watch, &cause)) != NULL) {
-		took(app, c, p);
-	} else if (cause != NULL) {
-		free(c->error);
-		c->error = cause;
-		if (c->pred)
-			ui_error(app, "predictions: %s (the last ones loaded stay)", cause);
-		else
-			ui_status(app, STATUS_PREDICTIONS, "no predictions");
-	}
-	ui_redraw(app, REDRAW_CONFUSION | REDRAW_FRAME | REDRAW_STATUS);
 }
 
 /* ---- the pane ---- */
@@ -192,27 +119,12 @@ static void
 cpane_init(struct app *app, struct pane *pane)
 {
 	struct cpane *c = xcalloc(1, sizeof *c);
-	c->wake[0] = c->wake[1] = -1;
 	c->split = -1;
 	c->decided = 1;
 	c->cm.split = c->before.split = -1;
 	pane->data = c;
 	app->confusion = c;
-}
-
-static void
-cpane_ready(struct app *app, struct pane *pane)
-{
-	struct cpane *c = pane->data;
-
-	c->file = app->opt.predictions ? xstrdup(app->opt.predictions) :
-	    xasprintf("%s/predictions.csv", app->ds->root);
-	if (pipe2(c->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-		c->error = xasprintf("cannot watch %s: %s", c->file, strerror(errno));
-		return;
-	}
-	ui_watch_fd(app, c->wake[0], on_wake, c);
-	c->watch = pred_watch_start(c->file, app->ds, watch_notify, c);
+	ui_annotations_subscribe(app, decisions_changed, NULL);
 }
 
 static void
@@ -233,18 +145,8 @@ cpane_free(struct app *app, struct pane *pane)
 
 	if (c == NULL)
 		return;
-	pred_watch_stop(c->watch);
-	if (c->wake[0] >= 0) {
-		ui_unwatch_fd(app, c->wake[0]);
-		close(c->wake[0]);
-		close(c->wake[1]);
-	}
-	predictions_free(c->pred);
 	confusion_free(&c->cm);
 	confusion_free(&c->before);
-	free(c->before_pred);
-	free(c->error);
-	free(c->file);
 	free_abbrev(c);
 	buf_free(&c->scratch);
 	free(c);
@@ -394,11 +296,12 @@ struct grid {
 	int x0;                 /* first cell column */
 	int cols, rows;         /* cells shown across, rows down */
 	int pairs_x;            /* the most-confused list, or -1 */
+	int trend_x;            /* the trend column, or -1 */
 };
 
 static void
 lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
-    struct grid *L)
+    const struct pred_feed *f, struct grid *L)
 {
 	const struct confusion *cm = &c->cm;
 	uint32_t most = 0;
@@ -415,6 +318,8 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	}
 	if (L->name_w > ROW_NAME_MAX)
 		L->name_w = ROW_NAME_MAX;
+	/* Room for the number the keys 1-9 relabel to. */
+	L->name_w += NUMBER_W;
 	L->cell_w = digits(most) + 1;
 	if (L->cell_w < 4)
 		L->cell_w = 4;
@@ -424,6 +329,13 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	L->x0 = L->name_w + 1;
 	right = 7 + L->count_w;         /* " recall" and the support */
 	avail = pane->w - L->x0 - right;
+	/* A trend once there are two loads to compare, where a few cells
+	 * still fit beside it. */
+	L->trend_x = -1;
+	if (f->nloads >= 2 && avail - TREND_W >= 3 * L->cell_w) {
+		L->trend_x = 0;
+		avail -= TREND_W;
+	}
 	L->pairs_x = -1;
 	/* The list of pairs when the matrix fits beside it, or a good part of
 	 * it does (the cursor line names any cell anyway). */
@@ -436,6 +348,8 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 		L->cols = 1;
 	if (L->cols > (int)cm->n)
 		L->cols = (int)cm->n;
+	if (L->trend_x == 0)
+		L->trend_x = L->x0 + L->cols * L->cell_w + right + 1;
 	L->rows = pane->h - 3;
 	if (L->rows < 1)
 		L->rows = 1;
@@ -466,7 +380,7 @@ scroll_to_cursor(struct cpane *c, const struct grid *L)
 
 /* The line above the matrix: what the cursor is on, and the last reload. */
 static void
-draw_info(struct app *app, struct pane *pane, struct cpane *c)
+draw_info(struct app *app, struct pane *pane, struct cpane *c, const struct pred_feed *f)
 {
 	const struct confusion *cm = &c->cm;
 	struct buf b = { 0 }, t = { 0 }, p = { 0 };
@@ -485,7 +399,7 @@ draw_info(struct app *app, struct pane *pane, struct cpane *c)
 		buf_addf(&b, "%s %s %s: %s", t.data, glyph(app, "→", "->"), p.data, n1);
 		if (cm->row_total[c->row])
 			buf_addf(&b, " (%.0f%% of %s)", 100.0 * v / cm->row_total[c->row], t.data);
-		if (c->before_pred && c->before.n == cm->n) {
+		if (f->before && c->before.n == cm->n) {
 			uint32_t was = confusion_cell(&c->before, (size_t)c->row, (size_t)c->col);
 			if (was != v)
 				buf_addf(&b, ", was %u", was);
@@ -509,19 +423,19 @@ draw_info(struct app *app, struct pane *pane, struct cpane *c)
 	used = ui_putn(app, pane->win, 0, 0, buf_str(&b), pane->w);
 
 	b.len = 0;
-	if (c->before_pred)
-		buf_addf(&b, "  reloaded %s: accuracy %.3f %s %.3f", c->loaded_at,
+	if (f->before)
+		buf_addf(&b, "  reloaded %s: accuracy %.3f %s %.3f", f->loaded_at,
 		    confusion_accuracy(&c->before), glyph(app, "→", "->"),
 		    confusion_accuracy(cm));
 	else
-		buf_addf(&b, "  loaded %s", c->loaded_at);
-	if (c->error)
+		buf_addf(&b, "  loaded %s", f->loaded_at);
+	if (f->error)
 		buf_addf(&b, " · reload failed");
 	if ((int)b.len < pane->w - used) {
-		wattron(pane->win, ui_attr(app, c->error ? ROLE_ERROR : ROLE_DIM));
+		wattron(pane->win, ui_attr(app, f->error ? ROLE_ERROR : ROLE_DIM));
 		ui_putn(app, pane->win, 0, pane->w - ui_width(buf_str(&b)), b.data,
 		    pane->w - used);
-		wattroff(pane->win, ui_attr(app, c->error ? ROLE_ERROR : ROLE_DIM));
+		wattroff(pane->win, ui_attr(app, f->error ? ROLE_ERROR : ROLE_DIM));
 	}
 	buf_free(&b);
 	buf_free(&t);
@@ -555,11 +469,38 @@ draw_pairs(struct app *app, struct pane *pane, struct cpane *c, const struct gri
 	}
 }
 
+/* Class k's recall at each recorded load, and how the last load moved it:
+ * a fall stands out in colour and with ▼, so it shows without colour too. */
+static void
+draw_trend(struct app *app, struct pane *pane, const struct pred_feed *f, int y, int x,
+    size_t k)
+{
+	double was, now;
+	char s[16];
+	attr_t a;
+
+	if (k >= f->nlabels)
+		return;
+	sparkline_draw(app, pane->win, y, x, SPARK_W, f->recall + k, f->nloads, f->nlabels,
+	    0, 1);
+	was = f->recall[(f->nloads - 2) * f->nlabels + k];
+	now = f->recall[(f->nloads - 1) * f->nlabels + k];
+	if (isnan(was) || isnan(now) || fabs(now - was) < 0.005)
+		return;
+	snprintf(s, sizeof s, "%s%.2f", now < was ? glyph(app, "▼", "v") : glyph(app, "▲", "^"),
+	    fabs(now - was));
+	a = ui_attr(app, now < was ? ROLE_ERROR : ROLE_DIM) | (now < was ? A_BOLD : 0);
+	wattron(pane->win, a);
+	ui_putn(app, pane->win, y, x + SPARK_W + 1, s, 5);
+	wattroff(pane->win, a);
+}
+
 static void
 cpane_draw(struct app *app, struct pane *pane)
 {
 	struct cpane *c = pane->data;
 	const struct confusion *cm = &c->cm;
+	const struct pred_feed *f = pred_feed(app);
 	struct grid L;
 	attr_t sel = ui_attr(app, app->focus == PANE_CONFUSION ? ROLE_SELECTED :
 	    ROLE_SELECTED_UNFOCUSED);
@@ -571,15 +512,16 @@ cpane_draw(struct app *app, struct pane *pane)
 		ui_putn(app, pane->win, 0, 0, glyph(app, "indexing…", "indexing..."), pane->w);
 		return;
 	}
-	if (c->pred == NULL) {
+	if (f == NULL || f->pred == NULL) {
 		struct buf b = { 0 };
-		if (c->error)
-			buf_addf(&b, "no predictions: %s", c->error);
-		else if (c->file)
-			buf_addf(&b, "loading predictions from %s%s", c->file,
+		if (f && f->error)
+			buf_addf(&b, "no predictions: %s", f->error);
+		else if (f)
+			buf_addf(&b, "loading predictions from %s%s", f->file,
 			    glyph(app, "…", "..."));
 		ui_putn(app, pane->win, 0, 0, buf_str(&b), pane->w);
-		if (c->error)
+		/* A line more, where the pane has it: what the file must hold. */
+		if (f && f->error && pane->h > 1)
 			ui_putn(app, pane->win, 1, 0, "The matrix appears when the file does "
 			    "(CSV or TSV: path, pred, p_<label>...; see winnow(1)).", pane->w);
 		buf_free(&b);
@@ -590,11 +532,11 @@ cpane_draw(struct app *app, struct pane *pane)
 		return;
 	}
 
-	lay_out(c, app, pane, &L);
+	lay_out(c, app, pane, f, &L);
 	scroll_to_cursor(c, &L);
 	c->page_rows = L.rows;
 	make_abbrev(c, app->ds, cm->n, L.cell_w - 1);
-	draw_info(app, pane, c);
+	draw_info(app, pane, c, f);
 
 	/* Column names, then recall and support. */
 	wattron(pane->win, ui_attr(app, ROLE_DIM));
@@ -617,24 +559,33 @@ cpane_draw(struct app *app, struct pane *pane)
 	ui_putn(app, pane->win, 1, x + 1, "recall", 6);
 	snprintf(s, sizeof s, "%*s", L.count_w, "n");
 	ui_putn(app, pane->win, 1, x + 7, s, L.count_w);
+	if (L.trend_x >= 0)
+		ui_putn(app, pane->win, 1, L.trend_x, "recall by load", TREND_W - 1);
 	wattroff(pane->win, ui_attr(app, ROLE_DIM));
 
 	for (i = 0; i < L.rows && c->top + i < (int)cm->n; i++) {
 		int t = c->top + i;
 		char *name;
 		y = 2 + i;
-		name = cut_name(shown(c, dataset_label_name(app->ds, (unsigned)t)), L.name_w, 0);
+		name = cut_name(shown(c, dataset_label_name(app->ds, (unsigned)t)),
+		    L.name_w - NUMBER_W, 0);
+		if (t < 9) {
+			snprintf(s, sizeof s, "%d", t + 1);
+			wattron(pane->win, ui_attr(app, ROLE_DIM));
+			ui_putn(app, pane->win, y, 0, s, 1);
+			wattroff(pane->win, ui_attr(app, ROLE_DIM));
+		}
 		{
 			attr_t a = t == c->row ? (c->col < 0 ? sel : A_BOLD) : A_NORMAL;
 			wattron(pane->win, a);
-			ui_putn(app, pane->win, y, 0, name, L.name_w);
+			ui_putn(app, pane->win, y, NUMBER_W, name, L.name_w - NUMBER_W);
 			wattroff(pane->win, a);
 		}
 		free(name);
 		for (j = 0; j < L.cols; j++) {
 			int p = c->left + j;
 			uint32_t v = confusion_cell(cm, (size_t)t, (size_t)p);
-			int changed = c->before_pred && c->before.n == cm->n &&
+			int changed = f->before && c->before.n == cm->n &&
 			    confusion_cell(&c->before, (size_t)t, (size_t)p) != v;
 			attr_t a;
 			x = L.x0 + j * L.cell_w;
@@ -660,6 +611,8 @@ cpane_draw(struct app *app, struct pane *pane)
 		wattron(pane->win, ui_attr(app, ROLE_DIM));
 		ui_putn(app, pane->win, y, x + 7, s, L.count_w);
 		wattroff(pane->win, ui_attr(app, ROLE_DIM));
+		if (L.trend_x >= 0)
+			draw_trend(app, pane, f, y, L.trend_x, (size_t)t);
 	}
 
 	/* Precision under each column. */
@@ -678,20 +631,29 @@ cpane_draw(struct app *app, struct pane *pane)
 	draw_pairs(app, pane, c, &L);
 }
 
+/* Terse, so that accuracy, the split (S) and the truth (t) show beside
+ * the files pane's footer at 80 columns; the matrix says "true\\pred". */
 static void
 cpane_title(struct app *app, struct pane *pane, struct buf *b)
 {
 	struct cpane *c = pane->data;
 	const struct confusion *cm = &c->cm;
 
-	buf_adds(b, "rows: true, cols: predicted");
-	if (c->pred == NULL || app->ds == NULL)
+	if (loaded(app) == NULL || app->ds == NULL)
 		return;
 	if (!isnan(confusion_accuracy(cm)))
-		buf_addf(b, " · accuracy %.3f", confusion_accuracy(cm));
-	buf_addf(b, " · split %s", c->split < 0 ? "all" :
+		buf_addf(b, "accuracy %.3f · ", confusion_accuracy(cm));
+	buf_addf(b, "split %s", c->split < 0 ? "all" :
 	    dataset_split_name(app->ds, (unsigned)c->split));
-	buf_adds(b, c->decided ? " · labels after decisions" : " · labels as in the dataset");
+	buf_adds(b, c->decided ? " · truth: decided" : " · truth: dataset");
+}
+
+/* Without a matrix there is one line to say. */
+static int
+cpane_rows_wanted(struct app *app, struct pane *pane)
+{
+	(void)pane;
+	return app->ds != NULL && loaded(app) == NULL ? 1 : 0;
 }
 
 /* Enter: the samples under the cursor, in the file pane. */
@@ -735,7 +697,7 @@ cpane_key(struct app *app, struct pane *pane, int key, const char *command)
 	struct cpane *c = pane->data;
 	int n = (int)c->cm.n, page = c->page_rows > 1 ? c->page_rows - 1 : 1;
 
-	if (command == NULL || c->pred == NULL || n == 0)
+	if (command == NULL || loaded(app) == NULL || n == 0)
 		return PANE_UNHANDLED;
 	if (strcmp(command, "down") == 0)
 		c->row = c->row + 1 < n ? c->row + 1 : n - 1;
@@ -796,6 +758,6 @@ const struct pane_ops confusion_pane_ops = {
 	.free = cpane_free,
 	.draw = cpane_draw,
 	.key = cpane_key,
-	.ready = cpane_ready,
 	.title = cpane_title,
+	.rows_wanted = cpane_rows_wanted,
 };

@@ -30,13 +30,24 @@ static const char *const badge_names[CHECK_COUNT] = {
 	[CHECK_IMBALANCE] = "imbalance",
 	[CHECK_CLUSTER_OUTLIER] = "outlier",
 	[CHECK_CLUSTER_SPLIT] = "csplit",
+	[CHECK_FORMAT_MISMATCH] = "format",
+	[CHECK_DC_OFFSET] = "dc",
+	[CHECK_NOISY] = "noisy",
+	[CHECK_DARK] = "dark",
+	[CHECK_BRIGHT] = "bright",
+	[CHECK_BLURRY] = "blurry",
+	[CHECK_GRAYSCALE] = "gray",
+	[CHECK_ODD_ASPECT] = "aspect",
+	[CHECK_LOW_INFORMATION] = "lowinfo",
 	[CHECK_NEAR_DUPLICATE] = "near",
 };
 
 struct files {
 	int label_w;            /* label column width */
 	int badge_w;            /* badge column width, this frame */
+	int short_names;        /* this frame: names without the label's folder */
 	struct buf scratch, pred;
+	struct buf prev, next;  /* the neighbours' names, for put_name */
 };
 
 static void
@@ -53,6 +64,8 @@ files_free(struct app *app, struct pane *pane)
 		return;
 	buf_free(&f->scratch);
 	buf_free(&f->pred);
+	buf_free(&f->prev);
+	buf_free(&f->next);
 	free(f);
 	pane->data = NULL;
 }
@@ -72,18 +85,133 @@ files_ready(struct app *app, struct pane *pane)
 		f->label_w = 14;
 }
 
-/* Put s in at most `cols` columns, cutting out its middle ("0b1c…_1.wav")
- * so both the start and the distinctive end of a name stay visible. */
-static int
-put_middle(struct app *app, WINDOW *w, int y, int x, const char *s, int cols)
+/* A name as the file pane shows it, into b: escaped, and when `short_names`
+ * without the folder that repeats the label column (`down/x.wav` beside
+ * `down`). A relabelled sample keeps its folder, which then says where it
+ * still is. */
+static void
+shown_name(const struct app *app, uint32_t i, unsigned label, struct buf *b)
 {
-	int used, dots = ui_width("…");
+	const struct files *f = app->panes[PANE_FILES].data;
+	const char *name = label == LABEL_NONE || !f->short_names ? NULL :
+	    dataset_label_name(app->ds, label);
+	char *file, *dir;
+	size_t n;
 
-	if (ui_width(s) <= cols || cols < dots + 2)
+	b->len = 0;
+	escape_name(b, sample_path(app->ds, i));
+	buf_str(b);
+	if (name == NULL || (file = strrchr(b->data, '/')) == NULL)
+		return;
+	for (dir = file; dir > b->data && dir[-1] != '/'; dir--)
+		;
+	n = strlen(name);
+	if ((size_t)(file - dir) != n || strncmp(dir, name, n) != 0)
+		return;
+	memmove(dir, file + 1, strlen(file + 1) + 1);
+	b->len = strlen(b->data);
+}
+
+/* Characters shared with a neighbour: the longest common start and end. */
+static void
+shared_ends(const char *s, const char *other, size_t *start, size_t *end)
+{
+	size_t n = strlen(s), m = strlen(other), a = 0, z = 0;
+
+	while (a < n && a < m && s[a] == other[a])
+		a++;
+	while (z < n && z < m && s[n - 1 - z] == other[m - 1 - z])
+		z++;
+	/* Whole characters only. */
+	while (a > 0 && a < n && ((unsigned char)s[a] & 0xc0) == 0x80)
+		a--;
+	while (z > 0 && z < n && ((unsigned char)s[n - z] & 0xc0) == 0x80)
+		z--;
+	if (a > *start)
+		*start = a;
+	if (z > *end)
+		*end = z;
+}
+
+static int
+is_digit_at(const char *s, size_t i)
+{
+	return s[i] >= '0' && s[i] <= '9';
+}
+
+/* Put s in at most `cols` columns. A name that does not fit loses one run
+ * of characters, replaced by "…": from what it shares with its neighbours
+ * (`prev`, `next`; NULL at the ends) where it can, since the rest is what
+ * tells the rows apart; never from inside a number, and keeping the first
+ * characters and the extension where it can. */
+static int
+put_name(struct app *app, WINDOW *w, int y, int x, const char *s, int cols,
+    const char *prev, const char *next)
+{
+	enum { KEEP_START = 2, KEEP_END = 4 };
+	size_t n = strlen(s), a = 0, z = 0, i, j, best_i = 0, best_j = 0, *at;
+	int dots = ui_width("…"), total = ui_width(s), *col, cost, best = -1;
+	size_t nc = 0;
+
+	if (total <= cols || cols < dots + 2)
 		return ui_putn(app, w, y, x, s, cols);
-	used = ui_putn(app, w, y, x, s, (cols - dots) / 2);
-	used += ui_putn(app, w, y, x + used, "…", dots);
-	return used + ui_putn(app, w, y, x + used, ui_tail(s, cols - used), cols - used);
+	if (prev)
+		shared_ends(s, prev, &a, &z);
+	if (next)
+		shared_ends(s, next, &a, &z);
+	/* Character starts and the columns before each. */
+	at = xmalloc((n + 1) * sizeof *at);
+	col = xmalloc((n + 1) * sizeof *col);
+	col[0] = 0;
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			char one[8] = { 0 };
+			size_t k = 1;
+			while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80 && k < 6)
+				k++;
+			memcpy(one, s + i, k);
+			at[nc] = i;
+			col[nc + 1] = col[nc] + ui_width(one);
+			nc++;
+		}
+	at[nc] = n;
+	/* Cut the characters [i, j): the cheapest run that leaves room. */
+	for (i = 0, j = 0; i < nc; i++) {
+		if (j < i)
+			j = i;
+		while (j < nc && total - (col[j] - col[i]) + dots > cols)
+			j++;
+		if (total - (col[j] - col[i]) + dots > cols)
+			break;
+		/* Never inside a number. */
+		if ((i > 0 && is_digit_at(s, at[i - 1]) && is_digit_at(s, at[i])) ||
+		    (j < nc && j > 0 && is_digit_at(s, at[j - 1]) && is_digit_at(s, at[j])))
+			continue;
+		{
+			size_t k, own = 0;
+			for (k = i; k < j; k++)
+				own += at[k] >= a && at[k] < n - z;
+			cost = (int)own * 100;
+		}
+		cost += i < KEEP_START ? 50 : 0;
+		cost += nc - j < KEEP_END ? 20 : 0;
+		if (best < 0 || cost < best)
+			best = cost, best_i = i, best_j = j;
+	}
+	free(col);
+	if (best < 0) {
+		free(at);
+		return ui_putn(app, w, y, x, s, cols);
+	}
+	{
+		char *head = xstrndup(s, at[best_i]);
+		int used = ui_putn(app, w, y, x, head, cols);
+		used += ui_putn(app, w, y, x + used, "…", dots);
+		used += ui_putn(app, w, y, x + used, s + at[best_j], cols - used);
+		free(head);
+		free(at);
+		return used;
+	}
 }
 
 static const struct {
@@ -145,6 +273,28 @@ badge_width(struct app *app, struct pane *pane)
 	return w < cap ? w : cap;
 }
 
+/* The label shown for sample i: its decision's, else its own. */
+static unsigned
+shown_label(const struct app *app, uint32_t i)
+{
+	const struct annotations *an = &app->annot;
+	if (an->decision && an->decision[i] == DECISION_RELABEL && an->relabel_to)
+		return an->relabel_to[i];
+	return app->ds->samples[i].label;
+}
+
+/* The shown name of the row `row` of the view into b, or NULL past the ends. */
+static const char *
+row_name(const struct app *app, long row, struct buf *b)
+{
+	uint32_t i;
+	if (row < 0 || (size_t)row >= app->view.lv.n)
+		return NULL;
+	i = app->view.rows[row];
+	shown_name(app, i, shown_label(app, i), b);
+	return buf_str(b);
+}
+
 static void
 files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 {
@@ -155,7 +305,7 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	uint32_t i = app->view.rows[row];
 	const struct sample *s = &app->ds->samples[i];
 	unsigned decision = an->decision ? an->decision[i] : DECISION_NONE;
-	unsigned label = s->label;
+	unsigned label = shown_label(app, i);
 	attr_t base = A_NORMAL;
 	int x = 0, bw = f->badge_w, path_w, k;
 	char glyph[2] = { ' ', '\0' };
@@ -169,45 +319,63 @@ files_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	/* Decision glyph. */
 	if (decision < ARRAY_SIZE(decisions))
 		glyph[0] = decisions[decision].glyph;
-	if (decision == DECISION_RELABEL && an->relabel_to)
-		label = an->relabel_to[i];
 	wattrset(w, selected ? base : ui_attr(app, decisions[decision < ARRAY_SIZE(decisions) ? decision : 0].role));
 	ui_putn(app, w, y, 1, glyph, 1);
 	x = 3;
 
-	/* Label. */
+	/* Label; a `_folder` sample has none, and its path names the folder. */
 	wattrset(w, selected ? base : ui_attr(app, ROLE_LABEL));
-	if (label == LABEL_NONE) {
-		b->len = 0;
-		escape_name(b, sample_path(app->ds, i));
-		/* A `_folder` sample: show its folder instead of a label. */
-		char *slash = strchr(b->data, '/');
-		if (slash)
-			*slash = '\0';
-		ui_putn(app, w, y, x, b->data, f->label_w);
-	} else
+	if (label != LABEL_NONE) {
 		ui_putn(app, w, y, x, dataset_label_name(app->ds, label), f->label_w);
-	x += f->label_w + 2;
+		/* A column less between label and name where names are short of room. */
+		x += f->label_w + (f->short_names ? 1 : 2);
+	}
 
-	/* Path, escaped, cut in the middle when long. */
-	path_w = width - x - (bw ? bw + 1 : 0) - 1;
-	b->len = 0;
-	escape_name(b, sample_path(app->ds, i));
+	/* Path, escaped, cut where it says least. */
+	path_w = width - x - (bw ? bw + 1 : 0);
+	shown_name(app, i, label, b);
 	wattrset(w, base);
 	if (path_w > 0)
-		put_middle(app, w, y, x, buf_str(b), path_w);
+		put_name(app, w, y, x, buf_str(b), path_w,
+		    row_name(app, (long)row - 1, &f->prev), row_name(app, (long)row + 1, &f->next));
 	x += path_w > 0 ? path_w + 1 : 0;
 
-	/* Findings, then the prediction. */
+	/* Findings, then the prediction: whole, or its label alone, or
+	 * nothing, so that a cut never changes a number. */
 	badges(app, i, b, &f->pred);
 	wattrset(w, selected ? base : ui_attr(app, ROLE_BADGE));
 	k = b->len ? ui_putn(app, w, y, x, buf_str(b), width - x) : 0;
-	if (f->pred.len && x + k + 2 < width) {
-		int agree = an->pred[i] == s->label;
-		wattrset(w, selected ? base : ui_attr(app, agree ? ROLE_PRED_AGREE : ROLE_PRED_DISAGREE));
-		ui_putn(app, w, y, x + k + (k ? 1 : 0), buf_str(&f->pred), width - x - k - 1);
+	if (f->pred.len) {
+		int at = x + k + (k ? 1 : 0), room = width - at;
+		char *sp = strchr(f->pred.data, ' ');
+		if (ui_width(buf_str(&f->pred)) > room && sp != NULL)
+			*sp = '\0';
+		if (ui_width(f->pred.data) <= room) {
+			int agree = an->pred[i] == s->label;
+			wattrset(w, selected ? base : ui_attr(app, agree ? ROLE_PRED_AGREE : ROLE_PRED_DISAGREE));
+			ui_putn(app, w, y, at, f->pred.data, room);
+		}
 	}
 	wattrset(w, A_NORMAL);
+}
+
+/* Do the rows on screen lack room for a whole name? Then every row drops
+ * the label's folder, the same on every row, before any name is cut. */
+static int
+names_crowded(struct app *app, struct pane *pane)
+{
+	struct files *f = pane->data;
+	const struct listpos *lv = &app->view.lv;
+	int room = pane->w - 3 - f->label_w - 2 - (f->badge_w ? f->badge_w + 1 : 0);
+	size_t r;
+
+	for (r = lv->top; r < lv->n && r < lv->top + (size_t)pane->h; r++) {
+		f->scratch.len = 0;
+		escape_name(&f->scratch, sample_path(app->ds, app->view.rows[r]));
+		if (ui_width(buf_str(&f->scratch)) > room)
+			return 1;
+	}
+	return 0;
 }
 
 static void
@@ -236,6 +404,7 @@ files_draw(struct app *app, struct pane *pane)
 		return;
 	}
 	f->badge_w = badge_width(app, pane);
+	f->short_names = names_crowded(app, pane);
 	listview_draw(&app->view.lv, w, 0, pane->h, files_row, app);
 }
 

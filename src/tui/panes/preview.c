@@ -1,109 +1,38 @@
 /* panes/preview.c — the preview pane: the selected sample as a thumbnail,
  * its first lines of text, or its waveform, with a line of facts below.
  *
- * Selecting a sample looks it up in a small cache of finished previews
- * (keyed by sample and, for pictures, pane size), else starts a job on the
- * worker pool's urgent thread and keeps the previous preview on screen
- * until the job is done: the UI never waits on a file. Jobs for samples
- * the user has already moved past are skipped unstarted.
+ * What it shows comes from the preview feed (preview-feed.h), made off the
+ * UI thread; the pane draws the feed's entry for the selection, or the
+ * previous one while the new one is made.
  *
  * Pictures go out as character cells (chafa, through curses), or as real
  * pixels (sixel, kitty, iTerm2) written straight to the terminal after
- * curses has updated the screen (after_update): curses knows nothing of
- * them, so the pane wipes and redraws them itself whenever what is shown,
- * where, or what covers it changes. */
+ * curses has updated the screen (after_update, pixels.h). */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "audio-view.h"
-#include "audio.h"
-#include "dataset.h"
 #include "image-view.h"
-#include "image.h"
+#include "pixels.h"
 #include "playback.h"
+#include "preview-feed.h"
 #include "settings.h"
-#include "sniff.h"
-#include "text.h"
 #include "ui.h"
 #include "util.h"
 
-#define CACHE_ENTRIES 48
-#define CACHE_BYTES ((size_t)96 << 20)
-#define TEXT_MAX_LINES 400
-#define TEXT_MAX_BYTES 65536
 /* Rows under the picture: the facts, and a warning. */
 #define INFO_ROWS 2
-/* Colour pairs one thumbnail may take (ui_pair starts over past 2048). */
-#define MAX_PAIRS 1024
 
 enum image_mode { IMAGE_PICTURE, IMAGE_DETAILS };
 enum audio_mode { AUDIO_WAVEFORM, AUDIO_SPECTROGRAM };
 
-/* One finished preview. Built by a job on a worker, owned by the cache on
- * the UI thread. */
-struct entry {
-	struct entry *prev, *next;      /* the cache, most recent first */
-	uint32_t sample;
-	int w, h;                       /* pane interior it was made for
-	                                   (pictures only; 0 for the rest) */
-	enum format format;             /* content, sniffed */
-	enum kind kind;                 /* how it is shown */
-	int odd_text;                   /* named text, not plain text */
-	enum format ext_format;
-	char ext[12];                   /* the name's extension, when known */
-	uint64_t file_size;
-	char *error;                    /* no preview: why (owned) */
-	size_t bytes;                   /* memory held, for the cache's budget */
-
-	/* Pictures. */
-	struct image_info info;
-	int thumb_w, thumb_h;           /* the decoded thumbnail's pixels */
-	struct cell_grid grid;
-	char *pixels;                   /* escape sequence (pixel modes) */
-	size_t npixels;
-	int pcols, prows;               /* cells the pixels cover */
-
-	/* Text. */
-	struct text_head text;
-
-	/* Audio. */
-	struct audio_view *audio;
-};
-
-struct preview;
-
-struct job {
-	struct preview *pv;
-	atomic_uint gen;                /* the selection it was asked for */
-	atomic_int prefetch;
-	int skipped;
-	unsigned epoch;
-	/* Inputs, copied: run() touches nothing else. */
-	uint32_t sample;
-	int w, h;                       /* the pane's interior */
-	int rootfd;
-	char *path;
-	struct worker_pool *pool;
-	struct term_caps caps;
-	int ascii;
-	/* The result. */
-	struct entry *e;
-	struct job *next;               /* in flight, for the UI thread */
-};
-
-/* A picture written to the terminal, in screen cells. */
+/* A picture wanted on the terminal, in screen cells. */
 struct placed {
-	const struct entry *e;
+	const struct preview_entry *e;
 	int y, x;
 };
 
@@ -114,409 +43,31 @@ struct preview {
 	enum image_mode image_mode;
 	enum audio_mode audio_mode;
 	struct playback *playback;      /* Space, n, the cursor */
-
-	struct entry *head, *tail;      /* the cache */
-	size_t nentries, bytes;
-	struct entry *current;          /* the selection's preview; NULL while
-	                                   its job runs */
-	struct entry *last;             /* the preview last drawn */
-	long want;                      /* the selected sample, or -1 */
-	atomic_uint latest;             /* generation of the newest selection */
-	struct job *flying;             /* jobs submitted and not done */
-	unsigned epoch;                 /* dataset loads: older jobs are stale */
-
+	struct preview_feed *feed;
 	struct placed wanted;           /* what the last draw laid out */
-	struct placed shown;            /* what is on the terminal */
-	int repaint;                    /* the screen was cleared: draw again */
-	int tmux_top, tmux_left;        /* the tmux pane in the outer terminal */
+	size_t text_top;                /* first line of text shown (focused: j/k) */
+	struct pixel_screen screen;     /* what is on the terminal */
 };
 
-/* ---- the cache (UI thread) ---- */
-
-static void
-entry_free(struct entry *e)
-{
-	if (e == NULL)
-		return;
-	free(e->error);
-	image_info_clear(&e->info);
-	cell_grid_clear(&e->grid);
-	free(e->pixels);
-	text_head_clear(&e->text);
-	if (e->audio)
-		audio_view_free(e->audio);
-	free(e);
-}
-
+/* The rows of the pane a picture fills. */
 static int
-entry_fits(const struct entry *e, uint32_t sample, int w, int h)
+picture_rows(const struct pane *pane)
 {
-	return e->sample == sample && (e->w == 0 || (e->w == w && e->h == h));
-}
-
-static void
-cache_unlink(struct preview *pv, struct entry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		pv->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		pv->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void
-cache_push(struct preview *pv, struct entry *e)
-{
-	e->prev = NULL;
-	e->next = pv->head;
-	if (pv->head)
-		pv->head->prev = e;
-	pv->head = e;
-	if (pv->tail == NULL)
-		pv->tail = e;
-}
-
-static struct entry *
-cache_find(struct preview *pv, uint32_t sample, int w, int h)
-{
-	struct entry *e;
-	for (e = pv->head; e != NULL; e = e->next)
-		if (entry_fits(e, sample, w, h)) {
-			cache_unlink(pv, e);
-			cache_push(pv, e);
-			return e;
-		}
-	return NULL;
-}
-
-/* Add e and drop the least recently used entries over the budget, never
- * the ones on screen. */
-static void
-cache_add(struct preview *pv, struct entry *e)
-{
-	struct entry *old, *prev;
-
-	cache_push(pv, e);
-	pv->nentries++;
-	pv->bytes += e->bytes;
-	for (old = pv->tail; old != NULL &&
-	    (pv->nentries > CACHE_ENTRIES || pv->bytes > CACHE_BYTES); old = prev) {
-		prev = old->prev;
-		if (old == e || old == pv->current || old == pv->last ||
-		    old == pv->shown.e || old == pv->wanted.e)
-			continue;
-		cache_unlink(pv, old);
-		pv->nentries--;
-		pv->bytes -= old->bytes;
-		entry_free(old);
-	}
-}
-
-/* ---- the job (worker thread) ---- */
-
-/* The box a picture is decoded into: what cell_grid_render samples (the
- * same as bench/thumb asks), or the cells' real pixels when drawing pixels. */
-static void
-decode_box(const struct term_caps *caps, int cols, int rows, int *w, int *h)
-{
-	if (caps->pixels != PIXELS_NONE) {
-		*w = cols * caps->cell_w;
-		*h = rows * caps->cell_h;
-	} else
-		cell_decode_box(cols, rows, caps->cell_w, caps->cell_h, w, h);
-}
-
-/* The colours a symbol does not show would only use up pairs. */
-static void
-cell_colours(const struct cell *c, int direct, int *fg, int *bg)
-{
-	*fg = direct ? c->fg : c->fg_index;
-	*bg = direct ? c->bg : c->bg_index;
-	if (c->ch == ' ')
-		*fg = -1;
-	else if (c->ch == 0x2588)
-		*bg = -1;
-}
-
-/* Distinct colour pairs a grid needs in true colour. */
-static size_t
-count_pairs(const struct cell_grid *g)
-{
-	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
-	size_t i, n = (size_t)g->cols * g->rows, count;
-	gint64 *keys = xmalloc(n * sizeof *keys);
-
-	for (i = 0; i < n; i++) {
-		int fg, bg;
-		cell_colours(&g->cells[i], 1, &fg, &bg);
-		keys[i] = (gint64)(fg + 1) << 32 | (guint32)(bg + 1);
-		g_hash_table_add(seen, &keys[i]);
-	}
-	count = g_hash_table_size(seen);
-	g_hash_table_destroy(seen);
-	free(keys);
-	return count;
-}
-
-/* Has the user moved on (a prefetch may lag a little, a selection not),
- * or is the browser closing? */
-static int
-job_moved_on(void *arg)
-{
-	struct job *j = arg;
-	return atomic_load(&j->pv->latest) - atomic_load(&j->gen) >
-	    (atomic_load(&j->prefetch) ? 2u : 0u) || worker_stopping(j->pool);
-}
-
-static void
-job_image(struct job *j, struct entry *e, int cols, int rows)
-{
-	struct image img;
-	char *cause = NULL;
-	int bw, bh;
-
-	decode_box(&j->caps, cols, rows, &bw, &bh);
-	if (image_load_at_until(j->rootfd, j->path, bw, bh, job_moved_on, j, &img,
-	    &e->info, &cause) != 0) {
-		if (job_moved_on(j)) {
-			j->skipped = 1;
-			free(cause);
-		} else
-			e->error = cause;
-		return;
-	}
-	e->thumb_w = img.width;
-	e->thumb_h = img.height;
-	if (j->caps.pixels != PIXELS_NONE) {
-		cell_geometry(img.width, img.height, cols, rows, j->caps.cell_w,
-		    j->caps.cell_h, &e->pcols, &e->prows);
-		e->pixels = pixels_render(&img, e->pcols, e->prows, &j->caps, &e->npixels);
-		e->bytes += e->npixels;
-	} else {
-		cell_grid_render(&img, cols, rows, j->caps.cell_w, j->caps.cell_h,
-		    j->caps.depth, j->ascii, &e->grid);
-		/* In true colour a photo gives nearly every cell its own colour
-		 * pair, more than curses keeps at once: 240 colours then, still
-		 * drawn by their RGB values. */
-		if (e->grid.depth == COLOR_DEPTH_TRUE && count_pairs(&e->grid) > MAX_PAIRS) {
-			cell_grid_clear(&e->grid);
-			cell_grid_render(&img, cols, rows, j->caps.cell_w, j->caps.cell_h,
-			    COLOR_DEPTH_256, j->ascii, &e->grid);
-		}
-		e->bytes += (size_t)e->grid.cols * e->grid.rows * sizeof *e->grid.cells;
-	}
-	image_clear(&img);
-}
-
-static void
-job_run(void *arg)
-{
-	struct job *j = arg;
-	struct entry *e = j->e;
-	unsigned char head[SNIFF_BYTES];
-	struct stat st;
-	char *cause = NULL;
-	ssize_t n;
-	int fd;
-
-	e->sample = j->sample;
-	e->w = j->w;
-	e->h = j->h;
-	e->bytes = sizeof *e;
-	if (job_moved_on(j)) {
-		j->skipped = 1;
-		return;
-	}
-	e->ext_format = format_from_name(j->path);
-	if (e->ext_format != FMT_NONE)
-		snprintf(e->ext, sizeof e->ext, "%s", strrchr(j->path, '.') + 1);
-	fd = open_beneath(j->rootfd, j->path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		e->error = xasprintf("cannot open: %s", errno == EXDEV ?
-		    "the path leads outside the dataset" : strerror(errno));
-		return;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		e->error = xstrdup("not a regular file");
-		return;
-	}
-	e->file_size = (uint64_t)st.st_size;
-	do
-		n = read(fd, head, sizeof head);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0) {
-		e->error = xasprintf("cannot read: %s", strerror(errno));
-		return;
-	}
-	e->format = format_from_magic(head, (size_t)n);
-	e->kind = format_kind(e->format);
-	/* Text with a stray control byte is still text to read. */
-	if (e->format == FMT_DATA && e->ext_format == FMT_TEXT) {
-		e->kind = KIND_TEXT;
-		e->odd_text = 1;
-	}
-
-	switch (e->kind) {
-	case KIND_IMAGE:
-		job_image(j, e, e->w, e->h > INFO_ROWS + 1 ? e->h - INFO_ROWS : e->h);
-		break;
-	case KIND_TEXT:
-		e->w = e->h = 0;
-		if (text_head_at(j->rootfd, j->path, TEXT_MAX_LINES, TEXT_MAX_BYTES,
-		    &e->text, &cause) != 0)
-			e->error = cause;
-		e->bytes += TEXT_MAX_BYTES;
-		break;
-	case KIND_AUDIO:
-		e->w = e->h = 0;
-		if ((e->audio = audio_view_load(j->rootfd, j->path, &cause)) == NULL)
-			e->error = cause;
-		else {
-			const struct audio_clip *clip = audio_view_clip(e->audio);
-			/* Samples, mono mix, and about as much again for the
-			 * spectrogram. */
-			e->bytes += clip->frames * (clip->stats.channels + 2) *
-			    sizeof(float);
-		}
-		break;
-	default:
-		e->w = e->h = 0;
-		if (e->format == FMT_EMPTY) {
-			e->error = xstrdup("empty file (0 bytes)");
-			break;
-		}
-		/* Bytes of no known format: the name may say image, the bytes
-		 * say otherwise; show them, escaped. */
-		if (e->ext_format != FMT_NONE)
-			e->error = xasprintf("not a valid %s file: the content is "
-			    "no known format", format_name(e->ext_format));
-		else
-			e->error = xstrdup("no known format");
-		if (text_head_at(j->rootfd, j->path, TEXT_MAX_LINES, 4096, &e->text,
-		    &cause) != 0)
-			free(cause);
-		break;
-	}
-}
-
-static void job_done(void *arg, int cancelled);
-
-/* Start a job for sample i at the pane's size unless one is in flight. */
-static void
-submit(struct app *app, struct pane *pane, uint32_t i, int prefetch)
-{
-	struct preview *pv = pane->data;
-	struct job *j;
-
-	for (j = pv->flying; j != NULL; j = j->next)
-		if (j->epoch == pv->epoch && j->sample == i && j->w == pane->w &&
-		    j->h == pane->h) {
-			/* Asked for again: make it current, so it is not skipped
-			 * (if it was already, job_done asks again). */
-			if (!prefetch) {
-				atomic_store(&j->prefetch, 0);
-				atomic_store(&j->gen, atomic_fetch_add(&pv->latest, 1) + 1);
-			}
-			return;
-		}
-	j = xcalloc(1, sizeof *j);
-	j->pv = pv;
-	j->epoch = pv->epoch;
-	atomic_init(&j->prefetch, prefetch);
-	atomic_init(&j->gen, prefetch ? atomic_load(&pv->latest) :
-	    atomic_fetch_add(&pv->latest, 1) + 1);
-	j->rootfd = app->ds->rootfd;
-	j->pool = app->workers;
-	j->path = xstrdup(sample_path(app->ds, i));
-	j->caps = pv->caps;
-	j->ascii = !app->utf8;
-	j->sample = i;
-	j->w = pane->w;
-	j->h = pane->h;
-	j->e = xcalloc(1, sizeof *j->e);
-	j->next = pv->flying;
-	pv->flying = j;
-	worker_submit(app->workers, WORKER_URGENT, job_run, job_done, j);
-}
-
-static void
-job_done(void *arg, int cancelled)
-{
-	struct job *j = arg, **jp;
-	struct preview *pv = j->pv;
-	struct app *app = pv->app;
-	struct pane *pane;
-	struct entry *e = j->e;
-
-	if (!cancelled)
-		for (jp = &pv->flying; *jp != NULL; jp = &(*jp)->next)
-			if (*jp == j) {
-				*jp = j->next;
-				break;
-			}
-	free(j->path);
-	pane = &app->panes[PANE_PREVIEW];
-	if (cancelled || j->skipped || j->epoch != pv->epoch) {
-		/* Skipped, yet selected again meanwhile: ask once more. */
-		if (!cancelled && j->skipped && j->epoch == pv->epoch &&
-		    pv->want >= 0 && (uint32_t)pv->want == j->sample &&
-		    pv->current == NULL && pane->shown)
-			submit(app, pane, j->sample, 0);
-		entry_free(e);
-		free(j);
-		return;
-	}
-	free(j);
-	cache_add(pv, e);
-	if (pv->want >= 0 && (uint32_t)pv->want == e->sample &&
-	    entry_fits(e, e->sample, pane->w, pane->h)) {
-		pv->current = e;
-		ui_redraw(app, REDRAW_PREVIEW);
-	}
+	return pane->h > INFO_ROWS + 1 ? pane->h - INFO_ROWS : pane->h;
 }
 
 /* ---- selection ---- */
 
-/* Show the selection: from the cache, or start its job (and the
- * neighbours', so that moving on is instant). */
 static void
 preview_select(struct app *app, struct pane *pane)
 {
 	struct preview *pv = pane->data;
 	long sel = ui_selected(app);
-	struct entry *e;
-	size_t row;
 
 	/* While a clip plays, the newly selected one plays instead. */
 	ui_redraw(app, playback_selected(pv->playback, sel));
-	pv->want = sel;
-	if (sel < 0 || app->ds == NULL || !pane->shown) {
-		pv->current = NULL;
-		ui_redraw(app, REDRAW_PREVIEW);
-		return;
-	}
-	e = cache_find(pv, (uint32_t)sel, pane->w, pane->h);
-	pv->current = e;
-	if (e == NULL)
-		submit(app, pane, (uint32_t)sel, 0);
-	row = app->view.lv.sel;
-	if (row + 1 < app->view.lv.n &&
-	    !cache_find(pv, app->view.rows[row + 1], pane->w, pane->h))
-		submit(app, pane, app->view.rows[row + 1], 1);
-	if (row > 0 && !cache_find(pv, app->view.rows[row - 1], pane->w, pane->h))
-		submit(app, pane, app->view.rows[row - 1], 1);
-	/* The lookups above reorder the cache: the selection stays newest. */
-	if (e != NULL) {
-		cache_unlink(pv, e);
-		cache_push(pv, e);
-	}
-	ui_redraw(app, REDRAW_PREVIEW);
+	pv->text_top = 0;
+	preview_feed_select(pv->feed, sel, pane->w, picture_rows(pane), pane->shown);
 }
 
 /* ---- drawing ---- */
@@ -576,28 +127,32 @@ put_wrapped(struct app *app, struct pane *pane, int y, int y1, const char *s)
 
 /* "png · 640×480 · 116 kB" */
 static void
-image_facts(const struct entry *e, struct buf *b)
+image_facts(const struct preview_entry *e, struct buf *b)
 {
 	char size[32];
 	format_size(size, sizeof size, e->file_size);
-	buf_adds(b, format_name(e->format));
-	if (e->info.width > 0)
-		buf_addf(b, " · %d×%d", e->info.width, e->info.height);
+	buf_adds(b, e->format);
+	if (e->width > 0)
+		buf_addf(b, " · %d×%d", e->width, e->height);
 	buf_addf(b, " · %s", size);
 }
 
-/* The warning row: a name that lies about the content, or damage. */
+/* The warning row: a name that lies about the content, or damage; said
+ * shorter where the long way does not fit in `cols` columns. */
 static void
-warning_text(const struct entry *e, struct buf *b)
+warning_text(const struct preview_entry *e, struct buf *b, int cols)
 {
-	if (e->ext_format != FMT_NONE && format_kind(e->format) != KIND_OTHER &&
-	    e->format != e->ext_format)
-		buf_addf(b, "named .%s, but the content is %s", e->ext,
-		    format_name(e->format));
-	if (e->info.damage != NULL) {
+	if (e->misnamed) {
+		buf_addf(b, "named .%s, but the content is %s", e->ext, e->format);
+		if (ui_width(buf_str(b)) > cols) {
+			b->len = 0;
+			buf_addf(b, ".%s holds %s", e->ext, e->format);
+		}
+	}
+	if (e->damage != NULL) {
 		if (b->len)
 			buf_adds(b, "; ");
-		buf_adds(b, e->info.damage);
+		buf_adds(b, e->damage);
 	}
 }
 
@@ -623,11 +178,11 @@ put_cells(struct app *app, WINDOW *win, int y0, int x0, int maxy, int maxx,
 }
 
 static void
-draw_image(struct app *app, struct pane *pane, const struct entry *e, int busy)
+draw_image(struct app *app, struct pane *pane, const struct preview_entry *e, int busy)
 {
 	struct preview *pv = pane->data;
 	struct buf b = { 0 };
-	int top = pane->h > INFO_ROWS + 1 ? pane->h - INFO_ROWS : pane->h;
+	int top = picture_rows(pane);
 
 	if (e->error != NULL) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
@@ -638,12 +193,12 @@ draw_image(struct app *app, struct pane *pane, const struct entry *e, int busy)
 		int y = 0;
 		char size[32];
 		format_size(size, sizeof size, e->file_size);
-		buf_addf(&b, "format    %s", format_name(e->format));
-		if (e->ext_format != FMT_NONE && e->ext_format != e->format)
+		buf_addf(&b, "format    %s", e->format);
+		if (e->renamed)
 			buf_addf(&b, " (named .%s)", e->ext);
 		ui_putn(app, pane->win, y++, 0, buf_str(&b), pane->w);
 		b.len = 0;
-		buf_addf(&b, "pixels    %d×%d", e->info.width, e->info.height);
+		buf_addf(&b, "pixels    %d×%d", e->width, e->height);
 		ui_putn(app, pane->win, y++, 0, buf_str(&b), pane->w);
 		b.len = 0;
 		buf_addf(&b, "file      %s (%llu bytes)", size,
@@ -686,7 +241,7 @@ draw_image(struct app *app, struct pane *pane, const struct entry *e, int busy)
 	wattrset(pane->win, ui_attr(app, ROLE_DIM));
 	ui_putn(app, pane->win, top, 0, buf_str(&b), pane->w);
 	b.len = 0;
-	warning_text(e, &b);
+	warning_text(e, &b, pane->w - 2);
 	if (b.len) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
 		ui_putn(app, pane->win, top + 1, 0, app->utf8 ? "⚠ " : "! ", pane->w);
@@ -696,28 +251,43 @@ draw_image(struct app *app, struct pane *pane, const struct entry *e, int busy)
 	buf_free(&b);
 }
 
-static void
-draw_text(struct app *app, struct pane *pane, const struct entry *e, int busy)
+/* The last first line that still fills the rows, for `rows` rows. */
+static size_t
+text_last_top(const struct preview_entry *e, int rows)
 {
+	return e->nlines > (size_t)rows ? e->nlines - (size_t)rows : 0;
+}
+
+static void
+draw_text(struct app *app, struct pane *pane, const struct preview_entry *e, int busy)
+{
+	struct preview *pv = pane->data;
 	int top = pane->h > 2 ? pane->h - 1 : pane->h, y;
+	size_t first = pv->text_top;
 	char size[32];
 	struct buf b = { 0 };
 
+	if (first > text_last_top(e, top))
+		first = pv->text_top = text_last_top(e, top);
 	if (e->error != NULL) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
 		put_wrapped(app, pane, 0, top, e->error);
 	} else
-		for (y = 0; y < top && (size_t)y < e->text.nlines; y++)
-			ui_putn(app, pane->win, y, 0, e->text.lines[y], pane->w);
+		for (y = 0; y < top && first + (size_t)y < e->nlines; y++)
+			ui_putn(app, pane->win, y, 0, e->lines[first + (size_t)y], pane->w);
 	if (top == pane->h)
 		return;
 	format_size(size, sizeof size, e->file_size);
 	buf_addf(&b, "text · %s", size);
 	if (e->odd_text)
 		buf_adds(&b, " · not plain text");
-	if (e->text.nlines > (size_t)top || e->text.more)
-		buf_addf(&b, " · first %d lines", top < (int)e->text.nlines ? top :
-		    (int)e->text.nlines);
+	if (first > 0 || (e->nlines > (size_t)top && app->focus == PANE_PREVIEW))
+		buf_addf(&b, " · lines %zu-%zu of %zu%s", first + 1,
+		    first + (size_t)top < e->nlines ? first + (size_t)top : e->nlines,
+		    e->nlines, e->more ? "+" : "");
+	else if (e->nlines > (size_t)top || e->more)
+		buf_addf(&b, " · first %d lines", top < (int)e->nlines ? top :
+		    (int)e->nlines);
 	if (busy)
 		buf_adds(&b, " · decoding…");
 	wattrset(pane->win, ui_attr(app, ROLE_DIM));
@@ -727,7 +297,7 @@ draw_text(struct app *app, struct pane *pane, const struct entry *e, int busy)
 }
 
 static void
-draw_audio(struct app *app, struct pane *pane, const struct entry *e)
+draw_audio(struct app *app, struct pane *pane, const struct preview_entry *e)
 {
 	struct preview *pv = pane->data;
 
@@ -744,7 +314,7 @@ draw_audio(struct app *app, struct pane *pane, const struct entry *e)
 }
 
 static void
-draw_other(struct app *app, struct pane *pane, const struct entry *e)
+draw_other(struct app *app, struct pane *pane, const struct preview_entry *e)
 {
 	char size[32];
 	struct buf b = { 0 };
@@ -754,15 +324,15 @@ draw_other(struct app *app, struct pane *pane, const struct entry *e)
 	format_size(size, sizeof size, e->file_size);
 	wattrset(pane->win, ui_attr(app, ROLE_ERROR));
 	y = put_wrapped(app, pane, 0, top, e->error ? e->error : "no preview");
-	if (e->text.nlines > 0 && y < top) {
+	if (e->nlines > 0 && y < top) {
 		wattrset(pane->win, ui_attr(app, ROLE_DIM));
 		ui_putn(app, pane->win, y++, 0, "its first bytes:", pane->w);
 		wattrset(pane->win, ui_attr(app, ROLE_NORMAL));
-		for (i = 0; i < e->text.nlines && y < top; i++)
-			ui_putn(app, pane->win, y++, 0, e->text.lines[i], pane->w);
+		for (i = 0; i < e->nlines && y < top; i++)
+			ui_putn(app, pane->win, y++, 0, e->lines[i], pane->w);
 	}
 	wattrset(pane->win, ui_attr(app, ROLE_DIM));
-	buf_addf(&b, "%s · %s", format_name(e->format), size);
+	buf_addf(&b, "%s · %s", e->format, size);
 	if (top < pane->h)
 		ui_putn(app, pane->win, top, 0, buf_str(&b), pane->w);
 	wattrset(pane->win, ui_attr(app, ROLE_NORMAL));
@@ -773,16 +343,14 @@ static void
 preview_draw(struct app *app, struct pane *pane)
 {
 	struct preview *pv = pane->data;
-	const struct entry *e = pv->current ? pv->current : pv->last;
-	int busy = pv->current == NULL && pv->want >= 0;
+	int busy;
+	const struct preview_entry *e = preview_feed_entry(pv->feed, &busy);
 
 	werase(pane->win);
 	pv->wanted.e = NULL;
 	/* A full repaint (resize, the redraw command) wipes pixels. */
 	if (is_cleared(curscr))
-		pv->repaint = 1;
-	if (pv->want < 0 || app->ds == NULL)
-		e = NULL;
+		pv->screen.repaint = 1;
 	if (e == NULL) {
 		if (busy) {
 			wattrset(pane->win, ui_attr(app, ROLE_DIM));
@@ -791,147 +359,36 @@ preview_draw(struct app *app, struct pane *pane)
 		}
 	} else {
 		switch (e->kind) {
-		case KIND_IMAGE: draw_image(app, pane, e, busy); break;
-		case KIND_TEXT: draw_text(app, pane, e, busy); break;
-		case KIND_AUDIO: draw_audio(app, pane, e); break;
+		case PREVIEW_IMAGE: draw_image(app, pane, e, busy); break;
+		case PREVIEW_TEXT: draw_text(app, pane, e, busy); break;
+		case PREVIEW_AUDIO: draw_audio(app, pane, e); break;
 		default: draw_other(app, pane, e); break;
 		}
 	}
-	if (e != NULL)
-		pv->last = (struct entry *)e;
-
 	/* Pixels drawn before that are not wanted here any more: let curses
-	 * paint the pane's cells over them (kitty's are deleted instead). */
-	if (pv->shown.e != NULL && (pv->shown.e != pv->wanted.e ||
-	    pv->shown.y != pv->wanted.y || pv->shown.x != pv->wanted.x) &&
-	    pv->caps.pixels != PIXELS_KITTY) {
+	 * paint the pane's cells over them. */
+	if (pixels_moved(&pv->screen, pv->wanted.e ? pv->wanted.e->id : 0,
+	    pv->wanted.y, pv->wanted.x))
 		redrawwin(pane->win);
-		pv->shown.e = NULL;
-	}
 }
 
-/* ---- pixels, after curses ---- */
-
-static void
-write_all(const char *p, size_t n)
-{
-	ssize_t k;
-	while (n > 0) {
-		k = write(STDOUT_FILENO, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return;
-		p += k;
-		n -= (size_t)k;
-	}
-}
-
-/* Append the n bytes of seq as they must reach the terminal: inside tmux,
- * as one passthrough sequence with each ESC doubled. tmux moves the outer
- * terminal's cursor to its top left after each passthrough sequence, so a
- * picture must travel in the same one as the movement that places it. */
-static void
-add_outer(struct preview *pv, struct buf *b, const char *seq, size_t n)
-{
-	const char *end = seq + n, *esc;
-
-	if (!pv->caps.tmux) {
-		buf_add(b, seq, n);
-		return;
-	}
-	buf_adds(b, "\033Ptmux;");
-	while ((esc = memchr(seq, '\033', (size_t)(end - seq))) != NULL) {
-		buf_add(b, seq, (size_t)(esc - seq) + 1);
-		buf_addc(b, '\033');
-		seq = esc + 1;
-	}
-	buf_add(b, seq, (size_t)(end - seq));
-	buf_adds(b, "\033\\");
-}
-
-static void
-pixels_remove(struct preview *pv)
-{
-	const char *clear = pixels_clear_sequence(&pv->caps);
-	struct buf b = { 0 };
-
-	if (pv->shown.e == NULL)
-		return;
-	if (*clear) {
-		add_outer(pv, &b, clear, strlen(clear));
-		write_all(b.data, b.len);
-		buf_free(&b);
-	} else {
-		/* Sixel and iTerm2 pictures go when their cells are repainted. */
-		clearok(curscr, TRUE);
-		doupdate();
-	}
-	pv->shown.e = NULL;
-}
-
-static void
-pixels_place(struct preview *pv, const struct placed *p)
-{
-	struct buf seq = { 0 }, b = { 0 };
-
-	if (pv->shown.e != NULL)
-		buf_adds(&seq, pixels_clear_sequence(&pv->caps));
-	/* The cursor goes back where curses believes it is. Inside tmux the
-	 * picture reaches the outer terminal directly, so it is placed in the
-	 * outer terminal's coordinates. */
-	buf_addf(&seq, "\0337\033[%d;%dH", pv->tmux_top + p->y + 1,
-	    pv->tmux_left + p->x + 1);
-	buf_add(&seq, p->e->pixels, p->e->npixels);
-	buf_adds(&seq, "\0338");
-	add_outer(pv, &b, seq.data, seq.len);
-	write_all(b.data, b.len);
-	buf_free(&seq);
-	buf_free(&b);
-	pv->shown = *p;
-}
-
+/* After curses: the wanted picture onto the terminal, or off it. */
 static void
 preview_after_update(struct app *app, struct pane *pane)
 {
 	struct preview *pv = pane->data;
+	const struct placed *p;
 
 	if (pv == NULL || pv->caps.pixels == PIXELS_NONE)
 		return;
+	p = &pv->wanted;
 	/* Overlays (help, prompt menus) and a too small terminal hide them. */
 	if (!pane->shown || app->too_small || app->help != NULL ||
-	    app->prompt != NULL || pv->wanted.e == NULL) {
-		pixels_remove(pv);
+	    app->prompt != NULL || p->e == NULL) {
+		pixels_hide(&pv->screen);
 		return;
 	}
-	if (pv->shown.e == pv->wanted.e && pv->shown.y == pv->wanted.y &&
-	    pv->shown.x == pv->wanted.x && !pv->repaint)
-		return;
-	pixels_place(pv, &pv->wanted);
-	pv->repaint = 0;
-}
-
-/* Where the tmux pane sits in the outer terminal. */
-static void
-tmux_offset(struct preview *pv)
-{
-	const char *id = getenv("TMUX_PANE");
-	char *cmd, line[64];
-	FILE *fp;
-
-	pv->tmux_top = pv->tmux_left = 0;
-	if (!pv->caps.tmux || pv->caps.pixels == PIXELS_NONE || id == NULL ||
-	    strspn(id, "%0123456789") != strlen(id))
-		return;
-	cmd = xasprintf("tmux display-message -p -t '%s' '#{pane_top} #{pane_left}' "
-	    "2>/dev/null", id);
-	if ((fp = popen(cmd, "r")) != NULL) {
-		if (fgets(line, sizeof line, fp) != NULL &&
-		    sscanf(line, "%d %d", &pv->tmux_top, &pv->tmux_left) != 2)
-			pv->tmux_top = pv->tmux_left = 0;
-		pclose(fp);
-	}
-	free(cmd);
+	pixels_show(&pv->screen, p->e->id, p->y, p->x, p->e->pixels, p->e->npixels);
 }
 
 /* ---- the pane ---- */
@@ -945,8 +402,6 @@ preview_init(struct app *app, struct pane *pane)
 	pane->data = pv;
 	app->preview = pv;
 	pv->app = app;
-	pv->want = -1;
-	atomic_init(&pv->latest, 0);
 	pv->playback = playback_new(app);
 	pv->request = PIXELS_AUTO;
 	if (s != NULL && pixel_protocol_parse(s->value, &pv->request) != 0)
@@ -957,22 +412,19 @@ preview_init(struct app *app, struct pane *pane)
 	if (pv->request == PIXELS_AUTO && getenv("TMUX") != NULL)
 		pv->request = PIXELS_NONE;
 	term_caps_detect(&pv->caps, app->colours, pv->request, STDOUT_FILENO);
-	tmux_offset(pv);
+	pv->screen.caps = &pv->caps;
+	pixels_locate(&pv->screen);
+	pv->feed = preview_feed_new(app, &pv->caps, !app->utf8);
 }
 
 static void
 preview_free(struct app *app, struct pane *pane)
 {
 	struct preview *pv = pane->data;
-	struct entry *e, *next;
 
 	if (pv == NULL)
 		return;
-	for (e = pv->head; e != NULL; e = next) {
-		next = e->next;
-		entry_free(e);
-	}
-	/* Jobs in flight were cancelled by worker_stop, which freed them. */
+	preview_feed_free(pv->feed);
 	playback_free(pv->playback);
 	free(pv);
 	pane->data = NULL;
@@ -985,9 +437,9 @@ preview_resize(struct app *app, struct pane *pane)
 	struct preview *pv = pane->data;
 
 	/* The screen will be cleared: pixels must go out again. */
-	pv->repaint = 1;
+	pv->screen.repaint = 1;
 	term_cell_size(STDOUT_FILENO, &pv->caps.cell_w, &pv->caps.cell_h);
-	tmux_offset(pv);
+	pixels_locate(&pv->screen);
 	if (app->ds != NULL)
 		preview_select(app, pane);
 }
@@ -997,22 +449,49 @@ static void
 preview_ready(struct app *app, struct pane *pane)
 {
 	struct preview *pv = pane->data;
-	struct entry *e, *next;
 
-	pv->current = pv->last = NULL;
 	pv->wanted.e = NULL;
-	pv->epoch++;
-	pixels_remove(pv);
-	for (e = pv->head; e != NULL; e = next) {
-		next = e->next;
-		entry_free(e);
-	}
-	pv->head = pv->tail = NULL;
-	pv->nentries = pv->bytes = 0;
+	pixels_hide(&pv->screen);
+	preview_feed_reset(pv->feed);
 	/* PortAudio starts now, not on the first Space (and with stderr
 	 * already in the log). */
 	playback_start_device(pv->playback);
 	preview_select(app, pane);
+}
+
+/* Focused, the preview scrolls a text's lines; other kinds have nothing
+ * to move, and the list keeps still rather than move out of sight. */
+static unsigned
+preview_key(struct app *app, struct pane *pane, int key, const char *command)
+{
+	struct preview *pv = pane->data;
+	int busy, rows = pane->h > 2 ? pane->h - 1 : pane->h;
+	const struct preview_entry *e = preview_feed_entry(pv->feed, &busy);
+	size_t last;
+	long step;
+
+	if (command == NULL)
+		return PANE_UNHANDLED;
+	if (strcmp(command, "down") == 0 || strcmp(command, "up") == 0)
+		step = command[0] == 'd' ? 1 : -1;
+	else if (strcmp(command, "page-down") == 0 || strcmp(command, "page-up") == 0)
+		step = (command[5] == 'd' ? 1 : -1) * (rows > 1 ? rows - 1 : 1);
+	else if (strcmp(command, "top") == 0)
+		step = -(long)(e ? e->nlines : 0);
+	else if (strcmp(command, "bottom") == 0)
+		step = (long)(e ? e->nlines : 0);
+	else
+		return PANE_UNHANDLED;
+	if (e == NULL || e->kind != PREVIEW_TEXT) {
+		ui_message(app, "preview: only text scrolls here (Tab: the next pane)");
+		return REDRAW_STATUS;
+	}
+	last = text_last_top(e, rows);
+	if (step < 0)
+		pv->text_top = (size_t)-step > pv->text_top ? 0 : pv->text_top - (size_t)-step;
+	else
+		pv->text_top = pv->text_top + (size_t)step > last ? last : pv->text_top + (size_t)step;
+	return REDRAW_PREVIEW;
 }
 
 const struct pane_ops preview_pane_ops = {
@@ -1020,6 +499,7 @@ const struct pane_ops preview_pane_ops = {
 	.init = preview_init,
 	.free = preview_free,
 	.draw = preview_draw,
+	.key = preview_key,
 	.resize = preview_resize,
 	.select = preview_select,
 	.ready = preview_ready,
@@ -1037,6 +517,14 @@ preview_play_toggle(struct app *app)
 	return pv != NULL ? playback_toggle(pv->playback, ui_selected(app)) : REDRAW_NONE;
 }
 
+unsigned
+preview_play_selected(struct app *app)
+{
+	struct preview *pv = app->preview;
+
+	return pv != NULL ? playback_play(pv->playback, ui_selected(app)) : REDRAW_NONE;
+}
+
 /* `n`: play the next clip when one ends. */
 unsigned
 preview_autoplay_toggle(struct app *app)
@@ -1051,12 +539,13 @@ unsigned
 preview_cycle_mode(struct app *app)
 {
 	struct preview *pv = app->preview;
-	const struct entry *e;
+	const struct preview_entry *e;
+	int busy;
 
 	if (pv == NULL)
 		return REDRAW_NONE;
-	e = pv->current ? pv->current : pv->last;
-	if (e != NULL && e->kind == KIND_AUDIO) {
+	e = preview_feed_entry(pv->feed, &busy);
+	if (e != NULL && e->kind == PREVIEW_AUDIO) {
 		pv->audio_mode = pv->audio_mode == AUDIO_WAVEFORM ?
 		    AUDIO_SPECTROGRAM : AUDIO_WAVEFORM;
 		ui_message(app, "preview: %s", pv->audio_mode == AUDIO_WAVEFORM ?
