@@ -32,6 +32,8 @@ for set in speech images; do
 		check "$set: copies by $how found at least 90 % of the time" \
 			test $((found * 10)) -ge $((of * 9))
 	done
+	[ $set = speech ] && check "speech: a voice's second take at another pace is no copy" \
+		sh -c "! grep -q '^takes/' '$TMP/$set.near'"
 	of=$(wc -l <"$D/PLANTED")
 	found=$(wc -l <"$TMP/$set.found")
 	clean=$(wc -l <"$D/CLEAN")

@@ -71,7 +71,7 @@ static const struct {
 	[TH_LOW_INFORMATION] = { "low-information", 3,
 	    "bits: an image whose luma entropy is below this (and half the dataset's "
 	    "median) has low information" },
-	[TH_NEAR_AUDIO] = { "near-audio", 0.9,
+	[TH_NEAR_AUDIO] = { "near-audio", 0.94,
 	    "clips whose waveforms correlate this well (of 1) once aligned are near copies" },
 	[TH_NEAR_IMAGE] = { "near-image", 7,
 	    "images whose hashes are this many bits (of 64) apart or fewer are near copies" },
