@@ -2,8 +2,9 @@
 # neardup.sh — how well `winnow check` finds near copies, on clips and
 # pictures made again (tests/make-fixtures near): each way of making a copy
 # is found at least 90 % of the time, and at most 2 % of the samples that
-# are nobody's copy (other voices saying the same words, other pictures,
-# two halves of one picture) are taken for one. The figures are printed;
+# are nobody's copy (other voices saying the same words, a voice's takes
+# at two paces, other pictures, two halves of one picture, words written
+# in one style) are taken for one. The figures are printed;
 # README.md quotes them.
 . "$top_srcdir/tests/lib.sh"
 need espeak-ng sox /usr/bin/convert
@@ -34,6 +35,8 @@ for set in speech images; do
 	done
 	[ $set = speech ] && check "speech: a voice's second take at another pace is no copy" \
 		sh -c "! grep -q '^takes/' '$TMP/$set.near'"
+	[ $set = images ] && check "images: words written in one style are no copies" \
+		sh -c "! grep -q '^w/' '$TMP/$set.near'"
 	of=$(wc -l <"$D/PLANTED")
 	found=$(wc -l <"$TMP/$set.found")
 	clean=$(wc -l <"$D/CLEAN")

@@ -515,6 +515,34 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The 32×32 downscale area-averaged again to FP_THUMB × FP_THUMB and
+ * stretched from its darkest to its lightest, so that a brighter copy
+ * keeps its bytes. */
+static void
+thumbnail(double small[SIDE][SIDE], struct fingerprint *fp)
+{
+	double t[FP_THUMB][FP_THUMB], rows[SIDE][FP_THUMB], lo = HUGE_VAL, hi = -HUGE_VAL;
+	double wlo, whi;
+	int x, y, a, b;
+
+	for (y = 0; y < SIDE; y++)
+		for (x = 0; x < FP_THUMB; x++) {
+			box_weights(SIDE, FP_THUMB, x, &a, &b, &wlo, &whi);
+			rows[y][x] = box(small[y], 1, a, b, wlo, whi);
+		}
+	for (x = 0; x < FP_THUMB; x++)
+		for (y = 0; y < FP_THUMB; y++) {
+			box_weights(SIDE, FP_THUMB, y, &a, &b, &wlo, &whi);
+			t[y][x] = box(&rows[0][x], FP_THUMB, a, b, wlo, whi);
+			lo = fmin(lo, t[y][x]);
+			hi = fmax(hi, t[y][x]);
+		}
+	for (y = 0; y < FP_THUMB; y++)
+		for (x = 0; x < FP_THUMB; x++)
+			fp->image.luma[y * FP_THUMB + x] = hi > lo ?
+			    (uint8_t)lrint(255 * (t[y][x] - lo) / (hi - lo)) : 0;
+}
+
 void
 fp_image(const uint8_t *rgba, int width, int height, struct fingerprint *fp)
 {
@@ -565,6 +593,7 @@ fp_image(const uint8_t *rgba, int width, int height, struct fingerprint *fp)
 				sum += tmp[y][u] * cosv[v][y];
 			coef[k++] = sum;
 		}
+	thumbnail(small, fp);
 	memcpy(sorted, coef, sizeof sorted);
 	qsort(sorted, 64, sizeof *sorted, cmp_double);
 	median = (sorted[31] + sorted[32]) / 2;
@@ -578,4 +607,25 @@ unsigned
 fp_image_distance(const struct fingerprint *a, const struct fingerprint *b)
 {
 	return fp_code_distance(a->code, b->code);
+}
+
+double
+fp_image_correlation(const struct fingerprint *a, const struct fingerprint *b)
+{
+	double sa = 0, sb = 0, ab = 0, aa = 0, bb = 0, n = FP_THUMB * FP_THUMB;
+	int i;
+	for (i = 0; i < FP_THUMB * FP_THUMB; i++) {
+		double x = a->image.luma[i], y = b->image.luma[i];
+		sa += x;
+		sb += y;
+		ab += x * y;
+		aa += x * x;
+		bb += y * y;
+	}
+	aa -= sa * sa / n;
+	bb -= sb * sb / n;
+	ab -= sa * sb / n;
+	if (aa <= 0 || bb <= 0)
+		return aa <= 0 && bb <= 0 ? 1 : 0;
+	return ab / sqrt(aa * bb);
 }

@@ -23,8 +23,11 @@
  *   same word, or another note of the same pitch, does not.
  * - images: the 64-bit DCT hash (pHash) of a 32×32 luminance downscale:
  *   the signs of the lowest frequencies against their median, so neither
- *   brightness nor scale nor recompression moves many bits.
- *   fp_image_distance is the number of bits that differ.
+ *   brightness nor scale nor recompression moves many bits; and a
+ *   FP_THUMB × FP_THUMB thumbnail of the luminance. fp_image_distance is
+ *   the number of bits that differ, fp_image_correlation how well the
+ *   thumbnails correlate: words written in one style share a hash within
+ *   a few bits, not a thumbnail.
  *
  * Thread-safe. */
 #ifndef WINNOW_FINGERPRINT_H
@@ -56,12 +59,23 @@ struct fp_audio_data {
 	                                   packed the same way */
 };
 
+/* What decides whether two pictures whose hashes are near are copies: the
+ * luma of FP_THUMB x FP_THUMB squares of the picture, the darkest 0 and the
+ * lightest 255 (bytes only, as above). */
+#define FP_THUMB 12
+struct fp_image_data {
+	uint8_t luma[FP_THUMB * FP_THUMB];
+};
+
 /* 248 bytes. */
 struct fingerprint {
 	uint64_t code;                  /* for the index */
 	uint8_t kind;                   /* enum fp_kind */
 	uint8_t pad[7];
-	struct fp_audio_data audio;     /* audio */
+	union {
+		struct fp_audio_data audio;
+		struct fp_image_data image;
+	};
 };
 
 /* Audio, fed as it is decoded (audio_measure_mem_tap's tap): fp_audio_new,
@@ -86,6 +100,9 @@ double fp_audio_correlation(const struct fingerprint *a, const struct fingerprin
     int *lag);
 /* Bits that differ (0–64). */
 unsigned fp_image_distance(const struct fingerprint *a, const struct fingerprint *b);
+/* How well two pictures' thumbnails correlate (-1 to 1); 1 when both are
+ * flat, 0 when one is. */
+double fp_image_correlation(const struct fingerprint *a, const struct fingerprint *b);
 
 /* Bits in which two codes differ. */
 static inline unsigned

@@ -20,10 +20,10 @@
 #include "worker.h"
 
 /* Bump when measuring changes what it stores: older caches are ignored. */
-#define CACHE_VERSION 5
+#define CACHE_VERSION 6
 #define CACHE_MAGIC "winnow-checks-cache\n"
 #define PARTIAL_MAGIC "winnow-partial"
-#define PARTIAL_VERSION 3
+#define PARTIAL_VERSION 4
 
 struct judge {
 	check_judge_fn fn;
@@ -390,16 +390,16 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
 
 /* ---- partial files: a shard's measures as text ----
  *
- *   winnow-partial<TAB>3<TAB>shard<TAB>I/N
+ *   winnow-partial<TAB>4<TAB>shard<TAB>I/N
  *   path<TAB>size<TAB>hash<TAB>format<TAB>state<TAB>err<TAB>duration<TAB>...
  *       <TAB>fingerprint
  *
  * Paths are escaped as on screen (\\ and \xNN, see escape_name), floats are
  * written with 9 significant digits so that they read back to the same bits:
  * a merge judges exactly what one run would. The fingerprint is "-" for
- * none, else "a" (audio) or "i" (image), the code in hex, and for audio
- * the bytes of struct fp_audio_data in hex: near copies in two shards are found when
- * they merge. */
+ * none, else "a" (audio) or "i" (image), the code in hex, and the bytes of
+ * struct fp_audio_data or fp_image_data in hex: near copies in two shards
+ * are found when they merge. */
 
 #define PARTIAL_FIELDS 30
 /* The quality measures' fields, after the 18 above, then the fingerprint. */
@@ -440,6 +440,13 @@ parse_quality(char **field, struct measure *m)
 	return 0;
 }
 
+/* The bytes after the code that a fingerprint of this kind uses. */
+static size_t
+fingerprint_bytes(enum fp_kind kind)
+{
+	return kind == FP_AUDIO ? sizeof(struct fp_audio_data) : sizeof(struct fp_image_data);
+}
+
 static void
 fingerprint_write(FILE *f, const struct fingerprint *fp)
 {
@@ -450,10 +457,8 @@ fingerprint_write(FILE *f, const struct fingerprint *fp)
 	}
 	fprintf(f, "\t%c%016llx", fp->kind == FP_AUDIO ? 'a' : 'i',
 	    (unsigned long long)fp->code);
-	if (fp->kind == FP_AUDIO) {
-		for (k = 0; k < (int)sizeof fp->audio; k++)
-			fprintf(f, "%02x", ((const uint8_t *)&fp->audio)[k]);
-	}
+	for (k = 0; k < (int)fingerprint_bytes(fp->kind); k++)
+		fprintf(f, "%02x", ((const uint8_t *)&fp->audio)[k]);
 }
 
 static int
@@ -462,16 +467,18 @@ hex_value(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-#define AUDIO_BYTES sizeof(struct fp_audio_data)
-
 static int
 fingerprint_read(const char *s, struct fingerprint *fp)
 {
-	size_t len = strlen(s), k;
+	size_t len = strlen(s), k, bytes;
 	memset(fp, 0, sizeof *fp);
 	if (strcmp(s, "-") == 0)
 		return 0;
-	if (!((s[0] == 'a' && len == 17 + 2 * AUDIO_BYTES) || (s[0] == 'i' && len == 17)))
+	if (s[0] != 'a' && s[0] != 'i')
+		return -1;
+	fp->kind = s[0] == 'a' ? FP_AUDIO : FP_IMAGE;
+	bytes = fingerprint_bytes(fp->kind);
+	if (len != 17 + 2 * bytes)
 		return -1;
 	for (k = 1; k < 17; k++) {
 		int v = hex_value(s[k]);
@@ -479,8 +486,7 @@ fingerprint_read(const char *s, struct fingerprint *fp)
 			return -1;
 		fp->code = fp->code << 4 | (uint64_t)v;
 	}
-	fp->kind = s[0] == 'a' ? FP_AUDIO : FP_IMAGE;
-	for (k = 0; s[0] == 'a' && k < AUDIO_BYTES; k++) {
+	for (k = 0; k < bytes; k++) {
 		int hi = hex_value(s[17 + 2 * k]), lo = hex_value(s[18 + 2 * k]);
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -91,7 +91,8 @@ decide(const struct index *x, size_t k, size_t l, float *score)
 		return 0;
 	if (a->kind == FP_IMAGE) {
 		*score = (float)bits;
-		return bits <= x->lim->image;
+		return bits <= x->lim->image &&
+		    fp_image_correlation(a, b) >= NEAR_IMAGE_CORRELATION;
 	}
 	if (bits > NEAR_AUDIO_CODE_BITS)
 		return 0;

@@ -24,6 +24,10 @@
 /* Audio candidates whose codes differ in more bits than this are not
  * compared: near copies of a clip differ in a few. */
 #define NEAR_AUDIO_CODE_BITS 8
+/* Pictures whose hashes are near are copies only when their thumbnails
+ * correlate this well: copies do at 0.99 and more, words written in one
+ * style at 0.94 and less. */
+#define NEAR_IMAGE_CORRELATION 0.97
 
 struct near_limits {
 	double audio;           /* the least waveform correlation of near copies */
