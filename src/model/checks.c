@@ -155,6 +155,7 @@ findings_add(struct findings *f, long sample, const char *path, enum check_id ch
 	x->sample = sample;
 	x->path = sample < 0 ? xstrdup(path) : NULL;
 	x->check = check;
+	x->copies = -1;
 	va_start(ap, fmt);
 	x->detail = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -650,6 +651,7 @@ judge_near(const struct check_context *ctx, uint8_t *leaked, struct findings *ou
 	for (k = 0; k < nlines; k++) {
 		const struct near_line *l = &lines[k];
 		const char *other = sample_path(ds, l->other);
+		size_t before = out->n;
 		b.len = 0;
 		describe_near(&b, l, ctx->th->v);
 		switch (l->what) {
@@ -675,6 +677,8 @@ judge_near(const struct check_context *ctx, uint8_t *leaked, struct findings *ou
 			    buf_str(&b));
 			break;
 		}
+		if (out->n > before)
+			out->v[out->n - 1].copies = (long)l->root;
 	}
 	buf_free(&b);
 	free(lines);

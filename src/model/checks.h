@@ -153,6 +153,8 @@ struct finding {
 	char *path;             /* for sample -1: "." (dataset) or a folder */
 	enum check_id check;
 	char *detail;           /* measured value and threshold */
+	long copies;            /* near copies: the lowest sample of the group,
+	                           the same for each member's findings; else -1 */
 };
 
 struct findings {

@@ -10,6 +10,7 @@
 #include <curses.h>
 
 #include "annot.h"
+#include "check-feed.h"
 #include "commands.h"
 #include "dataset.h"
 #include "decide.h"
@@ -395,6 +396,7 @@ static const struct command commands[] = {
 	    cmd_review, 0, "V" },
 	{ "note", "add a note to the selected sample (in the journal)", cmd_note, 0, "m" },
 	{ "cluster", "bottom pane: confusion matrix / embedding clusters", cmd_cluster, 0, "c" },
+	{ "next-copy", "the next near copy of the selected sample", checks_next_copy, 0, "C" },
 	{ "next-outlier", "cluster pane: the next outlier, highest score first", cmd_cluster_only, 0, "o" },
 	{ "zoom-in", "cluster pane: zoom in (on the cursor)", cmd_cluster_only, 0, "+ =" },
 	{ "zoom-out", "cluster pane: zoom out", cmd_cluster_only, 0, "-" },

@@ -20,5 +20,9 @@ void checks_end(struct app *app);
  * preview or a decision's reason). Returns how many; 0 also while the
  * checks are still running. UI thread. */
 size_t checks_describe(struct app *app, long sample, struct buf *b);
+/* `next-copy`: select the next of the selected sample's near copies (the
+ * group's first sample and each sample with a near-copy finding, in
+ * dataset order, round again after the last). */
+unsigned checks_next_copy(struct app *app, int arg);
 
 #endif
