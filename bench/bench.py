@@ -23,6 +23,7 @@ ap.add_argument("--winnow", required=True)
 ap.add_argument("--thumb")
 ap.add_argument("--wave")
 ap.add_argument("--journal")
+ap.add_argument("--neardup")
 ap.add_argument("--cache", required=True)
 ap.add_argument("--results")
 ap.add_argument("--runs", type=int, default=5)
@@ -640,6 +641,36 @@ def journal_read():
         "≥ 2× faster, or drop the own reader", "yes" if m >= 2 else "NO")
 
 
+def neardup():
+    """near_find over 1,000,000 picture fingerprints, a hundredth of them
+    planted copies, against the all-pairs comparison it replaces."""
+    if not args.neardup:
+        raise RuntimeError("no --neardup program")
+    n = 1000000
+    times, cpus, rss, brute = [], [], [], []
+    for i in range(args.runs + 1):
+        p = subprocess.Popen([args.neardup, str(n)], stdout=subprocess.PIPE)
+        f = p.stdout.read().decode().split()
+        p.stdout.close()
+        _, status, ru = os.wait4(p.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError("bench/neardup failed")
+        v = dict(zip(f[0::2], f[1::2]))
+        if i > 0:
+            times.append(float(v["seconds"]))
+            cpus.append(float(v["cpu"]))
+            rss.append(ru.ru_maxrss * 1024)
+            brute.append(float(v["allpairs"]))
+    m = statistics.median(times)
+    row("neardup", "near-copy search on {:,} picture fingerprints ({:,} pairs; {} of {} "
+        "planted copies found)".format(n, int(v["pairs"]), v["found"], v["planted"]),
+        "%s, CPU %s, peak RSS %.0f MB" % (fmt_t(times), fmt_t(cpus), statistics.median(rss) / 1e6),
+        "all pairs (Hamming distance only, one thread, scaled from 200 rows): %.0f s"
+        % statistics.median(brute),
+        "%.0f× faster" % (statistics.median(brute) / m),
+        "seconds, not hours", "yes" if m < 60 else "NO")
+
+
 load_before = os.getloadavg()[0]
 guarded("index", "index the speech tree", "≤ 1.5×", index)
 guarded("memory", "memory per sample", "≤ 100 B", memory)
@@ -654,6 +685,7 @@ guarded("embed", "embeddings 100k × 512", "≥ 5×", embeddings)
 guarded("apply-10k", "apply 10k relabels", "≤ 2× bare", lambda: apply_(10000))
 guarded("apply", "apply 100k relabels", "≤ 2× bare", lambda: apply_(100000))
 guarded("journal", "read a 100k-decision journal", "≥ 2×", journal_read)
+guarded("neardup", "near-copy search, 1M fingerprints", "seconds, not hours", neardup)
 import rows_audio  # noqa: E402 (its rows use the helpers above)
 guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
 guarded("playback", "Space to sound", "< 50 ms", rows_audio.playback)

@@ -70,7 +70,15 @@ check "split-leak: names the speaker and the splits" sh -c \
 	"echo '$(detail no/9d0c55e1_nohash_0.wav split-leak)' | grep -q '^speaker 9d0c55e1 in validation: 4 in training, 1 in validation$'"
 check "label-conflict: names the other copy" sh -c \
 	"echo '$(detail up/7be04d11_nohash_0.wav label-conflict)' | grep -q 'down/00a0c00b_nohash_0.wav, labelled down'"
+check "near-duplicate: the nearest copy, the group, the correlation" sh -c \
+	"echo '$(detail yes/f0a00001_nohash_0.wav near-duplicate)' | grep -Eq '^near copy of yes/[0-9a-f]{8}_nohash_0.wav \(group of 6, waveforms correlate (0\.9[4-9][0-9]|1\.000) >= 0\.94\)$'"
+check "label-conflict, near: names the copy and its label" sh -c \
+	"echo '$(detail up/f0b00001_nohash_0.wav label-conflict)' | grep -Eq '^near copy of down/1e6b3f77_nohash_0.wav, labelled down \(group of 3, waveforms correlate '"
+check "split-leak, near: names the splits" sh -c \
+	"echo '$(detail up/f0c00001_nohash_0.wav split-leak)' | grep -Eq '^near copy in testing of up/3a1f09c2_nohash_0.wav in training \(group of 3, '"
 T=$TMP/images.tsv
+check "near-duplicate: hash bits apart against the threshold" sh -c \
+	"echo '$(detail train/cat/near1-q60.jpg near-duplicate)' | grep -Eq '^near copy of train/cat/near[02][-a-z]*\.png \(group of 5, [0-7] bits apart <= 7\)$'"
 check "tiny: size against the median" sh -c \
 	"echo '$(detail train/dog/tiny.png tiny)' | grep -Eq '^8x8 px: shorter side 8 < [0-9]+ px \(0.25 x median [0-9]+ px\)$'"
 check "blank: spread and threshold" sh -c \
@@ -176,6 +184,15 @@ for n in 3 4 5 6 7; do
 	rm -f "$TMP"/part[0-9]*
 done
 check "the label-conflict pair is in two shards of $n" test "$a" != "$b"
+# Near copies in other shards than their original are found at the merge,
+# from the fingerprints the partial files carry.
+a=$(grep -l '^yes/c4d2e8a0_nohash_0.wav	' "$TMP"/part[0-9]*)
+spans=0
+for i in 1 2 3 4 5; do
+	b=$(grep -l "^yes/f0a0000${i}_nohash_0.wav	" "$TMP"/part[0-9]*)
+	[ "$a" != "$b" ] && spans=$((spans + 1))
+done
+check "near copies in another shard than their original ($spans of 5)" test "$spans" -gt 0
 expect_eq "each sample in exactly one shard" \
 	"$(cat "$TMP"/part[0-9]* | grep -vc '^winnow-partial')" \
 	"$("$WINNOW" stats --format json "$S" | $PYTHON -c 'import json,sys; print(json.load(sys.stdin)["samples"])')"
@@ -248,17 +265,26 @@ fi
 
 # ---- quality checks hold a dataset to its own look ----
 # Mixed rates (half 16 kHz, half 8 kHz) are no format-mismatch; one 8 kHz
-# clip among 16 kHz ones is.
+# clip among 16 kHz ones is. Each clip is there once: a clip and its 8 kHz
+# copy would be near copies.
 M=$TMP/mixed
 mkdir -p "$M/word"
+n=0
 for l in yes no up down left; do
 	for f in "$C/speech/$l/"*.wav; do
-		cp "$f" "$M/word/$l-$(basename "$f")"
-		sox -q "$f" -r 8000 "$M/word/8k-$l-$(basename "$f")"
+		n=$((n + 1))
+		if [ $((n % 2)) -eq 0 ]; then
+			cp "$f" "$M/word/$l-$(basename "$f")"
+		else
+			sox -q "$f" -r 8000 "$M/word/8k-$l-$(basename "$f")"
+		fi
 	done
 done
 expect_status "mixed rates: no format-mismatch" 0 "$WINNOW" check "$M"
 rm "$M/word/8k-"*
+for l in yes no up down left; do
+	for f in "$C/speech/$l/"*.wav; do cp "$f" "$M/word/$l-$(basename "$f")"; done
+done
 cp "$S/up/00a0c010_nohash_0.wav" "$M/word/"
 expect_status "one 8 kHz clip among 16 kHz ones" 1 "$WINNOW" check "$M"
 check "... is a format-mismatch against the class" contains "$TMP/out" \
@@ -287,6 +313,11 @@ U=$TMP/unbalanced
 cp -R "$C/speech" "$U"
 rm "$U/no/3a1f09c2_nohash_0.wav" "$U/no/7be04d11_nohash_0.wav"
 expect_status "7 against 5 is no imbalance by default" 0 "$WINNOW" check "$U"
+expect_status "near-audio=1.5" 1 "$WINNOW" check -t near-audio=1.5 "$S"
+check "... no clip is a near copy" sh -c "! grep -q 'waveforms correlate' '$TMP/out'"
+expect_status "near-image=0" 1 "$WINNOW" check -t near-image=0 "$I"
+check "... only pictures with the same hash" sh -c \
+	"! grep -E 'bits apart' '$TMP/out' | grep -qv ' 0 bits apart <= 0)'"
 expect_status "imbalance=1.2" 1 "$WINNOW" check -t imbalance=1.2 "$U"
 expect_eq "... one finding" "$(wc -l <"$TMP/out")" 1
 check "... a dataset-wide finding at ." sh -c \

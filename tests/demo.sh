@@ -19,12 +19,12 @@ l = {x["label"]: x["count"] for x in j["labels"]}
 print(j["samples"], j["kinds"]["audio"], j["kinds"]["image"], j["kinds"]["text"], len(l),
       j["labelled"], j["unlabelled"], j["splits"], j["imbalance"], l["off"], l["stop"])' "$TMP/out")
 expect_eq "stats: winnow(1)'s numbers" "$got" \
-	"145 126 18 1 10 136 9 {'validation': 9, 'testing': 12, 'training': 115} 10.75 43 4"
+	"147 128 18 1 10 138 9 {'validation': 9, 'testing': 13, 'training': 116} 10.75 43 4"
 expect_eq "the ten keywords are the labels" \
 	"$(cd "$DEMO" && ls -d */ | tr -d / | grep -v '^_' | tr '\n' ' ')" \
 	"down go left no off on right stop up yes "
 expect_eq "find agrees on the number of files in folders" \
-	"$(cd "$DEMO" && find . -mindepth 2 -type f -not -path './.*' | wc -l)" 145
+	"$(cd "$DEMO" && find . -mindepth 2 -type f -not -path './.*' | wc -l)" 147
 expect_eq "six new clips without a label, in _unlabeled/" \
 	"$(cd "$DEMO" && ls _unlabeled | grep -c '^[0-9a-f]\{8\}_nohash_[0-9]*\.wav$')" 6
 size=$(du -sk "$DEMO" | cut -f1)
@@ -94,6 +94,16 @@ expect_eq "no other byte-identical files" \
 	"$(cd "$DEMO" && sha256sum */* | sort | uniq -w64 -D | wc -l)" 4
 check "split-leak: the clip is in testing_list.txt" \
 	grep -qx "left/76002819_nohash_0.wav" "$DEMO/testing_list.txt"
+# The near copies: not the same bytes, but the same sound.
+expect_eq "near label-conflict: 6 dB quieter than its original" \
+	"$(($(peak_db left/7fa0b813_nohash_0.wav) - $(peak_db right/7fa0b813_nohash_3.wav)))" 6
+hf_rms() { sox "$DEMO/$1" -n sinc 4300 stat 2>&1 | awk '/^RMS +amplitude/ { print $3 }'; }
+check "near split-leak: through 8 kHz, nothing left above 4 kHz" awk \
+	-v copy="$(hf_rms yes/356bfeb0_nohash_3.wav)" -v orig="$(hf_rms yes/e29357f9_nohash_0.wav)" \
+	'BEGIN { exit !(copy < orig / 10) }'
+check "... in testing, its original in training" sh -c \
+	"grep -qx yes/356bfeb0_nohash_3.wav '$DEMO/testing_list.txt' &&
+	! grep -q yes/e29357f9_nohash_0.wav '$DEMO/testing_list.txt' '$DEMO/validation_list.txt'"
 check "split-leak: its speaker is in validation_list.txt" \
 	grep -q "/76002819_nohash_" "$DEMO/validation_list.txt"
 expect_eq "every listed path exists" \
@@ -140,8 +150,8 @@ EOF
 expect_eq "predictions.csv: a row per readable labelled sample, probabilities, confusions, suspects" "$got" \
 "unlabeled rows 6 True
 errors: []
-rows 135 accuracy 0.7 off->up 1 go->no 1 no->go 1
-go/356bfeb0_nohash_1.wav off/e29357f9_nohash_2.wav right/fd759acc_nohash_1.wav right/written_0.png yes/ac99596f_nohash_1.wav"
+rows 137 accuracy 0.7 off->up 1 go->no 1 no->go 1
+go/356bfeb0_nohash_1.wav off/e29357f9_nohash_2.wav right/7fa0b813_nohash_3.wav right/fd759acc_nohash_1.wav right/written_0.png yes/ac99596f_nohash_1.wav"
 
 # ---- epoch-N.csv: a training run, each epoch better, one class worse in the last ----
 got=$($PYTHON - "$DEMO" <<'EOF'
@@ -164,7 +174,7 @@ print(len(files), [os.path.basename(f) for f in files][0], "better each epoch" i
 EOF
 )
 expect_eq "epoch-1.csv to epoch-4.csv: accuracy rises, go's recall falls in the last" "$got" \
-	"4 epoch-1.csv better each epoch worse in the last: ['go'] rows 135"
+	"4 epoch-1.csv better each epoch worse in the last: ['go'] rows 137"
 
 # ---- embeddings.tsv: the clips, and off's two groups ----
 got=$($PYTHON - "$DEMO" <<'EOF'
@@ -188,7 +198,7 @@ print(head[0], len(head) - 1, len(rows), all(p.endswith(".wav") for p in paths),
 EOF
 )
 expect_eq "embeddings.tsv: path and 36 numbers for each readable clip; off's whispers apart" \
-	"$got" "path 36 117 True 24 17 apart"
+	"$got" "path 36 119 True 24 17 apart"
 
 # ---- winnow check finds what winnow(1) lists, and nothing else ----
 "$WINNOW" check "$DEMO" >"$TMP/findings" 2>"$TMP/err" </dev/null; st=$?
@@ -215,7 +225,7 @@ print("checks listed %d; not found: %s; not listed: %s" % (len(rows), missing, e
 EOF
 )
 expect_eq "winnow check on the demo: winnow(1)'s findings" "$got" \
-	"checks listed 14; not found: []; not listed: []"
+	"checks listed 15; not found: []; not listed: []"
 
 # ---- the script makes these bytes ----
 versions=$(sed -n 's/^Made with: //p' "$DEMO/README.md")

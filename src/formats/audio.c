@@ -28,6 +28,8 @@ struct source {
 	SNDFILE *sf;
 	SF_INFO info;
 	uint64_t declared;      /* frames a WAV header declares, 0 when none */
+	audio_tap_fn tap;       /* audio_measure_mem_tap's, or NULL */
+	void *tap_arg;
 };
 
 static sf_count_t
@@ -362,6 +364,9 @@ source_read(struct source *src, size_t read_floats, struct meter *m,
 			break;
 		if (floats)
 			sanitize(buf, (size_t)got * nc);
+		if (src->tap != NULL)
+			src->tap(buf, (size_t)got, nc, (unsigned)src->info.samplerate,
+			    src->tap_arg);
 		take = 0;
 		if (clip != NULL && clip->frames < keep) {
 			take = keep - clip->frames < (size_t)got ? keep - clip->frames : (size_t)got;
@@ -461,7 +466,15 @@ audio_decode_at(int dirfd, const char *path, char **cause)
 enum audio_fault
 audio_measure_mem(const void *bytes, size_t len, struct audio_stats *st)
 {
-	struct source src = { .fd = -1, .mem = bytes, .len = (sf_count_t)len };
+	return audio_measure_mem_tap(bytes, len, st, NULL, NULL);
+}
+
+enum audio_fault
+audio_measure_mem_tap(const void *bytes, size_t len, struct audio_stats *st,
+    audio_tap_fn tap, void *tap_arg)
+{
+	struct source src = { .fd = -1, .mem = bytes, .len = (sf_count_t)len,
+	    .tap = tap, .tap_arg = tap_arg };
 	enum audio_fault fault;
 	struct meter m;
 	uint64_t have;

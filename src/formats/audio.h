@@ -118,6 +118,13 @@ enum audio_fault {
  * and CUT_SHORT frames, rate, channels, duration and declared are. */
 enum audio_fault audio_measure_mem(const void *bytes, size_t len,
     struct audio_stats *st);
+/* The same, handing every block of decoded frames (interleaved, n frames
+ * of `channels` floats) to tap as it streams past, so that more can be
+ * learnt from the one decode (the near-copy fingerprint, fingerprint.h). */
+typedef void (*audio_tap_fn)(const float *frames, size_t n, unsigned channels,
+    unsigned rate, void *arg);
+enum audio_fault audio_measure_mem_tap(const void *bytes, size_t len,
+    struct audio_stats *st, audio_tap_fn tap, void *tap_arg);
 
 /* Decode a whole clip and measure it (clipping with AUDIO_CLIP_RUN).
  * Returns a clip the caller frees with audio_clip_free, or NULL with

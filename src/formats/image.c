@@ -194,6 +194,7 @@ probe_finish(int rc, struct image *img, struct image_info *info,
 			worst = var;
 	}
 	out->flatness = sqrt(worst);
+	fp_image(img->rgba, img->width, img->height, &out->fingerprint);
 	image_info_clear(info);
 	if (thumb != NULL)
 		*thumb = *img;

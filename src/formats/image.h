@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "fingerprint.h"
 #include "sniff.h"
 
 /* Refused above this many declared pixels (a 30000×30000 PNG is 900 million). */
@@ -77,6 +78,7 @@ struct image_probe {
 	                           deviation of the red, green, blue and alpha
 	                           channels (0–255) over the thumbnail;
 	                           below ~2 it is one flat colour to the eye */
+	struct fingerprint fingerprint; /* of the thumbnail (fingerprint.h) */
 };
 /* Returns 0, or -1 with *cause set when the file is not an image that
  * decodes completely (damage counts as failure here: it is `unreadable`). */

@@ -15,6 +15,7 @@
 
 #include "audio.h"
 #include "checks.h"
+#include "fingerprint.h"
 #include "image.h"
 #include "util.h"
 
@@ -55,8 +56,15 @@ static void
 measure_audio(const void *bytes, size_t len, struct measure *m)
 {
 	struct audio_stats st;
-	enum audio_fault fault = audio_measure_mem(bytes, len, &st);
+	struct fp_audio *fp = fp_audio_new();
+	enum audio_fault fault = audio_measure_mem_tap(bytes, len, &st, fp_audio_feed, fp);
 
+	/* Only a whole clip has a fingerprint: a part would be a near copy
+	 * of the whole. */
+	if (fault == AUDIO_FAULT_NONE)
+		fp_audio_finish(fp, &m->fp);
+	else
+		fp_audio_discard(fp);
 	if (fault == AUDIO_FAULT_UNDECODABLE) {
 		m->state = MEASURE_UNDECODABLE;
 		return;
@@ -175,6 +183,7 @@ measure_image(const void *bytes, size_t len, struct measure *m)
 	m->width = (uint32_t)probe.width;
 	m->height = (uint32_t)probe.height;
 	m->spread = (float)probe.flatness;
+	m->fp = probe.fingerprint;
 	if (thumb.width > 0 && thumb.height > 0)
 		measure_pixels(&thumb, m);
 	image_clear(&thumb);

@@ -20,10 +20,10 @@
 #include "worker.h"
 
 /* Bump when measuring changes what it stores: older caches are ignored. */
-#define CACHE_VERSION 4
+#define CACHE_VERSION 6
 #define CACHE_MAGIC "winnow-checks-cache\n"
 #define PARTIAL_MAGIC "winnow-partial"
-#define PARTIAL_VERSION 2
+#define PARTIAL_VERSION 4
 
 struct judge {
 	check_judge_fn fn;
@@ -390,16 +390,21 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
 
 /* ---- partial files: a shard's measures as text ----
  *
- *   winnow-partial<TAB>2<TAB>shard<TAB>I/N
+ *   winnow-partial<TAB>4<TAB>shard<TAB>I/N
  *   path<TAB>size<TAB>hash<TAB>format<TAB>state<TAB>err<TAB>duration<TAB>...
+ *       <TAB>fingerprint
  *
  * Paths are escaped as on screen (\\ and \xNN, see escape_name), floats are
  * written with 9 significant digits so that they read back to the same bits:
- * a merge judges exactly what one run would. */
+ * a merge judges exactly what one run would. The fingerprint is "-" for
+ * none, else "a" (audio) or "i" (image), the code in hex, and the bytes of
+ * struct fp_audio_data or fp_image_data in hex: near copies in two shards
+ * are found when they merge. */
 
-#define PARTIAL_FIELDS 29
-/* The quality measures' fields, after the 18 above. */
+#define PARTIAL_FIELDS 30
+/* The quality measures' fields, after the 18 above, then the fingerprint. */
 #define QUALITY_FIELD 18
+#define FINGERPRINT_FIELD 29
 
 static void
 write_quality(FILE *f, const struct measure *m)
@@ -435,6 +440,61 @@ parse_quality(char **field, struct measure *m)
 	return 0;
 }
 
+/* The bytes after the code that a fingerprint of this kind uses. */
+static size_t
+fingerprint_bytes(enum fp_kind kind)
+{
+	return kind == FP_AUDIO ? sizeof(struct fp_audio_data) : sizeof(struct fp_image_data);
+}
+
+static void
+fingerprint_write(FILE *f, const struct fingerprint *fp)
+{
+	int k;
+	if (fp->kind == FP_NONE) {
+		fputs("\t-", f);
+		return;
+	}
+	fprintf(f, "\t%c%016llx", fp->kind == FP_AUDIO ? 'a' : 'i',
+	    (unsigned long long)fp->code);
+	for (k = 0; k < (int)fingerprint_bytes(fp->kind); k++)
+		fprintf(f, "%02x", ((const uint8_t *)&fp->audio)[k]);
+}
+
+static int
+hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int
+fingerprint_read(const char *s, struct fingerprint *fp)
+{
+	size_t len = strlen(s), k, bytes;
+	memset(fp, 0, sizeof *fp);
+	if (strcmp(s, "-") == 0)
+		return 0;
+	if (s[0] != 'a' && s[0] != 'i')
+		return -1;
+	fp->kind = s[0] == 'a' ? FP_AUDIO : FP_IMAGE;
+	bytes = fingerprint_bytes(fp->kind);
+	if (len != 17 + 2 * bytes)
+		return -1;
+	for (k = 1; k < 17; k++) {
+		int v = hex_value(s[k]);
+		if (v < 0)
+			return -1;
+		fp->code = fp->code << 4 | (uint64_t)v;
+	}
+	for (k = 0; k < bytes; k++) {
+		int hi = hex_value(s[17 + 2 * k]), lo = hex_value(s[18 + 2 * k]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		((uint8_t *)&fp->audio)[k] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 int
 checks_write_partial(struct checks *c, FILE *f, char **cause)
 {
@@ -455,6 +515,7 @@ checks_write_partial(struct checks *c, FILE *f, char **cause)
 		    m->loud_db, m->still_db, m->head_db, m->tail_db, m->clipped,
 		    m->spread, m->declared, m->width, m->height);
 		write_quality(f, m);
+		fingerprint_write(f, &m->fp);
 		fputc('\n', f);
 	}
 	buf_free(&b);
@@ -524,7 +585,8 @@ parse_record(char *line, char **path, struct measure *m)
 	}
 	m->width = (uint32_t)v[3];
 	m->height = (uint32_t)v[4];
-	if (parse_quality(field + QUALITY_FIELD, m) != 0)
+	if (parse_quality(field + QUALITY_FIELD, m) != 0 ||
+	    fingerprint_read(field[FINGERPRINT_FIELD], &m->fp) != 0)
 		return -1;
 	if (errno != 0 || unescape_name(field[0]) != 0)
 		return -1;

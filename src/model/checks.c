@@ -10,6 +10,7 @@
 
 #include "checks.h"
 #include "embed.h"
+#include "neardup.h"
 #include "predictions.h"
 #include "settings.h"
 #include "util.h"
@@ -70,6 +71,10 @@ static const struct {
 	[TH_LOW_INFORMATION] = { "low-information", 3,
 	    "bits: an image whose luma entropy is below this (and half the dataset's "
 	    "median) has low information" },
+	[TH_NEAR_AUDIO] = { "near-audio", 0.94,
+	    "clips whose waveforms correlate this well (of 1) once aligned are near copies" },
+	[TH_NEAR_IMAGE] = { "near-image", 7,
+	    "images whose hashes are this many bits (of 64) apart or fewer are near copies" },
 };
 
 /* A clip cut at an edge stands out from its own background by at least
@@ -150,6 +155,7 @@ findings_add(struct findings *f, long sample, const char *path, enum check_id ch
 	x->sample = sample;
 	x->path = sample < 0 ? xstrdup(path) : NULL;
 	x->check = check;
+	x->copies = -1;
 	va_start(ap, fmt);
 	x->detail = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -615,6 +621,88 @@ judge_content(const struct check_context *ctx, uint8_t *leaked, struct findings 
 	free(idx);
 }
 
+/* ---- across samples: near copies (neardup.h) ---- */
+
+static int
+same_bytes(size_t a, size_t b, void *arg)
+{
+	const struct measure *m = arg;
+	return same_content(&m[a], &m[b]);
+}
+
+/* How alike a near pair is, against the threshold. */
+static void
+describe_near(struct buf *b, const struct near_line *l, const double *th)
+{
+	if (l->kind == FP_AUDIO)
+		buf_addf(b, "waveforms correlate %.3f >= %g", l->score, th[TH_NEAR_AUDIO]);
+	else
+		buf_addf(b, "%.0f bits apart <= %g", l->score, th[TH_NEAR_IMAGE]);
+}
+
+/* Near copies that are not the same bytes. A sample the exact judge has
+ * given a label-conflict or split-leak line gets no second one of that
+ * check; a near split-leak counts as leaked for the speakers' judge. */
+static void
+judge_near(const struct check_context *ctx, uint8_t *leaked, struct findings *out)
+{
+	const struct dataset *ds = ctx->ds;
+	struct near_set set = { &ctx->m[0].fp, sizeof *ctx->m, ds->nsamples };
+	struct near_limits lim = { ctx->th->v[TH_NEAR_AUDIO], ctx->th->v[TH_NEAR_IMAGE] };
+	uint8_t *exact = xcalloc(ds->nsamples ? ds->nsamples : 1, 1);
+	struct near_pair *pairs;
+	struct near_line *lines;
+	size_t npairs, nlines, k;
+	struct buf b = { 0 };
+
+	if (ds->nsamples == 0) {
+		free(exact);
+		return;
+	}
+	for (k = 0; k < out->n; k++)
+		if (out->v[k].sample >= 0 && (out->v[k].check == CHECK_LABEL_CONFLICT ||
+		    out->v[k].check == CHECK_SPLIT_LEAK))
+			exact[out->v[k].sample] |= 1u << (out->v[k].check == CHECK_SPLIT_LEAK);
+	pairs = near_find(&set, &lim, 0, &npairs);
+	lines = near_lines(pairs, npairs, &set, ds, same_bytes, (void *)ctx->m, &nlines);
+	for (k = 0; k < nlines; k++) {
+		const struct near_line *l = &lines[k];
+		const char *other = sample_path(ds, l->other);
+		size_t before = out->n;
+		b.len = 0;
+		describe_near(&b, l, ctx->th->v);
+		switch (l->what) {
+		case NEAR_DUPLICATE:
+			findings_add(out, (long)l->sample, NULL, CHECK_NEAR_DUPLICATE,
+			    "near copy of %s (group of %u, %s)", other, l->group, buf_str(&b));
+			break;
+		case NEAR_LABEL_CONFLICT:
+			if (exact[l->sample] & 1)
+				break;
+			findings_add(out, (long)l->sample, NULL, CHECK_LABEL_CONFLICT,
+			    "near copy of %s, labelled %s (group of %u, %s)", other,
+			    label_of(ds, l->other), l->group, buf_str(&b));
+			break;
+		case NEAR_SPLIT_LEAK:
+			leaked[l->sample] = 1;
+			if (exact[l->sample] & 2)
+				break;
+			findings_add(out, (long)l->sample, NULL, CHECK_SPLIT_LEAK,
+			    "near copy in %s of %s in %s (group of %u, %s)",
+			    dataset_split_name(ds, ds->samples[l->sample].split), other,
+			    dataset_split_name(ds, ds->samples[l->other].split), l->group,
+			    buf_str(&b));
+			break;
+		}
+		if (out->n > before)
+			out->v[out->n - 1].copies = (long)l->root;
+	}
+	buf_free(&b);
+	free(lines);
+	free(pairs);
+	free(exact);
+}
+
 /* ---- across samples: Speech Commands speakers ---- */
 
 struct speaker {
@@ -777,6 +865,7 @@ checks_judge(const struct check_context *ctx, struct findings *out, char **cause
 	judge_audio(ctx, out);
 	judge_images(ctx, out);
 	judge_content(ctx, leaked, out);
+	judge_near(ctx, leaked, out);
 	judge_speakers(ctx, leaked, out);
 	judge_imbalance(ctx, out);
 	free(leaked);

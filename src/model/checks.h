@@ -5,16 +5,18 @@
  *
  * Measuring looks at one sample at a time: its bytes are read once, hashed
  * (XXH3-128) and sniffed, and audio or images are decoded from that memory
- * into a few numbers (struct measure). Samples are independent here, so this
- * phase runs on worker threads, is cached by path + size + mtime, and can be
- * split into shards run on other machines (partial files).
+ * into a few numbers and a fingerprint (struct measure). Samples are
+ * independent here, so this phase runs on worker threads, is cached by
+ * path + size + mtime, and can be split into shards run on other machines
+ * (partial files).
  *
  * Judging looks at every sample's measures at once: thresholds relative to
  * the dataset (typical loudness, each class's usual duration, typical image
- * size), identical content across labels and splits, speakers across
- * splits, class imbalance, suspect labels from predictions, and any extra
- * judges other parts register (the embeddings' cluster checks). It yields
- * findings, sorted by path.
+ * size), identical content across labels and splits, near copies (from the
+ * fingerprints, neardup.h), speakers across splits, class imbalance,
+ * suspect labels from predictions, and any extra judges other parts
+ * register (the embeddings' cluster checks). It yields findings, sorted by
+ * path.
  *
  * No curses here. Headless (`winnow check`) and the browser use the same
  * calls; see checks_measure_some() for running on someone else's threads. */
@@ -27,6 +29,7 @@
 
 #include "annot.h"
 #include "dataset.h"
+#include "fingerprint.h"
 #include "util.h"
 
 /* ---- thresholds ---- */
@@ -53,6 +56,8 @@ enum threshold_id {
 	TH_COLOUR_SHARE,/* share of images with colour for grayscale to apply */
 	TH_ODD_ASPECT,  /* times the median width/height, either way */
 	TH_LOW_INFORMATION, /* bits of luma entropy */
+	TH_NEAR_AUDIO,  /* least waveform correlation of near copies */
+	TH_NEAR_IMAGE,  /* most hash bits apart of near copies */
 	TH_COUNT
 };
 
@@ -89,7 +94,7 @@ enum measure_state {
 	MEASURE_STATE_COUNT
 };
 
-/* What a sample's bytes say, 124 bytes a sample. Floats are NAN where they
+/* What a sample's bytes say, 376 bytes a sample. Floats are NAN where they
  * do not apply; dB values may be -INFINITY (digital silence). */
 struct measure {
 	uint64_t hash_lo, hash_hi;      /* XXH3-128 of the bytes */
@@ -122,6 +127,7 @@ struct measure {
 	float entropy;                  /* image: of the luma histogram, bits */
 	float dc_wander;                /* audio: how far the short windows'
 	                                   means stray from dc (median) */
+	struct fingerprint fp;          /* audio and images: near copies */
 };
 
 /* Audio is measured by audio_measure_mem (audio.h): its windows (edges,
@@ -147,6 +153,8 @@ struct finding {
 	char *path;             /* for sample -1: "." (dataset) or a folder */
 	enum check_id check;
 	char *detail;           /* measured value and threshold */
+	long copies;            /* near copies: the lowest sample of the group,
+	                           the same for each member's findings; else -1 */
 };
 
 struct findings {

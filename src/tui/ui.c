@@ -100,7 +100,7 @@ static const struct command_handler ui_commands[] = {
 /* Every part's commands, handed to the command table at start. */
 static const struct command_handler *const command_tables[] = {
 	files_commands, preview_commands, confusion_commands, decide_commands,
-	review_commands, layout_commands, help_commands, ui_commands,
+	review_commands, layout_commands, help_commands, checks_commands, ui_commands,
 };
 
 /* The dataset arrived: the panes and the parts start what needs it. */

@@ -197,3 +197,56 @@ checks_describe(struct app *app, long sample, struct buf *b)
 	}
 	return n;
 }
+
+/* The group of near copies sample is in (the lowest sample of it), or -1. */
+static long
+copies_of(const struct findings *found, long sample)
+{
+	size_t i;
+	for (i = 0; i < found->n; i++)
+		if (found->v[i].copies >= 0 && (found->v[i].sample == sample ||
+		    found->v[i].copies == sample))
+			return found->v[i].copies;
+	return -1;
+}
+
+unsigned
+checks_next_copy(struct app *app, int arg)
+{
+	struct check_bg *bg = app->checks;
+	long sample = ui_selected(app), group, next = -1, first, s;
+	size_t i;
+
+	(void)arg;
+	if (bg == NULL || !bg->judged || sample < 0 ||
+	    (group = copies_of(&bg->found, sample)) < 0) {
+		ui_message(app, "no near copy of this sample%s",
+		    bg != NULL && !bg->judged ? " (yet: the checks are running)" : "");
+		return REDRAW_STATUS;
+	}
+	/* The group's first sample has no finding of its own when it is the
+	 * original of near-duplicates. */
+	first = group;
+	if (group > sample)
+		next = group;
+	for (i = 0; i < bg->found.n; i++) {
+		if (bg->found.v[i].copies != group)
+			continue;
+		s = bg->found.v[i].sample;
+		if (s < first)
+			first = s;
+		if (s > sample && (next < 0 || s < next))
+			next = s;
+	}
+	if (next < 0)
+		next = first;
+	if (!ui_select_sample(app, (uint32_t)next))
+		ui_message(app, "%s is not in the file pane's list (Esc clears its filter)",
+		    sample_path(app->ds, (size_t)next));
+	return REDRAW_FILES | REDRAW_PREVIEW | REDRAW_STATUS;
+}
+
+const struct command_handler checks_commands[] = {
+	{ "next-copy", checks_next_copy },
+	{ NULL, NULL },
+};

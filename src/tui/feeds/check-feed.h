@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "commands.h"
+
 struct app;
 struct buf;
 
@@ -20,5 +22,11 @@ void checks_end(struct app *app);
  * preview or a decision's reason). Returns how many; 0 also while the
  * checks are still running. UI thread. */
 size_t checks_describe(struct app *app, long sample, struct buf *b);
+/* `next-copy`: select the next of the selected sample's near copies (the
+ * group's first sample and each sample with a near-copy finding, in
+ * dataset order, round again after the last). */
+unsigned checks_next_copy(struct app *app, int arg);
+/* Its command, for the command table. */
+extern const struct command_handler checks_commands[];
 
 #endif

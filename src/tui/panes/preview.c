@@ -18,6 +18,7 @@
 #include "audio-view.h"
 #include "commands.h"
 #include "image-view.h"
+#include "check-feed.h"
 #include "pixels.h"
 #include "playback.h"
 #include "preview-feed.h"
@@ -297,10 +298,36 @@ draw_text(struct app *app, struct pane *pane, const struct preview_entry *e, int
 	buf_free(&b);
 }
 
+/* The sample's findings, "check: detail" each, wrapped from the top row
+ * over at most half the pane: why it is flagged (a near copy names its
+ * copy and the size of the group). Returns the rows used. */
+static int
+draw_findings(struct app *app, struct pane *pane, long sample)
+{
+	struct buf b = { 0 };
+	char *text, *line, *end;
+	int y = 0;
+
+	if (checks_describe(app, sample, &b) > 0) {
+		text = xstrdup(buf_str(&b));
+		wattrset(pane->win, ui_attr(app, ROLE_BADGE));
+		for (line = text; *line && y < pane->h / 2; line = end + 1) {
+			end = strchr(line, '\n');
+			*end = '\0';
+			y = put_wrapped(app, pane, y, pane->h / 2, line);
+		}
+		wattrset(pane->win, ui_attr(app, ROLE_NORMAL));
+		free(text);
+	}
+	buf_free(&b);
+	return y;
+}
+
 static void
 draw_audio(struct app *app, struct pane *pane, const struct preview_entry *e)
 {
 	struct preview *pv = pane->data;
+	int top;
 
 	if (e->error != NULL) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
@@ -309,7 +336,8 @@ draw_audio(struct app *app, struct pane *pane, const struct preview_entry *e)
 		wattrset(pane->win, ui_attr(app, ROLE_NORMAL));
 		return;
 	}
-	audio_view_draw(app, pane->win, 0, 0, pane->h, pane->w, e->audio,
+	top = draw_findings(app, pane, e->sample);
+	audio_view_draw(app, pane->win, top, 0, pane->h - top, pane->w, e->audio,
 	    pv->audio_mode == AUDIO_WAVEFORM ? AUDIO_VIEW_WAVEFORM :
 	    AUDIO_VIEW_SPECTROGRAM, playback_cursor(pv->playback, e->sample));
 }

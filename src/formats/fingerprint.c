@@ -1,0 +1,631 @@
+/* fingerprint.c — near-copy fingerprints of audio (96 ms of coarse
+ * waveform, the sound's envelope and spectrum) and images (a DCT hash),
+ * and how alike two are. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+#include "spectrum.h"
+#include "util.h"
+
+/* ---- audio ---- */
+
+#define BANDS FP_BANDS
+#define BAND_LO_HZ 250.0
+#define BAND_HI_HZ 3500.0
+/* Frames this far below the loudest are not the sound. */
+#define LOUD_DB 30.0
+/* The waveform's low-pass, below FP_WAVE_RATE / 2. */
+#define CUTOFF_HZ 1800.0
+/* Half the low-pass filter's length, in seconds, and how finely its
+ * shape is tabled (points a clip sample). */
+#define FILTER_SECONDS 0.008
+#define TABLE_STEPS 8
+#define FRAME_SECONDS 0.02      /* the envelope's frames */
+#define SPECTRUM_STEP_DB 2.0
+/* The centre is sought within this of where it is, this many times. */
+#define CENTRE_REACH_SECONDS 0.1
+#define CENTRE_ROUNDS 6
+#define RMS_SPAN 3.0
+
+struct fp_audio {
+	float *mono;
+	size_t n, cap, keep;
+	unsigned rate;
+};
+
+struct fp_audio *
+fp_audio_new(void)
+{
+	return xcalloc(1, sizeof(struct fp_audio));
+}
+
+void
+fp_audio_feed(const float *frames, size_t n, unsigned channels, unsigned rate,
+    void *arg)
+{
+	struct fp_audio *a = arg;
+	size_t i, take;
+	unsigned c;
+
+	if (a->rate == 0) {
+		a->rate = rate;
+		a->keep = (size_t)(FP_KEEP_SECONDS * rate);
+	}
+	if (a->n >= a->keep || channels == 0)
+		return;
+	take = a->keep - a->n < n ? a->keep - a->n : n;
+	a->mono = xgrow(a->mono, &a->cap, a->n + take, sizeof *a->mono);
+	for (i = 0; i < take; i++) {
+		float sum = 0;
+		for (c = 0; c < channels; c++)
+			sum += frames[i * channels + c];
+		a->mono[a->n + i] = sum / (float)channels;
+	}
+	a->n += take;
+}
+
+static double
+mel(double hz)
+{
+	return 2595.0 * log10(1.0 + hz / 700.0);
+}
+
+static double
+mel_hz(double m)
+{
+	return 700.0 * (pow(10.0, m / 2595.0) - 1.0);
+}
+
+/* Band powers of each spectrum frame: p[frames][BANDS]. */
+static double *
+band_powers(const struct spectrogram *s)
+{
+	unsigned first[BANDS + 1], b, k;
+	double *p = xcalloc(s->frames * BANDS, sizeof *p);
+	size_t f;
+
+	for (b = 0; b <= BANDS; b++) {
+		double hz = mel_hz(mel(BAND_LO_HZ) +
+		    (mel(BAND_HI_HZ) - mel(BAND_LO_HZ)) * b / BANDS);
+		first[b] = (unsigned)lround(hz * s->fft / s->rate);
+		if (first[b] > s->bins)
+			first[b] = s->bins;
+	}
+	for (f = 0; f < s->frames; f++) {
+		const float *row = s->db + f * s->bins;
+		for (b = 0; b < BANDS; b++)
+			for (k = first[b]; k < first[b + 1]; k++)
+				if (row[k] > SPECTRUM_FLOOR_DB)
+					p[f * BANDS + b] += exp(row[k] * (M_LN10 / 10));
+	}
+	return p;
+}
+
+/* The centre of the clip's energy below CUTOFF_HZ, in samples: a mean over
+ * the whole sound moves with the sound and hardly with what coding or low
+ * noise does to any part of it, where the loudest instant of a steady
+ * vowel can jump. Every frame counts by its power: a cut-off below some
+ * level would move the centre as a frame crossed it. */
+static double
+centre_low(const struct spectrogram *s)
+{
+	unsigned top = (unsigned)(CUTOFF_HZ * s->fft / s->rate), b;
+	double *power = xcalloc(s->frames, sizeof *power), sum = 0, at = 0, reach;
+	size_t f;
+	int round;
+
+	for (f = 0; f < s->frames; f++) {
+		for (b = 0; b <= top && b < s->bins; b++)
+			if (s->db[f * s->bins + b] > SPECTRUM_FLOOR_DB)
+				power[f] += exp(s->db[f * s->bins + b] * (M_LN10 / 10));
+		sum += power[f];
+		at += power[f] * ((double)f * s->hop + s->window / 2.0);
+	}
+	at = sum > 0 ? at / sum : 0;
+	/* Then the centre of what is near it, weighed by a smooth window,
+	 * a few times: far parts of a long sound no longer pull it. */
+	reach = CENTRE_REACH_SECONDS * s->rate;
+	for (round = 0; round < CENTRE_ROUNDS; round++) {
+		double num = 0, den = 0;
+		for (f = 0; f < s->frames; f++) {
+			double t = (double)f * s->hop + s->window / 2.0, d = fabs(t - at) / reach;
+			if (d < 1) {
+				double w = power[f] * (0.5 + 0.5 * cos(M_PI * d));
+				num += w * t;
+				den += w;
+			}
+		}
+		if (den > 0)
+			at = num / den;
+	}
+	free(power);
+	return at;
+}
+
+/* The mean power of each band over the frames within LOUD_DB of the
+ * loudest, in SPECTRUM_STEP_DB steps below the loudest band (at most 15). */
+static void
+spectrum(const struct spectrogram *s, const double *p, struct fingerprint *fp)
+{
+	double band[BANDS] = { 0 }, loudest = 0, top = 0;
+	size_t f;
+	unsigned b;
+
+	for (f = 0; f < s->frames; f++) {
+		double e = 0;
+		for (b = 0; b < BANDS; b++)
+			e += p[f * BANDS + b];
+		if (e > loudest)
+			loudest = e;
+	}
+	for (f = 0; f < s->frames; f++) {
+		double e = 0;
+		for (b = 0; b < BANDS; b++)
+			e += p[f * BANDS + b];
+		if (e >= loudest * pow(10.0, -LOUD_DB / 10) && e > 0)
+			for (b = 0; b < BANDS; b++)
+				band[b] += p[f * BANDS + b];
+	}
+	for (b = 0; b < BANDS; b++)
+		if (band[b] > top)
+			top = band[b];
+	for (b = 0; b < BANDS; b++) {
+		double below = band[b] > 0 && top > 0 ? 10 * log10(top / band[b]) : 99;
+		long v = lrint(below / SPECTRUM_STEP_DB);
+		v = v > 15 ? 15 : v;
+		fp->audio.spectrum[b / 2] |= (uint8_t)(v << (b % 2 * 4));
+	}
+}
+
+/* The sound's level (the amplitude between 250 Hz and 3.5 kHz) in
+ * FP_ENVELOPE frames of 20 ms centred on `centre`, 0 to 15 of the
+ * loudest: the shape of the whole sound in time, where the waveform piece
+ * has only 256 ms of it. */
+static void
+envelope(const struct spectrogram *s, double centre, struct fingerprint *fp)
+{
+	double *p = band_powers(s), level[FP_ENVELOPE] = { 0 }, top = 0;
+	unsigned count[FP_ENVELOPE] = { 0 }, b;
+	double frame = FRAME_SECONDS * s->rate;
+	size_t f;
+	long j;
+
+	for (f = 0; f < s->frames; f++) {
+		double t = (double)f * s->hop + s->window / 2.0 - centre;
+		double e = 0;
+		j = (long)floor(t / frame) + FP_ENVELOPE / 2;
+		if (j < 0 || j >= FP_ENVELOPE)
+			continue;
+		for (b = 0; b < BANDS; b++)
+			e += p[f * BANDS + b];
+		level[j] += e;
+		count[j]++;
+	}
+	for (j = 0; j < FP_ENVELOPE; j++) {
+		level[j] = count[j] ? sqrt(level[j] / count[j]) : 0;
+		if (level[j] > top)
+			top = level[j];
+	}
+	for (j = 0; j < FP_ENVELOPE; j++) {
+		long v = top > 0 ? lrint(level[j] * 15 / top) : 0;
+		fp->audio.envelope[j / 2] |= (uint8_t)(v << (j % 2 * 4));
+	}
+	spectrum(s, p, fp);
+	free(p);
+}
+
+/* The code, from the piece's fine spectrum: its magnitude at 65
+ * frequencies CODE_STEP_HZ apart from CODE_LO_HZ, in CODE_DB_STEP steps
+ * down to CODE_FLOOR_DB below the strongest, and a bit for each that is
+ * above the next. Harmonics fall where the pitch puts them, so two takes
+ * differ in many bits and a copy in few; what is below the floor is equal
+ * in both, and noise there moves no bit. */
+#define CODE_LO_HZ 150.0
+#define CODE_STEP_HZ 20.0
+#define CODE_DB_STEP 3.0
+#define CODE_FLOOR_DB 30.0
+
+static uint64_t
+audio_code(const double *y)
+{
+	double mag[65], v[FP_WAVE], top = 0, db;
+	uint64_t code = 0;
+	int k, i;
+
+	for (i = 0; i < FP_WAVE; i++)
+		v[i] = y[i] * (0.5 - 0.5 * cos(2 * M_PI * (i + 0.5) / FP_WAVE));
+	/* each frequency's sum by a rotating phasor: no sine a sample */
+	for (k = 0; k < 65; k++) {
+		double w = 2 * M_PI * (CODE_LO_HZ + k * CODE_STEP_HZ) / FP_WAVE_RATE;
+		double cw = cos(w), sw = sin(w), c = 1, sn = 0, re = 0, im = 0, t;
+		for (i = 0; i < FP_WAVE; i++) {
+			re += v[i] * c;
+			im -= v[i] * sn;
+			t = c * cw - sn * sw;
+			sn = sn * cw + c * sw;
+			c = t;
+		}
+		mag[k] = re * re + im * im;
+		if (mag[k] > top)
+			top = mag[k];
+	}
+	for (k = 0; k < 65; k++) {
+		db = top > 0 && mag[k] > 0 ? 10 * log10(mag[k] / top) : -CODE_FLOOR_DB;
+		mag[k] = floor((db < -CODE_FLOOR_DB ? -CODE_FLOOR_DB : db) / CODE_DB_STEP);
+	}
+	for (k = 0; k < 64; k++)
+		if (mag[k] > mag[k + 1])
+			code |= (uint64_t)1 << k;
+	return code;
+}
+
+/* FP_WAVE samples of the mix low-passed to CUTOFF_HZ (a Hann-windowed
+ * sinc, looked up in a table at TABLE_STEPS points a clip sample) and
+ * taken at FP_WAVE_RATE, centred on `centre` (zeros past the clip's ends),
+ * in 4 bits: RMS_SPAN times the RMS is full scale, so that the few louder
+ * peaks are cut and the quieter parts keep steps enough to be compared;
+ * and the code from them. Returns 0 when they are all zero. */
+static int
+wave_piece(const float *mono, size_t n, unsigned rate, double centre,
+    struct fingerprint *fp)
+{
+	double step = (double)rate / FP_WAVE_RATE, half = FILTER_SECONDS * rate;
+	size_t entries = (size_t)(half * TABLE_STEPS) + 2, e, taps = (size_t)(2 * half) + 2;
+	double *kernel = xmalloc(entries * sizeof *kernel), y[FP_WAVE], sq = 0, scale;
+	double *weight = xmalloc(taps * sizeof *weight), phase = -1;
+	long i, lo, hi, k;
+
+	for (e = 0; e < entries; e++) {
+		double d = (double)e / TABLE_STEPS, t = d / rate;
+		kernel[e] = d >= half ? 0 : (t == 0 ? 1 :
+		    sin(2 * M_PI * CUTOFF_HZ * t) / (2 * M_PI * CUTOFF_HZ * t)) *
+		    (0.5 + 0.5 * cos(M_PI * d / half));
+	}
+	for (k = 0; k < FP_WAVE; k++) {
+		double c = centre + (k - FP_WAVE / 2) * step, sum = 0;
+		long first = (long)ceil(c - half);
+		/* The weights depend only on where c falls between two
+		 * samples: with a whole step (16 kHz to 4 kHz) they are worked
+		 * out once. */
+		if (c - first != phase) {
+			phase = c - first;
+			for (e = 0; e < taps; e++) {
+				double d = fabs(first + (long)e - c) * TABLE_STEPS, frac = d - floor(d);
+				size_t at = (size_t)d;
+				weight[e] = at + 1 < entries ?
+				    kernel[at] + (kernel[at + 1] - kernel[at]) * frac : 0;
+			}
+		}
+		lo = first < 0 ? 0 : first;
+		hi = (long)floor(c + half);
+		if (hi >= (long)n)
+			hi = (long)n - 1;
+		for (i = lo; i <= hi; i++)
+			sum += mono[i] * weight[i - first];
+		y[k] = c >= 0 && c < (double)n ? sum : 0;
+		sq += y[k] * y[k];
+	}
+	free(weight);
+	free(kernel);
+	if (sq == 0)
+		return 0;
+	fp->code = audio_code(y);
+	scale = sq > 0 ? 7 / (RMS_SPAN * sqrt(sq / FP_WAVE)) : 0;
+	for (k = 0; k < FP_WAVE; k++) {
+		long v = lrint(y[k] * scale);
+		v = v > 7 ? 7 : v < -7 ? -7 : v;
+		fp->audio.wave[k / 2] |= (uint8_t)((v & 15) << (k % 2 * 4));
+	}
+	return 1;
+}
+
+void
+fp_audio_finish(struct fp_audio *a, struct fingerprint *fp)
+{
+	struct spectrogram *s;
+
+	memset(fp, 0, sizeof *fp);
+	if (a->n > 0) {
+		double centre;
+		s = spectrogram_compute(a->mono, a->n, a->rate);
+		centre = centre_low(s);
+		/* digital silence has no fingerprint */
+		if (wave_piece(a->mono, a->n, a->rate, centre, fp)) {
+			envelope(s, centre, fp);
+			fp->kind = FP_AUDIO;
+		} else {
+			memset(fp, 0, sizeof *fp);
+		}
+		spectrogram_free(s);
+	}
+	fp_audio_discard(a);
+}
+
+void
+fp_audio_discard(struct fp_audio *a)
+{
+	free(a->mono);
+	free(a);
+}
+
+/* Sum of squares (of ±7 samples) below which a waveform is not compared:
+ * a mean square of 1. */
+#define MIN_POWER FP_WAVE
+
+static inline int
+nibble(const uint8_t *v, long i)
+{
+	int x = v[i / 2] >> (i % 2 * 4) & 15;
+	return x >= 8 ? x - 16 : x;
+}
+
+/* The RMS difference in dB of two sounds' spectra, their mean levels
+ * set equal (gain is not a difference). */
+static double
+spectrum_distance(const struct fingerprint *a, const struct fingerprint *b)
+{
+	double d[FP_BANDS], mean = 0, sq = 0;
+	int i;
+	for (i = 0; i < FP_BANDS; i++) {
+		d[i] = SPECTRUM_STEP_DB * ((a->audio.spectrum[i / 2] >> (i % 2 * 4) & 15) -
+		    (b->audio.spectrum[i / 2] >> (i % 2 * 4) & 15));
+		mean += d[i] / FP_BANDS;
+	}
+	for (i = 0; i < FP_BANDS; i++)
+		sq += (d[i] - mean) * (d[i] - mean);
+	return sqrt(sq / FP_BANDS);
+}
+
+/* How alike two envelopes are: the cosine of the angle between them, at
+ * the best of the shifts within one frame (the centres are found to a few
+ * ms). Two sounds that share 256 ms of waveform but not their length or
+ * their rhythm, as two notes of one pitch or one voice at two paces, are
+ * told apart here. */
+static double
+envelope_similarity(const struct fingerprint *a, const struct fingerprint *b)
+{
+	double best = 0;
+	long l, i;
+
+	for (l = -1; l <= 1; l++) {
+		long ab = 0, aa = 0, bb = 0;
+		for (i = 0; i < FP_ENVELOPE; i++) {
+			int x = a->audio.envelope[i / 2] >> (i % 2 * 4) & 15, y = 0;
+			if (i + l >= 0 && i + l < FP_ENVELOPE)
+				y = b->audio.envelope[(i + l) / 2] >> ((i + l) % 2 * 4) & 15;
+			ab += x * y;
+			aa += x * x;
+		}
+		for (i = 0; i < FP_ENVELOPE; i++) {
+			int y = b->audio.envelope[i / 2] >> (i % 2 * 4) & 15;
+			bb += y * y;
+		}
+		if (aa > 0 && bb > 0 && ab / sqrt((double)aa * (double)bb) > best)
+			best = ab / sqrt((double)aa * (double)bb);
+	}
+	return best;
+}
+
+/* Correlations at fractional lags come from those at whole ones by a
+ * windowed sinc over this many on either side: the waveforms are band-
+ * limited below FP_WAVE_RATE / 2, and so is their correlation, so a copy
+ * whose centre falls between two samples of the original's still lines up. */
+#define INTERP 8
+#define FRACTIONS 4
+
+double
+fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag)
+{
+	enum { SPAN = FP_MAX_LAG + INTERP };
+	double r[2 * SPAN + 1], norm[2 * SPAN + 1], weight[FRACTIONS][2 * INTERP], best = -1;
+	int x[FP_WAVE], y[FP_WAVE], best_lag = 0;
+	long l, i, j, f;
+
+	for (i = 0; i < FP_WAVE; i++) {
+		x[i] = nibble(a->audio.wave, i);
+		y[i] = nibble(b->audio.wave, i);
+	}
+	for (l = -SPAN; l <= SPAN; l++) {
+		long ab = 0, aa = 0, bb = 0;
+		for (i = l < 0 ? -l : 0; i < FP_WAVE && i + l < FP_WAVE; i++) {
+			ab += x[i] * y[i + l];
+			aa += x[i] * x[i];
+			bb += y[i + l] * y[i + l];
+		}
+		r[l + SPAN] = (double)ab;
+		/* A waveform of a few spikes (a sound all above the low-pass,
+		 * but for its onset) tells nothing. */
+		norm[l + SPAN] = aa >= MIN_POWER && bb >= MIN_POWER ? sqrt((double)aa * (double)bb) : 0;
+	}
+	for (f = 1; f < FRACTIONS; f++)
+		for (j = -INTERP + 1; j <= INTERP; j++) {
+			double d = (double)f / FRACTIONS - j;
+			weight[f][j + INTERP - 1] = sin(M_PI * d) / (M_PI * d) *
+			    (0.5 + 0.5 * cos(M_PI * d / INTERP));
+		}
+	for (l = -FP_MAX_LAG; l <= FP_MAX_LAG; l++) {
+		if (norm[l + SPAN] == 0)
+			continue;
+		for (f = 0; f < FRACTIONS; f++) {
+			double v = 0;
+			if (f == 0)
+				v = r[l + SPAN];
+			else
+				for (j = -INTERP + 1; j <= INTERP; j++)
+					v += r[l + j + SPAN] * weight[f][j + INTERP - 1];
+			if (v / norm[l + SPAN] > best) {
+				best = v / norm[l + SPAN];
+				best_lag = (int)l;
+			}
+		}
+	}
+	if (lag != NULL)
+		*lag = best_lag;
+	best = best > 1 ? 1 : best;
+	if (spectrum_distance(a, b) > FP_SPECTRUM_DB)
+		return -1;
+	return best > 0 ? best * envelope_similarity(a, b) : best;
+}
+
+/* ---- images ---- */
+
+#define SIDE 32
+
+/* Mean of src[0..n) over [from, to) with fractional ends. */
+static void
+box_weights(int n, int out, int o, int *lo, int *hi, double *wlo, double *whi)
+{
+	double from = (double)o * n / out, to = (double)(o + 1) * n / out;
+	*lo = (int)floor(from);
+	*hi = (int)ceil(to) - 1;
+	if (*hi >= n)
+		*hi = n - 1;
+	*wlo = 1.0 - (from - *lo);
+	*whi = to - *hi;
+	if (*whi > 1)
+		*whi = 1;
+	if (*lo == *hi)
+		*wlo = *whi = to - from;
+}
+
+static double
+box(const double *v, int stride, int lo, int hi, double wlo, double whi)
+{
+	double sum, weight;
+	int i;
+	if (lo == hi)
+		return v[lo * stride];
+	sum = v[lo * stride] * wlo + v[hi * stride] * whi;
+	weight = wlo + whi;
+	for (i = lo + 1; i < hi; i++) {
+		sum += v[i * stride];
+		weight += 1;
+	}
+	return sum / weight;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The 32×32 downscale area-averaged again to FP_THUMB × FP_THUMB and
+ * stretched from its darkest to its lightest, so that a brighter copy
+ * keeps its bytes. */
+static void
+thumbnail(double small[SIDE][SIDE], struct fingerprint *fp)
+{
+	double t[FP_THUMB][FP_THUMB], rows[SIDE][FP_THUMB], lo = HUGE_VAL, hi = -HUGE_VAL;
+	double wlo, whi;
+	int x, y, a, b;
+
+	for (y = 0; y < SIDE; y++)
+		for (x = 0; x < FP_THUMB; x++) {
+			box_weights(SIDE, FP_THUMB, x, &a, &b, &wlo, &whi);
+			rows[y][x] = box(small[y], 1, a, b, wlo, whi);
+		}
+	for (x = 0; x < FP_THUMB; x++)
+		for (y = 0; y < FP_THUMB; y++) {
+			box_weights(SIDE, FP_THUMB, y, &a, &b, &wlo, &whi);
+			t[y][x] = box(&rows[0][x], FP_THUMB, a, b, wlo, whi);
+			lo = fmin(lo, t[y][x]);
+			hi = fmax(hi, t[y][x]);
+		}
+	for (y = 0; y < FP_THUMB; y++)
+		for (x = 0; x < FP_THUMB; x++)
+			fp->image.luma[y * FP_THUMB + x] = hi > lo ?
+			    (uint8_t)lrint(255 * (t[y][x] - lo) / (hi - lo)) : 0;
+}
+
+void
+fp_image(const uint8_t *rgba, int width, int height, struct fingerprint *fp)
+{
+	double *luma, *rows, small[SIDE][SIDE], tmp[SIDE][9], coef[64], sorted[64];
+	double cosv[9][SIDE], median;
+	int x, y, u, v, lo, hi, k;
+	double wlo, whi;
+
+	memset(fp, 0, sizeof *fp);
+	if (width <= 0 || height <= 0)
+		return;
+	luma = xmalloc((size_t)width * height * sizeof *luma);
+	for (k = 0; k < width * height; k++)
+		luma[k] = 0.299 * rgba[k * 4] + 0.587 * rgba[k * 4 + 1] + 0.114 * rgba[k * 4 + 2];
+	/* Area-average to SIDE × SIDE: rows first, then columns. */
+	rows = xmalloc((size_t)height * SIDE * sizeof *rows);
+	for (y = 0; y < height; y++)
+		for (x = 0; x < SIDE; x++) {
+			box_weights(width, SIDE, x, &lo, &hi, &wlo, &whi);
+			rows[y * SIDE + x] = box(luma + (size_t)y * width, 1, lo, hi, wlo, whi);
+		}
+	for (x = 0; x < SIDE; x++)
+		for (y = 0; y < SIDE; y++) {
+			box_weights(height, SIDE, y, &lo, &hi, &wlo, &whi);
+			small[y][x] = box(rows + x, SIDE, lo, hi, wlo, whi);
+		}
+	free(rows);
+	free(luma);
+	for (u = 0; u < 9; u++)
+		for (x = 0; x < SIDE; x++)
+			cosv[u][x] = cos((2 * x + 1) * u * M_PI / (2 * SIDE));
+	for (y = 0; y < SIDE; y++)
+		for (u = 0; u < 9; u++) {
+			double sum = 0;
+			for (x = 0; x < SIDE; x++)
+				sum += small[y][x] * cosv[u][x];
+			tmp[y][u] = sum;
+		}
+	/* The 8×8 lowest frequencies but the mean (brightness), and one more
+	 * to make 64. */
+	k = 0;
+	for (v = 0; v < 9; v++)
+		for (u = 0; u < 9; u++) {
+			double sum = 0;
+			if ((u == 0 && v == 0) || u == 8 || (v == 8 && u > 0) || k == 64)
+				continue;
+			for (y = 0; y < SIDE; y++)
+				sum += tmp[y][u] * cosv[v][y];
+			coef[k++] = sum;
+		}
+	thumbnail(small, fp);
+	memcpy(sorted, coef, sizeof sorted);
+	qsort(sorted, 64, sizeof *sorted, cmp_double);
+	median = (sorted[31] + sorted[32]) / 2;
+	fp->kind = FP_IMAGE;
+	for (k = 0; k < 64; k++)
+		if (coef[k] > median)
+			fp->code |= (uint64_t)1 << k;
+}
+
+unsigned
+fp_image_distance(const struct fingerprint *a, const struct fingerprint *b)
+{
+	return fp_code_distance(a->code, b->code);
+}
+
+double
+fp_image_correlation(const struct fingerprint *a, const struct fingerprint *b)
+{
+	double sa = 0, sb = 0, ab = 0, aa = 0, bb = 0, n = FP_THUMB * FP_THUMB;
+	int i;
+	for (i = 0; i < FP_THUMB * FP_THUMB; i++) {
+		double x = a->image.luma[i], y = b->image.luma[i];
+		sa += x;
+		sb += y;
+		ab += x * y;
+		aa += x * x;
+		bb += y * y;
+	}
+	aa -= sa * sa / n;
+	bb -= sb * sb / n;
+	ab -= sa * sb / n;
+	if (aa <= 0 || bb <= 0)
+		return aa <= 0 && bb <= 0 ? 1 : 0;
+	return ab / sqrt(aa * bb);
+}
