@@ -33,6 +33,7 @@ static const char *const check_names[CHECK_COUNT] = {
 	[CHECK_GRAYSCALE] = "grayscale",
 	[CHECK_ODD_ASPECT] = "odd-aspect",
 	[CHECK_LOW_INFORMATION] = "low-information",
+	[CHECK_NEAR_DUPLICATE] = "near-duplicate",
 };
 
 const char *

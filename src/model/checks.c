@@ -10,6 +10,7 @@
 
 #include "checks.h"
 #include "embed.h"
+#include "embed-knn.h"
 #include "predictions.h"
 #include "settings.h"
 #include "util.h"
@@ -70,6 +71,12 @@ static const struct {
 	[TH_LOW_INFORMATION] = { "low-information", 3,
 	    "bits: an image whose luma entropy is below this (and half the dataset's "
 	    "median) has low information" },
+	[TH_KNN_NEAR] = { "knn-near", EMBED_KNN_NEAR_THRESHOLD,
+	    "embeddings closer than this times the median distance to the nearest "
+	    "neighbour are near copies" },
+	[TH_KNN_OUTLIER] = { "knn-outlier", EMBED_KNN_OUTLIER_THRESHOLD,
+	    "an embedding whose mean distance to its 10 nearest is this many times "
+	    "the dataset's median is an outlier" },
 };
 
 /* A clip cut at an edge stands out from its own background by at least

@@ -53,6 +53,9 @@ enum threshold_id {
 	TH_COLOUR_SHARE,/* share of images with colour for grayscale to apply */
 	TH_ODD_ASPECT,  /* times the median width/height, either way */
 	TH_LOW_INFORMATION, /* bits of luma entropy */
+	TH_KNN_NEAR,    /* embeddings: near copies within this × the median
+	                   nearest-neighbour distance (embed-knn.h) */
+	TH_KNN_OUTLIER, /* embeddings: mean k-NN distance over its median */
 	TH_COUNT
 };
 

@@ -16,6 +16,7 @@
 #include "checks.h"
 #include "dataset.h"
 #include "embed.h"
+#include "embed-knn.h"
 #include "number.h"
 #include "util.h"
 #include "worker.h"
@@ -1202,6 +1203,7 @@ embed_judge(const struct check_context *ctx, void *arg, struct findings *out,
 	struct embed_analysis *a;
 	char *file = j->file ? xstrdup(j->file) : embed_default_file(ctx->ds);
 	size_t i;
+	int status;
 
 	if (file == NULL)
 		return 0;
@@ -1225,7 +1227,8 @@ embed_judge(const struct check_context *ctx, void *arg, struct findings *out,
 		return -1;
 	}
 	embed_findings(e, a, ctx->ds, ctx->th->v[TH_OUTLIER], ctx->th->v[TH_SPLIT], out);
+	status = embed_knn_findings(ctx, e, a, out, cause);
 	embed_analysis_free(a);
 	embed_free(e);
-	return 0;
+	return status;
 }

@@ -39,6 +39,7 @@ static const char *const badge_names[CHECK_COUNT] = {
 	[CHECK_GRAYSCALE] = "gray",
 	[CHECK_ODD_ASPECT] = "aspect",
 	[CHECK_LOW_INFORMATION] = "lowinfo",
+	[CHECK_NEAR_DUPLICATE] = "near",
 };
 
 struct files {
