@@ -45,6 +45,9 @@ blas_open(void)
  * enough rows that sgemm runs near its peak. */
 #define QUERY_TILE 1024
 #define CANDIDATE_TILE 8192
+/* Candidates kept a row beyond the k: the subtraction's rounding may put
+ * a near tie in the wrong order, which measuring again puts right. */
+#define SPARE 4
 
 /* Squared distances of the nq rows at q to the ng points at p (both
  * dim wide), with their squared norms qsq and psq, into d (nq × ng):
@@ -176,7 +179,7 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 	struct group_bound *bound;
 	float *xs, *sq, *d, *bd, *cd;
 	uint32_t *order, *bi;
-	size_t i, j, t, h, q0, c0;
+	size_t i, j, t, h, q0, c0, kk = k + SPARE < n ? k + SPARE : n - 1;
 	unsigned nparts = parallel_threads(8);
 
 	pthread_once(&blas_once, blas_open);
@@ -214,9 +217,9 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 	}
 	groups_make(&g, xs, dim);
 
-	bd = xmalloc(n * k * sizeof *bd);
-	bi = xcalloc(n * k, sizeof *bi);
-	for (i = 0; i < n * k; i++)
+	bd = xmalloc(n * kk * sizeof *bd);
+	bi = xcalloc(n * kk, sizeof *bi);
+	for (i = 0; i < n * kk; i++)
 		bd[i] = INFINITY;
 	d = xmalloc((size_t)QUERY_TILE * CANDIDATE_TILE * sizeof *d);
 	cd = xmalloc((size_t)QUERY_TILE * g.n * sizeof *cd);
@@ -241,8 +244,8 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 				size_t hb = bound[b].group;
 				float worst = 0;
 				for (t = 0; t < nq; t++)
-					if (bd[(q0 + t) * k + k - 1] > worst)
-						worst = bd[(q0 + t) * k + k - 1];
+					if (bd[(q0 + t) * kk + kk - 1] > worst)
+						worst = bd[(q0 + t) * kk + kk - 1];
 				/* A margin for the rounding of both sides. */
 				if (bound[b].lb > 0 && bound[b].lb * bound[b].lb > worst * 1.001f + 1e-6f)
 					break;
@@ -250,7 +253,7 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 					size_t nc = g.start[hb + 1] - c0 < CANDIDATE_TILE ?
 					    g.start[hb + 1] - c0 : CANDIDATE_TILE;
 					/* Threads cost more than they save on small tiles. */
-					struct select_job job = { d, q0, nq, c0, nc, k, bd, bi,
+					struct select_job job = { d, q0, nq, c0, nc, kk, bd, bi,
 					    nq * nc < 65536 ? 1 : nparts };
 					squared_distances(xs + q0 * dim, sq + q0, nq, xs + c0 * dim,
 					    sq + c0, nc, dim, d);
@@ -259,31 +262,33 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 			}
 		}
 
-	/* The subtraction loses the smallest distances to rounding: the k kept
-	 * are measured again, sorted by what is measured, and given back in
-	 * the caller's row numbers. */
+	/* The subtraction loses the smallest distances to rounding: the
+	 * candidates kept are measured again, sorted by what is measured, and
+	 * the k nearest given back in the caller's row numbers. */
 	out->n = n;
 	out->k = k;
 	out->idx = xmalloc(n * k * sizeof *out->idx);
 	out->dist = xmalloc(n * k * sizeof *out->dist);
 	for (i = 0; i < n; i++) {
 		size_t row = order[i];
-		uint32_t *oi = out->idx + row * k;
-		float *od = out->dist + row * k;
-		for (t = 0; t < k; t++) {
-			oi[t] = order[bi[i * k + t]];
-			od[t] = (float)exact_distance(x + row * dim, x + (size_t)oi[t] * dim, dim);
+		uint32_t *ci = bi + i * kk;
+		float *cdist = bd + i * kk;
+		for (t = 0; t < kk; t++) {
+			ci[t] = order[ci[t]];
+			cdist[t] = (float)exact_distance(x + row * dim, x + (size_t)ci[t] * dim, dim);
 		}
-		for (t = 1; t < k; t++) {
-			float dt = od[t];
-			uint32_t it = oi[t];
-			for (j = t; j > 0 && (od[j - 1] > dt || (od[j - 1] == dt && oi[j - 1] > it)); j--) {
-				od[j] = od[j - 1];
-				oi[j] = oi[j - 1];
+		for (t = 1; t < kk; t++) {
+			float dt = cdist[t];
+			uint32_t it = ci[t];
+			for (j = t; j > 0 && (cdist[j - 1] > dt || (cdist[j - 1] == dt && ci[j - 1] > it)); j--) {
+				cdist[j] = cdist[j - 1];
+				ci[j] = ci[j - 1];
 			}
-			od[j] = dt;
-			oi[j] = it;
+			cdist[j] = dt;
+			ci[j] = it;
 		}
+		memcpy(out->idx + row * k, ci, k * sizeof *ci);
+		memcpy(out->dist + row * k, cdist, k * sizeof *cdist);
 	}
 	free(bound);
 	free(cd);
