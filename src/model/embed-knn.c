@@ -49,8 +49,8 @@ blas_open(void)
  * a near tie in the wrong order, which measuring again puts right. */
 #define SPARE 4
 
-/* Squared distances of the nq rows at q to the ng points at p (both
- * dim wide), with their squared norms qsq and psq, into d (nq × ng):
+/* Squared distances of the nq rows at q to the np points at p (both
+ * dim wide), with their squared norms qsq and psq, into d (nq × np):
  * |q|² + |p|² - 2 q·p, the products through sgemm. */
 static void
 squared_distances(const float *q, const float *qsq, size_t nq, const float *p,
