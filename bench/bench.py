@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -401,12 +402,14 @@ def predictions():
 
 
 # What a user would otherwise run on the same TensorBoard files: pandas to
-# read them, scikit-learn's PCA (its defaults) and KMeans, numpy for the
-# rest; the same sums as src/model/embed.c, and its findings in winnow's words.
+# read them, scikit-learn's PCA (its defaults), KMeans and NearestNeighbors,
+# numpy for the rest; the same sums as src/model/embed.c and embed-knn.c,
+# and their findings in winnow's words.
 SKLEARN_EMBED = """
 import sys, numpy as np, pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestNeighbors
 x = pd.read_csv(sys.argv[1], sep="\\t", header=None, dtype=np.float32).to_numpy()
 meta = pd.read_csv(sys.argv[2], sep="\\t")
 proj = PCA(n_components=64, random_state=0).fit_transform(x)
@@ -436,19 +439,56 @@ for k, name in enumerate(labels):
     if split >= 4.5 and sizes.min() >= 0.05 * n:
         print("%s/\\tcluster-split\\tsplit score %.2f >= 4.5: groups of %d and %d"
               % (name, split, sizes[0], sizes[1]))
-for i in np.flatnonzero(outlier >= 2.5):
-    print("%s\\tcluster-outlier\\t%.2f spreads from the centre of %s >= 2.5"
-          % (meta["path"][i], outlier[i], labels[label[i]]))
+# Each row's 10 nearest others on the same coordinates (itself dropped,
+# wherever an exact copy puts it), as cleanlab's Datalab takes them. PCA's
+# default solver here is randomized: its last components, and so the k-NN
+# scores, stray by up to 0.4 from an exact PCA's (which gives winnow's to
+# the 0.01 printed); the findings are the same.
+k, n = 10, len(x)
+dist, idx = NearestNeighbors(n_neighbors=k + 1).fit(proj).kneighbors(proj)
+other = idx != np.arange(n)[:, None]
+other[other.all(axis=1), -1] = False
+dist, idx = dist[other].reshape(n, k), idx[other].reshape(n, k)
+med = max(np.median(dist[:, 0]), 1e-6)
+paths = meta["path"].to_numpy()
+near = {}
+for i, t in zip(*np.nonzero(dist < 0.13 * med)):
+    near.setdefault(i, {})[idx[i, t]] = dist[i, t]
+    near.setdefault(idx[i, t], {})[i] = dist[i, t]
+for i in sorted(near):
+    by = sorted(near[i].items(), key=lambda jd: (jd[1], jd[0]))
+    for check, j in (("near-duplicate", next((j for j, d in by if label[j] == label[i] and paths[j] < paths[i]), None)),
+                     ("label-conflict", next((j for j, d in by if label[j] != label[i]), None))):
+        if j is not None:
+            print("%s\\t%s\\tnear copy by embeddings of %s%s (distance %.3g < 0.13 × median %.3g)"
+                  % (paths[i], check, paths[j], ", labelled " + labels[label[j]] if label[j] != label[i] else "",
+                     near[i][j], med))
+knn = dist.mean(axis=1) / np.median(dist.mean(axis=1))
+for i in np.flatnonzero((outlier >= 2.5) | (knn >= 2)):
+    rules = []
+    if outlier[i] >= 2.5:
+        rules.append("%.2f spreads from the centre of %s >= 2.5" % (outlier[i], labels[label[i]]))
+    if knn[i] >= 2:
+        rules.append("k-NN distance %.2f× the dataset's median >= 2 (k = 10)" % knn[i])
+    print("%s\\tcluster-outlier\\t%s" % (paths[i], "; ".join(rules)))
 """
 
 
 def cluster_findings(path):
-    """{(path, check): score} of the cluster findings in winnow check's output."""
+    """{(path, check): scores} of the embeddings' findings in winnow check's
+    output: the split score; an outlier's centre and k-NN scores (None where
+    its rule is silent); a near copy's distance."""
     found = {}
     for line in open(path):
         p, check, detail = line.rstrip("\n").split("\t")
-        if check.startswith("cluster-"):
-            found[(p, check)] = float(detail.split()[2 if check == "cluster-split" else 0])
+        if check == "cluster-split":
+            found[(p, check)] = (float(detail.split()[2]),)
+        elif check == "cluster-outlier":
+            centre = re.search(r"([0-9.]+) spreads", detail)
+            knn = re.search(r"k-NN distance ([0-9.]+)×", detail)
+            found[(p, check)] = tuple(float(m.group(1)) if m else None for m in (centre, knn))
+        elif "by embeddings" in detail:
+            found[(p, check)] = (float(re.search(r"distance ([0-9.e+-]+) <", detail).group(1)),)
     return found
 
 
@@ -473,11 +513,17 @@ def embeddings():
             len(set(a) - set(b)), len(set(b) - set(a)))
     else:
         splits = sorted(k[0] for k in a if k[1] == "cluster-split")
-        worst = max([abs(a[k] - b[k]) for k in a if k[1] == "cluster-outlier"] + [0])
-        agree = "the same findings: %d outliers (scores %s), split %s (scores %s)" % (
-            len(a) - len(splits), "within %.2f" % worst if worst else "equal to the 0.01 printed",
+        outl = [k for k in a if k[1] == "cluster-outlier"]
+        near = len(a) - len(splits) - len(outl)
+        worst = max([abs(u - v) for k in outl for u, v in zip(a[k], b[k])
+                     if u is not None and v is not None] + [0])
+        agree = ("the same findings: %d outliers (%d by both rules, %d by k-NN alone; scores %s), "
+                 "%d near copies, split %s (scores %s)") % (
+            len(outl), sum(None not in a[k] for k in outl), sum(a[k][0] is None for k in outl),
+            "within %.2f" % worst if worst else "equal to the 0.01 printed", near,
             ", ".join(splits) or "none",
-            ", ".join("%.2f vs %.2f" % (a[(p, "cluster-split")], b[(p, "cluster-split")]) for p in splits))
+            ", ".join("%.2f vs %.2f" % (a[(p, "cluster-split")][0], b[(p, "cluster-split")][0])
+                      for p in splits))
     wr, rr = [], []
     load = [os.getloadavg()[0]]
     for _ in range(args.runs):
@@ -495,7 +541,8 @@ def embeddings():
     mc = statistics.median(y.cpu / x.cpu for x, y in zip(wr, rr))
     log("embed: load average %.1f–%.1f" % (min(load), max(load)))
     row("embed", "embeddings, 100,000 × 512 (TensorBoard TSV, %.0f MB) → PCA to 64 components, "
-        "k-means (k = 2) split and outlier scores, `winnow check -e` end to end (of it, indexing "
+        "k-means (k = 2) split and outlier scores, k-NN (k = 10) near copies and outliers, "
+        "`winnow check -e` end to end (of it, indexing "
         "and the cached file checks: %s); %s" % (os.path.getsize(vectors) / 1e6, fmt_t(base), agree),
         cell(wr), "pandas + scikit-learn: " + cell(rr),
         "%.1f× faster (CPU %.1f×)" % (m, mc), "≥ 5× faster", "yes" if m >= 5 else "NO")

@@ -76,7 +76,7 @@ fi
 check "check -e: the split's detail gives score, threshold and groups" \
 	grep -q '^yes/	cluster-split	split score [0-9.]* >= 4.5: groups of 20 and 40$' "$TMP/out"
 check "check -e: an outlier's detail gives score and threshold" \
-	grep -q '^no/no17_nohash_0.wav	cluster-outlier	[0-9.]* spreads from the centre of no >= 2.5$' "$TMP/out"
+	grep -q '^no/no17_nohash_0.wav	cluster-outlier	[0-9.]* spreads from the centre of no >= 2.5; k-NN distance [0-9.]*× the dataset.s median >= 2 (k = 10)$' "$TMP/out"
 
 # TensorBoard's pair, found by default in the dataset's folder.
 cp "$TMP/tb/vectors.tsv" "$TMP/tb/metadata.tsv" "$D/"
@@ -87,7 +87,7 @@ rm "$D/vectors.tsv" "$D/metadata.tsv"
 
 # Thresholds move with -t.
 expect_status "check -t: high thresholds" 1 "$WINNOW" check --no-cache \
-	-e "$TMP/embeddings.tsv" -t outlier=100 -t split=100 "$D"
+	-e "$TMP/embeddings.tsv" -t outlier=100 -t split=100 -t knn-outlier=100 "$D"
 check "check -t: nothing clusters past them" sh -c "! grep -q '	cluster-' '$TMP/out'"
 
 # Bad rows: reported by line on stderr, the good rows still judged.

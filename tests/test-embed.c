@@ -1,6 +1,7 @@
 /* test-embed.c — embeddings: reading both file formats and their bad rows,
- * and the cluster scores on synthetic data with a planted second cluster
- * and planted outliers.
+ * the cluster scores on synthetic data with a planted second cluster
+ * and planted outliers, and the k nearest neighbours against every pair's
+ * distance.
  *
  * With arguments it is a helper for tests/embed.sh and for measuring:
  *   test-embed --project FILE DATASET   path and first three principal
@@ -23,6 +24,7 @@
 #include "checks.h"
 #include "dataset.h"
 #include "embed.h"
+#include "embed-knn.h"
 #include "tap.h"
 #include "testfs.h"
 #include "util.h"
@@ -614,6 +616,99 @@ helper_time(const char *file, const char *dataset)
 	return 0;
 }
 
+/* ---- k nearest neighbours ---- */
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* embed_knn_find against every pair's distance in double: the same k
+ * distances each row (which of two equal ones may differ). */
+static void
+knn_against_pairs(size_t n, size_t dim, size_t ngroups, int clustered, size_t k)
+{
+	float *x = xmalloc(n * dim * sizeof *x), *want = xmalloc(n * sizeof *want);
+	unsigned *group = xmalloc(n * sizeof *group);
+	struct embed_knn nn;
+	size_t i, j, t, bad = 0, badself = 0;
+	double worst = 0;
+	char *cause = NULL;
+
+	for (i = 0; i < n; i++) {
+		group[i] = (unsigned)(rng_uniform() * ngroups);
+		for (j = 0; j < dim; j++)
+			x[i * dim + j] = (float)(rng_normal() +
+			    (clustered && j == 0 ? 12.0 * group[i] : 0));
+	}
+	/* A row given twice: its nearest is at distance 0. */
+	memcpy(x + (n - 1) * dim, x, dim * sizeof *x);
+	if (embed_knn_find(x, n, dim, ngroups > 1 ? group : NULL, k, &nn, &cause) != 0) {
+		ok(0, "knn %zu × %zu: %s", n, dim, cause);
+		free(cause);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			double s = 0, d;
+			for (t = 0; t < dim; t++) {
+				d = (double)x[i * dim + t] - x[j * dim + t];
+				s += d * d;
+			}
+			want[j] = j == i ? INFINITY : (float)sqrt(s);
+		}
+		qsort(want, n, sizeof *want, cmp_float);
+		for (t = 0; t < k; t++) {
+			double e = fabs(nn.dist[i * k + t] - want[t]) / (want[t] > 1 ? want[t] : 1);
+			if (e > worst)
+				worst = e;
+			bad += e > 1e-5;
+			badself += nn.idx[i * k + t] == i;
+		}
+	}
+	ok(bad == 0 && badself == 0, "knn %zu × %zu, %zu group%s%s: the k nearest of every "
+	    "row (worst relative error %.2g)", n, dim, ngroups, ngroups > 1 ? "s" : "",
+	    clustered ? ", clustered" : "", worst);
+	is_near(nn.dist[0], 0, 1e-6, "knn: a row given twice is its copy's nearest");
+	is_int(nn.idx[0], n - 1, "knn: ... and names it");
+	embed_knn_free(&nn);
+out:
+	free(x);
+	free(want);
+	free(group);
+}
+
+static void
+test_knn(void)
+{
+	/* Points on a line at 0, 1, 3, 6, 10, k = 2: nearest 1 1 2 3 4,
+	 * means 2 1.5 2.5 3.5 5.5. */
+	static const float line[] = { 0, 1, 3, 6, 10 };
+	float mean[5];
+	struct embed_knn nn;
+	char *cause = NULL;
+
+	rng_state = 11;
+	if (embed_knn_find(line, 5, 1, NULL, 2, &nn, &cause) != 0) {
+		ok(0, "knn on a line: %s", cause);
+		free(cause);
+		return;
+	}
+	is_int(nn.idx[4 * 2], 3, "knn on a line: 10's nearest is 6");
+	is_int(nn.idx[4 * 2 + 1], 2, "knn on a line: ... then 3");
+	is_near(embed_knn_median_nearest(&nn), 2, 1e-6, "knn: median nearest distance");
+	is_near(embed_knn_mean_distances(&nn, mean), 2.5, 1e-6, "knn: median mean distance");
+	is_near(mean[4], 5.5, 1e-6, "knn: mean distance of the far end");
+	embed_knn_free(&nn);
+
+	knn_against_pairs(40, 3, 1, 0, 10);
+	knn_against_pairs(300, 16, 4, 1, 10);
+	knn_against_pairs(1500, 70, 5, 0, 10);  /* more than a tile of queries */
+	knn_against_pairs(2000, 8, 7, 1, 10);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -635,5 +730,6 @@ main(int argc, char **argv)
 	test_tensorboard();
 	test_default_file();
 	test_scores();
+	test_knn();
 	return testfs_done();
 }

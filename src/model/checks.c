@@ -11,6 +11,7 @@
 #include "checks.h"
 #include "embed.h"
 #include "neardup.h"
+#include "embed-knn.h"
 #include "predictions.h"
 #include "settings.h"
 #include "util.h"
@@ -75,6 +76,12 @@ static const struct {
 	    "clips whose waveforms correlate this well (of 1) once aligned are near copies" },
 	[TH_NEAR_IMAGE] = { "near-image", 7,
 	    "images whose hashes are this many bits (of 64) apart or fewer are near copies" },
+	[TH_KNN_NEAR] = { "knn-near", EMBED_KNN_NEAR_THRESHOLD,
+	    "embeddings closer than this times the median distance to the nearest "
+	    "neighbour are near copies" },
+	[TH_KNN_OUTLIER] = { "knn-outlier", EMBED_KNN_OUTLIER_THRESHOLD,
+	    "an embedding whose mean distance to its 10 nearest is this many times "
+	    "the dataset's median is an outlier" },
 };
 
 /* A clip cut at an edge stands out from its own background by at least

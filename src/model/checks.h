@@ -58,6 +58,9 @@ enum threshold_id {
 	TH_LOW_INFORMATION, /* bits of luma entropy */
 	TH_NEAR_AUDIO,  /* least waveform correlation of near copies */
 	TH_NEAR_IMAGE,  /* most hash bits apart of near copies */
+	TH_KNN_NEAR,    /* embeddings: near copies within this × the median
+	                   nearest-neighbour distance (embed-knn.h) */
+	TH_KNN_OUTLIER, /* embeddings: mean k-NN distance over its median */
 	TH_COUNT
 };
 

@@ -14,6 +14,7 @@
 #include "checks.h"
 #include "dataset.h"
 #include "embed.h"
+#include "embed-knn.h"
 #include "util.h"
 
 /* BLAS and LAPACK (OpenBLAS where installed), loaded when an analysis
@@ -624,6 +625,7 @@ embed_judge(const struct check_context *ctx, void *arg, struct findings *out,
 	struct embed_analysis *a;
 	char *file = j->file ? xstrdup(j->file) : embed_default_file(ctx->ds);
 	size_t i;
+	int status;
 
 	if (file == NULL)
 		return 0;
@@ -647,7 +649,8 @@ embed_judge(const struct check_context *ctx, void *arg, struct findings *out,
 		return -1;
 	}
 	embed_findings(e, a, ctx->ds, ctx->th->v[TH_OUTLIER], ctx->th->v[TH_SPLIT], out);
+	status = embed_knn_findings(ctx, e, a, out, cause);
 	embed_analysis_free(a);
 	embed_free(e);
-	return 0;
+	return status;
 }
