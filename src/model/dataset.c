@@ -826,6 +826,55 @@ cmp_row_path(const void *a, const void *b, void *arg)
 	return c != 0 ? c : x < y ? -1 : x > y;
 }
 
+/* Sort row numbers by cmp_row_path, merging the runs already in order: a
+ * manifest is mostly a few sorted listings one after another (a listing of
+ * each folder, or of each part of a dataset), whose merge costs a few
+ * comparisons a row where a sort from scratch costs twenty. */
+static void
+sort_rows(uint32_t *order, size_t n, struct row_order *o)
+{
+	size_t *run = xmalloc((n + 1) * sizeof *run), nrun = 0, r, k, a, b, mid, end;
+	uint32_t *tmp, *src = order, *dst, *swap;
+
+	/* run[r] .. run[r + 1]: run r; nrun runs */
+	run[0] = 0;
+	for (k = 1; k < n; k++)
+		if (cmp_row_path(&order[k - 1], &order[k], o) > 0)
+			run[++nrun] = k;
+	run[++nrun] = n;
+	if (nrun < 2) {
+		free(run);
+		return;
+	}
+	dst = tmp = xmalloc(n * sizeof *tmp);
+	while (nrun > 1) {
+		for (r = 0; r < nrun; r += 2) {
+			a = run[r];
+			mid = run[r + 1];
+			end = r + 2 <= nrun ? run[r + 2] : mid;
+			b = mid;
+			k = a;
+			/* the left run first among equals: the merge is stable */
+			while (a < mid && b < end)
+				dst[k++] = cmp_row_path(&src[b], &src[a], o) < 0 ? src[b++] : src[a++];
+			while (a < mid)
+				dst[k++] = src[a++];
+			while (b < end)
+				dst[k++] = src[b++];
+			run[r / 2] = run[r];
+		}
+		nrun = (nrun + 1) / 2;
+		run[nrun] = n;
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != order)
+		memcpy(order, src, n * sizeof *order);
+	free(tmp);
+	free(run);
+}
+
 /* A sample for each path the rows name, in path order (as dataset_sort
  * wants them), each row pointing to its path's. Sorting finds the repeated paths that a hash table would,
  * and gives the order the dataset needs anyway. */
@@ -840,7 +889,8 @@ samples_of_rows(struct dataset *ds, struct rows *rs)
 	for (i = 0; i < rs->n; i++)
 		if (rs->row[i].sample != ROW_BAD)
 			order[n++] = (uint32_t)i;
-	qsort_r(order, n, sizeof *order, cmp_row_path, &o);
+	sort_rows(order, n, &o);
+	ds->samples = xgrow(ds->samples, &ds->capsamples, ds->nsamples + n, sizeof *ds->samples);
 	for (i = 0; i < n; i++) {
 		at = rs->row[order[i]].path;
 		path = strpool_get(&ds->paths, at);
