@@ -746,7 +746,7 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 {
 	struct csv c;
 	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
-	int cpath, clabel, csplit, r;
+	int cpath, clabel, csplit, r, in_place = 0;
 	size_t bad = 0;
 
 	if (csv_open(&c, full, cause) != 0) {
@@ -761,6 +761,16 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 		set_cause(cause, "%s: the header must name the columns 'path' and 'label'", file);
 		csv_close(&c);
 		return -1;
+	}
+	/* The paths stay where csv leaves them, NUL-ended in the file's own
+	 * buffer, which is the dataset's pool until relay_paths lays the
+	 * samples' paths out anew: a million of them are not copied twice. */
+	if (ds->paths.len == 0 && c.len < UINT32_MAX) {
+		strpool_free(&ds->paths);
+		ds->paths.data = c.data;
+		ds->paths.len = ds->paths.cap = c.len + 1;
+		c.borrowed = 1;
+		in_place = 1;
 	}
 	while ((r = csv_next(&c, &why)) != 0) {
 		const char *path, *label, *split;
@@ -800,7 +810,8 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 			continue;
 		}
 		/* An empty label is new data waiting for one, as in a `_` folder. */
-		row_add(rs, c.line, strpool_add(&ds->paths, path, strlen(path)), 0,
+		row_add(rs, c.line, in_place ? (uint32_t)(path - c.data) :
+		    strpool_add(&ds->paths, path, strlen(path)), 0,
 		    *label ? row_name(rs, label) : ROW_NONE,
 		    *split ? row_name(rs, split) : ROW_NONE);
 	}
