@@ -748,6 +748,8 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
 	int cpath, clabel, csplit, r, in_place = 0;
 	size_t bad = 0;
+	/* the last row's label (none: empty): rows come in runs of one */
+	uint32_t last_id = ROW_NONE;
 
 	if (csv_open(&c, full, cause) != 0) {
 		free(full);
@@ -810,9 +812,11 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 			continue;
 		}
 		/* An empty label is new data waiting for one, as in a `_` folder. */
+		if (strcmp(label, last_id == ROW_NONE ? "" :
+		    (const char *)g_ptr_array_index(rs->name, last_id)) != 0)
+			last_id = *label ? row_name(rs, label) : ROW_NONE;
 		row_add(rs, c.line, in_place ? (uint32_t)(path - c.data) :
-		    strpool_add(&ds->paths, path, strlen(path)), 0,
-		    *label ? row_name(rs, label) : ROW_NONE,
+		    strpool_add(&ds->paths, path, strlen(path)), 0, last_id,
 		    *split ? row_name(rs, split) : ROW_NONE);
 	}
 	if (bad > PROBLEMS_LISTED)
