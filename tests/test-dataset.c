@@ -697,6 +697,64 @@ test_manifest_order(void)
 	dataset_free(ds);
 }
 
+/* Rows in any order give the samples in path order, the first row of a
+ * path counting: a sorted run, then rows out of any order, then repeats,
+ * as a manifest joined from several listings would be. */
+static void
+test_manifest_runs(void)
+{
+	enum { N = 400, REPEATS = 30 };
+	static char first[N][8];
+	struct dataset *ds;
+	struct buf b = { 0 }, name = { 0 };
+	unsigned x = 12345, perm[N], t;
+	size_t i, j, wrong = 0;
+
+	for (i = 0; i < N; i++) {
+		buf_free(&name);
+		buf_addf(&name, "mr/%c/%03zu.wav", "abc"[i % 3], i);
+		put_wav(buf_str(&name));
+		perm[i] = (unsigned)i;
+	}
+	/* The last quarter in order first, the rest shuffled. */
+	for (i = N * 3 / 4 - 1; i > 0; i--) {
+		x = x * 1103515245u + 12345u;
+		j = (x >> 8) % (i + 1);
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	buf_adds(&b, "path,label\n");
+	for (i = 0; i < N; i++) {
+		unsigned k = perm[(i + N / 4) % N];
+		snprintf(first[k], sizeof first[k], "l%u", (unsigned)(i % 5));
+		buf_addf(&b, "%c/%03u.wav,%s\n", "abc"[k % 3], k, first[k]);
+	}
+	for (i = 0; i < REPEATS; i++)
+		buf_addf(&b, "%c/%03zu.wav,again\n", "abc"[(i * 7) % 3], i * 7);
+	put("mr/rows.csv", buf_str(&b));
+	buf_free(&b);
+	buf_free(&name);
+	ds = try_open_ds("mr/rows.csv");
+	ok(ds != NULL, "a manifest of runs and shuffled rows opens");
+	if (ds == NULL)
+		return;
+	is_int((long long)ds->nsamples, N, "a sample a path");
+	ok(index_is_consistent(ds, 0), "samples in path order");
+	for (i = 0; i < N; i++) {
+		buf_free(&name);
+		buf_addf(&name, "%c/%03zu.wav", "abc"[i % 3], i);
+		if (strcmp(label_of(ds, buf_str(&name)), first[i]) != 0)
+			wrong++;
+	}
+	is_int((long long)wrong, 0, "each path's first row gives its label");
+	is_int((long long)ds->nproblems, 21, "the repeats: 20 listed and a count");
+	is_str(ds->problems[0].message, "line 402: a/000.wav is listed again; the first "
+	    "row counts", "the first repeat first");
+	buf_free(&name);
+	dataset_free(ds);
+}
+
 static void
 test_sniff(void)
 {
@@ -807,6 +865,7 @@ main(void)
 	test_empty();
 	test_manifest();
 	test_manifest_order();
+	test_manifest_runs();
 	test_sniff();
 	test_many();
 	return testfs_done();

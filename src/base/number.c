@@ -85,8 +85,10 @@ exact(const char *start, const char *stop, double *out)
 		free(s);
 }
 
-const char *
-number_parse(const char *p, const char *end, double *out)
+/* Any number: a sign, an exponent, a mantissa of any length. Not inlined:
+ * its frame would then be set up for the short numbers too. */
+static __attribute__((noinline)) const char *
+number_parse_general(const char *p, const char *end, double *out)
 {
 	const char *start = p;
 	uint64_t m = 0;
@@ -138,6 +140,36 @@ number_parse(const char *p, const char *end, double *out)
 	}
 	*out = neg ? -v : v;
 	return p;
+}
+
+/* Most numbers in a file are short and plain ("0.7003": a model's
+ * probabilities, tens of millions of them): read in one loop of digits and
+ * a point, and done when the mantissa and the power of ten are both exact
+ * (Clinger's fast path, as above: the same double). A sign, an exponent or
+ * a longer mantissa take the general way. */
+const char *
+number_parse(const char *p, const char *end, double *out)
+{
+	const char *q = p, *point = NULL;
+	uint64_t m = 0;
+	size_t n = 0, frac;
+	unsigned d;
+
+	for (; q < end; q++) {
+		if ((d = (unsigned)(unsigned char)*q - '0') < 10) {
+			m = m * 10 + d;
+			n++;
+		} else if (*q == '.' && point == NULL) {
+			point = q;
+		} else {
+			break;
+		}
+	}
+	if (n == 0 || n > 15 || (q < end && (*q == 'e' || *q == 'E')))
+		return number_parse_general(p, end, out);
+	frac = point != NULL ? (size_t)(q - point - 1) : 0;
+	*out = frac == 0 ? (double)m : (double)m / pow10_table[frac];
+	return q;
 }
 
 /* Does the word (lower case) start at p, in any case? */
