@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -214,19 +213,6 @@ struct hash_job {
 	atomic_size_t done;     /* files hashed, for the progress */
 	struct plan *p;
 	const char *what;
-	struct hash_ahead *ahead;       /* when the planner waits on batches */
-};
-
-/* Hashing that runs ahead of the planner: a batch is marked ready when its
- * files are hashed, and the planner waits only for the one it needs. */
-struct hash_ahead {
-	struct hash_job job;
-	unsigned nth;
-	int running;            /* the thread below was started */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned char *ready;   /* a flag per batch, under lock */
 };
 
 static void
@@ -248,12 +234,6 @@ hash_files(void *arg, unsigned k)
 				apply_ident_of(&h->ids[i], &st);
 		}
 		atomic_fetch_add(&h->done, end - first);
-		if (h->ahead != NULL) {
-			pthread_mutex_lock(&h->ahead->lock);
-			h->ahead->ready[first / HASH_BATCH] = 1;
-			pthread_cond_broadcast(&h->ahead->cond);
-			pthread_mutex_unlock(&h->ahead->lock);
-		}
 	}
 }
 
@@ -279,55 +259,6 @@ plan_hash(struct plan *p, const char *what, const int *fds, char *const *paths,
 		parallel_for_watched(nth, hash_files, &h, hash_tick, &h);
 	else
 		parallel_for(nth, hash_files, &h);
-}
-
-static void *
-hash_ahead_run(void *arg)
-{
-	struct hash_ahead *a = arg;
-	parallel_for(a->nth, hash_files, &a->job);
-	return NULL;
-}
-
-struct hash_ahead *
-plan_hash_ahead(struct plan *p, const char *what, const int *fds, char *const *paths,
-    size_t n, char (*sha)[65], struct apply_ident *ids, int *err)
-{
-	struct hash_ahead *a = xcalloc(1, sizeof *a);
-
-	a->job = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .ids = ids,
-	    .err = err, .n = n, .p = p, .what = what, .ahead = a };
-	atomic_init(&a->job.next, 0);
-	atomic_init(&a->job.done, 0);
-	a->nth = n < 64 ? 1 : parallel_threads(8);
-	a->ready = xcalloc(n / HASH_BATCH + 1, 1);
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->cond, NULL);
-	if (pthread_create(&a->thread, NULL, hash_ahead_run, a) == 0)
-		a->running = 1;
-	else
-		hash_ahead_run(a);      /* no thread to spare: hash it all now */
-	return a;
-}
-
-void
-plan_hash_wait(struct hash_ahead *a, size_t i)
-{
-	pthread_mutex_lock(&a->lock);
-	while (!a->ready[i / HASH_BATCH])
-		pthread_cond_wait(&a->cond, &a->lock);
-	pthread_mutex_unlock(&a->lock);
-}
-
-void
-plan_hash_end(struct hash_ahead *a)
-{
-	if (a->running)
-		pthread_join(a->thread, NULL);
-	pthread_mutex_destroy(&a->lock);
-	pthread_cond_destroy(&a->cond);
-	free(a->ready);
-	free(a);
 }
 
 void

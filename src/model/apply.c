@@ -447,7 +447,6 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	int *fds, *err, ret = -1, lockfd = -1, lock_errno = 0;
 	char **paths, (*sha)[65], *trash = NULL;
 	struct apply_ident *ids;
-	struct hash_ahead *ahead;
 	struct buf b = { 0 };
 
 	memset(res, 0, sizeof *res);
@@ -512,10 +511,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		else
 			res->kept++;
 	}
-	/* The planner follows the hashing file by file rather than waiting
-	 * for the last: its lookups and stats take the core the hashing
-	 * leaves. */
-	ahead = plan_hash_ahead(&p, "checking", fds, paths, n, sha, ids, err);
+	plan_hash(&p, "checking", fds, paths, n, sha, ids, err);
 
 	if (ds->layout == LAYOUT_MANIFEST)
 		changes = g_hash_table_new(g_str_hash, g_str_equal);
@@ -527,8 +523,6 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 
 		if (path == NULL)
 			continue;
-		plan_progress(&p, "checking", i, n);
-		plan_hash_wait(ahead, i);
 		s = dataset_find(ds, path);
 		if (ds->layout == LAYOUT_MANIFEST) {
 			const char *now = s >= 0 ? dataset_label_name(ds, ds->samples[s].label) : NULL;
@@ -605,8 +599,6 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			free(dir);
 		}
 	}
-	plan_hash_end(ahead);
-	plan_progress(&p, "checking", n, n);
 	if (ds->layout == LAYOUT_MANIFEST) {
 		if (plan_manifest(&p, ds, changes, cause) != 0)
 			goto free_lists;
