@@ -1,8 +1,8 @@
 #!/bin/sh
 # screen-200x60.sh — the demo on a wide terminal keeps what 80×24 has to
 # cut: whole names and probabilities in the file list, an image's facts
-# and a clip's (its RMS too), the confusion pane's whole title and its
-# pairs, every slot of the status line, and the help with each
+# and a clip's (its RMS too), the confusion pane's whole title, its
+# columns' whole names and its pairs, every slot of the status line, and the help with each
 # description whole beside the command's name.
 . "${top_srcdir:-.}/tests/lib.sh"
 need tmux
@@ -22,9 +22,12 @@ check "a finding beside a prediction, both whole" sh -c \
 	'printf "%s\n" "$1" | grep -qE "go/356bfeb0_nohash_1\.wav +conflict →no 0\.92"' - "$rows"
 check "no name is cut (…) in the list" sh -c '! printf "%s\n" "$1" | grep -q "…"' - "$rows"
 
-# The confusion pane: its whole title, and the pairs beside the matrix.
+# The confusion pane: its whole title, columns named whole (at 80 columns
+# cut to 3), and the pairs beside the matrix.
 check "the confusion title, whole" \
 	screen_wait "├ confusion (accuracy 0.689 · split all · truth: decided) ─"
+check "the matrix's columns headed by whole names" \
+	screen_wait "true\\pred    down    go  left    no   off    on right  stop    up   yes  recall"
 check "... and the most confused pairs" screen_wait "most confused"
 check "the first of them" screen_wait "16 off → up"
 
