@@ -8,7 +8,7 @@
 # clip, decoded independently by sox to the same raw format: exactly, since
 # the device takes every clip's own rate and channels (no conversion).
 # A device slow to open (a FIFO no one reads yet) shows "connecting" at
-# once, and plays exactly once it answers.
+# once, plays exactly once it answers, and does not hold up quitting.
 . "$top_srcdir/tests/lib.sh"
 need sox tmux aplay
 [ -x "$PYTHON" ] || skip "$PYTHON is not installed"
@@ -311,6 +311,15 @@ pcm.!default {
 	format "raw"
 }
 EOF
+# A server that never answers does not keep winnow from quitting.
+tmux_start 80 24 "$WINNOW" "$D"
+screen_wait "c_short.wav" || fail "winnow shows the dataset at 80×24"
+go_row 3
+tmux_keys Space
+check "connecting to a server that does not answer" screen_wait "connecting to the sound device…"
+tmux_keys q
+expect_exit "q still ends winnow, status 0" 0
+tmux_stop
 tmux_start 80 24 "$WINNOW" "$D"
 screen_wait "c_short.wav" || fail "winnow shows the dataset at 80×24"
 go_row 2
