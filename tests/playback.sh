@@ -324,10 +324,11 @@ tmux_start 80 24 "$WINNOW" "$D"
 screen_wait "c_short.wav" || fail "winnow shows the dataset at 80×24"
 go_row 2
 check "the preview shows a_long.wav" screen_wait "8.00 s"
-# connecting_after: Space, then the ms until "connecting" is on screen.
+# connecting_after: Space, then the ms from its delivery to the pane (tmux
+# has written it when send-keys returns) until "connecting" is on screen.
 connecting_after() {
-	t0=$(date +%s%N)
 	tmux_keys Space
+	t0=$(date +%s%N)
 	while ! screen | grep -qF "connecting to the sound device…"; do
 		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 5000 ] && break
 		sleep 0.02
