@@ -1,6 +1,6 @@
-/* journal-file.c — where a dataset's journal is (dataset_own_file), which dataset a journal
- * is about, and opening it to add decisions: created whole, locked, a torn
- * tail cut off and kept aside (journal.h). */
+/* journal-file.c — where a dataset's journal is (dataset_own_file), which
+ * dataset a journal is about, and opening it to add decisions: created
+ * whole, locked, a torn tail cut off and kept aside (journal.h). */
 #include "config.h"
 
 #include <errno.h>

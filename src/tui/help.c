@@ -67,10 +67,10 @@ help_close(struct app *app)
 	app->redraw |= REDRAW_OVERLAY;
 }
 
-/* Keys, the command's name for config.yaml, what it does. Where the
- * overlay is narrow (80 columns) the name goes, so the words fit. */
 enum { KEYS_X = 2, KEYS_W = 14, NAME_W = 13, NAMED_W = 90 };
 
+/* Keys, the command's name for config.yaml, what it does. Where the
+ * overlay is narrow (80 columns) the name goes, so the words fit. */
 static void
 help_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 {
