@@ -249,6 +249,23 @@ bad "a journal that is not there" -j "$TMP/nothing.yaml" "$ds"
 bad "a journal of garbage" -j "$TMP/garbage.csv" "$ds"
 sed "s|dataset: .*|dataset: \"$TMP/elsewhere\"|" "$TMP/journal.yaml" >"$TMP/other.yaml"
 bad "a journal of another dataset" -j "$TMP/other.yaml" "$ds"
+# ---- a problem's name reaches the terminal escaped, from each command ----
+# A link out of the dataset named with a terminal's title sequence: confusion,
+# trend and regress report it as stats does, never by sending the bytes raw.
+hostile=$TMP/hostile
+mkdir -p "$hostile/yes" "$hostile/no"
+cp "$ds"/yes/*.wav "$hostile/yes/" 2>/dev/null || true
+ln -s /nonexistent "$hostile/yes/$(printf 'x\033]0;pwned\007.wav')"
+printf 'path,pred\n' >"$TMP/hostile.csv"
+for cmd in "confusion -p $TMP/hostile.csv $hostile" "trend $hostile $TMP/hostile.csv" \
+	"regress --rogues /dev/null -p $TMP/hostile.csv $hostile"; do
+	# shellcheck disable=SC2086
+	"$WINNOW" $cmd >/dev/null 2>"$TMP/err" || true
+	check "${cmd%% *}: the link is reported" contains "$TMP/err" "skipped"
+	check "${cmd%% *}: ... its name escaped, no raw control byte" \
+		sh -c '! LC_ALL=C grep -q "$(printf "[\033\007]")" "$1"' - "$TMP/err"
+done
+
 check "--help prints the usage" sh -c '"$1" confusion --help | grep -q "usage: winnow confusion"' sh "$WINNOW"
 
 finish

@@ -167,6 +167,31 @@ tmux_keys q
 wait_exit
 tmux_stop
 
+# ---- 2. ... and where the sound device or the journal is missing ----
+# No sound device (the tests' ALSA has none): Space says so, verdict first,
+# and the whole reason shows above the status line.
+tmux_start 80 24 "$WINNOW" "$ds"
+check "2: the clips" screen_wait "25f131f9_nohash_0.wav"
+tmux_keys / 2 5 f 1 3 1 f 9 Enter
+check "2: a filter of clips" screen_wait "files (3 of"
+tmux_keys Space
+check "2: no sound device: the verdict leads the status line" screen_wait "└─ no sound device: "
+whole_sound() { above_status | grep -qF "no sound device: clips cannot play here (to hear them over SSH, see winnow(1))"; }
+check "2: ... and the whole reason is on screen" wait_for whole_sound
+# A second browser on the same journal: decisions off, and why, whole.
+tmux -L "$TMUX_SOCKET" new-window -t t "exec env HOME='$HOME' '$WINNOW' '$ds' 2>/dev/null"
+check "2: a second browser: the verdict first" screen_wait "└─ decisions off: "
+whole_lock() { above_status | grep -qF "is in use by another winnow (it is locked); close that one first, or give another journal with -j"; }
+check "2: ... and the whole reason, to its end" wait_for whole_lock
+tmux_keys d
+check "2: d says the same" screen_wait "└─ decisions off: "
+tmux_keys q
+wait_for sh -c "tmux -L '$TMUX_SOCKET' display-message -p -t t:1 '#{pane_dead}' | grep -qx 1"
+tmux -L "$TMUX_SOCKET" kill-window -t t:1
+tmux_keys q
+wait_exit
+tmux_stop
+
 # ---- 3. autoplay shows the player ----
 if [ -e /usr/share/alsa/alsa.conf ]; then
 	# ALSA's file plugin into a reader that takes the sound at about the

@@ -191,7 +191,7 @@ expect_eq "every binding of winnow(1)'s list is in the help" "$missing" ""
 table=$($PYTHON - "$top_srcdir/src/tui/commands.c" <<'EOF'
 import re, sys
 src = open(sys.argv[1]).read()
-for name, keys in re.findall(r'\{ "([a-z0-9-]+)", "[^"]*",\s*cmd_\w+, -?\w+, "([^"]*)" \}', src):
+for name, keys in re.findall(r'\{ "([a-z0-9-]+)", "[^"]*",\s*-?\w+, "([^"]*)" \}', src):
     print(keys, name)
 for n in re.findall(r'RELABEL\((\d)\)', src):
     print(n, "relabel-" + n)

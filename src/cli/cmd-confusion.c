@@ -146,7 +146,7 @@ cmd_confusion(int argc, char **argv)
 	struct annotations a = { 0 };
 	struct confusion cm = { .split = -1 };
 	int c, format = OUT_TSV, split = -1;
-	size_t i, elsewhere;
+	size_t i;
 
 	opterr = 0;
 	optind = 1;
@@ -179,14 +179,8 @@ cmd_confusion(int argc, char **argv)
 		return usage_error("confusion", optind == argc ? "a DATASET is needed" :
 		    "one DATASET only");
 
-	if ((ds = dataset_open(argv[optind], &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
+	if ((ds = dataset_open_reported(argv[optind])) == NULL)
 		return 2;
-	}
-	for (i = 0; i < ds->nproblems; i++)
-		fprintf(stderr, "%s: %s: %s\n", progname, ds->problems[i].path,
-		    ds->problems[i].message);
 	if (split_name != NULL && (split = dataset_split_find(ds, split_name)) <= 0) {
 		struct buf names = { 0 };
 		for (i = 1; i < ds->nsplits; i++)
@@ -221,9 +215,7 @@ cmd_confusion(int argc, char **argv)
 	a.pred = xmalloc((a.n ? a.n : 1) * sizeof *a.pred);
 	for (i = 0; i < a.n; i++)
 		a.pred[i] = predictions_label(p, i);
-	if (j != NULL && (elsewhere = journal_annotate(j, ds, &a)) > 0)
-		fprintf(stderr, "%s: %s: %zu decisions name paths not in the dataset "
-		    "(applied already, or moved)\n", progname, j->file, elsewhere);
+	journal_annotate_reported(j, ds, &a);
 	confusion_build(&cm, ds, &a, split, j != NULL);
 	if (format == OUT_JSON)
 		print_json(&cm, ds, pred_file, split_name);

@@ -181,7 +181,7 @@ cmd_regress(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pred_file = NULL, *journal_arg = NULL, *list = NULL, *baseline = NULL;
-	char *journal = NULL, *cause = NULL;
+	char *journal = NULL;
 	struct dataset *ds;
 	struct journal *j = NULL;
 	struct predictions *p = NULL, *base = NULL;
@@ -222,14 +222,8 @@ cmd_regress(int argc, char **argv)
 		return usage_error("regress", optind == argc ? "a DATASET is needed" :
 		    "one DATASET only");
 
-	if ((ds = dataset_open(argv[optind], &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
+	if ((ds = dataset_open_reported(argv[optind])) == NULL)
 		return 2;
-	}
-	for (i = 0; i < ds->nproblems; i++)
-		fprintf(stderr, "%s: %s: %s\n", progname, ds->problems[i].path,
-		    ds->problems[i].message);
 	/* The default journal gives the rogues, so it must be there; with a
 	 * list it only gives the labels, when there is one. */
 	journal = journal_arg ? xstrdup(journal_arg) : journal_default_path(ds, &fallback);

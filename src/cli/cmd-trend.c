@@ -133,14 +133,13 @@ cmd_trend(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *journal = NULL;
-	char *cause = NULL;
 	struct dataset *ds;
 	struct journal *j = NULL;
 	struct annotations a = { 0 };
 	struct trend_row *rows;
 	struct buf out = { 0 };
 	int c, format = OUT_TSV, status = 0;
-	size_t i, n, nlabels, done = 0, elsewhere;
+	size_t i, n, nlabels, done = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -166,23 +165,15 @@ cmd_trend(int argc, char **argv)
 		return usage_error("trend", optind == argc ? "a DATASET and PRED files are needed" :
 		    "at least one PRED file is needed");
 
-	if ((ds = dataset_open(argv[optind], &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, cause);
-		free(cause);
+	if ((ds = dataset_open_reported(argv[optind])) == NULL)
 		return 2;
-	}
-	for (i = 0; i < ds->nproblems; i++)
-		fprintf(stderr, "%s: %s: %s\n", progname, ds->problems[i].path,
-		    ds->problems[i].message);
 	if (journal != NULL && (j = journal_read_for(journal, ds)) == NULL) {
 		dataset_free(ds);
 		return 2;
 	}
 	a.n = ds->nsamples;
 	a.pred = xmalloc((a.n ? a.n : 1) * sizeof *a.pred);
-	if (j != NULL && (elsewhere = journal_annotate(j, ds, &a)) > 0)
-		fprintf(stderr, "%s: %s: %zu decisions name paths not in the dataset "
-		    "(applied already, or moved)\n", progname, j->file, elsewhere);
+	journal_annotate_reported(j, ds, &a);
 	/* The columns are the labels a sample can have (a relabel's new one
 	 * too), fixed before any file adds the labels only its model knows:
 	 * those are never a sample's, so their recall is never defined. */

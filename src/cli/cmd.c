@@ -1,7 +1,8 @@
 /* cmd.c — what the subcommands share: the top-level usage, usage errors,
- * --format's names, a journal read with its problems reported (and one
- * checked against the dataset it is about), JSON values, the problems of
- * a predictions file. */
+ * --format's names, a dataset opened and a journal read with their
+ * problems reported (the journal checked against the dataset it is about,
+ * its decisions laid on it), JSON values, the problems of a predictions
+ * file. */
 #include "config.h"
 
 #include <math.h>
@@ -159,4 +160,37 @@ journal_read_for(const char *file, const struct dataset *ds)
 		return NULL;
 	}
 	return j;
+}
+
+struct dataset *
+dataset_open_reported(const char *root)
+{
+	struct dataset *ds;
+	struct buf b = { 0 }, m = { 0 };
+	char *cause = NULL;
+	size_t i;
+
+	if ((ds = dataset_open(root, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, cause);
+		free(cause);
+		return NULL;
+	}
+	/* Names come from the tree: escaped, as every other output has them. */
+	for (i = 0; i < ds->nproblems; i++)
+		fprintf(stderr, "%s: %s: %s\n", progname, escaped_name(&b, ds->problems[i].path),
+		    escaped_name(&m, ds->problems[i].message));
+	buf_free(&b);
+	buf_free(&m);
+	return ds;
+}
+
+void
+journal_annotate_reported(const struct journal *j, struct dataset *ds,
+    struct annotations *a)
+{
+	size_t elsewhere;
+
+	if (j != NULL && (elsewhere = journal_annotate(j, ds, a)) > 0)
+		fprintf(stderr, "%s: %s: %zu decisions name paths not in the dataset "
+		    "(applied already, or moved)\n", progname, j->file, elsewhere);
 }

@@ -47,4 +47,12 @@ struct dataset;
 /* journal_read_reported, then checked to be about ds: NULL after printing
  * why. */
 struct journal *journal_read_for(const char *file, const struct dataset *ds);
+/* dataset_open for a subcommand: the dataset's problems on stderr, one a
+ * line. NULL after printing why. The caller frees with dataset_free. */
+struct dataset *dataset_open_reported(const char *root);
+struct annotations;
+/* journal_annotate (nothing when j is NULL), and on stderr how many of its
+ * decisions name paths not in ds. */
+void journal_annotate_reported(const struct journal *j, struct dataset *ds,
+    struct annotations *a);
 #endif

@@ -2,8 +2,9 @@
  * that lists them, and the helpers both apply and its undo work with.
  * apply.c plans and carries out, apply-rewrite.c plans the text files that
  * name paths (split lists, a manifest), apply-record.c writes and reads
- * records, apply-undo.c replays one backwards. Not for other callers: they
- * use apply.h. */
+ * records, apply-undo.c replays one backwards; all of them stand on
+ * apply-step.c, the plan and its file system helpers. Not for other
+ * callers: they use apply.h. */
 #ifndef WINNOW_APPLY_PRIVATE_H
 #define WINNOW_APPLY_PRIVATE_H
 
@@ -52,7 +53,7 @@ struct plan {
 	double last_progress;
 };
 
-/* ---- the plan (apply.c) ---- */
+/* ---- the plan (apply-step.c) ---- */
 
 void plan_init(struct plan *p, const struct apply_options *o, struct apply_result *res);
 void plan_free(struct plan *p);
@@ -75,6 +76,15 @@ void plan_close_dirfds(struct plan *p);
  * cores, showing "what" as progress. */
 void plan_hash(struct plan *p, const char *what, const int *fds, char *const *paths,
     size_t n, char (*sha)[65], struct apply_ident *ids, int *err);
+/* The same, running on while the caller plans: plan_hash_wait(a, i)
+ * returns once entry i is hashed, plan_hash_end waits for the rest and
+ * frees. Nothing is renamed before the end, so hashing ahead widens no
+ * window between a file's check and its move. */
+struct hash_ahead;
+struct hash_ahead *plan_hash_ahead(struct plan *p, const char *what, const int *fds,
+    char *const *paths, size_t n, char (*sha)[65], struct apply_ident *ids, int *err);
+void plan_hash_wait(struct hash_ahead *a, size_t i);
+void plan_hash_end(struct hash_ahead *a);
 /* Take ROOT/.winnow's lock: one apply or undo at a time on a dataset.
  * Returns the descriptor that holds it, -1 with errno when .winnow cannot
  * be made or opened (a read-only dataset), or -2 with *cause when another

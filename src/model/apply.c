@@ -1,125 +1,22 @@
 /* apply.c — carry out a journal's decisions: plan the steps, check every
- * file's sha256, write the record, then move (apply.h). Records, the text
- * files that name paths, and undo have files of their own
- * (apply-private.h). */
+ * file's sha256, write the record, then move (apply.h). The plan's own
+ * helpers, records, the text files that name paths, and undo have files
+ * of their own (apply-private.h). */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "apply-private.h"
 #include "hash.h"
 #include "settings.h"
-#include "worker.h"
 
 /* ---- small helpers ---- */
-
-void
-plan_progress(struct plan *p, const char *what, size_t i, size_t n)
-{
-	double t;
-	char a[32], b[32];
-	if (!p->o->progress || p->o->dry_run)
-		return;
-	t = now_seconds();
-	if (i < n && t - p->last_progress < 0.1)
-		return;
-	p->last_progress = t;
-	if (i >= n) {
-		fputs("\r\033[K", stderr);
-		return;
-	}
-	snprintf(a, sizeof a, "%zu", i);
-	snprintf(b, sizeof b, "%zu", n);
-	fprintf(stderr, "\r%s %s/%s\033[K", what, a, b);
-}
-
-void
-step_free(struct step *s)
-{
-	free(s->from);
-	free(s->to);
-	free(s->renamed);
-	free(s->kept_sha256);
-	free(s->content);
-}
-
-struct step *
-plan_add_step(struct plan *p, enum step_op op)
-{
-	struct step *s;
-	p->steps = xgrow(p->steps, &p->cap, p->n + 1, sizeof *p->steps);
-	s = &p->steps[p->n++];
-	memset(s, 0, sizeof *s);
-	s->op = (uint8_t)op;
-	return s;
-}
-
-char *
-plan_key(enum base base, const char *path)
-{
-	return xasprintf("%c:%s", base == BASE_ROOT ? 'r' : 't', path);
-}
-
-/* The folder part of a relative path ("" for none); the caller frees. */
-char *
-path_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
-}
-
-const char *
-path_base(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
-/* A descriptor of a folder under ROOT or the trash, opened beneath it and
- * cached. -1 with errno when it cannot be opened. */
-int
-plan_dir_fd(struct plan *p, enum base base, const char *dir)
-{
-	char *key;
-	gpointer v;
-	int fd, top = base == BASE_ROOT ? p->rootfd : p->trashfd;
-
-	if (*dir == '\0')
-		return top;
-	key = plan_key(base, dir);
-	if ((v = g_hash_table_lookup(p->dirfds, key)) != NULL) {
-		free(key);
-		return GPOINTER_TO_INT(v) - 1;
-	}
-	fd = open_beneath(top, dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0) {
-		free(key);
-		return -1;
-	}
-	g_hash_table_insert(p->dirfds, key, GINT_TO_POINTER(fd + 1));
-	return fd;
-}
-
-void
-plan_close_dirfds(struct plan *p)
-{
-	GHashTableIter it;
-	gpointer k, v;
-	g_hash_table_iter_init(&it, p->dirfds);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		close(GPOINTER_TO_INT(v) - 1);
-	g_hash_table_remove_all(p->dirfds);
-}
 
 /* Does a name exist beneath base (not following a last link)? */
 static int
@@ -134,119 +31,7 @@ exists_at(struct plan *p, enum base base, const char *path, struct stat *st)
 	return r;
 }
 
-/* rename without ever replacing: renameat2 RENAME_NOREPLACE, or, where the
- * file system lacks it, link + unlink of the old name (link fails on an
- * existing name just the same). */
-int
-rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
-{
-	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	if (linkat(fromfd, from, tofd, to, 0) != 0)
-		return -1;
-	return unlinkat(fromfd, from, 0);
-}
-
-/* ---- sha256 of many files, on all cores ---- */
-
-/* Files a thread takes from the queue at a time. */
-#define HASH_BATCH 16
-
-struct hash_job {
-	const int *fds;
-	char *const *paths;
-	char (*sha)[65];
-	struct apply_ident *ids;
-	int *err;
-	size_t n;
-	atomic_size_t next;     /* the queue: the first file not taken */
-	atomic_size_t done;     /* files hashed, for the progress */
-	struct plan *p;
-	const char *what;
-};
-
-static void
-hash_files(void *arg, unsigned k)
-{
-	struct hash_job *h = arg;
-	size_t i, first, end;
-
-	(void)k;
-	while ((first = atomic_fetch_add(&h->next, HASH_BATCH)) < h->n) {
-		end = first + HASH_BATCH < h->n ? first + HASH_BATCH : h->n;
-		for (i = first; i < end; i++) {
-			struct stat st;
-			if (h->paths[i] == NULL)
-				continue;
-			h->err[i] = sha256_file_stat(h->fds[i], h->paths[i], h->sha[i],
-			    &st) == 0 ? 0 : errno;
-			if (h->err[i] == 0)
-				apply_ident_of(&h->ids[i], &st);
-		}
-		atomic_fetch_add(&h->done, end - first);
-	}
-}
-
-static void
-hash_tick(void *arg)
-{
-	struct hash_job *h = arg;
-	plan_progress(h->p, h->what, atomic_load(&h->done), h->n);
-}
-
-void
-plan_hash(struct plan *p, const char *what, const int *fds, char *const *paths,
-    size_t n, char (*sha)[65], struct apply_ident *ids, int *err)
-{
-	struct hash_job h = { .fds = fds, .paths = paths, .sha = sha, .ids = ids,
-	    .err = err, .n = n, .p = p, .what = what };
-	/* A few files are hashed before threads would have started. */
-	unsigned nth = n < 64 ? 1 : parallel_threads(8);
-
-	atomic_init(&h.next, 0);
-	atomic_init(&h.done, 0);
-	if (p->o->progress && !p->o->dry_run)
-		parallel_for_watched(nth, hash_files, &h, hash_tick, &h);
-	else
-		parallel_for(nth, hash_files, &h);
-}
-
-void
-apply_ident_of(struct apply_ident *id, const struct stat *st)
-{
-	id->dev = st->st_dev;
-	id->ino = st->st_ino;
-	id->size = st->st_size;
-	id->mtime = st->st_mtim;
-}
-
-int
-apply_ident_same(int dirfd, const char *name, const struct apply_ident *id)
-{
-	struct stat st;
-	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_dev == id->dev && st.st_ino == id->ino && st.st_size == id->size &&
-	    st.st_mtim.tv_sec == id->mtime.tv_sec && st.st_mtim.tv_nsec == id->mtime.tv_nsec;
-}
-
 /* ---- planning ---- */
-
-void
-plan_conflict(struct plan *p, const char *path, const char *fmt, ...)
-{
-	struct buf b = { 0 };
-	va_list ap;
-	char *why;
-	va_start(ap, fmt);
-	why = xvasprintf(fmt, ap);
-	va_end(ap);
-	fprintf(p->o->out, "conflict %s: %s\n", escaped_name(&b, path), why);
-	p->res->conflicts++;
-	free(why);
-	buf_free(&b);
-}
 
 /* Is the name taken, by a planned step or on disk? When it is taken on disk
  * by the same content, *same is set. */
@@ -422,12 +207,6 @@ relabel_target(const char *path, const char *to, char **dir)
 
 /* ---- carrying out ---- */
 
-int
-fsync_fd_dir(int fd)
-{
-	return fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
-}
-
 /* Make and open this apply's trash folder: its parents as needed, itself
  * new (the plan took it to be empty). */
 static int
@@ -490,23 +269,6 @@ print_step(struct plan *p, const struct step *s, const char *verb_prefix)
 	}
 	buf_free(&a);
 	buf_free(&b);
-}
-
-/* Remember a folder whose entries changed, to fsync it at the end. */
-void
-touch_dir(GHashTable *dirs, int fd)
-{
-	g_hash_table_add(dirs, GINT_TO_POINTER(fd + 1));
-}
-
-void
-fsync_dirs(GHashTable *dirs)
-{
-	GHashTableIter it;
-	gpointer k;
-	g_hash_table_iter_init(&it, dirs);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		fsync_fd_dir(GPOINTER_TO_INT(k) - 1);
 }
 
 static int
@@ -606,44 +368,6 @@ out:
 	return ret;
 }
 
-void
-plan_init(struct plan *p, const struct apply_options *o, struct apply_result *res)
-{
-	struct timespec t;
-	struct tm tm;
-	char sec[16];
-
-	memset(p, 0, sizeof *p);
-	p->o = o;
-	p->res = res;
-	p->rootfd = -1;
-	p->trashfd = -1;
-	clock_gettime(CLOCK_REALTIME, &t);
-	gmtime_r(&t.tv_sec, &tm);
-	strftime(sec, sizeof sec, "%Y%m%dT%H%M%S", &tm);
-	snprintf(p->stamp, sizeof p->stamp, "%s.%06uZ", sec,
-	    (unsigned)(t.tv_nsec / 1000) % 1000000u);
-	p->taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
-	p->dirfds = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
-	p->applied = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
-}
-
-void
-plan_free(struct plan *p)
-{
-	size_t i;
-	plan_close_dirfds(p);
-	for (i = 0; i < p->n; i++)
-		step_free(&p->steps[i]);
-	free(p->steps);
-	free(p->trash);
-	if (p->trashfd >= 0)
-		close(p->trashfd);
-	g_hash_table_destroy(p->taken);
-	g_hash_table_destroy(p->dirfds);
-	g_hash_table_destroy(p->applied);
-}
-
 /* The folder the trash folders of applies go in: --trash DIR, else (when
  * config is set) the configuration's `trash:` (README.md, "Configuration"),
  * else ROOT/.winnow/trash. DIR must be on the dataset's file system (a
@@ -700,24 +424,6 @@ out:
 	return path;
 }
 
-/* Take ROOT/.winnow's lock: one apply or undo at a time on a dataset. */
-int
-lock_dataset(int rootfd, const char *root, char **cause)
-{
-	int fd;
-	if (mkdirat(rootfd, ".winnow", 0777) != 0 && errno != EEXIST)
-		return -1;      /* read-only: the record cannot be written either */
-	fd = openat(rootfd, ".winnow", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		set_cause(cause, "%s: another winnow apply is running on this dataset", root);
-		close(fd);
-		return -2;
-	}
-	return fd;      /* held until the process closes it */
-}
-
 static void
 summary(struct plan *p)
 {
@@ -741,6 +447,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	int *fds, *err, ret = -1, lockfd = -1, lock_errno = 0;
 	char **paths, (*sha)[65], *trash = NULL;
 	struct apply_ident *ids;
+	struct hash_ahead *ahead;
 	struct buf b = { 0 };
 
 	memset(res, 0, sizeof *res);
@@ -805,7 +512,10 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		else
 			res->kept++;
 	}
-	plan_hash(&p, "checking", fds, paths, n, sha, ids, err);
+	/* The planner follows the hashing file by file rather than waiting
+	 * for the last: its lookups and stats take the core the hashing
+	 * leaves. */
+	ahead = plan_hash_ahead(&p, "checking", fds, paths, n, sha, ids, err);
 
 	if (ds->layout == LAYOUT_MANIFEST)
 		changes = g_hash_table_new(g_str_hash, g_str_equal);
@@ -817,6 +527,8 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 
 		if (path == NULL)
 			continue;
+		plan_progress(&p, "checking", i, n);
+		plan_hash_wait(ahead, i);
 		s = dataset_find(ds, path);
 		if (ds->layout == LAYOUT_MANIFEST) {
 			const char *now = s >= 0 ? dataset_label_name(ds, ds->samples[s].label) : NULL;
@@ -893,6 +605,8 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			free(dir);
 		}
 	}
+	plan_hash_end(ahead);
+	plan_progress(&p, "checking", n, n);
 	if (ds->layout == LAYOUT_MANIFEST) {
 		if (plan_manifest(&p, ds, changes, cause) != 0)
 			goto free_lists;

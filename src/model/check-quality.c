@@ -244,7 +244,7 @@ image_norms(const struct check_context *ctx, struct image_norms *no)
 	const double *th = ctx->th->v;
 	size_t i, k, n, colour = 0, nl = ds->nlabels;
 	float *v = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *v);
-	size_t *start = xcalloc(nl + 1, sizeof *start), *fill;
+	size_t *start;
 	float *byclass;
 
 	for (i = n = 0; i < ds->nsamples; i++)
@@ -268,29 +268,16 @@ image_norms(const struct check_context *ctx, struct image_norms *no)
 			v[n++] = ctx->m[i].entropy;
 	no->entropy = median(v, n);
 
-	/* Aspect ratios grouped by label: counting sort into one array. */
-	for (i = 0; i < ds->nsamples; i++)
-		if (is_image(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE)
-			start[ds->samples[i].label + 1]++;
-	for (k = 0; k < nl; k++)
-		start[k + 1] += start[k];
-	fill = xmalloc((nl + 1) * sizeof *fill);
-	memcpy(fill, start, (nl + 1) * sizeof *fill);
-	byclass = xmalloc((start[nl] ? start[nl] : 1) * sizeof *byclass);
-	for (i = n = 0; i < ds->nsamples; i++) {
-		if (!is_image(&ctx->m[i]))
-			continue;
-		v[n++] = log_aspect(&ctx->m[i]);
-		if (ds->samples[i].label != LABEL_NONE)
-			byclass[fill[ds->samples[i].label]++] = log_aspect(&ctx->m[i]);
-	}
+	for (i = n = 0; i < ds->nsamples; i++)
+		if (is_image(&ctx->m[i]))
+			v[n++] = log_aspect(&ctx->m[i]);
 	no->aspect = median(v, n);
+	start = by_label(ctx, is_image, log_aspect, &byclass);
 	no->class_aspect = xmalloc((nl ? nl : 1) * sizeof *no->class_aspect);
 	for (k = 0; k < nl; k++)
 		no->class_aspect[k] = start[k + 1] - start[k] >= CLASS_NORM_MIN ?
 		    median(byclass + start[k], start[k + 1] - start[k]) : NAN;
 	free(byclass);
-	free(fill);
 	free(start);
 	free(v);
 }

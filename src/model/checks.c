@@ -225,6 +225,29 @@ is_image(const struct measure *m)
 	    m->width > 0 && m->height > 0;
 }
 
+size_t *
+by_label(const struct check_context *ctx, int (*keep)(const struct measure *),
+    float (*value)(const struct measure *), float **byclass)
+{
+	const struct dataset *ds = ctx->ds;
+	size_t i, k, nl = ds->nlabels;
+	size_t *start = xcalloc(nl + 1, sizeof *start), *fill;
+
+	for (i = 0; i < ds->nsamples; i++)
+		if (keep(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE)
+			start[ds->samples[i].label + 1]++;
+	for (k = 0; k < nl; k++)
+		start[k + 1] += start[k];
+	fill = xmalloc((nl + 1) * sizeof *fill);
+	memcpy(fill, start, (nl + 1) * sizeof *fill);
+	*byclass = xmalloc((start[nl] ? start[nl] : 1) * sizeof **byclass);
+	for (i = 0; i < ds->nsamples; i++)
+		if (keep(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE)
+			(*byclass)[fill[ds->samples[i].label]++] = value(&ctx->m[i]);
+	free(fill);
+	return start;
+}
+
 static const char *
 label_of(const struct dataset *ds, size_t i)
 {
@@ -322,13 +345,19 @@ fixed_share(const float *v, size_t n, double med)
 	return n ? (double)near / n : 0;
 }
 
+static float
+duration_of(const struct measure *m)
+{
+	return m->duration;
+}
+
 static void
 audio_norms(const struct check_context *ctx, struct audio_norms *n)
 {
 	const struct dataset *ds = ctx->ds;
 	size_t i, k, cnt, nl = ds->nlabels;
 	float *v = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *v);
-	size_t *start = xcalloc(nl + 1, sizeof *start), *fill, normed;
+	size_t *start, normed;
 	float *byclass;
 	double near;
 
@@ -339,18 +368,7 @@ audio_norms(const struct check_context *ctx, struct audio_norms *n)
 			v[cnt++] = ctx->m[i].peak_db;
 	n->peak = median(v, cnt);
 
-	/* Durations grouped by label: counting sort into one array. */
-	for (i = 0; i < ds->nsamples; i++)
-		if (is_audio(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE)
-			start[ds->samples[i].label + 1]++;
-	for (k = 0; k < nl; k++)
-		start[k + 1] += start[k];
-	fill = xmalloc((nl + 1) * sizeof *fill);
-	memcpy(fill, start, (nl + 1) * sizeof *fill);
-	byclass = xmalloc((start[nl] ? start[nl] : 1) * sizeof *byclass);
-	for (i = 0; i < ds->nsamples; i++)
-		if (is_audio(&ctx->m[i]) && ds->samples[i].label != LABEL_NONE)
-			byclass[fill[ds->samples[i].label]++] = ctx->m[i].duration;
+	start = by_label(ctx, is_audio, duration_of, &byclass);
 	memcpy(v, byclass, start[nl] * sizeof *v);
 	n->duration = median(v, start[nl]);
 	n->class_duration = xmalloc((nl ? nl : 1) * sizeof *n->class_duration);
@@ -372,7 +390,6 @@ audio_norms(const struct check_context *ctx, struct audio_norms *n)
 	}
 	n->fixed = normed ? near / normed : fixed_share(v, start[nl], n->duration);
 	free(byclass);
-	free(fill);
 	free(start);
 	free(v);
 }

@@ -190,6 +190,12 @@ typedef int (*check_judge_fn)(const struct check_context *ctx, void *arg,
 double median(float *v, size_t n);
 int is_audio(const struct measure *m);
 int is_image(const struct measure *m);
+/* The values of the labelled samples that keep takes, grouped by label:
+ * a counting sort into one array, label k's at (*byclass)[start[k] ..
+ * start[k + 1]), start[nlabels] of them in all. Returns start; the caller
+ * frees it and *byclass. */
+size_t *by_label(const struct check_context *ctx, int (*keep)(const struct measure *),
+    float (*value)(const struct measure *), float **byclass);
 
 /* The quality judges (check-quality.c): format-mismatch, dc-offset and
  * noisy for audio; dark, bright, blurry, grayscale, odd-aspect and

@@ -1,5 +1,6 @@
 /* commands.c — the browser's commands, one table with their default keys
- * (commands.h), and the key bindings. */
+ * and help, the key bindings, and the dispatch to what the parts that own
+ * the commands registered (commands.h). */
 #include "config.h"
 
 #include <ctype.h>
@@ -9,404 +10,60 @@
 
 #include <curses.h>
 
-#include "annot.h"
 #include "commands.h"
-#include "dataset.h"
-#include "decide.h"
-#include "review.h"
 #include "settings.h"
 #include "ui.h"
 #include "util.h"
 
-/* ---- the commands ---- */
-
-static unsigned
-move_by(struct app *app, long delta)
-{
-	listpos_move(&app->view.lv, delta);
-	return REDRAW_FILES;
-}
-
-static long
-page(const struct app *app)
-{
-	int h = app->panes[PANE_FILES].h;
-	return h > 2 ? h - 1 : 1;
-}
-
-static unsigned
-cmd_down(struct app *app, int arg)
-{
-	return move_by(app, 1);
-}
-
-static unsigned
-cmd_up(struct app *app, int arg)
-{
-	return move_by(app, -1);
-}
-
-static unsigned
-cmd_page_down(struct app *app, int arg)
-{
-	return move_by(app, page(app));
-}
-
-static unsigned
-cmd_page_up(struct app *app, int arg)
-{
-	return move_by(app, -page(app));
-}
-
-static unsigned
-cmd_top(struct app *app, int arg)
-{
-	listpos_select(&app->view.lv, 0);
-	return REDRAW_FILES;
-}
-
-static unsigned
-cmd_bottom(struct app *app, int arg)
-{
-	listpos_select(&app->view.lv, app->view.lv.n ? app->view.lv.n - 1 : 0);
-	return REDRAW_FILES;
-}
-
-/* Tab order: the panes on the screen, left to right, top to bottom. */
-static unsigned
-cmd_cycle_pane(struct app *app, int step)
-{
-	enum pane_id order[] = { PANE_FILES, PANE_PREVIEW, app->bottom };
-	int i, n = (int)ARRAY_SIZE(order);
-	for (i = 0; i < n; i++)
-		if (order[i] == app->focus)
-			break;
-	ui_focus(app, order[((i + step) % n + n) % n]);
-	return REDRAW_NONE;
-}
-
-static unsigned
-cmd_play(struct app *app, int arg)
-{
-	return preview_play_toggle(app);
-}
-
-static unsigned
-cmd_autoplay(struct app *app, int arg)
-{
-	return preview_autoplay_toggle(app);
-}
-
-static unsigned
-cmd_preview_mode(struct app *app, int arg)
-{
-	return preview_cycle_mode(app);
-}
-
-/* Enter means something only to the pane that has the focus; reaching the
- * global action means the pane had nothing to open. */
-static unsigned
-cmd_enter(struct app *app, int arg)
-{
-	return REDRAW_NONE;
-}
-
-static unsigned
-cmd_back(struct app *app, int arg)
-{
-	if (ui_overlay_close(app))
-		return REDRAW_NONE;
-	if (ui_filter_pop(app))
-		return REDRAW_FILES | REDRAW_FRAME;
-	return REDRAW_NONE;
-}
-
-static const char *const filter_keys[] = { "label=", "pred=", "split=", "check=", "decision=" };
-static const char *const decision_words[] = { "relabel", "delete", "accept", "flag", "none", "any" };
-
-static void
-filter_done(struct app *app, const char *text, void *arg)
-{
-	char *cause = NULL;
-	const char *p;
-
-	if (text == NULL)
-		return;
-	for (p = text; *p == ' '; p++)
-		;
-	if (*p == '\0')
-		return;
-	if (ui_filter_push(app, text, SORT_COUNT, &cause) != 0) {
-		ui_error(app, "filter: %s", cause);
-		free(cause);
-		return;
-	}
-	if (app->view.lv.n == 0)
-		ui_message(app, "nothing matches '%s' (Esc: back)", text);
-}
-
-/* Completion for `/`: every key=value the dataset has, then the keys. */
-static unsigned
-cmd_filter(struct app *app, int arg)
-{
-	struct dataset *ds = app->ds;
-	char **c;
-	size_t n = 0, cap, i, k;
-
-	if (ds == NULL) {
-		ui_message(app, "still indexing");
-		return REDRAW_STATUS;
-	}
-	cap = ds->nlabels * 2 + ds->nsplits + CHECK_COUNT + ARRAY_SIZE(decision_words) +
-	    ARRAY_SIZE(filter_keys);
-	c = xmalloc(cap * sizeof *c);
-	for (i = 0; i < ds->nlabels; i++)
-		c[n++] = xasprintf("label=%s", ds->labels[i]);
-	if (app->annot.pred)
-		for (i = 0; i < ds->nlabels; i++)
-			c[n++] = xasprintf("pred=%s", ds->labels[i]);
-	for (i = 1; i < ds->nsplits; i++)
-		c[n++] = xasprintf("split=%s", ds->splits[i]);
-	for (k = 0; k < CHECK_COUNT; k++)
-		c[n++] = xasprintf("check=%s", check_name(k));
-	for (k = 0; k < ARRAY_SIZE(decision_words); k++)
-		c[n++] = xasprintf("decision=%s", decision_words[k]);
-	for (k = 0; k < ARRAY_SIZE(filter_keys); k++)
-		c[n++] = xstrdup(filter_keys[k]);
-	ui_prompt(app, "filter: ", "", (const char *const *)c, n, PROMPT_WORDS,
-	    filter_done, NULL);
-	for (i = 0; i < n; i++)
-		free(c[i]);
-	free(c);
-	return REDRAW_STATUS;
-}
-
-static const float *
-sort_values(const struct app *app, enum sort_key k)
-{
-	switch (k) {
-	case SORT_SUSPECT:
-		return app->annot.suspect;
-	case SORT_LOUDNESS:
-		return app->annot.peak_db;
-	case SORT_DURATION:
-		return app->annot.duration;
-	case SORT_OUTLIER:
-		return app->annot.outlier;
-	case SORT_UNCERTAIN:
-		return app->annot.margin;
-	default:
-		return NULL;
-	}
-}
-
-/* path → label → suspect → loudness → duration (→ outlier once embeddings
- * are loaded, → uncertain once predictions are) → path. */
-static unsigned
-cmd_sort(struct app *app, int arg)
-{
-	enum sort_key k = app->view.shuffled ? SORT_PATH : app->view.sort + 1;
-
-	if (k == SORT_OUTLIER && app->annot.outlier == NULL)
-		k++;
-	if (k == SORT_UNCERTAIN && app->annot.margin == NULL)
-		k++;
-	if (k >= SORT_COUNT)
-		k = SORT_PATH;
-	view_set_sort(&app->view, k);
-	if (k >= SORT_SUSPECT && sort_values(app, k) == NULL)
-		ui_message(app, "sorted by %s (not known yet: path order)", sort_key_name(k));
-	else
-		ui_message(app, "sorted by %s", sort_key_name(k));
-	return REDRAW_FILES | REDRAW_FRAME | REDRAW_STATUS;
-}
-
-static unsigned
-cmd_shuffle(struct app *app, int arg)
-{
-	view_shuffle(&app->view, 0);
-	ui_message(app, "shuffled (s: sorted again)");
-	return REDRAW_FILES | REDRAW_FRAME | REDRAW_STATUS;
-}
-
-static unsigned
-cmd_relabel(struct app *app, int arg)
-{
-	return decide_relabel_prompt(app);
-}
-
-static unsigned
-cmd_relabel_nth(struct app *app, int n)
-{
-	return decide_relabel_nth(app, n);
-}
-
-static unsigned
-cmd_relabel_shown(struct app *app, int arg)
-{
-	return decide_relabel_shown(app);
-}
-
-static unsigned
-cmd_model_label(struct app *app, int arg)
-{
-	return decide_take_prediction(app);
-}
-
-static unsigned
-cmd_review(struct app *app, int arg)
-{
-	return review_toggle(app);
-}
-
-static unsigned
-cmd_delete(struct app *app, int arg)
-{
-	return decide_delete(app);
-}
-
-static unsigned
-cmd_accept(struct app *app, int arg)
-{
-	return decide_accept(app);
-}
-
-static unsigned
-cmd_flag(struct app *app, int arg)
-{
-	return decide_flag(app);
-}
-
-static unsigned
-cmd_undo(struct app *app, int arg)
-{
-	return decide_undo(app);
-}
-
-static unsigned
-cmd_note(struct app *app, int arg)
-{
-	return decide_note(app);
-}
-
-/* Left and right move across columns in panes that have them (the
- * confusion pane); elsewhere they do nothing. */
-static unsigned
-cmd_sideways(struct app *app, int arg)
-{
-	return REDRAW_NONE;
-}
-
-static unsigned
-cmd_truth(struct app *app, int arg)
-{
-	return confusion_toggle_truth(app);
-}
-
-static unsigned
-cmd_split(struct app *app, int arg)
-{
-	return confusion_cycle_split(app);
-}
-
-static unsigned
-cmd_cluster(struct app *app, int arg)
-{
-	ui_show_bottom(app, app->bottom == PANE_CLUSTER ? PANE_CONFUSION : PANE_CLUSTER);
-	return REDRAW_NONE;
-}
-
-/* Keys of the cluster pane alone: it acts on the command's name while
- * focused; elsewhere they do nothing. */
-static unsigned
-cmd_cluster_only(struct app *app, int arg)
-{
-	return REDRAW_NONE;
-}
-
-static void (*open_help)(struct app *);
-
-void
-commands_on_help(void (*open)(struct app *))
-{
-	open_help = open;
-}
-
-static unsigned
-cmd_help(struct app *app, int arg)
-{
-	if (open_help != NULL)
-		open_help(app);
-	return REDRAW_NONE;
-}
-
-static unsigned
-cmd_redraw(struct app *app, int arg)
-{
-	clearok(curscr, TRUE);
-	return REDRAW_ALL;
-}
-
-static unsigned
-cmd_quit(struct app *app, int arg)
-{
-	app->quit = 1;
-	return REDRAW_NONE;
-}
-
-#define RELABEL(n) { "relabel-" #n, "relabel to label " #n " (numbered in the confusion pane)", \
-	cmd_relabel_nth, n, #n }
+#define RELABEL(n) \
+	{ "relabel-" #n, "relabel to label " #n " (numbered in the confusion pane)", n, #n }
 
 static const struct command commands[] = {
-	{ "down", "select the next sample", cmd_down, 0, "j Down C-n" },
-	{ "up", "select the previous sample", cmd_up, 0, "k Up C-p" },
-	{ "page-down", "one screen down", cmd_page_down, 0, "PgDn C-f" },
-	{ "page-up", "one screen up", cmd_page_up, 0, "PgUp C-b" },
-	{ "top", "first sample", cmd_top, 0, "g Home" },
-	{ "bottom", "last sample", cmd_bottom, 0, "G End" },
-	{ "left", "confusion pane: the column to the left, then row names",
-	    cmd_sideways, -1, "h Left" },
-	{ "right", "confusion pane: the column to the right", cmd_sideways, 1, "l Right" },
-	{ "next-pane", "focus the next pane", cmd_cycle_pane, 1, "Tab" },
-	{ "prev-pane", "focus the previous pane", cmd_cycle_pane, -1, "S-Tab" },
-	{ "play", "play / stop the selected clip", cmd_play, 0, "Space" },
-	{ "autoplay", "play the next clip when one ends (toggle)", cmd_autoplay, 0, "n" },
-	{ "enter", "confusion pane: show that cell's samples", cmd_enter, 0, "Enter" },
-	{ "back", "back out of a filter, prompt or overlay", cmd_back, 0, "Esc" },
-	{ "filter", "filter (its words: at the end of this list)",
-	    cmd_filter, 0, "/" },
+	{ "down", "select the next sample", 0, "j Down C-n" },
+	{ "up", "select the previous sample", 0, "k Up C-p" },
+	{ "page-down", "one screen down", 0, "PgDn C-f" },
+	{ "page-up", "one screen up", 0, "PgUp C-b" },
+	{ "top", "first sample", 0, "g Home" },
+	{ "bottom", "last sample", 0, "G End" },
+	{ "left", "confusion pane: the column to the left, then row names", -1, "h Left" },
+	{ "right", "confusion pane: the column to the right", 1, "l Right" },
+	{ "next-pane", "focus the next pane", 1, "Tab" },
+	{ "prev-pane", "focus the previous pane", -1, "S-Tab" },
+	{ "play", "play / stop the selected clip", 0, "Space" },
+	{ "autoplay", "play the next clip when one ends (toggle)", 0, "n" },
+	{ "enter", "confusion pane: show that cell's samples", 0, "Enter" },
+	{ "back", "back out of a filter, prompt or overlay", 0, "Esc" },
+	{ "filter", "filter (its words: at the end of this list)", 0, "/" },
 	{ "sort", "cycle sort: path, label, suspect, loudness, duration, outlier, uncertain",
-	    cmd_sort, 0, "s" },
-	{ "shuffle", "shuffle (browse in random order)", cmd_shuffle, 0, "R" },
-	{ "preview-mode", "preview: waveform / spectrogram / thumbnail / text",
-	    cmd_preview_mode, 0, "v" },
-	{ "relabel", "relabel (prompt with completion)", cmd_relabel, 0, "r" },
+	    0, "s" },
+	{ "shuffle", "shuffle (browse in random order)", 0, "R" },
+	{ "preview-mode", "preview: waveform / spectrogram / thumbnail / text", 0, "v" },
+	{ "relabel", "relabel (prompt with completion)", 0, "r" },
 	RELABEL(1), RELABEL(2), RELABEL(3), RELABEL(4), RELABEL(5),
 	RELABEL(6), RELABEL(7), RELABEL(8), RELABEL(9),
 	{ "relabel-shown", "relabel every sample shown (a cluster's group, a filter)",
-	    cmd_relabel_shown, 0, "*" },
+	    0, "*" },
 	{ "model-label", "take the model's label: relabel a suspect, label an unlabeled sample",
-	    cmd_model_label, 0, "y" },
-	{ "delete", "mark for deletion", cmd_delete, 0, "d" },
-	{ "accept", "accept: the label is verified", cmd_accept, 0, "a" },
-	{ "flag", "flag: keep, and add to the rogues gallery", cmd_flag, 0, "f" },
-	{ "undo", "undo the last decision", cmd_undo, 0, "u" },
+	    0, "y" },
+	{ "delete", "mark for deletion", 0, "d" },
+	{ "accept", "accept: the label is verified", 0, "a" },
+	{ "flag", "flag: keep, and add to the rogues gallery", 0, "f" },
+	{ "undo", "undo the last decision", 0, "u" },
 	{ "review", "review mode: each decision moves to the next sample and plays it",
-	    cmd_review, 0, "V" },
-	{ "note", "add a note to the selected sample (in the journal)", cmd_note, 0, "m" },
-	{ "cluster", "bottom pane: confusion matrix / embedding clusters", cmd_cluster, 0, "c" },
-	{ "next-outlier", "cluster pane: the next outlier, highest score first", cmd_cluster_only, 0, "o" },
-	{ "zoom-in", "cluster pane: zoom in (on the cursor)", cmd_cluster_only, 0, "+ =" },
-	{ "zoom-out", "cluster pane: zoom out", cmd_cluster_only, 0, "-" },
-	{ "zoom-reset", "cluster pane: every point of the view", cmd_cluster_only, 0, "0" },
-	{ "next-class", "cluster pane: the next class by split score", cmd_cluster_only, 0, "]" },
-	{ "prev-class", "cluster pane: the previous class by split score", cmd_cluster_only, 0, "[" },
-	{ "truth", "confusion: truth as in the dataset / after decisions", cmd_truth,
-	    0, "t" },
-	{ "split", "confusion: count one split after another, then all", cmd_split, 0, "S" },
-	{ "help", "this help", cmd_help, 0, "? F1" },
-	{ "redraw", "redraw the screen", cmd_redraw, 0, "C-l" },
-	{ "quit", "quit", cmd_quit, 0, "q" },
+	    0, "V" },
+	{ "note", "add a note to the selected sample (in the journal)", 0, "m" },
+	{ "cluster", "bottom pane: confusion matrix / embedding clusters", 0, "c" },
+	{ "next-outlier", "cluster pane: the next outlier, highest score first", 0, "o" },
+	{ "zoom-in", "cluster pane: zoom in (on the cursor)", 0, "+ =" },
+	{ "zoom-out", "cluster pane: zoom out", 0, "-" },
+	{ "zoom-reset", "cluster pane: every point of the view", 0, "0" },
+	{ "next-class", "cluster pane: the next class by split score", 0, "]" },
+	{ "prev-class", "cluster pane: the previous class by split score", 0, "[" },
+	{ "truth", "confusion: truth as in the dataset / after decisions", 0, "t" },
+	{ "split", "confusion: count one split after another, then all", 0, "S" },
+	{ "help", "this help", 0, "? F1" },
+	{ "redraw", "redraw the screen", 0, "C-l" },
+	{ "quit", "quit", 0, "q" },
 };
 static const size_t ncommands = ARRAY_SIZE(commands);
 
@@ -414,6 +71,29 @@ const struct command *
 command_at(size_t i)
 {
 	return i < ncommands ? &commands[i] : NULL;
+}
+
+/* What each command does, by its index in the table; NULL: only a
+ * focused pane acts on it. */
+static command_fn handlers[ARRAY_SIZE(commands)];
+
+void
+commands_handle(const struct command_handler *h)
+{
+	const struct command *c;
+
+	for (; h->name != NULL; h++) {
+		if ((c = command_find(h->name)) == NULL)
+			die("a handler for no command '%s'", h->name);
+		handlers[c - commands] = h->fn;
+	}
+}
+
+unsigned
+command_run(struct app *app, const struct command *c)
+{
+	command_fn fn = handlers[c - commands];
+	return fn != NULL ? fn(app, c->arg) : REDRAW_NONE;
 }
 
 /* ---- key names ---- */

@@ -1,7 +1,8 @@
 /* commands.h — every action of the browser is a named command in one table
  * (commands.c), with the default key bindings beside it; the help overlay
  * and the man page's key list come from that table, and config.yaml's
- * `keys:` rebinds by command name. */
+ * `keys:` rebinds by command name. What a command does lives with the
+ * pane or feed it acts on. */
 #ifndef WINNOW_COMMANDS_H
 #define WINNOW_COMMANDS_H
 
@@ -12,16 +13,28 @@ struct app;
 struct command {
 	const char *name;               /* "down", "play", "relabel-3", … */
 	const char *description;        /* one line for the help overlay */
-	unsigned (*fn)(struct app *, int arg);  /* returns REDRAW_ flags */
-	int arg;
+	int arg;                        /* handed to what the command does */
 	const char *keys;               /* default keys, space-separated names */
 };
 
 /* The table, in help order: command_at(0), command_at(1), … until NULL. */
 const struct command *command_at(size_t i);
-/* What the `help` command opens; the browser sets it (the help overlay
- * lists this table, so the table does not call into the overlay). */
-void commands_on_help(void (*open)(struct app *));
+
+/* What a command does, when the focused pane leaves the key to it;
+ * returns REDRAW_ flags. */
+typedef unsigned (*command_fn)(struct app *, int arg);
+/* A part's commands by name, ended by { NULL, NULL }: each pane and feed
+ * that owns commands exports such a table, and the browser's set-up hands
+ * them all here, so that the table calls into no part it lists. */
+struct command_handler {
+	const char *name;
+	command_fn fn;
+};
+void commands_handle(const struct command_handler *h);
+/* Do c. A command no part handles is one that only the focused pane acts
+ * on (left and right, enter, the cluster pane's keys): it does nothing
+ * here. Returns REDRAW_ flags. */
+unsigned command_run(struct app *app, const struct command *c);
 
 /* Bind the default keys, then config.yaml's `keys:` over them (a command
  * named there loses its default keys). Call after settings_load, before

@@ -1,13 +1,11 @@
-/* focus.c — what panes and commands call to steer the browser: redraws,
- * the selection, the focus, the bottom pane, the file pane's filters, and
- * closing an overlay (ui.h). */
+/* focus.c — what panes, feeds and commands call to steer the browser:
+ * redraws, the selection, the focus, annotations' listeners, the file
+ * pane's filters (ui.h). It calls no part above it, so that every part
+ * may call it. */
 #include "config.h"
 
 #include <stdint.h>
 
-#include "help.h"
-#include "layout.h"
-#include "prompt.h"
 #include "ui.h"
 #include "util.h"
 
@@ -39,17 +37,6 @@ ui_focus(struct app *app, enum pane_id id)
 	if (id != app->focus)
 		app->redraw |= REDRAW_FRAME | (1u << id) | (1u << app->focus);
 	app->focus = id;
-}
-
-void
-ui_show_bottom(struct app *app, enum pane_id id)
-{
-	if (id != PANE_CONFUSION && id != PANE_CLUSTER)
-		return;
-	if (app->focus == app->bottom)
-		app->focus = id;
-	app->bottom = id;
-	layout_place(app);
 }
 
 void
@@ -111,18 +98,4 @@ ui_filter_pop(struct app *app)
 		return 0;
 	app->redraw |= REDRAW_FILES | REDRAW_FRAME;
 	return 1;
-}
-
-int
-ui_overlay_close(struct app *app)
-{
-	if (app->prompt) {
-		prompt_close(app);
-		return 1;
-	}
-	if (app->help) {
-		help_close(app);
-		return 1;
-	}
-	return 0;
 }

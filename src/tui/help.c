@@ -196,3 +196,15 @@ help_key(struct app *app, const struct command *c)
 	    strcmp(n, "help") == 0 || strcmp(n, "enter") == 0)
 		help_close(app);
 }
+
+static unsigned
+cmd_help(struct app *app, int arg)
+{
+	ui_help_open(app);
+	return REDRAW_NONE;
+}
+
+const struct command_handler help_commands[] = {
+	{ "help", cmd_help },
+	{ NULL, NULL },
+};

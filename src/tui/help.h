@@ -3,12 +3,15 @@
 #ifndef WINNOW_HELP_H
 #define WINNOW_HELP_H
 
+#include "commands.h"
+
 struct app;
-struct command;
 
 void help_draw(struct app *app);
 /* A key while the help is open, as the command bound to it (or NULL). */
 void help_key(struct app *app, const struct command *c);
 void help_close(struct app *app);
+/* The command help (commands.h). */
+extern const struct command_handler help_commands[];
 
 #endif

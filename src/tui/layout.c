@@ -1,4 +1,5 @@
-/* layout.c — the panes' places, the frame and a whole screen's update
+/* layout.c — the panes' places, the frame and a whole screen's update,
+ * and the commands that move the focus and change the bottom pane
  * (layout.h). */
 #include "config.h"
 
@@ -7,6 +8,7 @@
 
 #include <curses.h>
 
+#include "commands.h"
 #include "glyphs.h"
 #include "help.h"
 #include "layout.h"
@@ -319,3 +321,43 @@ layout_draw(struct app *app)
 	doupdate();
 	after_update(app);
 }
+
+/* ---- the panes' arrangement: the commands that change it ---- */
+
+void
+ui_show_bottom(struct app *app, enum pane_id id)
+{
+	if (id != PANE_CONFUSION && id != PANE_CLUSTER)
+		return;
+	if (app->focus == app->bottom)
+		app->focus = id;
+	app->bottom = id;
+	layout_place(app);
+}
+
+/* Tab order: the panes on the screen, left to right, top to bottom. */
+static unsigned
+cmd_cycle_pane(struct app *app, int step)
+{
+	enum pane_id order[] = { PANE_FILES, PANE_PREVIEW, app->bottom };
+	int i, n = (int)ARRAY_SIZE(order);
+	for (i = 0; i < n; i++)
+		if (order[i] == app->focus)
+			break;
+	ui_focus(app, order[((i + step) % n + n) % n]);
+	return REDRAW_NONE;
+}
+
+static unsigned
+cmd_cluster(struct app *app, int arg)
+{
+	ui_show_bottom(app, app->bottom == PANE_CLUSTER ? PANE_CONFUSION : PANE_CLUSTER);
+	return REDRAW_NONE;
+}
+
+const struct command_handler layout_commands[] = {
+	{ "next-pane", cmd_cycle_pane },
+	{ "prev-pane", cmd_cycle_pane },
+	{ "cluster", cmd_cluster },
+	{ NULL, NULL },
+};

@@ -4,6 +4,8 @@
 #ifndef WINNOW_LAYOUT_H
 #define WINNOW_LAYOUT_H
 
+#include "commands.h"
+
 struct app;
 
 /* Place the panes for the terminal's size (COLS × LINES) and the chosen
@@ -11,5 +13,7 @@ struct app;
 void layout_place(struct app *app);
 /* Draw what app->redraw asks for, and update the screen. */
 void layout_draw(struct app *app);
+/* next-pane, prev-pane and cluster (commands.h). */
+extern const struct command_handler layout_commands[];
 
 #endif

@@ -69,7 +69,7 @@ handle_key(struct app *app, int is_key, wint_t wch)
 	if (r & PANE_UNHANDLED) {
 		r &= ~PANE_UNHANDLED;
 		if (c)
-			r |= c->fn(app, c->arg);
+			r |= command_run(app, c);
 	}
 	app->redraw |= r;
 }

@@ -36,7 +36,7 @@ static size_t crash_reset_len;
 /* The UI thread is the only one with these signals unblocked (inside
  * ppoll), so it is the one they wake. But a library may start threads
  * of its own before main, with every signal unblocked (OpenBLAS does as
- * it loads, which is why embed.c loads it late): a signal the kernel
+ * it loads, which is why embed-analyse.c loads it late): a signal the kernel
  * gives such a thread is sent on to the UI thread, where it waits for
  * ppoll. Handled there, it would set a flag
  * the sleeping loop never sees, or run curses' Ctrl-Z handler in the

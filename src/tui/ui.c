@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "pred-feed.h"
 #include "prompt.h"
+#include "review.h"
 #include "scan.h"
 #include "terminal.h"
 #include "timers.h"
@@ -46,6 +47,60 @@ static const struct pane_ops *const pane_ops[PANE_COUNT] = {
 	[PANE_PREVIEW] = &preview_pane_ops,
 	[PANE_CONFUSION] = &confusion_pane_ops,
 	[PANE_CLUSTER] = &cluster_pane_ops,
+};
+
+/* ---- the browser's own commands ---- */
+
+/* Esc: close the prompt or overlay. Returns 1 when there was one. */
+static int
+overlay_close(struct app *app)
+{
+	if (app->prompt) {
+		prompt_close(app);
+		return 1;
+	}
+	if (app->help) {
+		help_close(app);
+		return 1;
+	}
+	return 0;
+}
+
+static unsigned
+cmd_back(struct app *app, int arg)
+{
+	if (overlay_close(app))
+		return REDRAW_NONE;
+	if (ui_filter_pop(app))
+		return REDRAW_FILES | REDRAW_FRAME;
+	return REDRAW_NONE;
+}
+
+static unsigned
+cmd_redraw(struct app *app, int arg)
+{
+	clearok(curscr, TRUE);
+	return REDRAW_ALL;
+}
+
+static unsigned
+cmd_quit(struct app *app, int arg)
+{
+	app->quit = 1;
+	return REDRAW_NONE;
+}
+
+static const struct command_handler ui_commands[] = {
+	{ "back", cmd_back },
+	{ "redraw", cmd_redraw },
+	{ "quit", cmd_quit },
+	{ NULL, NULL },
+};
+
+/* Every part's commands, handed to the command table at start. */
+static const struct command_handler *const command_tables[] = {
+	files_commands, preview_commands, confusion_commands, decide_commands,
+	review_commands, layout_commands, help_commands, ui_commands,
 };
 
 /* The dataset arrived: the panes and the parts start what needs it. */
@@ -98,7 +153,9 @@ ui_run(struct app *app)
 	term_start(app);
 	app->workers = worker_start(0);
 
-	commands_on_help(ui_help_open);
+	for (i = 0; i < ARRAY_SIZE(command_tables); i++)
+		commands_handle(command_tables[i]);
+	review_plays_with(preview_play_selected);
 	for (i = 0; i < PANE_COUNT; i++)
 		if (app->panes[i].ops->init)
 			app->panes[i].ops->init(app, &app->panes[i]);

@@ -95,6 +95,7 @@
 #include <curses.h>
 
 #include "annot.h"
+#include "commands.h"
 #include "listview.h"
 #include "util.h"
 #include "view.h"
@@ -371,10 +372,8 @@ int ui_configure(struct app *app, char **cause);
  * re-raise once everything is freed. */
 int ui_run(struct app *app);
 void ui_free(struct app *app);
-/* Open the help overlay; close any overlay. */
+/* Open the help overlay. */
 void ui_help_open(struct app *app);
-/* Esc: close the prompt or overlay. Returns 1 when there was one. */
-int ui_overlay_close(struct app *app);
 
 /* ---- defined by the other panes' files ---- */
 
@@ -383,19 +382,14 @@ extern const struct pane_ops preview_pane_ops;          /* panes/preview.c */
 extern const struct pane_ops confusion_pane_ops;        /* panes/confusion.c */
 extern const struct pane_ops cluster_pane_ops;          /* panes/cluster.c */
 
-/* panes/confusion.c: the commands truth (labels as in the dataset / after
- * decisions) and split (cycle the split counted); each returns REDRAW_
- * flags. */
-unsigned confusion_toggle_truth(struct app *app);
-unsigned confusion_cycle_split(struct app *app);
+/* Their commands (commands.h). */
+extern const struct command_handler files_commands[];   /* panes/files.c */
+extern const struct command_handler preview_commands[]; /* panes/preview.c */
+extern const struct command_handler confusion_commands[]; /* panes/confusion.c */
 
-/* panes/preview.c: the commands play, autoplay and preview-mode. Each
- * returns REDRAW_ flags. */
-unsigned preview_play_toggle(struct app *app);
-unsigned preview_autoplay_toggle(struct app *app);
-/* Play the selected clip from its start (stop when it is not a clip),
- * whatever played before: review mode's next sample. */
+/* panes/preview.c: play the selected clip from its start (stop when it is
+ * not a clip), whatever played before: review mode's next sample. Returns
+ * REDRAW_ flags. */
 unsigned preview_play_selected(struct app *app);
-unsigned preview_cycle_mode(struct app *app);
 
 #endif

@@ -1,12 +1,14 @@
 /* decide.h — decisions in the browser (relabel, delete, accept, flag, note,
- * undo), journalled. The commands r, 1–9, *, d, a, f, m, u call these; each
- * returns REDRAW_ flags (ui.h).
+ * undo), journalled. The commands r, 1–9, *, d, a, f, m, u call these
+ * (decide_commands); each returns REDRAW_ flags (ui.h).
  *
  * A decision is written to the journal and fsync'd on a worker thread, one
  * at a time in the order they were made; only then does the file pane show
  * it and the status line count it. */
 #ifndef WINNOW_DECIDE_H
 #define WINNOW_DECIDE_H
+
+#include "commands.h"
 
 struct app;
 
@@ -39,5 +41,7 @@ unsigned decide_undo(struct app *app);
 void decide_ready(struct app *app);
 /* At exit: close the journal, free app->journal. */
 void decide_end(struct app *app);
+/* The commands above, by name (commands.h). */
+extern const struct command_handler decide_commands[];
 
 #endif

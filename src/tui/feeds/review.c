@@ -20,6 +20,16 @@ struct review {
 	double active;          /* seconds spent reviewing before that */
 };
 
+/* review_plays_with: the feed plays through the preview pane, above it,
+ * without naming it. */
+static unsigned (*play)(struct app *);
+
+void
+review_plays_with(unsigned (*fn)(struct app *))
+{
+	play = fn;
+}
+
 static struct review *
 state(struct app *app)
 {
@@ -69,8 +79,9 @@ refresh_status(struct app *app, void *arg)
 	ui_after(app, REFRESH_SECONDS, refresh_status, r);
 }
 
-unsigned
-review_toggle(struct app *app)
+/* `V`: review mode on / off. */
+static unsigned
+cmd_review(struct app *app, int arg)
 {
 	struct review *r = state(app);
 
@@ -105,7 +116,7 @@ review_decided(struct app *app, size_t sample)
 	 * behind the cursor. */
 	if (view_select_sample(v, (uint32_t)sample) && v->lv.sel + 1 < v->lv.n) {
 		listpos_move(&v->lv, 1);
-		ui_redraw(app, preview_play_selected(app) | REDRAW_FILES);
+		ui_redraw(app, (play != NULL ? play(app) : REDRAW_NONE) | REDRAW_FILES);
 	} else {
 		ui_message(app, "review: that was the last sample shown");
 	}
@@ -119,3 +130,8 @@ review_end(struct app *app)
 	free(app->review);
 	app->review = NULL;
 }
+
+const struct command_handler review_commands[] = {
+	{ "review", cmd_review },
+	{ NULL, NULL },
+};

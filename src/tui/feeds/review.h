@@ -9,10 +9,15 @@
 
 #include <stddef.h>
 
+#include "commands.h"
+
 struct app;
 
-/* `V`: review mode on / off. Returns REDRAW_ flags. */
-unsigned review_toggle(struct app *app);
+/* The command review, `V`: review mode on / off (commands.h). */
+extern const struct command_handler review_commands[];
+/* What plays the sample review mode moves to (the preview pane's player,
+ * set by the browser's set-up): returns REDRAW_ flags. */
+void review_plays_with(unsigned (*play)(struct app *));
 /* A decision on `sample` was queued (decide.c): in review mode, count it
  * and go on to the row after the sample's, playing it. */
 void review_decided(struct app *app, size_t sample);

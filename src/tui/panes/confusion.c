@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "confusion.h"
 #include "dataset.h"
 #include "pred-feed.h"
@@ -734,8 +735,10 @@ cpane_key(struct app *app, struct pane *pane, int key, const char *command)
 	return REDRAW_CONFUSION;
 }
 
-unsigned
-confusion_toggle_truth(struct app *app)
+/* The commands truth (labels as in the dataset / after decisions) and
+ * split (cycle the split counted). */
+static unsigned
+cmd_truth(struct app *app, int arg)
 {
 	struct cpane *c = cpane_of(app);
 	if (c == NULL)
@@ -747,8 +750,8 @@ confusion_toggle_truth(struct app *app)
 	return REDRAW_CONFUSION | REDRAW_FRAME | REDRAW_STATUS;
 }
 
-unsigned
-confusion_cycle_split(struct app *app)
+static unsigned
+cmd_split(struct app *app, int arg)
 {
 	struct cpane *c = cpane_of(app);
 	if (c == NULL || app->ds == NULL)
@@ -763,6 +766,12 @@ confusion_cycle_split(struct app *app)
 	    dataset_split_name(app->ds, (unsigned)c->split));
 	return REDRAW_CONFUSION | REDRAW_FRAME | REDRAW_STATUS;
 }
+
+const struct command_handler confusion_commands[] = {
+	{ "truth", cmd_truth },
+	{ "split", cmd_split },
+	{ NULL, NULL },
+};
 
 const struct pane_ops confusion_pane_ops = {
 	.name = "confusion",

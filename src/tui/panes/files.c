@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "annot.h"
+#include "commands.h"
 #include "dataset.h"
 #include "ui.h"
 #include "util.h"
@@ -465,4 +466,180 @@ const struct pane_ops files_pane_ops = {
 	.ready = files_ready,
 	.title = files_title,
 	.footer = files_footer,
+};
+
+/* ---- commands: the file list's position, filters and order ---- */
+
+static unsigned
+move_by(struct app *app, long delta)
+{
+	listpos_move(&app->view.lv, delta);
+	return REDRAW_FILES;
+}
+
+static long
+page(const struct app *app)
+{
+	int h = app->panes[PANE_FILES].h;
+	return h > 2 ? h - 1 : 1;
+}
+
+static unsigned
+cmd_down(struct app *app, int arg)
+{
+	return move_by(app, 1);
+}
+
+static unsigned
+cmd_up(struct app *app, int arg)
+{
+	return move_by(app, -1);
+}
+
+static unsigned
+cmd_page_down(struct app *app, int arg)
+{
+	return move_by(app, page(app));
+}
+
+static unsigned
+cmd_page_up(struct app *app, int arg)
+{
+	return move_by(app, -page(app));
+}
+
+static unsigned
+cmd_top(struct app *app, int arg)
+{
+	listpos_select(&app->view.lv, 0);
+	return REDRAW_FILES;
+}
+
+static unsigned
+cmd_bottom(struct app *app, int arg)
+{
+	listpos_select(&app->view.lv, app->view.lv.n ? app->view.lv.n - 1 : 0);
+	return REDRAW_FILES;
+}
+
+static const char *const filter_keys[] = { "label=", "pred=", "split=", "check=", "decision=" };
+
+static const char *const decision_words[] = { "relabel", "delete", "accept", "flag", "none", "any" };
+
+static void
+filter_done(struct app *app, const char *text, void *arg)
+{
+	char *cause = NULL;
+	const char *p;
+
+	if (text == NULL)
+		return;
+	for (p = text; *p == ' '; p++)
+		;
+	if (*p == '\0')
+		return;
+	if (ui_filter_push(app, text, SORT_COUNT, &cause) != 0) {
+		ui_error(app, "filter: %s", cause);
+		free(cause);
+		return;
+	}
+	if (app->view.lv.n == 0)
+		ui_message(app, "nothing matches '%s' (Esc: back)", text);
+}
+
+/* Completion for `/`: every key=value the dataset has, then the keys. */
+static unsigned
+cmd_filter(struct app *app, int arg)
+{
+	struct dataset *ds = app->ds;
+	char **c;
+	size_t n = 0, cap, i, k;
+
+	if (ds == NULL) {
+		ui_message(app, "still indexing");
+		return REDRAW_STATUS;
+	}
+	cap = ds->nlabels * 2 + ds->nsplits + CHECK_COUNT + ARRAY_SIZE(decision_words) +
+	    ARRAY_SIZE(filter_keys);
+	c = xmalloc(cap * sizeof *c);
+	for (i = 0; i < ds->nlabels; i++)
+		c[n++] = xasprintf("label=%s", ds->labels[i]);
+	if (app->annot.pred)
+		for (i = 0; i < ds->nlabels; i++)
+			c[n++] = xasprintf("pred=%s", ds->labels[i]);
+	for (i = 1; i < ds->nsplits; i++)
+		c[n++] = xasprintf("split=%s", ds->splits[i]);
+	for (k = 0; k < CHECK_COUNT; k++)
+		c[n++] = xasprintf("check=%s", check_name(k));
+	for (k = 0; k < ARRAY_SIZE(decision_words); k++)
+		c[n++] = xasprintf("decision=%s", decision_words[k]);
+	for (k = 0; k < ARRAY_SIZE(filter_keys); k++)
+		c[n++] = xstrdup(filter_keys[k]);
+	ui_prompt(app, "filter: ", "", (const char *const *)c, n, PROMPT_WORDS,
+	    filter_done, NULL);
+	for (i = 0; i < n; i++)
+		free(c[i]);
+	free(c);
+	return REDRAW_STATUS;
+}
+
+static const float *
+sort_values(const struct app *app, enum sort_key k)
+{
+	switch (k) {
+	case SORT_SUSPECT:
+		return app->annot.suspect;
+	case SORT_LOUDNESS:
+		return app->annot.peak_db;
+	case SORT_DURATION:
+		return app->annot.duration;
+	case SORT_OUTLIER:
+		return app->annot.outlier;
+	case SORT_UNCERTAIN:
+		return app->annot.margin;
+	default:
+		return NULL;
+	}
+}
+
+/* path → label → suspect → loudness → duration (→ outlier once embeddings
+ * are loaded, → uncertain once predictions are) → path. */
+static unsigned
+cmd_sort(struct app *app, int arg)
+{
+	enum sort_key k = app->view.shuffled ? SORT_PATH : app->view.sort + 1;
+
+	if (k == SORT_OUTLIER && app->annot.outlier == NULL)
+		k++;
+	if (k == SORT_UNCERTAIN && app->annot.margin == NULL)
+		k++;
+	if (k >= SORT_COUNT)
+		k = SORT_PATH;
+	view_set_sort(&app->view, k);
+	if (k >= SORT_SUSPECT && sort_values(app, k) == NULL)
+		ui_message(app, "sorted by %s (not known yet: path order)", sort_key_name(k));
+	else
+		ui_message(app, "sorted by %s", sort_key_name(k));
+	return REDRAW_FILES | REDRAW_FRAME | REDRAW_STATUS;
+}
+
+static unsigned
+cmd_shuffle(struct app *app, int arg)
+{
+	view_shuffle(&app->view, 0);
+	ui_message(app, "shuffled (s: sorted again)");
+	return REDRAW_FILES | REDRAW_FRAME | REDRAW_STATUS;
+}
+
+const struct command_handler files_commands[] = {
+	{ "down", cmd_down },
+	{ "up", cmd_up },
+	{ "page-down", cmd_page_down },
+	{ "page-up", cmd_page_up },
+	{ "top", cmd_top },
+	{ "bottom", cmd_bottom },
+	{ "filter", cmd_filter },
+	{ "sort", cmd_sort },
+	{ "shuffle", cmd_shuffle },
+	{ NULL, NULL },
 };

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audio-view.h"
+#include "commands.h"
 #include "image-view.h"
 #include "pixels.h"
 #include "playback.h"
@@ -509,8 +510,8 @@ const struct pane_ops preview_pane_ops = {
 /* ---- commands ---- */
 
 /* Space: play or stop the selected clip. */
-unsigned
-preview_play_toggle(struct app *app)
+static unsigned
+cmd_play(struct app *app, int arg)
 {
 	struct preview *pv = app->preview;
 
@@ -526,8 +527,8 @@ preview_play_selected(struct app *app)
 }
 
 /* `n`: play the next clip when one ends. */
-unsigned
-preview_autoplay_toggle(struct app *app)
+static unsigned
+cmd_autoplay(struct app *app, int arg)
 {
 	struct preview *pv = app->preview;
 
@@ -535,8 +536,8 @@ preview_autoplay_toggle(struct app *app)
 }
 
 /* `v`: thumbnail / details for pictures, waveform / spectrogram for clips. */
-unsigned
-preview_cycle_mode(struct app *app)
+static unsigned
+cmd_preview_mode(struct app *app, int arg)
 {
 	struct preview *pv = app->preview;
 	const struct preview_entry *e;
@@ -558,3 +559,10 @@ preview_cycle_mode(struct app *app)
 	}
 	return REDRAW_PREVIEW | REDRAW_STATUS;
 }
+
+const struct command_handler preview_commands[] = {
+	{ "play", cmd_play },
+	{ "autoplay", cmd_autoplay },
+	{ "preview-mode", cmd_preview_mode },
+	{ NULL, NULL },
+};

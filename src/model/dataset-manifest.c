@@ -1,0 +1,270 @@
+/* dataset-manifest.c — a dataset's samples from a CSV/TSV manifest
+ * (dataset-private.h). */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "csv.h"
+#include "dataset-private.h"
+#include "exists.h"
+#include "util.h"
+
+/* ---- manifest layout ---- */
+
+/* A manifest's rows are read first; sorted by path, they give the samples
+ * (a sample a path), in path order; the files these name are checked all at
+ * once, a folder listing each rather than a lookup each (exists.h); then
+ * the rows are taken in their own order: the problems and the samples are
+ * the ones a row-by-row check would give. */
+struct row {
+	size_t line;
+	uint32_t path;          /* in the dataset's pool */
+	uint32_t sample;        /* its path's sample, or ROW_BAD */
+	uint32_t label, split;  /* in the rows' own tables, or ROW_NONE (a sample
+	                           ROW_BAD: label is its message's number) */
+};
+#define ROW_BAD UINT32_MAX
+#define ROW_NONE UINT32_MAX     /* a row's label or split: none */
+/* why[] of a sample a row has taken: no errno nor EXISTS_* value. */
+#define ROW_TAKEN INT_MIN
+
+struct rows {
+	struct row *row;
+	size_t n, cap;
+	GHashTable *names;      /* label or split name -> number + 1 */
+	GPtrArray *name;        /* the names, by number */
+	GPtrArray *bad;         /* messages of the malformed rows listed */
+};
+
+static void
+row_add(struct rows *rs, size_t line, uint32_t path, uint32_t sample, uint32_t label,
+    uint32_t split)
+{
+	rs->row = xgrow(rs->row, &rs->cap, rs->n + 1, sizeof *rs->row);
+	rs->row[rs->n++] = (struct row){ line, path, sample, label, split };
+}
+
+static void
+row_bad(struct rows *rs, size_t line, char *message)
+{
+	row_add(rs, line, 0, ROW_BAD, rs->bad->len, 0);
+	g_ptr_array_add(rs->bad, message);
+}
+
+/* Labels and splits are interned in the dataset only when a row is taken,
+ * so that a name met only in rows that are not has no number there. */
+static uint32_t
+row_name(struct rows *rs, const char *name)
+{
+	gpointer v = g_hash_table_lookup(rs->names, name);
+	char *copy;
+	if (v != NULL)
+		return GPOINTER_TO_UINT(v) - 1;
+	copy = xstrdup(name);
+	g_ptr_array_add(rs->name, copy);
+	g_hash_table_insert(rs->names, copy, GUINT_TO_POINTER(rs->name->len));
+	return rs->name->len - 1;
+}
+
+/* Read the rows, their paths into the dataset's pool. */
+static int
+read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
+{
+	struct csv c;
+	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
+	int cpath, clabel, csplit, r;
+	size_t bad = 0;
+
+	if (csv_open(&c, full, cause) != 0) {
+		free(full);
+		return -1;
+	}
+	free(full);
+	cpath = csv_column(&c, "path");
+	clabel = csv_column(&c, "label");
+	csplit = csv_column(&c, "split");
+	if (cpath < 0 || clabel < 0) {
+		set_cause(cause, "%s: the header must name the columns 'path' and 'label'", file);
+		csv_close(&c);
+		return -1;
+	}
+	while ((r = csv_next(&c, &why)) != 0) {
+		const char *path, *label, *split;
+		if (r < 0) {
+			if (bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xstrdup(why));
+			free(why);
+			why = NULL;
+			continue;
+		}
+		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield) {
+			if (bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xasprintf("line %zu: %zu fields, expected %zu",
+				    c.line, c.nfield, c.nheader));
+			continue;
+		}
+		/* Names are escaped as winnow writes them (export --manifest):
+		 * a line break cannot be in a row, nor a control byte in a
+		 * file meant to be read. */
+		if (unescape_name(c.field[cpath]) != 0 || unescape_name(c.field[clabel]) != 0 ||
+		    (csplit >= 0 && (size_t)csplit < c.nfield &&
+		    unescape_name(c.field[csplit]) != 0)) {
+			if (bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xasprintf("line %zu: a backslash that is not "
+				    "\\\\ or \\xNN (00 aside)", c.line));
+			continue;
+		}
+		path = c.field[cpath];
+		label = c.field[clabel];
+		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
+		while (path[0] == '.' && path[1] == '/')
+			path += 2;
+		if (!path_is_clean(path)) {
+			if (bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xasprintf("line %zu: path '%s' is refused "
+				    "(absolute, empty, or with '..')", c.line, path));
+			continue;
+		}
+		/* An empty label is new data waiting for one, as in a `_` folder. */
+		row_add(rs, c.line, strpool_add(&ds->paths, path, strlen(path)), 0,
+		    *label ? row_name(rs, label) : ROW_NONE,
+		    *split ? row_name(rs, split) : ROW_NONE);
+	}
+	if (bad > PROBLEMS_LISTED)
+		row_bad(rs, SIZE_MAX, xasprintf("%zu malformed rows in all", bad));
+	csv_close(&c);
+	return 0;
+}
+
+struct row_order {
+	const struct dataset *ds;
+	const struct row *row;
+};
+
+/* By path, and among the rows of one path in the manifest's order. */
+static int
+cmp_row_path(const void *a, const void *b, void *arg)
+{
+	const struct row_order *o = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = strcmp(strpool_get(&o->ds->paths, o->row[x].path),
+	    strpool_get(&o->ds->paths, o->row[y].path));
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* A sample for each path the rows name, in path order (as dataset_sort
+ * wants them), each row pointing to its path's. Sorting finds the repeated paths that a hash table would,
+ * and gives the order the dataset needs anyway. */
+static void
+samples_of_rows(struct dataset *ds, struct rows *rs)
+{
+	struct row_order o = { ds, rs->row };
+	uint32_t *order = xmalloc((rs->n ? rs->n : 1) * sizeof *order), at;
+	const char *path, *prev = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->row[i].sample != ROW_BAD)
+			order[n++] = (uint32_t)i;
+	qsort_r(order, n, sizeof *order, cmp_row_path, &o);
+	for (i = 0; i < n; i++) {
+		at = rs->row[order[i]].path;
+		path = strpool_get(&ds->paths, at);
+		if (prev == NULL || strcmp(prev, path) != 0)
+			add_sample_at(ds, at, strlen(path), LABEL_NONE, SPLIT_NONE, 0);
+		rs->row[order[i]].sample = (uint32_t)(ds->nsamples - 1);
+		prev = path;
+	}
+	free(order);
+}
+
+int
+load_manifest(struct dataset *ds, const char *file, char **cause)
+{
+	struct rows rs = { 0 };
+	const char **paths;
+	size_t missing = 0, dups = 0, i, n;
+	uint32_t *labels, *splits;
+	int *why;
+
+	rs.names = g_hash_table_new(g_str_hash, g_str_equal);
+	rs.name = g_ptr_array_new_with_free_func(free);
+	rs.bad = g_ptr_array_new_with_free_func(free);
+	if (read_rows(ds, file, &rs, cause) != 0) {
+		g_hash_table_destroy(rs.names);
+		g_ptr_array_free(rs.name, TRUE);
+		g_ptr_array_free(rs.bad, TRUE);
+		return -1;
+	}
+	samples_of_rows(ds, &rs);
+
+	paths = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *paths);
+	why = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *why);
+	for (i = 0; i < ds->nsamples; i++)
+		paths[i] = sample_path(ds, i);
+	exists_check(ds->rootfd, paths, ds->nsamples, why);
+	free(paths);
+
+	labels = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *labels);
+	splits = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *splits);
+	for (i = 0; i < rs.name->len; i++)
+		labels[i] = splits[i] = ROW_NONE;
+	for (i = 0; i < rs.n; i++) {
+		struct row *r = &rs.row[i];
+		struct sample *s;
+		const char *path;
+		if (r->sample == ROW_BAD) {
+			dataset_problem(ds, file, "%s", (char *)g_ptr_array_index(rs.bad, r->label));
+			continue;
+		}
+		s = &ds->samples[r->sample];
+		path = sample_path(ds, r->sample);
+		if (why[r->sample] == ROW_TAKEN) {
+			if (dups++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s is listed again; "
+				    "the first row counts", r->line, path);
+			continue;
+		}
+		if (why[r->sample] != EXISTS_REGULAR) {
+			int e = why[r->sample] > 0 ? why[r->sample] : 0;
+			if (missing++ < PROBLEMS_LISTED)
+				dataset_problem(ds, file, "line %zu: %s: %s", r->line, path,
+				    e == EXDEV ? "leads out of the dataset; skipped" :
+				    e ? strerror(e) : "not a regular file");
+			continue;
+		}
+		why[r->sample] = ROW_TAKEN;
+		if (r->label != ROW_NONE && labels[r->label] == ROW_NONE)
+			labels[r->label] = dataset_label_intern(ds,
+			    g_ptr_array_index(rs.name, r->label));
+		s->label = (uint16_t)(r->label != ROW_NONE ? labels[r->label] : LABEL_NONE);
+		if (r->split != ROW_NONE && splits[r->split] == ROW_NONE)
+			splits[r->split] = split_intern(ds, g_ptr_array_index(rs.name, r->split));
+		s->split = (uint8_t)(r->split != ROW_NONE ? splits[r->split] : SPLIT_NONE);
+	}
+	if (missing > PROBLEMS_LISTED)
+		dataset_problem(ds, file, "%zu rows in all name files that are missing", missing);
+	if (dups > PROBLEMS_LISTED)
+		dataset_problem(ds, file, "%zu repeated rows in all", dups);
+
+	/* Only the samples a row took stay; the pool, in the rows' order and
+	 * with their repeated and missing paths, is laid out anew. */
+	for (i = n = 0; i < ds->nsamples; i++)
+		if (why[i] == ROW_TAKEN)
+			ds->samples[n++] = ds->samples[i];
+	ds->nsamples = n;
+	relay_paths(ds);
+	free(why);
+	free(labels);
+	free(splits);
+	free(rs.row);
+	g_hash_table_destroy(rs.names);
+	g_ptr_array_free(rs.name, TRUE);
+	g_ptr_array_free(rs.bad, TRUE);
+	return 0;
+}
