@@ -7,6 +7,8 @@
 # mid-clip) and writes them to a numbered file. Those bytes must be the
 # clip, decoded independently by sox to the same raw format: exactly, since
 # the device takes every clip's own rate and channels (no conversion).
+# A device slow to open (a FIFO no one reads yet) shows "connecting" at
+# once, plays exactly once it answers, and does not hold up quitting.
 . "$top_srcdir/tests/lib.sh"
 need sox tmux aplay
 [ -x "$PYTHON" ] || skip "$PYTHON is not installed"
@@ -295,6 +297,63 @@ check "V again: review mode off" screen_wait "review mode off"
 check "its counts leave the status line" screen_gone "reviewed"
 tmux_keys q
 expect_exit "winnow quits after review, status 0" 0
+tmux_stop
+
+# ---- a slow sound server, at 80×24: "connecting" until the first sound ----
+# The device's file is a FIFO that no one reads yet: opening the stream
+# waits there, as for a network server that takes its time to answer.
+mkfifo "$TMP/server"
+cat >"$HOME/.asoundrc" <<EOF
+pcm.!default {
+	type file
+	slave.pcm "null"
+	file "$TMP/server"
+	format "raw"
+}
+EOF
+# A server that never answers does not keep winnow from quitting.
+tmux_start 80 24 "$WINNOW" "$D"
+screen_wait "c_short.wav" || fail "winnow shows the dataset at 80×24"
+go_row 3
+tmux_keys Space
+check "connecting to a server that does not answer" screen_wait "connecting to the sound device…"
+tmux_keys q
+expect_exit "q still ends winnow, status 0" 0
+tmux_stop
+tmux_start 80 24 "$WINNOW" "$D"
+screen_wait "c_short.wav" || fail "winnow shows the dataset at 80×24"
+go_row 2
+check "the preview shows a_long.wav" screen_wait "8.00 s"
+# connecting_after: Space, then the ms from its delivery to the pane (tmux
+# has written it when send-keys returns) until "connecting" is on screen.
+connecting_after() {
+	tmux_keys Space
+	t0=$(date +%s%N)
+	while ! screen | grep -qF "connecting to the sound device…"; do
+		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 5000 ] && break
+		sleep 0.02
+	done
+	echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+ms=$(connecting_after)
+check "Space: 'connecting' within 0.3 s ($ms ms)" test "$ms" -le 300
+sleep 1
+check "still connecting a second on" screen_wait "connecting to the sound device…"
+check "... with no clock standing at 0" not_on_screen "playing"
+check "... and nothing sent to the server" test ! -e "$OUT/$(printf %03d "$(ls "$OUT" | grep -c '\.fmt$')").raw"
+# The server answers: a reader at the device's pace, pace.py as above.
+"$PYTHON" "$TMP/pace.py" 16000 1 32 FLOAT_LE "$OUT" <"$TMP/server" &
+reader=$!
+check "then it plays" screen_wait "playing "
+if wait_streams 1; then
+	check "and the server gets the clip, exactly" compare exact "$(stream 1)" "$D/yes/a_long.wav"
+	consume 1
+else
+	fail "the stream through the slow server ends"
+fi
+wait "$reader"
+tmux_keys q
+expect_exit "winnow quits, status 0" 0
 tmux_stop
 
 # ---- no sound device: a clear message, and the rest keeps working ----

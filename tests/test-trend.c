@@ -1,14 +1,19 @@
 /* test-trend.c — DATASET/.winnow/trend.tsv: rows appended under one header
  * while the labels stay, a new header when they change, values from the
  * confusion matrix (undefined as "-"), a torn last row left whole and
- * ended, and an error, not a crash, where the folder cannot be made. */
+ * ended, an error, not a crash, where the folder cannot be made, and the
+ * file beside the journal in $XDG_STATE_HOME where the dataset is not
+ * writable. */
 #include "config.h"
 
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "confusion.h"
+#include "dataset.h"
+#include "journal.h"
 #include "tap.h"
 #include "testfs.h"
 #include "trend.h"
@@ -95,20 +100,20 @@ test_append(void)
 
 	mkdirs(root);
 	matrix(&cm, 3, three);
-	is_int(trend_append(root, &cm, labels3, 7, &cause), 0, "a first row: the file is made");
+	is_int(trend_append(file, &cm, labels3, 7, &cause), 0, "a first row: the file is made");
 	is_file(file, xasprintf("%sT\t7\t0.8333\t0.7500\t1.0000\t-\t1.0000\t0.6667\t-\n", head3),
 	    "a header, then the rows, accuracy, recalls and precisions; undefined is -");
 
 	matrix(&cm, 3, later);
-	is_int(trend_append(root, &cm, labels3, 9, &cause), 0, "a second row");
+	is_int(trend_append(file, &cm, labels3, 9, &cause), 0, "a second row");
 	is_file(file, xasprintf("%sT\t7\t0.8333\t0.7500\t1.0000\t-\t1.0000\t0.6667\t-\n"
 	    "T\t9\t0.7143\t1.0000\t0.3333\t-\t0.8000\t1.0000\t0.0000\n", head3),
 	    "the same labels: no second header");
 
 	matrix(&cm, 4, four);
-	is_int(trend_append(root, &cm, labels4, 3, &cause), 0, "a row with a new label");
+	is_int(trend_append(file, &cm, labels4, 3, &cause), 0, "a row with a new label");
 	matrix(&cm, 3, three);
-	is_int(trend_append(root, &cm, labels3, 7, &cause), 0, "and back to three");
+	is_int(trend_append(file, &cm, labels3, 7, &cause), 0, "and back to three");
 	is_file(file, xasprintf("%sT\t7\t0.8333\t0.7500\t1.0000\t-\t1.0000\t0.6667\t-\n"
 	    "T\t9\t0.7143\t1.0000\t0.3333\t-\t0.8000\t1.0000\t0.0000\n"
 	    "time\trows\taccuracy\trecall:a\trecall:b\trecall:c\\x09d\trecall:new"
@@ -123,7 +128,7 @@ test_append(void)
 	root = at("torn");
 	free(file);
 	file = at("torn/.winnow/trend.tsv");
-	is_int(trend_append(root, &cm, labels3, 7, &cause), 0, "a row after a torn one");
+	is_int(trend_append(file, &cm, labels3, 7, &cause), 0, "a row after a torn one");
 	is_file(file, xasprintf("torn row\n%sT\t7\t0.8333\t0.7500\t1.0000\t-\t1.0000\t0.6667\t-\n",
 	    head3), "the torn line is ended and the new row starts its own, under a header");
 
@@ -131,7 +136,9 @@ test_append(void)
 	put("blocked/.winnow", "not a folder");
 	free(root);
 	root = at("blocked");
-	is_int(trend_append(root, &cm, labels3, 7, &cause), -1, "no folder: an error");
+	free(file);
+	file = at("blocked/.winnow/trend.tsv");
+	is_int(trend_append(file, &cm, labels3, 7, &cause), -1, "no folder: an error");
 	ok(cause && strstr(cause, "blocked/.winnow"), "naming it: %s", cause ? cause : "(none)");
 	free(cause);
 	free(root);
@@ -139,10 +146,54 @@ test_append(void)
 	confusion_free(&cm);
 }
 
+/* Where the dataset cannot take it (its .winnow a file here, which stops
+ * root as well as anyone), trend.tsv goes beside the journal, in
+ * $XDG_STATE_HOME/winnow. */
+static void
+test_path(void)
+{
+	static const uint32_t three[] = { 3, 1, 0, 0, 2, 0, 0, 0, 0 };
+	char *labels3[] = { "a", "b", "c" };
+	struct confusion cm = { .split = -1 };
+	char *state = at("state"), *root = at("where"), *path, *journal, *cause = NULL;
+	struct dataset *ds;
+	int fallback = -1, jfallback = -1;
+
+	put("where/a/x.wav", "x");
+	setenv("XDG_STATE_HOME", state, 1);
+	if ((ds = dataset_open(root, &cause)) == NULL) {
+		ok(0, "the dataset opens: %s", cause);
+		free(cause);
+		return;
+	}
+	path = trend_path(ds, &fallback);
+	ok(fallback == 0 && strcmp(path, xasprintf("%s/.winnow/trend.tsv", root)) == 0,
+	    "a writable dataset keeps its trend in .winnow: %s", path);
+	free(path);
+	put("where/.winnow", "not a folder");
+	path = trend_path(ds, &fallback);
+	journal = journal_default_path(ds, &jfallback);
+	ok(fallback == 1 && strncmp(path, state, strlen(state)) == 0 &&
+	    has_suffix_ci(path, ".trend.tsv") && strstr(path, "/winnow/where-"),
+	    "else in $XDG_STATE_HOME/winnow: %s", path);
+	ok(jfallback == 1 && strncmp(journal, path, strlen(path) - strlen(".trend.tsv")) == 0,
+	    "beside the journal, named alike: %s", journal);
+	matrix(&cm, 3, three);
+	is_int(trend_append(path, &cm, labels3, 7, &cause), 0, "a row there: the folder is made");
+	ok(access(path, R_OK) == 0, "and the file");
+	free(path);
+	free(journal);
+	free(root);
+	free(state);
+	confusion_free(&cm);
+	dataset_free(ds);
+}
+
 int
 main(void)
 {
 	testfs_init("trend");
 	test_append();
+	test_path();
 	return testfs_done();
 }

@@ -3,6 +3,8 @@
  * manifest into it is dataset-open.c's. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,73 @@ const char *
 dataset_split_name(const struct dataset *ds, unsigned split)
 {
 	return split < ds->nsplits ? ds->splits[split] : "";
+}
+
+/* A file name for a read-only dataset's own file: the folder's name (safe
+ * bytes only) and a hash of the full path, so that two datasets of one
+ * name do not share a journal or a trend. */
+static char *
+state_name(const struct dataset *ds, const char *suffix)
+{
+	char *key = xasprintf("%s%s%s", ds->root, ds->manifest ? "/" : "",
+	    ds->manifest ? ds->manifest : "");
+	gchar *hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256, key, -1);
+	const char *base = strrchr(ds->root, '/');
+	struct buf b = { 0 };
+	char *s;
+
+	base = base && base[1] ? base + 1 : "root";
+	for (; *base && b.len < 40; base++)
+		buf_addc(&b, g_ascii_isalnum(*base) || strchr("-_.", *base) ? *base : '_');
+	if (ds->manifest) {
+		buf_addc(&b, '-');
+		for (const char *m = ds->manifest; *m && b.len < 80; m++)
+			buf_addc(&b, g_ascii_isalnum(*m) || strchr("-_.", *m) ? *m : '_');
+	}
+	s = xasprintf("%s-%.12s.%s", buf_str(&b), hex, suffix);
+	buf_free(&b);
+	g_free(hex);
+	free(key);
+	return s;
+}
+
+static char *
+state_dir(void)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (x && *x == '/')
+		return xasprintf("%s/winnow", x);
+	if (home == NULL || *home == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : "/tmp";
+	}
+	return xasprintf("%s/.local/state/winnow", home);
+}
+
+char *
+dataset_own_file(const struct dataset *ds, const char *name, const char *suffix,
+    int *fallback)
+{
+	char *dir, *state, *path;
+	int writable;
+
+	/* .winnow must be writable when it exists, ROOT when it does not yet. */
+	if (faccessat(ds->rootfd, ".winnow", F_OK, AT_EACCESS) == 0)
+		writable = faccessat(ds->rootfd, ".winnow", W_OK | X_OK, AT_EACCESS) == 0 &&
+		    (faccessat(ds->rootfd, name, F_OK, AT_EACCESS) != 0 ||
+		    faccessat(ds->rootfd, name, W_OK, AT_EACCESS) == 0);
+	else
+		writable = faccessat(ds->rootfd, ".", W_OK | X_OK, AT_EACCESS) == 0;
+	if (fallback)
+		*fallback = !writable;
+	if (writable)
+		return xasprintf("%s/%s", strcmp(ds->root, "/") ? ds->root : "", name);
+	dir = state_dir();
+	state = state_name(ds, suffix);
+	path = xasprintf("%s/%s", dir, state);
+	free(state);
+	free(dir);
+	return path;
 }
 
 enum kind

@@ -108,6 +108,14 @@ enum format dataset_sniff(struct dataset *ds, size_t i);
 /* Kind from the content format when sniffed, else from the extension. */
 enum kind sample_kind(const struct sample *s);
 
+/* Where winnow keeps a file of its own about ds: ROOT/NAME (NAME is
+ * under .winnow/) where the dataset may be written, else
+ * $XDG_STATE_HOME/winnow/FOLDER-HASH.SUFFIX (~/.local/state/winnow by
+ * default), and then *fallback is set to 1. Nothing is made. Caller
+ * frees. */
+char *dataset_own_file(const struct dataset *ds, const char *name, const char *suffix,
+    int *fallback);
+
 /* Record a problem (printf-style message). */
 void dataset_problem(struct dataset *ds, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

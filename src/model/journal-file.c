@@ -1,6 +1,6 @@
-/* journal-file.c — where a dataset's journal is, which dataset a journal
- * is about, and opening it to add decisions: created whole, locked, a torn
- * tail cut off and kept aside (journal.h). */
+/* journal-file.c — where a dataset's journal is (dataset_own_file), which
+ * dataset a journal is about, and opening it to add decisions: created
+ * whole, locked, a torn tail cut off and kept aside (journal.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -12,8 +12,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <glib.h>
 
 #include "journal.h"
 
@@ -106,47 +104,6 @@ journal_check_dataset(const struct journal *j, const struct dataset *ds, char **
 	return same ? 0 : -1;
 }
 
-/* A file name for a read-only dataset's journal: the folder's name (safe
- * bytes only) and a hash of the full path, so that two datasets of one
- * name do not share a journal. */
-static char *
-state_name(const struct dataset *ds)
-{
-	char *key = xasprintf("%s%s%s", ds->root, ds->manifest ? "/" : "",
-	    ds->manifest ? ds->manifest : "");
-	gchar *hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256, key, -1);
-	const char *base = strrchr(ds->root, '/');
-	struct buf b = { 0 };
-	char *s;
-
-	base = base && base[1] ? base + 1 : "root";
-	for (; *base && b.len < 40; base++)
-		buf_addc(&b, g_ascii_isalnum(*base) || strchr("-_.", *base) ? *base : '_');
-	if (ds->manifest) {
-		buf_addc(&b, '-');
-		for (const char *m = ds->manifest; *m && b.len < 80; m++)
-			buf_addc(&b, g_ascii_isalnum(*m) || strchr("-_.", *m) ? *m : '_');
-	}
-	s = xasprintf("%s-%.12s.yaml", buf_str(&b), hex);
-	buf_free(&b);
-	g_free(hex);
-	free(key);
-	return s;
-}
-
-static char *
-state_dir(void)
-{
-	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	if (x && *x == '/')
-		return xasprintf("%s/winnow", x);
-	if (home == NULL || *home == '\0') {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : "/tmp";
-	}
-	return xasprintf("%s/.local/state/winnow", home);
-}
-
 static const char *
 default_name(const struct dataset *ds, char *buf, size_t size)
 {
@@ -160,27 +117,9 @@ default_name(const struct dataset *ds, char *buf, size_t size)
 char *
 journal_default_path(const struct dataset *ds, int *fallback)
 {
-	char name[PATH_MAX], *dir, *state, *path;
-	int writable;
+	char name[PATH_MAX];
 
-	default_name(ds, name, sizeof name);
-	/* .winnow must be writable when it exists, ROOT when it does not yet. */
-	if (faccessat(ds->rootfd, ".winnow", F_OK, AT_EACCESS) == 0)
-		writable = faccessat(ds->rootfd, ".winnow", W_OK | X_OK, AT_EACCESS) == 0 &&
-		    (faccessat(ds->rootfd, name, F_OK, AT_EACCESS) != 0 ||
-		    faccessat(ds->rootfd, name, W_OK, AT_EACCESS) == 0);
-	else
-		writable = faccessat(ds->rootfd, ".", W_OK | X_OK, AT_EACCESS) == 0;
-	if (fallback)
-		*fallback = !writable;
-	if (writable)
-		return xasprintf("%s/%s", strcmp(ds->root, "/") ? ds->root : "", name);
-	dir = state_dir();
-	state = state_name(ds);
-	path = xasprintf("%s/%s", dir, state);
-	free(state);
-	free(dir);
-	return path;
+	return dataset_own_file(ds, default_name(ds, name, sizeof name), "yaml", fallback);
 }
 
 /* ---- opening to write ---- */

@@ -1,4 +1,4 @@
-/* trend.c — DATASET/.winnow/trend.tsv: a row per complete predictions load. */
+/* trend.c — trend.tsv: a row per complete predictions load. */
 #include "config.h"
 
 #include <errno.h>
@@ -74,18 +74,26 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+char *
+trend_path(const struct dataset *ds, int *fallback)
+{
+	return dataset_own_file(ds, TREND_FILE, "trend.tsv", fallback);
+}
+
 int
-trend_append(const char *root, const struct confusion *cm, char *const *labels,
+trend_append(const char *file, const struct confusion *cm, char *const *labels,
     size_t rows, char **cause)
 {
-	char *dir = xasprintf("%s/.winnow", root), *file = xasprintf("%s/%s", root, TREND_FILE);
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
 	char *text = NULL, when[32];
 	struct buf head = { 0 }, out = { 0 };
 	size_t len = 0, k;
 	int fd = -1, status = -1;
 
 	header(&head, cm, labels);
-	if (mkdir_p(dir, 0777) != 0) {
+	if (slash != NULL)
+		*slash = '\0';
+	if (slash != NULL && slash != dir && mkdir_p(dir, 0777) != 0) {
 		set_cause(cause, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -128,6 +136,5 @@ out:
 	buf_free(&head);
 	buf_free(&out);
 	free(dir);
-	free(file);
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "confusion.h"
+#include "dataset.h"
 #include "util.h"
 
 /* The file, as winnow(1) FILES describes it:
@@ -20,12 +21,17 @@
  * cannot break a row); an undefined value (nothing counted) is "-". */
 #define TREND_FILE ".winnow/trend.tsv"
 
+/* Where ds's trend.tsv is: ROOT/.winnow/trend.tsv, or where the dataset
+ * is not writable $XDG_STATE_HOME/winnow/FOLDER-HASH.trend.tsv, beside its
+ * journal (dataset_own_file; *fallback set to 1 then). Caller frees. */
+char *trend_path(const struct dataset *ds, int *fallback);
+
 /* Append a row for cm (labels[0 .. cm->n - 1] name its labels; rows is the
- * predictions file's data rows) to ROOT/.winnow/trend.tsv, making the
- * folder and the file when missing, with a header line when the file is
- * new or its last header names other labels. The row is written with one
- * append, whole. Returns 0, or -1 with *cause. */
-int trend_append(const char *root, const struct confusion *cm, char *const *labels,
+ * predictions file's data rows) to file, making its folder and the file
+ * when missing, with a header line when the file is new or its last header
+ * names other labels. The row is written with one append, whole. Returns
+ * 0, or -1 with *cause. */
+int trend_append(const char *file, const struct confusion *cm, char *const *labels,
     size_t rows, char **cause);
 
 /* A ratio as trend prints it: four decimals, or "-" when undefined (NAN).

@@ -67,16 +67,17 @@ help_close(struct app *app)
 	app->redraw |= REDRAW_OVERLAY;
 }
 
+enum { KEYS_X = 2, KEYS_W = 14, NAME_W = 13, NAMED_W = 90 };
+
 /* Keys, the command's name for config.yaml, what it does. Where the
  * overlay is narrow (80 columns) the name goes, so the words fit. */
 static void
 help_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 {
-	enum { KEYS_X = 2, KEYS_W = 14, NAME_W = 13 };
 	struct app *app = arg;
 	const struct command *c = command_at(row);
 	attr_t sel = ui_attr(app, ROLE_SELECTED);
-	int named = width >= 90, text_x = KEYS_X + KEYS_W + 1 + (named ? NAME_W + 1 : 0);
+	int named = width >= NAMED_W, text_x = KEYS_X + KEYS_W + 1 + (named ? NAME_W + 1 : 0);
 	const char *keys_text, *text;
 	char keys[64];
 
@@ -103,12 +104,32 @@ help_row(void *arg, WINDOW *w, int y, int width, size_t row, int selected)
 	wattrset(w, A_NORMAL);
 }
 
+/* The overlay's width: every description whole, with the commands'
+ * names, where the terminal is wide enough; else all it has. */
+static int
+help_width(const struct app *app)
+{
+	size_t row, n = count_commands();
+	int text = 0, w;
+
+	for (row = 0; row < help_rows(); row++) {
+		w = ui_width(row < n ? command_at(row)->description : filter_words[row - n][1]);
+		if (w > text)
+			text = w;
+	}
+	/* The box's two sides, the row's text_x and its last column. */
+	w = 2 + KEYS_X + KEYS_W + 1 + NAME_W + 1 + text + 1;
+	if (w < NAMED_W + 2)
+		w = NAMED_W + 2;
+	return app->cols - 4 < w ? app->cols - 4 : w;
+}
+
 void
 help_draw(struct app *app)
 {
 	struct help *h = app->help;
 	int rows = (int)help_rows();
-	int width = app->cols - 4 < 100 ? app->cols - 4 : 100;
+	int width = help_width(app);
 	int height = rows + 4 < app->rows - 2 ? rows + 4 : app->rows - 2;
 
 	if (h->win)

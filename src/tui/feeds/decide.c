@@ -614,11 +614,100 @@ bad_label(const char *s)
 	return NULL;
 }
 
+/* The kind the samples labelled `to` hold most, when sample i's kind is
+ * none of theirs; else KIND_OTHER. A picture among clips is as a rule a
+ * slip of the key, and a class of one kind stays usable for training. */
+static enum kind
+foreign_kind(const struct app *app, size_t i, const char *to)
+{
+	const struct dataset *ds = app->ds;
+	size_t n[KIND_COUNT] = { 0 }, j;
+	enum kind mine = sample_kind(&ds->samples[i]), most = KIND_OTHER;
+	int label = dataset_label_find(ds, to);
+
+	if (label < 0 || mine == KIND_OTHER)
+		return KIND_OTHER;
+	for (j = 0; j < ds->nsamples; j++)
+		if (j != i && current_label(app, j) == (unsigned)label &&
+		    (app->annot.decision == NULL || j >= app->annot.n ||
+		    app->annot.decision[j] != DECISION_DELETE))
+			n[sample_kind(&ds->samples[j])]++;
+	if (n[mine] > 0)
+		return KIND_OTHER;
+	for (j = KIND_OTHER + 1; j < KIND_COUNT; j++)
+		if (n[j] > n[most])
+			most = (enum kind)j;
+	return most;
+}
+
+static const char *
+kind_plural(enum kind k)
+{
+	static const char *const names[KIND_COUNT] = { "files", "clips", "images", "texts" };
+	return names[k];
+}
+
+static const char *
+kind_one(enum kind k)
+{
+	static const char *const names[KIND_COUNT] = { "a file", "a clip", "an image", "a text" };
+	return names[k];
+}
+
+struct cross {
+	size_t sample;
+	char *to, *note;
+};
+
+static void
+cross_free(struct cross *c)
+{
+	free(c->to);
+	free(c->note);
+	free(c);
+}
+
+static void
+cross_done(struct app *app, int yes, void *arg)
+{
+	struct cross *c = arg;
+
+	if (yes && app->ds != NULL && ready(app))
+		queue(app, JOP_RELABEL, c->sample, c->to, c->note);
+	else
+		ui_message(app, "not relabelled");
+	cross_free(c);
+}
+
+/* A relabel into a class of another kind waits for a y: the question
+ * leads with the verdict, so that a narrow status line cuts only the
+ * end of its names. */
+static void
+relabel_across(struct app *app, size_t i, const char *to, const char *note, enum kind theirs)
+{
+	struct cross *c = xcalloc(1, sizeof *c);
+	struct buf b = { 0 };
+	char *q;
+
+	c->sample = i;
+	c->to = xstrdup(to);
+	c->note = note ? xstrdup(note) : NULL;
+	q = xasprintf("another kind: %s holds %s, this is %s — relabel anyway?",
+	    escaped_name(&b, to), kind_plural(theirs),
+	    kind_one(sample_kind(&app->ds->samples[i])));
+	if (ui_confirm(app, q, cross_done, c) != 0)
+		cross_free(c);
+	free(q);
+	buf_free(&b);
+}
+
 static void
 relabel(struct app *app, size_t i, const char *to, const char *note)
 {
 	const char *why;
 	struct buf b = { 0 };
+	enum kind theirs;
+
 	if ((why = bad_label(to)) != NULL) {
 		ui_error(app, "cannot relabel to %s: %s", escaped_name(&b, to), why);
 	} else if (current_label(app, i) == (unsigned)dataset_label_find(app->ds, to)) {
@@ -627,6 +716,8 @@ relabel(struct app *app, size_t i, const char *to, const char *note)
 		else
 			ui_message(app, "%s is labelled %s already",
 			    escaped_name(&b, sample_path(app->ds, i)), to);
+	} else if ((theirs = foreign_kind(app, i, to)) != KIND_OTHER) {
+		relabel_across(app, i, to, note, theirs);
 	} else {
 		queue(app, JOP_RELABEL, i, to, note);
 	}

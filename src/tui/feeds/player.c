@@ -28,6 +28,8 @@
 /* How often the player thread looks at the ring and the stream while a
  * clip plays: well inside what the ring holds. */
 #define PUMP_NSEC 10000000L
+/* How long quitting waits for the player thread to end. */
+#define CLOSE_SECONDS 2
 
 /* One clip on one PortAudio stream, from start to stop. The player thread
  * owns it; the callback reads the ring and sets `finished`. */
@@ -78,11 +80,15 @@ struct player {
 	atomic_uint_fast64_t played;
 };
 
+/* Under the lock, so that player_close can silence a thread it leaves
+ * behind. */
 static void
 notify(struct player *p)
 {
+	pthread_mutex_lock(&p->lock);
 	if (p->notify != NULL)
 		p->notify(p->notify_arg);
+	pthread_mutex_unlock(&p->lock);
 }
 
 /* ---- the callback (PortAudio's thread: no locks, no allocation) ---- */
@@ -471,13 +477,26 @@ player_open(player_notify_fn fn, void *arg)
 void
 player_close(struct player *p)
 {
+	struct timespec ts;
+
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->cmd = CMD_QUIT;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
-	pthread_join(p->thread, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += CLOSE_SECONDS;
+	if (pthread_timedjoin_np(p->thread, NULL, &ts) != 0) {
+		/* Held in the sound library's open by a server that does not
+		 * answer, maybe for ever: the thread keeps the player, which the
+		 * program's exit ends with it, and tells no one any more. */
+		pthread_mutex_lock(&p->lock);
+		p->notify = NULL;
+		pthread_mutex_unlock(&p->lock);
+		pthread_detach(p->thread);
+		return;
+	}
 	if (p->dirfd >= 0)
 		close(p->dirfd);
 	free(p->path);

@@ -58,7 +58,9 @@ typedef void (*player_notify_fn)(void *arg);
  * JACK_NO_START_SERVER (unless set): call it where no other thread reads
  * the environment at the same moment. */
 struct player *player_open(player_notify_fn notify, void *arg);
-/* Stop playing, stop the thread and PortAudio, free the player. */
+/* Stop playing, stop the thread and PortAudio, free the player. A thread
+ * still held in opening a stream after two seconds (a sound server that
+ * does not answer) is left to the program's exit, its notify silenced. */
 void player_close(struct player *p);
 
 /* Play path (relative to dirfd, never leaving its tree) from its start,

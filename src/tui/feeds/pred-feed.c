@@ -1,6 +1,6 @@
 /* feeds/pred-feed.c — the predictions file watched and loaded off the UI
  * thread, its whole loads written into the annotations and recorded in
- * trend.tsv (pred-feed.h). */
+ * trend.tsv, which a worker reads and appends to (pred-feed.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "trend.h"
 #include "ui.h"
 #include "util.h"
+#include "worker.h"
 
 struct pred_feed *
 pred_feed(struct app *app)
@@ -91,23 +92,20 @@ split_tabs(char *line, size_t *n)
 	return field;
 }
 
-/* The rows trend.tsv holds from earlier sessions, so that the sparklines
- * start with history. What cannot be read is left out: the file is a
- * record for people and scripts, and a torn last row is only that. */
+/* The rows a trend.tsv held from earlier sessions (text, len bytes),
+ * put before this session's loads, so that the sparklines start with
+ * history. What cannot be read is left out: the file is a record for
+ * people and scripts, and a torn last row is only that. */
 static void
-trend_read(struct app *app, struct pred_feed *f)
+history_take(struct app *app, struct pred_feed *f, char *text, size_t len)
 {
-	char *file = xasprintf("%s/%s", app->ds->root, TREND_FILE);
-	char *text, *line, *nl, **field, *end, *cause = NULL;
+	struct pred_feed h = { .nlabels = f->nlabels };
+	char *line, *nl, **field, *end;
 	long *label = NULL;
-	size_t len, n, i, ncols = 0;
+	size_t n, i, ncols = 0, k;
 	double *row, v;
 
-	if ((text = read_file(file, &len, &cause)) == NULL) {
-		free(cause);
-		free(file);
-		return;
-	}
+	h.recall = xmalloc(PRED_TREND_KEEP * (h.nlabels ? h.nlabels : 1) * sizeof *h.recall);
 	for (line = text; (nl = memchr(line, '\n', (size_t)(text + len - line))) != NULL;
 	    line = nl + 1) {
 		*nl = '\0';
@@ -117,7 +115,7 @@ trend_read(struct app *app, struct pred_feed *f)
 			header_columns(app->ds, field, n, label);
 			ncols = n;
 		} else if (label != NULL && n == ncols) {
-			row = trend_row(f);
+			row = trend_row(&h);
 			for (i = 0; i < n; i++) {
 				if (label[i] < 0)
 					continue;
@@ -128,28 +126,126 @@ trend_read(struct app *app, struct pred_feed *f)
 		}
 		free(field);
 	}
+	for (i = 0; i < f->nloads; i++) {
+		row = trend_row(&h);
+		for (k = 0; k < f->nlabels; k++)
+			row[k] = f->recall[i * f->nlabels + k];
+	}
+	free(f->recall);
+	f->recall = h.recall;
+	f->nloads = h.nloads;
 	free(label);
-	free(text);
-	free(file);
 }
 
-/* A whole load: its row in trend.tsv (skipped where the dataset is not
- * writable: the sparklines still follow this session), and its recall. */
+static void predictions_status(struct app *app, struct pred_feed *f);
+
+/* A whole load's row for trend.tsv, written by a worker: the file's place
+ * asks the disk (is the dataset writable?), and the first load of the
+ * session reads the rows before it. */
+struct trend_job {
+	struct app *app;
+	const struct dataset *ds;       /* its root and manifest only */
+	int first;
+	struct confusion cm;            /* counts only */
+	char **labels;                  /* cm.n names, copied */
+	size_t rows;
+	char *file, *history, *cause;
+	size_t history_len;
+	int fallback;
+	struct trend_job *next;         /* in pred_feed's trend_waiting */
+};
+
 static void
-trend_record(struct app *app, struct pred_feed *f)
+trend_job_free(struct trend_job *j)
+{
+	size_t k;
+
+	for (k = 0; k < j->cm.n; k++)
+		free(j->labels[k]);
+	free(j->labels);
+	confusion_free(&j->cm);
+	free(j->file);
+	free(j->history);
+	free(j->cause);
+	free(j);
+}
+
+static void
+trend_run(void *arg)
+{
+	struct trend_job *j = arg;
+	char *ignored = NULL;
+
+	j->file = trend_path(j->ds, &j->fallback);
+	if (j->first) {
+		j->history = read_file(j->file, &j->history_len, &ignored);
+		free(ignored);
+	}
+	if (trend_append(j->file, &j->cm, j->labels, j->rows, &j->cause) == 0) {
+		free(j->cause);
+		j->cause = NULL;
+	}
+}
+
+static void
+trend_done(void *arg, int cancelled)
+{
+	struct trend_job *j = arg, *next;
+	struct pred_feed *f;
+
+	if (cancelled || (f = pred_feed(j->app)) == NULL) {
+		trend_job_free(j);
+		return;
+	}
+	if ((next = f->trend_waiting) != NULL) {
+		f->trend_waiting = next->next;
+		worker_submit(j->app->workers, WORKER_BACKGROUND, trend_run, trend_done, next);
+	} else {
+		f->trend_writing = 0;
+	}
+	if (j->history != NULL)
+		history_take(j->app, f, j->history, j->history_len);
+	if (j->cause != NULL)
+		ui_error(j->app, "trend not recorded: %s", j->cause);
+	if (f->trend_elsewhere != j->fallback) {
+		f->trend_elsewhere = j->fallback;
+		predictions_status(j->app, f);
+	}
+	ui_redraw(j->app, REDRAW_CONFUSION | REDRAW_STATUS);
+	trend_job_free(j);
+}
+
+/* A whole load: its recall now, its row in trend.tsv by a worker. */
+static void
+trend_record(struct app *app, struct pred_feed *f, int first)
 {
 	struct confusion cm = { 0 };
-	char *cause = NULL;
+	struct trend_job *j = xcalloc(1, sizeof *j);
 	double *row;
 	size_t k;
 
 	confusion_build(&cm, app->ds, &app->annot, -1, 1);
-	if (trend_append(app->ds->root, &cm, app->ds->labels, f->pred->rows, &cause) != 0)
-		free(cause);
 	row = trend_row(f);
 	for (k = 0; k < cm.n && k < f->nlabels; k++)
 		row[k] = confusion_recall(&cm, k);
+	j->app = app;
+	j->ds = app->ds;
+	j->first = first;
+	j->rows = f->pred->rows;
+	confusion_copy_counts(&j->cm, &cm);
+	j->labels = xmalloc((cm.n ? cm.n : 1) * sizeof *j->labels);
+	for (k = 0; k < cm.n; k++)
+		j->labels[k] = xstrdup(app->ds->labels[k]);
 	confusion_free(&cm);
+	if (f->trend_writing) {
+		struct trend_job **at = &f->trend_waiting;
+		while (*at != NULL)
+			at = &(*at)->next;
+		*at = j;
+		return;
+	}
+	f->trend_writing = 1;
+	worker_submit(app->workers, WORKER_BACKGROUND, trend_run, trend_done, j);
 }
 
 /* ---- loading ---- */
@@ -172,11 +268,15 @@ predictions_status(struct app *app, struct pred_feed *f)
 		problems += f->pred->count[k];
 	ui_count(n, sizeof n, f->pred->matched);
 	ui_count(m, sizeof m, app->ds->nsamples);
+	/* Where the trend went is said as the journal says it: on the slot,
+	 * while it holds. */
 	if (problems)
 		ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s · %zu problems "
-		    "(winnow confusion lists them)", n, m, problems);
+		    "(winnow confusion lists them)%s", n, m, problems,
+		    f->trend_elsewhere ? " · trend beside the journal (dataset read-only)" : "");
 	else
-		ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s", n, m);
+		ui_status(app, STATUS_PREDICTIONS, "predictions %s of %s%s", n, m,
+		    f->trend_elsewhere ? " · trend beside the journal (dataset read-only)" : "");
 }
 
 /* Accuracy counted as the pane first shows it: every split, labels after
@@ -216,7 +316,7 @@ took(struct app *app, struct pred_feed *f, struct predictions *p)
 	f->error = NULL;
 	localtime_r(&now, &tm);
 	strftime(f->loaded_at, sizeof f->loaded_at, "%H:%M:%S", &tm);
-	trend_record(app, f);
+	trend_record(app, f, first);
 	ui_annotations_changed(app);
 	ui_annotations_notify(app, -1);
 	predictions_status(app, f);
@@ -259,7 +359,6 @@ pred_feed_ready(struct app *app)
 	f->nlabels = app->ds->nlabels;
 	f->recall = xmalloc(PRED_TREND_KEEP * (f->nlabels ? f->nlabels : 1) *
 	    sizeof *f->recall);
-	trend_read(app, f);
 	f->file = app->opt.predictions ? xstrdup(app->opt.predictions) :
 	    xasprintf("%s/predictions.csv", app->ds->root);
 	if (pipe2(f->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -282,6 +381,11 @@ pred_feed_end(struct app *app)
 		ui_unwatch_fd(app, f->wake[0]);
 		close(f->wake[0]);
 		close(f->wake[1]);
+	}
+	while (f->trend_waiting != NULL) {
+		struct trend_job *j = f->trend_waiting;
+		f->trend_waiting = j->next;
+		trend_job_free(j);
 	}
 	predictions_free(f->pred);
 	free(f->before);

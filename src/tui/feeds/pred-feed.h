@@ -6,10 +6,11 @@
  * confusion pane) follows without the feed calling into it. The load
  * before the last is kept, for what a reload changed.
  *
- * Each whole load also appends a row to ROOT/.winnow/trend.tsv (trend.h)
- * where the dataset is writable; the recall per class of the rows recorded
- * there before, and of this session's loads, is kept for the pane's
- * sparklines. */
+ * Each whole load also appends a row to ROOT/.winnow/trend.tsv (trend.h),
+ * or where the dataset is not writable to the one beside its journal in
+ * $XDG_STATE_HOME/winnow, on a worker; the recall per class of the rows
+ * recorded there before, and of this session's loads, is kept for the
+ * pane's sparklines. */
 #ifndef WINNOW_PRED_FEED_H
 #define WINNOW_PRED_FEED_H
 
@@ -36,6 +37,13 @@ struct pred_feed {
 	 * load's labels did not name k. */
 	double *recall;
 	size_t nloads, nlabels;
+
+	/* trend.tsv's rows, one worker at a time so that they go in load
+	 * order and the first reads the file before any is added */
+	struct trend_job *trend_waiting;        /* oldest first */
+	int trend_writing;
+	int trend_elsewhere;            /* in $XDG_STATE_HOME: the dataset
+	                                   is read-only */
 
 	struct pred_watch *watch;
 	int wake[2];                    /* the watcher's wake-up pipe */

@@ -20,6 +20,8 @@
 
 /* Row names are cut to this many columns. */
 #define ROW_NAME_MAX 12
+/* A column's widest cell, where the pane has room for whole names. */
+#define CELL_W_WIDE 9
 /* "3 " before a row's name: the key that relabels to it. */
 #define NUMBER_W 2
 /* Width of the most-confused list, when the pane is wide enough for it. */
@@ -307,11 +309,13 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	const struct confusion *cm = &c->cm;
 	uint32_t most = 0;
 	size_t i;
-	int right, avail;
+	int right, avail, longest = 0;
 
 	L->name_w = (int)strlen("precision");
 	for (i = 0; i < cm->n; i++) {
 		int w = ui_width(shown(c, dataset_label_name(app->ds, (unsigned)i)));
+		if (w > longest)
+			longest = w;
 		if (w > L->name_w)
 			L->name_w = w;
 		if (cm->row_total[i] > most)
@@ -343,6 +347,14 @@ lay_out(struct cpane *c, const struct app *app, const struct pane *pane,
 	if (avail - PAIRS_W >= (int)cm->n * L->cell_w || avail - PAIRS_W >= 12 * L->cell_w) {
 		L->pairs_x = pane->w - PAIRS_W + 1;
 		avail -= PAIRS_W;
+	}
+	/* Where the whole matrix fits with room over, columns as wide as the
+	 * labels (up to a point), so a wide terminal heads them with whole
+	 * names rather than the narrow one's cuts. */
+	if (longest + 1 > L->cell_w) {
+		int wide = longest + 1 < CELL_W_WIDE ? longest + 1 : CELL_W_WIDE;
+		if (avail >= (int)cm->n * wide)
+			L->cell_w = wide;
 	}
 	L->cols = avail / L->cell_w;
 	if (L->cols < 1)
