@@ -21,6 +21,7 @@
 #include "annot.h"
 #include "dataset.h"
 #include "decide.h"
+#include "decide-private.h"
 #include "hash.h"
 #include "journal.h"
 #include "review.h"
@@ -77,7 +78,6 @@ struct decide {
 
 static void pump(struct app *app);
 static size_t relabel_items(struct app *app, struct pending *p);
-static void skipped(struct buf *b, size_t same, size_t deleted, const char *to);
 
 static void
 pending_free(struct pending *p)
@@ -378,7 +378,7 @@ batch_done(void *arg, int cancelled)
 		} else {
 			buf_addf(&b, "relabelled %s sample%s to %s", num,
 			    p->ndrafts == 1 ? "" : "s", p->to);
-			skipped(&b, p->same, p->deleted, p->to);
+			decide_skipped(&b, p->same, p->deleted, p->to);
 		}
 		if (p->unreadable) {
 			buf_addf(&b, " · %zu unreadable, left as they were (%s)", p->unreadable,
@@ -469,8 +469,8 @@ pump(struct app *app)
 	update_status(app);
 }
 
-static int
-ready(struct app *app)
+int
+decide_can(struct app *app)
 {
 	struct decide *d = app->journal;
 	if (app->ds == NULL || d == NULL) {
@@ -488,9 +488,8 @@ ready(struct app *app)
 	return 1;
 }
 
-/* The label a sample has now, decisions included. */
-static unsigned
-current_label(const struct app *app, size_t i)
+unsigned
+decide_current_label(const struct app *app, size_t i)
 {
 	if (app->annot.decision && app->annot.decision[i] == DECISION_RELABEL &&
 	    app->annot.relabel_to)
@@ -557,7 +556,7 @@ static unsigned
 decide_simple(struct app *app, enum journal_op op)
 {
 	long i;
-	if (!ready(app) || (i = selected(app)) < 0)
+	if (!decide_can(app) || (i = selected(app)) < 0)
 		return REDRAW_STATUS;
 	queue(app, op, (size_t)i, NULL, NULL);
 	return REDRAW_STATUS;
@@ -585,7 +584,7 @@ unsigned
 decide_undo(struct app *app)
 {
 	struct pending *p;
-	if (!ready(app))
+	if (!decide_can(app))
 		return REDRAW_STATUS;
 	p = xcalloc(1, sizeof *p);
 	p->app = app;
@@ -597,9 +596,8 @@ decide_undo(struct app *app)
 
 /* ---- relabel ---- */
 
-/* Could this be a label folder's name? */
-static const char *
-bad_label(const char *s)
+const char *
+decide_bad_label(const char *s)
 {
 	if (*s == '\0')
 		return "an empty label";
@@ -628,7 +626,7 @@ foreign_kind(const struct app *app, size_t i, const char *to)
 	if (label < 0 || mine == KIND_OTHER)
 		return KIND_OTHER;
 	for (j = 0; j < ds->nsamples; j++)
-		if (j != i && current_label(app, j) == (unsigned)label &&
+		if (j != i && decide_current_label(app, j) == (unsigned)label &&
 		    (app->annot.decision == NULL || j >= app->annot.n ||
 		    app->annot.decision[j] != DECISION_DELETE))
 			n[sample_kind(&ds->samples[j])]++;
@@ -672,7 +670,7 @@ cross_done(struct app *app, int yes, void *arg)
 {
 	struct cross *c = arg;
 
-	if (yes && app->ds != NULL && ready(app))
+	if (yes && app->ds != NULL && decide_can(app))
 		queue(app, JOP_RELABEL, c->sample, c->to, c->note);
 	else
 		ui_message(app, "not relabelled");
@@ -708,9 +706,9 @@ relabel(struct app *app, size_t i, const char *to, const char *note)
 	struct buf b = { 0 };
 	enum kind theirs;
 
-	if ((why = bad_label(to)) != NULL) {
+	if ((why = decide_bad_label(to)) != NULL) {
 		ui_error(app, "cannot relabel to %s: %s", escaped_name(&b, to), why);
-	} else if (current_label(app, i) == (unsigned)dataset_label_find(app->ds, to)) {
+	} else if (decide_current_label(app, i) == (unsigned)dataset_label_find(app->ds, to)) {
 		if (note != NULL)
 			queue(app, JOP_NOTE, i, NULL, note);
 		else
@@ -750,8 +748,8 @@ new_label_done(struct app *app, int yes, void *arg)
 	ask_free(a);
 }
 
-static char *
-trimmed(const char *s, size_t n)
+char *
+decide_trimmed(const char *s, size_t n)
 {
 	while (n > 0 && (*s == ' ' || *s == '\t'))
 		s++, n--;
@@ -768,17 +766,17 @@ relabel_done(struct app *app, const char *text, void *arg)
 	const char *hash;
 	char *label, *note = NULL;
 
-	if (text == NULL || app->ds == NULL || !ready(app)) {
+	if (text == NULL || app->ds == NULL || !decide_can(app)) {
 		ask_free(a);
 		return;
 	}
 	hash = text[0] == '#' ? text : strstr(text, " #");
 	if (hash) {
-		label = trimmed(text, (size_t)(hash - text));
+		label = decide_trimmed(text, (size_t)(hash - text));
 		hash += hash[0] == '#' ? 1 : 2;
-		note = trimmed(hash, strlen(hash));
+		note = decide_trimmed(hash, strlen(hash));
 	} else {
-		label = trimmed(text, strlen(text));
+		label = decide_trimmed(text, strlen(text));
 	}
 	if (*label == '\0' && a->dflt && (note == NULL || *note == '\0' || text[0] != '#')) {
 		free(label);
@@ -798,7 +796,7 @@ relabel_done(struct app *app, const char *text, void *arg)
 		free(note);
 		note = NULL;
 	}
-	if (dataset_label_find(app->ds, label) < 0 && bad_label(label) == NULL) {
+	if (dataset_label_find(app->ds, label) < 0 && decide_bad_label(label) == NULL) {
 		char *q = xasprintf("%s is a new label: create it?", label);
 		a->to = label;
 		a->note = note;
@@ -823,9 +821,9 @@ decide_relabel_prompt(struct app *app)
 	long i;
 	char *label;
 
-	if (!ready(app) || (i = selected(app)) < 0)
+	if (!decide_can(app) || (i = selected(app)) < 0)
 		return REDRAW_STATUS;
-	cur = current_label(app, (size_t)i);
+	cur = decide_current_label(app, (size_t)i);
 	if (app->annot.pred && app->annot.pred[i] != LABEL_NONE &&
 	    app->annot.pred[i] < app->ds->nlabels && app->annot.pred[i] != cur)
 		pred = app->annot.pred[i];
@@ -833,7 +831,7 @@ decide_relabel_prompt(struct app *app)
 	if (pred != LABEL_NONE)
 		cands[n++] = app->ds->labels[pred];
 	for (k = 0; k < app->ds->nlabels; k++)
-		if (k != cur && k != pred && bad_label(app->ds->labels[k]) == NULL)
+		if (k != cur && k != pred && decide_bad_label(app->ds->labels[k]) == NULL)
 			cands[n++] = app->ds->labels[k];
 	a = xcalloc(1, sizeof *a);
 	a->sample = (size_t)i;
@@ -851,7 +849,7 @@ unsigned
 decide_relabel_nth(struct app *app, int n)
 {
 	long i;
-	if (!ready(app) || (i = selected(app)) < 0)
+	if (!decide_can(app) || (i = selected(app)) < 0)
 		return REDRAW_STATUS;
 	if (n < 1 || (size_t)n > app->ds->nlabels) {
 		ui_message(app, "there is no label %d (%zu labels)", n, app->ds->nlabels);
@@ -869,7 +867,7 @@ decide_take_prediction(struct app *app)
 	unsigned pred;
 	long i;
 
-	if (!ready(app) || (i = selected(app)) < 0)
+	if (!decide_can(app) || (i = selected(app)) < 0)
 		return REDRAW_STATUS;
 	pred = app->annot.pred && (size_t)i < app->annot.n ? app->annot.pred[i] : LABEL_NONE;
 	if (pred == LABEL_NONE || pred >= app->ds->nlabels)
@@ -883,22 +881,18 @@ decide_take_prediction(struct app *app)
 
 /* ---- relabel-shown: every sample the file pane shows ---- */
 
-enum skip { SKIP_NOT, SKIP_SAME, SKIP_DELETED };
-
-/* Is sample i left out of a relabel to label `to` (-1: a new label)? */
-static enum skip
-skip_of(const struct app *app, size_t i, int to)
+enum skip
+decide_skip_of(const struct app *app, size_t i, int to)
 {
 	if (app->annot.decision && app->annot.decision[i] == DECISION_DELETE)
 		return SKIP_DELETED;
-	if (to >= 0 && current_label(app, i) == (unsigned)to)
+	if (to >= 0 && decide_current_label(app, i) == (unsigned)to)
 		return SKIP_SAME;
 	return SKIP_NOT;
 }
 
-/* " (1 already no, 2 to delete)", or nothing. */
-static void
-skipped(struct buf *b, size_t same, size_t deleted, const char *to)
+void
+decide_skipped(struct buf *b, size_t same, size_t deleted, const char *to)
 {
 	if (same + deleted == 0)
 		return;
@@ -924,7 +918,7 @@ relabel_items(struct app *app, struct pending *p)
 	for (k = 0; k < p->nshown; k++) {
 		struct item *it;
 		i = p->shown[k];
-		switch (skip_of(app, i, to)) {
+		switch (decide_skip_of(app, i, to)) {
 		case SKIP_SAME:
 			p->same++;
 			continue;
@@ -943,173 +937,25 @@ relabel_items(struct app *app, struct pending *p)
 	}
 	if (p->nitems == 0) {
 		buf_adds(&b, "nothing relabelled");
-		skipped(&b, p->same, p->deleted, p->to);
+		decide_skipped(&b, p->same, p->deleted, p->to);
 		ui_message(app, "%s", buf_str(&b));
 		buf_free(&b);
 	}
 	return p->nitems;
 }
 
-struct shown_ask {
-	uint32_t *samples;      /* the rows when the command was given */
-	size_t n;
-	char *dflt;             /* Enter alone: the prediction most of them have */
-	char *to;
-};
-
-static void
-shown_ask_free(struct shown_ask *a)
+void
+decide_queue_shown(struct app *app, char *to, uint32_t *samples, size_t n)
 {
-	free(a->samples);
-	free(a->dflt);
-	free(a->to);
-	free(a);
-}
+	struct pending *p = xcalloc(1, sizeof *p);
 
-static void
-shown_confirm_done(struct app *app, int yes, void *arg)
-{
-	struct shown_ask *a = arg;
-	struct pending *p;
-
-	if (!yes || app->ds == NULL || !ready(app)) {
-		if (!yes)
-			ui_message(app, "not relabelled");
-		shown_ask_free(a);
-		return;
-	}
-	p = xcalloc(1, sizeof *p);
 	p->app = app;
 	p->d.op = JOP_RELABEL;
 	p->sample = -1;
-	p->to = a->to;
-	p->shown = a->samples;
-	p->nshown = a->n;
-	a->to = NULL;
-	a->samples = NULL;
-	shown_ask_free(a);
+	p->to = to;
+	p->shown = samples;
+	p->nshown = n;
 	enqueue(app, p);
-}
-
-/* The label is typed: say how many samples it will relabel, and ask. */
-static void
-shown_label_done(struct app *app, const char *text, void *arg)
-{
-	struct shown_ask *a = arg;
-	size_t k, n[3] = { 0 };
-	char *label, *q, num[32], all[32];
-	const char *why;
-	struct buf b = { 0 };
-	int to;
-
-	if (text == NULL || app->ds == NULL || !ready(app)) {
-		shown_ask_free(a);
-		return;
-	}
-	label = trimmed(text, strlen(text));
-	if (*label == '\0' && a->dflt) {
-		free(label);
-		label = xstrdup(a->dflt);
-	}
-	if (*label == '\0') {
-		ui_message(app, "not relabelled");
-		goto out;
-	}
-	if ((why = bad_label(label)) != NULL) {
-		ui_error(app, "cannot relabel to %s: %s", escaped_name(&b, label), why);
-		goto out;
-	}
-	to = dataset_label_find(app->ds, label);
-	for (k = 0; k < a->n; k++)
-		n[skip_of(app, a->samples[k], to)]++;
-	if (n[SKIP_NOT] == 0) {
-		buf_adds(&b, "nothing to relabel");
-		skipped(&b, n[SKIP_SAME], n[SKIP_DELETED], label);
-		ui_message(app, "%s", buf_str(&b));
-		goto out;
-	}
-	/* The count first: a narrow status line cuts the end. */
-	ui_count(num, sizeof num, n[SKIP_NOT]);
-	ui_count(all, sizeof all, a->n);
-	if (n[SKIP_NOT] == a->n)
-		buf_addf(&b, "relabel %s shown sample%s to %s", num, a->n == 1 ? "" : "s",
-		    label);
-	else
-		buf_addf(&b, "relabel %s of %s shown samples to %s", num, all, label);
-	if (to < 0)
-		buf_adds(&b, ", a new label");
-	skipped(&b, n[SKIP_SAME], n[SKIP_DELETED], label);
-	buf_addc(&b, '?');
-	q = xstrdup(buf_str(&b));
-	a->to = label;
-	label = NULL;
-	if (ui_confirm(app, q, shown_confirm_done, a) != 0)
-		shown_ask_free(a);
-	free(q);
-	buf_free(&b);
-	return;
-out:
-	free(label);
-	buf_free(&b);
-	shown_ask_free(a);
-}
-
-unsigned
-decide_relabel_shown(struct app *app)
-{
-	struct dataset *ds = app->ds;
-	struct shown_ask *a;
-	const char **cands;
-	size_t n = app->view.lv.n, k, c = 0, *votes;
-	unsigned cur, common = LABEL_NONE, best = LABEL_NONE;
-	char *label, num[32];
-	int mixed = 0;
-	uint32_t i;
-
-	if (!ready(app))
-		return REDRAW_STATUS;
-	if (n == 0) {
-		ui_message(app, "no samples shown");
-		return REDRAW_STATUS;
-	}
-	/* Offer first the label the model gives most of them instead of
-	 * theirs: a wrong group is usually another class. */
-	votes = xcalloc(ds->nlabels + 1, sizeof *votes);
-	for (k = 0; k < n; k++) {
-		i = app->view.rows[k];
-		cur = current_label(app, i);
-		if (k == 0)
-			common = cur;
-		else if (cur != common)
-			mixed = 1;
-		if (app->annot.pred && app->annot.pred[i] < ds->nlabels &&
-		    app->annot.pred[i] != cur)
-			votes[app->annot.pred[i]]++;
-	}
-	for (k = 0; k < ds->nlabels; k++)
-		if (votes[k] && (best == LABEL_NONE || votes[k] > votes[best]))
-			best = (unsigned)k;
-	free(votes);
-	/* The label they all have already is no choice. */
-	cands = xmalloc((ds->nlabels + 1) * sizeof *cands);
-	if (best != LABEL_NONE)
-		cands[c++] = ds->labels[best];
-	for (k = 0; k < ds->nlabels; k++)
-		if ((k != common || mixed) && k != best && bad_label(ds->labels[k]) == NULL)
-			cands[c++] = ds->labels[k];
-	a = xcalloc(1, sizeof *a);
-	a->samples = xmalloc(n * sizeof *a->samples);
-	memcpy(a->samples, app->view.rows, n * sizeof *a->samples);
-	a->n = n;
-	a->dflt = best != LABEL_NONE ? xstrdup(ds->labels[best]) : NULL;
-	ui_count(num, sizeof num, n);
-	label = a->dflt ? xasprintf("relabel %s shown to (Enter: %s): ", num, a->dflt) :
-	    xasprintf("relabel %s shown to: ", num);
-	if (ui_prompt(app, label, "", cands, c, 0, shown_label_done, a) != 0)
-		shown_ask_free(a);
-	free(label);
-	free(cands);
-	return REDRAW_ALL;
 }
 
 /* ---- notes ---- */
@@ -1118,8 +964,8 @@ static void
 note_done(struct app *app, const char *text, void *arg)
 {
 	struct ask *a = arg;
-	char *note = text ? trimmed(text, strlen(text)) : NULL;
-	if (note && *note && app->ds && ready(app))
+	char *note = text ? decide_trimmed(text, strlen(text)) : NULL;
+	if (note && *note && app->ds && decide_can(app))
 		queue(app, JOP_NOTE, a->sample, NULL, note);
 	free(note);
 	ask_free(a);
@@ -1130,7 +976,7 @@ decide_note(struct app *app)
 {
 	struct ask *a;
 	long i;
-	if (!ready(app) || (i = selected(app)) < 0)
+	if (!decide_can(app) || (i = selected(app)) < 0)
 		return REDRAW_STATUS;
 	a = xcalloc(1, sizeof *a);
 	a->sample = (size_t)i;
