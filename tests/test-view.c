@@ -68,6 +68,52 @@ is_permutation_of_matching(const struct view *v, const uint8_t *want, size_t nwa
 	return ok_;
 }
 
+/* The order view_sort_keys must give: unknown values (NaN) last, -0 equal
+ * to 0, ties by sample. */
+static int
+cmp_want(const void *a, const void *b)
+{
+	const struct view_key *x = a, *y = b;
+	int xn = isnan(x->key), yn = isnan(y->key);
+	if (xn != yn)
+		return xn - yn;
+	if (!xn && x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->sample < y->sample ? -1 : x->sample > y->sample;
+}
+
+/* A million keys as the browser sorts them (rows in sample order), with
+ * ties, NaNs, zeros of both signs, infinities and negatives. */
+static void
+sort_keys_like_the_comparison(size_t n, unsigned seed)
+{
+	struct view_key *k = malloc(n * sizeof *k), *w = malloc(n * sizeof *w);
+	size_t i, bad = 0;
+	uint64_t s = seed;
+
+	for (i = 0; i < n; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		switch ((s >> 33) % 8) {
+		case 0: k[i].key = NAN; break;
+		case 1: k[i].key = -NAN; break;
+		case 2: k[i].key = (s >> 40) % 2 ? 0.0f : -0.0f; break;
+		case 3: k[i].key = (s >> 40) % 2 ? INFINITY : -INFINITY; break;
+		case 4: k[i].key = (float)((s >> 40) % 7); break;
+		default: k[i].key = ((float)(s >> 40) - 8388608.0f) / 1024.0f; break;
+		}
+		k[i].sample = (uint32_t)(i * 3);
+	}
+	memcpy(w, k, n * sizeof *k);
+	qsort(w, n, sizeof *w, cmp_want);
+	view_sort_keys(k, n);
+	for (i = 0; i < n; i++)
+		if (k[i].sample != w[i].sample)
+			bad++;
+	ok(bad == 0, "%zu keys sorted as the comparison orders them (%zu rows differ)", n, bad);
+	free(k);
+	free(w);
+}
+
 int
 main(void)
 {
@@ -308,6 +354,9 @@ main(void)
 	f = filter_parse(ds, "a=b", &cause);
 	ok(f != NULL && filter_match(f, ds, &an, 0) == 0, "an unknown key is path text");
 	filter_free(f);
+
+	sort_keys_like_the_comparison(1000, 1);
+	sort_keys_like_the_comparison(1000000, 2);
 
 	view_free(&v);
 	annotations_free(&an);
