@@ -357,6 +357,7 @@ view_free(struct view *v)
 		filter_free(v->filters[k]);
 	free(v->filters);
 	free(v->rows);
+	free(v->scratch);
 	free(v->pending);
 	memset(v, 0, sizeof *v);
 }
@@ -530,13 +531,12 @@ sort_by_label(struct view *v)
 	}
 	for (r = 1; r <= nl; r++)
 		start[r] += start[r - 1];
-	out = xmalloc((n ? n : 1) * sizeof *out);
+	out = v->scratch;
 	for (r = 0; r < n; r++) {
 		unsigned l = v->ds->samples[v->rows[r]].label;
 		out[start[l < nl - 1 ? l : nl - 1]++] = v->rows[r];
 	}
 	memcpy(v->rows, out, n * sizeof *out);
-	free(out);
 	free(start);
 }
 
@@ -602,6 +602,12 @@ view_rebuild(struct view *v)
 		return;
 	}
 	v->rows = xgrow(v->rows, &v->caprows, v->ds->nsamples, sizeof *v->rows);
+	if (v->capscratch < v->caprows) {
+		free(v->scratch);
+		v->scratch = xmalloc(v->caprows * sizeof *v->scratch);
+		memset(v->scratch, 0, v->caprows * sizeof *v->scratch);
+		v->capscratch = v->caprows;
+	}
 	for (i = 0; i < v->ds->nsamples; i++) {
 		for (k = 0; k < v->nfilters; k++)
 			if (!filter_match(v->filters[k], v->ds, v->an, (uint32_t)i))

@@ -58,6 +58,11 @@ struct view {
 	const struct annotations *an;
 	uint32_t *rows;         /* sample indices, in display order */
 	size_t caprows;
+	/* As long as rows, for the label order, and touched when made: a
+	 * million rows' worth of fresh pages faulted in during a key (about
+	 * 20 ms in a virtual machine) would hold up its frame. */
+	uint32_t *scratch;
+	size_t capscratch;
 	struct listpos lv;      /* lv.n rows, lv.sel selected */
 	enum sort_key sort;
 	int shuffled;           /* random order (seed) instead of sort */
