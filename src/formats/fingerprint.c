@@ -68,18 +68,6 @@ fp_audio_feed(const float *frames, size_t n, unsigned channels, unsigned rate,
 	a->n += take;
 }
 
-static double
-mel(double hz)
-{
-	return 2595.0 * log10(1.0 + hz / 700.0);
-}
-
-static double
-mel_hz(double m)
-{
-	return 700.0 * (pow(10.0, m / 2595.0) - 1.0);
-}
-
 /* Band powers of each spectrum frame: p[frames][BANDS]. */
 static double *
 band_powers(const struct spectrogram *s)
@@ -89,8 +77,8 @@ band_powers(const struct spectrogram *s)
 	size_t f;
 
 	for (b = 0; b <= BANDS; b++) {
-		double hz = mel_hz(mel(BAND_LO_HZ) +
-		    (mel(BAND_HI_HZ) - mel(BAND_LO_HZ)) * b / BANDS);
+		double hz = spectrum_mel_to_hz(spectrum_hz_to_mel(BAND_LO_HZ) +
+		    (spectrum_hz_to_mel(BAND_HI_HZ) - spectrum_hz_to_mel(BAND_LO_HZ)) * b / BANDS);
 		first[b] = (unsigned)lround(hz * s->fft / s->rate);
 		if (first[b] > s->bins)
 			first[b] = s->bins;

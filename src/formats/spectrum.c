@@ -152,14 +152,14 @@ spectrogram_bin_hz(const struct spectrogram *s, unsigned bin)
 	return (double)bin * s->rate / s->fft;
 }
 
-static double
-hz_to_mel(double hz)
+double
+spectrum_hz_to_mel(double hz)
 {
 	return 2595 * log10(1 + hz / 700);
 }
 
-static double
-mel_to_hz(double mel)
+double
+spectrum_mel_to_hz(double mel)
 {
 	return 700 * (pow(10, mel / 2595) - 1);
 }
@@ -168,11 +168,11 @@ void
 spectrogram_row_hz(const struct spectrogram *s, unsigned row, unsigned rows,
     double *lo, double *hi)
 {
-	double top = hz_to_mel(s->rate / 2.0);
+	double top = spectrum_hz_to_mel(s->rate / 2.0);
 	unsigned band = rows - 1 - row;
 
-	*lo = mel_to_hz(top * band / rows);
-	*hi = mel_to_hz(top * (band + 1) / rows);
+	*lo = spectrum_mel_to_hz(top * band / rows);
+	*hi = spectrum_mel_to_hz(top * (band + 1) / rows);
 }
 
 void

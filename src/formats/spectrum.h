@@ -50,4 +50,8 @@ void spectrogram_grid(const struct spectrogram *s, unsigned cols, unsigned rows,
 void spectrogram_row_hz(const struct spectrogram *s, unsigned row, unsigned rows,
     double *lo, double *hi);
 
+/* The mel scale (O'Shaughnessy's formula): hertz to mels and back. */
+double spectrum_hz_to_mel(double hz);
+double spectrum_mel_to_hz(double mel);
+
 #endif
