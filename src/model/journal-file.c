@@ -57,6 +57,17 @@ journal_dataset_path(const struct journal *j)
 	return path;
 }
 
+/* A dataset as the messages name it: its root, and a manifest's name. */
+static void
+dataset_name(struct buf *b, const char *root, enum layout layout, const char *manifest)
+{
+	escape_name(b, root);
+	if (layout == LAYOUT_MANIFEST) {
+		buf_addc(b, '/');
+		escape_name(b, manifest);
+	}
+}
+
 int
 journal_check_dataset(const struct journal *j, const struct dataset *ds, char **cause)
 {
@@ -68,16 +79,8 @@ journal_check_dataset(const struct journal *j, const struct dataset *ds, char **
 
 	if (!same && tree) {
 		struct buf a = { 0 }, b = { 0 };
-		escape_name(&a, tree);
-		if (j->layout == LAYOUT_MANIFEST) {
-			buf_addc(&a, '/');
-			escape_name(&a, j->manifest);
-		}
-		escape_name(&b, ds->root);
-		if (ds->layout == LAYOUT_MANIFEST) {
-			buf_addc(&b, '/');
-			escape_name(&b, ds->manifest);
-		}
+		dataset_name(&a, tree, j->layout, j->manifest);
+		dataset_name(&b, ds->root, ds->layout, ds->manifest);
 		set_cause(cause, "%s: this journal is about the dataset %s (it is kept in "
 		    "that dataset's .winnow folder), not %s", j->file, buf_str(&a),
 		    buf_str(&b));
@@ -85,16 +88,8 @@ journal_check_dataset(const struct journal *j, const struct dataset *ds, char **
 		buf_free(&b);
 	} else if (!same) {
 		struct buf a = { 0 }, b = { 0 };
-		escape_name(&a, j->dataset);
-		if (j->layout == LAYOUT_MANIFEST) {
-			buf_addc(&a, '/');
-			escape_name(&a, j->manifest);
-		}
-		escape_name(&b, ds->root);
-		if (ds->layout == LAYOUT_MANIFEST) {
-			buf_addc(&b, '/');
-			escape_name(&b, ds->manifest);
-		}
+		dataset_name(&a, j->dataset, j->layout, j->manifest);
+		dataset_name(&b, ds->root, ds->layout, ds->manifest);
 		set_cause(cause, "%s:%u: this journal is about the dataset %s, not %s",
 		    j->file, j->dataset_line, buf_str(&a), buf_str(&b));
 		buf_free(&a);
