@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,14 +406,32 @@ envelope_similarity(const struct fingerprint *a, const struct fingerprint *b)
 #define INTERP 8
 #define FRACTIONS 4
 
-double
-fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag)
+/* The weights of the windowed sinc, the same for every pair: made once. */
+static double sinc_weight[FRACTIONS][2 * INTERP];
+
+static void
+make_sinc_weights(void)
 {
+	long f, j;
+	for (f = 1; f < FRACTIONS; f++)
+		for (j = -INTERP + 1; j <= INTERP; j++) {
+			double d = (double)f / FRACTIONS - j;
+			sinc_weight[f][j + INTERP - 1] = sin(M_PI * d) / (M_PI * d) *
+			    (0.5 + 0.5 * cos(M_PI * d / INTERP));
+		}
+}
+
+/* The best correlation of the waveforms over the lags, its lag in *lag. */
+static double
+wave_correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	enum { SPAN = FP_MAX_LAG + INTERP };
-	double r[2 * SPAN + 1], norm[2 * SPAN + 1], weight[FRACTIONS][2 * INTERP], best = -1;
+	double r[2 * SPAN + 1], norm[2 * SPAN + 1], best = -1;
 	int x[FP_WAVE], y[FP_WAVE], best_lag = 0;
 	long l, i, j, f;
 
+	pthread_once(&once, make_sinc_weights);
 	for (i = 0; i < FP_WAVE; i++) {
 		x[i] = nibble(a->audio.wave, i);
 		y[i] = nibble(b->audio.wave, i);
@@ -429,12 +448,6 @@ fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, i
 		 * but for its onset) tells nothing. */
 		norm[l + SPAN] = aa >= MIN_POWER && bb >= MIN_POWER ? sqrt((double)aa * (double)bb) : 0;
 	}
-	for (f = 1; f < FRACTIONS; f++)
-		for (j = -INTERP + 1; j <= INTERP; j++) {
-			double d = (double)f / FRACTIONS - j;
-			weight[f][j + INTERP - 1] = sin(M_PI * d) / (M_PI * d) *
-			    (0.5 + 0.5 * cos(M_PI * d / INTERP));
-		}
 	for (l = -FP_MAX_LAG; l <= FP_MAX_LAG; l++) {
 		if (norm[l + SPAN] == 0)
 			continue;
@@ -444,19 +457,49 @@ fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, i
 				v = r[l + SPAN];
 			else
 				for (j = -INTERP + 1; j <= INTERP; j++)
-					v += r[l + j + SPAN] * weight[f][j + INTERP - 1];
+					v += r[l + j + SPAN] * sinc_weight[f][j + INTERP - 1];
 			if (v / norm[l + SPAN] > best) {
 				best = v / norm[l + SPAN];
 				best_lag = (int)l;
 			}
 		}
 	}
+	*lag = best_lag;
+	return best > 1 ? 1 : best;
+}
+
+/* The cheap tests first: spectra, then envelopes, whose similarity bounds
+ * the score (a correlation is at most 1); the waveforms only for a pair
+ * that can still reach `least`. */
+static double
+correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag, double least)
+{
+	double env, best;
+	int l = 0;
+
 	if (lag != NULL)
-		*lag = best_lag;
-	best = best > 1 ? 1 : best;
+		*lag = 0;
 	if (spectrum_distance(a, b) > FP_SPECTRUM_DB)
 		return -1;
-	return best > 0 ? best * envelope_similarity(a, b) : best;
+	env = envelope_similarity(a, b);
+	if (least > 0 && env < least)
+		return -1;
+	best = wave_correlation(a, b, &l);
+	if (lag != NULL)
+		*lag = l;
+	return best > 0 ? best * env : best;
+}
+
+double
+fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag)
+{
+	return correlation(a, b, lag, 0);
+}
+
+double
+fp_audio_near(const struct fingerprint *a, const struct fingerprint *b, double least)
+{
+	return correlation(a, b, NULL, least);
 }
 
 /* ---- images ---- */

@@ -98,6 +98,10 @@ void fp_image(const uint8_t *rgba, int width, int height, struct fingerprint *fp
  * silent (a sound all above 1.8 kHz): there is nothing to compare. */
 double fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b,
     int *lag);
+/* The same, for deciding: -1 as soon as a cheap test shows the pair
+ * cannot correlate `least` or better (their spectra or envelopes differ),
+ * else what fp_audio_correlation gives. */
+double fp_audio_near(const struct fingerprint *a, const struct fingerprint *b, double least);
 /* Bits that differ (0–64). */
 unsigned fp_image_distance(const struct fingerprint *a, const struct fingerprint *b);
 /* How well two pictures' thumbnails correlate (-1 to 1); 1 when both are

@@ -96,7 +96,7 @@ decide(const struct index *x, size_t k, size_t l, float *score)
 	}
 	if (bits > NEAR_AUDIO_CODE_BITS)
 		return 0;
-	corr = fp_audio_correlation(a, b, NULL);
+	corr = fp_audio_near(a, b, x->lim->audio);
 	*score = (float)corr;
 	return corr >= x->lim->audio;
 }
