@@ -464,6 +464,9 @@ near_copies(const struct check_context *ctx, const struct embeddings *e,
 		if (j == 0 || edge[i].a != edge[j - 1].a || edge[i].b != edge[j - 1].b)
 			edge[j++] = edge[i];
 	nedge = j;
+	for (i = 0; i < nedge; i++)
+		if (edge[i].a < edge[i].b)
+			findings_link(out, e->sample[edge[i].a], e->sample[edge[i].b]);
 
 	parent = xmalloc(nn->n * sizeof *parent);
 	size = xcalloc(nn->n, sizeof *size);

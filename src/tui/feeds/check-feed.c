@@ -198,51 +198,32 @@ checks_describe(struct app *app, long sample, struct buf *b)
 	return n;
 }
 
-/* The group of near copies sample is in (the lowest sample of it), or -1. */
-static long
-copies_of(const struct findings *found, long sample)
-{
-	size_t i;
-	for (i = 0; i < found->n; i++)
-		if (found->v[i].copies >= 0 && (found->v[i].sample == sample ||
-		    found->v[i].copies == sample))
-			return found->v[i].copies;
-	return -1;
-}
-
 unsigned
 checks_next_copy(struct app *app, int arg)
 {
 	struct check_bg *bg = app->checks;
-	long sample = ui_selected(app), group, next = -1, first, s;
-	size_t i;
+	long sample = ui_selected(app);
+	const struct copy_member *group = NULL;
+	size_t n = 0, k;
 
 	(void)arg;
-	if (bg == NULL || !bg->judged || sample < 0 ||
-	    (group = copies_of(&bg->found, sample)) < 0) {
-		ui_message(app, "no near copy of this sample%s",
+	if (bg != NULL && bg->judged && sample >= 0)
+		group = findings_copies(&bg->found, (size_t)sample, &n);
+	if (group == NULL) {
+		ui_message(app, "no copy of this sample%s",
 		    bg != NULL && !bg->judged ? " (yet: the checks are running)" : "");
 		return REDRAW_STATUS;
 	}
-	/* The group's first sample has no finding of its own when it is the
-	 * original of near-duplicates. */
-	first = group;
-	if (group > sample)
-		next = group;
-	for (i = 0; i < bg->found.n; i++) {
-		if (bg->found.v[i].copies != group)
-			continue;
-		s = bg->found.v[i].sample;
-		if (s < first)
-			first = s;
-		if (s > sample && (next < 0 || s < next))
-			next = s;
-	}
-	if (next < 0)
-		next = first;
-	if (!ui_select_sample(app, (uint32_t)next))
-		ui_message(app, "%s is not in the file pane's list (Esc clears its filter)",
-		    sample_path(app->ds, (size_t)next));
+	/* The next in sample (path) order, round again after the last. */
+	for (k = 0; k < n && group[k].sample != (uint32_t)sample; k++)
+		;
+	k = (k + 1) % n;
+	if (!ui_select_sample(app, group[k].sample))
+		ui_message(app, "%s (copy %zu of %zu) is not in the file pane's list "
+		    "(Esc clears its filter)", sample_path(app->ds, group[k].sample),
+		    k + 1, n);
+	else
+		ui_message(app, "copy %zu of %zu", k + 1, n);
 	return REDRAW_FILES | REDRAW_PREVIEW | REDRAW_STATUS;
 }
 
