@@ -135,6 +135,7 @@ judge_done(void *arg, int cancelled)
 	checks_annotate(bg->run, &bg->found, &app->annot);
 	bg->judged = 1;
 	ui_annotations_changed(app);
+	ui_annotations_notify(app, -1);
 	show_counts(app, bg);
 	ui_redraw(app, REDRAW_STATUS | REDRAW_PREVIEW);
 }
