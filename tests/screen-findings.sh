@@ -1,7 +1,8 @@
 #!/bin/sh
 # screen-findings.sh — at 80×24 the preview says why a picture is flagged
 # (a near copy, dark, blurry, grayscale, …) in the rows above it, and the
-# picture still shows below, whole, in the rows left.
+# picture still shows below, whole, in the rows left; the findings of the
+# embeddings' nearest neighbours are in the browser as in `winnow check -e`.
 . "${top_srcdir:-.}/tests/lib.sh"
 need tmux convert
 
@@ -53,5 +54,59 @@ check "... the preview says nothing of checks" sh -c "! grep -qE 'near-duplicate
 check "... the picture as tall as ever" picture_rows 10
 tmux_keys q
 tmux_stop
+
+# Embeddings (-e): the findings of each sample's nearest neighbours, as
+# `winnow check -e` gives them, in the browser too: badges, /check=, the
+# preview's why, and C through a group joined by embeddings alone. The
+# samples are text files, each with bytes of its own; the embeddings plant
+# a near copy under one label and a row far from every other.
+if [ -x "$PYTHON" ] && "$PYTHON" -c 'import numpy' 2>/dev/null; then
+E=$TMP/emb
+"$PYTHON" - "$E" "$TMP/embeddings.tsv" <<'PY'
+import numpy as np, os, sys
+root, out = sys.argv[1], sys.argv[2]
+rng = np.random.default_rng(5)
+d = 16
+centre = {"cat": np.zeros(d), "dog": 14 * np.eye(d)[0]}
+rows = {}
+for lab in centre:
+    os.makedirs(f"{root}/{lab}")
+    for i in range(20):
+        path = f"{lab}/{lab}{i:02d}.txt"
+        open(f"{root}/{path}", "w").write(f"{path}\n")
+        rows[path] = centre[lab] + rng.standard_normal(d)
+rows["cat/cat05.txt"] = rows["cat/cat04.txt"] + 0.01 * rng.standard_normal(d)
+u = rng.standard_normal(d)
+rows["dog/dog13.txt"] = centre["dog"] + 25 * u / np.linalg.norm(u)
+with open(out, "w") as f:
+    for p, v in rows.items():
+        f.write(p + "\t" + "\t".join("%.6f" % x for x in v) + "\n")
+PY
+"$WINNOW" check -e "$TMP/embeddings.tsv" "$E" >"$TMP/knn" 2>/dev/null
+check "the fixture: cat05 a near copy of cat04 by embeddings" \
+	grep -q '^cat/cat05\.txt	near-duplicate	near copy by embeddings of cat/cat04\.txt' "$TMP/knn"
+check "... dog13 far from every other" \
+	grep -q '^dog/dog13\.txt	cluster-outlier	.*k-NN distance' "$TMP/knn"
+tmux_start 80 24 "$WINNOW" -e "$TMP/embeddings.tsv" "$E"
+check "the near copy's badge" screen_wait "cat05.txt                   near"
+tmux_keys / c h e c k = n e a r - d u p l i c a t e Enter
+check "/check=near-duplicate keeps the copy found by embeddings" \
+	screen_wait "files (1 of 40"
+check "... and the preview says why" screen_wait "near-duplicate: near copy by"
+preview
+check "... naming the copy and the group" \
+	grep -q 'near-duplicate: near copy by embeddings of cat/cat04.txt (group of 2, distance' "$TMP/preview"
+check "... above the text" grep -q 'cat/cat05.txt text' "$TMP/preview"
+tmux_keys Escape
+check "Esc: every file again, cat05 still selected" screen_wait " 6/40 "
+tmux_keys C
+check "C: its copy by embeddings, cat04" screen_wait " 5/40 "
+check "... copy 1 of 2" screen_wait "copy 1 of 2"
+tmux_keys / c h e c k = c l u s t e r - o u t l i e r Enter
+check "/check=cluster-outlier: the far row" screen_wait "dog13.txt"
+check "... the preview says why, by its neighbours" screen_wait "k-NN distance"
+tmux_keys q
+tmux_stop
+fi
 
 finish

@@ -280,9 +280,29 @@ findings_group(struct findings *f)
 	free(parent);
 	free(sample);
 	free(id);
-	free(f->links);
-	f->links = NULL;
-	f->nlinks = f->caplinks = 0;
+}
+
+void
+findings_copy(struct findings *dst, const struct findings *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof *dst);
+	dst->v = xmalloc((src->n ? src->n : 1) * sizeof *dst->v);
+	dst->n = dst->cap = src->n;
+	for (i = 0; i < src->n; i++) {
+		dst->v[i] = src->v[i];
+		dst->v[i].path = src->v[i].path ? xstrdup(src->v[i].path) : NULL;
+		dst->v[i].detail = xstrdup(src->v[i].detail);
+	}
+	memcpy(dst->count, src->count, sizeof dst->count);
+	dst->links = xmalloc((src->nlinks ? 2 * src->nlinks : 1) * sizeof *dst->links);
+	memcpy(dst->links, src->links, 2 * src->nlinks * sizeof *dst->links);
+	dst->nlinks = src->nlinks;
+	dst->caplinks = 2 * src->nlinks;
+	dst->copies = xmalloc((src->ncopies ? src->ncopies : 1) * sizeof *dst->copies);
+	memcpy(dst->copies, src->copies, src->ncopies * sizeof *dst->copies);
+	dst->ncopies = src->ncopies;
 }
 
 const struct copy_member *

@@ -183,8 +183,10 @@ void findings_add(struct findings *f, long sample, const char *path,
     enum check_id check, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Samples a and b are copies of each other (findings or not). */
 void findings_link(struct findings *f, size_t a, size_t b);
-/* Join the links into groups (f->copies); the links are dropped. */
+/* Join the links into groups (f->copies), again after more links. */
 void findings_group(struct findings *f);
+/* A deep copy of src into dst (to add to while src is read elsewhere). */
+void findings_copy(struct findings *dst, const struct findings *src);
 /* The members of sample i's group of copies, *n of them in sample order
  * (a pointer into f->copies); NULL when it has no copy. */
 const struct copy_member *findings_copies(const struct findings *f, size_t i,
@@ -204,6 +206,10 @@ struct check_context {
 	const char *predictions;        /* predictions file, or NULL */
 	FILE *problems;                 /* where problems with the predictions
 	                                   or embeddings go, or NULL */
+	int (*stopping)(void *);        /* or NULL: a long judge (the
+	                                   embeddings' neighbours) gives up
+	                                   when this returns nonzero */
+	void *stopping_arg;
 };
 
 /* A judge another part adds (the embeddings' cluster-outlier and

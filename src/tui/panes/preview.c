@@ -335,30 +335,32 @@ draw_text(struct app *app, struct pane *pane, const struct preview_entry *e, int
 {
 	struct preview *pv = pane->data;
 	int top = pane->h > 2 ? pane->h - 1 : pane->h, y;
+	/* Why it is flagged, above the text. */
+	int y0 = findings_into(app, pane->win, pane->w, e->sample, top / 3);
 	size_t first = pv->text_top;
 	char size[32];
 	struct buf b = { 0 };
 
-	if (first > text_last_top(e, top))
-		first = pv->text_top = text_last_top(e, top);
+	if (first > text_last_top(e, top - y0))
+		first = pv->text_top = text_last_top(e, top - y0);
 	if (e->error != NULL) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
-		put_wrapped(app, pane, 0, top, e->error);
+		put_wrapped(app, pane, y0, top, e->error);
 	} else
-		for (y = 0; y < top && first + (size_t)y < e->nlines; y++)
-			ui_putn(app, pane->win, y, 0, e->lines[first + (size_t)y], pane->w);
+		for (y = y0; y < top && first + (size_t)(y - y0) < e->nlines; y++)
+			ui_putn(app, pane->win, y, 0, e->lines[first + (size_t)(y - y0)], pane->w);
 	if (top == pane->h)
 		return;
 	format_size(size, sizeof size, e->file_size);
 	buf_addf(&b, "text · %s", size);
 	if (e->odd_text)
 		buf_adds(&b, " · not plain text");
-	if (first > 0 || (e->nlines > (size_t)top && app->focus == PANE_PREVIEW))
+	if (first > 0 || (e->nlines > (size_t)(top - y0) && app->focus == PANE_PREVIEW))
 		buf_addf(&b, " · lines %zu-%zu of %zu%s", first + 1,
-		    first + (size_t)top < e->nlines ? first + (size_t)top : e->nlines,
-		    e->nlines, e->more ? "+" : "");
-	else if (e->nlines > (size_t)top || e->more)
-		buf_addf(&b, " · first %d lines", top < (int)e->nlines ? top :
+		    first + (size_t)(top - y0) < e->nlines ? first + (size_t)(top - y0) :
+		    e->nlines, e->nlines, e->more ? "+" : "");
+	else if (e->nlines > (size_t)(top - y0) || e->more)
+		buf_addf(&b, " · first %d lines", top - y0 < (int)e->nlines ? top - y0 :
 		    (int)e->nlines);
 	if (busy)
 		buf_adds(&b, " · decoding…");
