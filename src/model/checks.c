@@ -252,7 +252,8 @@ findings_group(struct findings *f)
 	uint32_t *parent;
 
 	/* Each distinct sample an id: sort them, and find each link's. */
-	memcpy(sample, f->links, n * sizeof *sample);
+	if (n > 0)
+		memcpy(sample, f->links, n * sizeof *sample);
 	qsort(sample, n, sizeof *sample, cmp_u32);
 	for (i = nid = 0; i < n; i++)
 		if (nid == 0 || sample[i] != sample[nid - 1])
@@ -297,11 +298,13 @@ findings_copy(struct findings *dst, const struct findings *src)
 	}
 	memcpy(dst->count, src->count, sizeof dst->count);
 	dst->links = xmalloc((src->nlinks ? 2 * src->nlinks : 1) * sizeof *dst->links);
-	memcpy(dst->links, src->links, 2 * src->nlinks * sizeof *dst->links);
+	if (src->nlinks > 0)
+		memcpy(dst->links, src->links, 2 * src->nlinks * sizeof *dst->links);
 	dst->nlinks = src->nlinks;
 	dst->caplinks = 2 * src->nlinks;
 	dst->copies = xmalloc((src->ncopies ? src->ncopies : 1) * sizeof *dst->copies);
-	memcpy(dst->copies, src->copies, src->ncopies * sizeof *dst->copies);
+	if (src->ncopies > 0)
+		memcpy(dst->copies, src->copies, src->ncopies * sizeof *dst->copies);
 	dst->ncopies = src->ncopies;
 }
 
