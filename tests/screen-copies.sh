@@ -11,10 +11,12 @@ need tmux sox
 # sounds.
 ds=$TMP/ds
 mkdir -p "$ds/a" "$ds/b"
-sox -q -n -r 16000 -c 1 -b 16 "$ds/a/one.wav" synth 0.6 sine 300-900 synth 0.6 sine amod 7 fade 0.05 0.6 0.1
-sox -q "$ds/a/one.wav" "$ds/a/two.wav" gain -6
-sox -q "$ds/a/one.wav" -r 8000 "$TMP/8k.wav"
-sox -q "$TMP/8k.wav" -r 16000 "$ds/b/three.wav"
+# No dither (-D): the same bytes every run, so that which copy is nearest
+# (a/one.wav and a/two.wav are, to b/three.wav, nearly alike) never moves.
+sox -q -D -n -r 16000 -c 1 -b 16 "$ds/a/one.wav" synth 0.6 sine 300-900 synth 0.6 sine amod 7 fade 0.05 0.6 0.1
+sox -q -D "$ds/a/one.wav" "$ds/a/two.wav" gain -6
+sox -q -D "$ds/a/one.wav" -r 8000 "$TMP/8k.wav"
+sox -q -D "$TMP/8k.wav" -r 16000 "$ds/b/three.wav"
 sox -q -n -r 16000 -c 1 -b 16 "$ds/a/other.wav" synth 0.6 square 200-250 fade 0.05 0.6 0.1
 sox -q -n -r 16000 -c 1 -b 16 "$ds/b/four.wav" synth 0.6 sawtooth 700-400 fade 0.05 0.6 0.1
 
