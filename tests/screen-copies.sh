@@ -11,10 +11,12 @@ need tmux sox
 # sounds.
 ds=$TMP/ds
 mkdir -p "$ds/a" "$ds/b"
-sox -q -n -r 16000 -c 1 -b 16 "$ds/a/one.wav" synth 0.6 sine 300-900 synth 0.6 sine amod 7 fade 0.05 0.6 0.1
-sox -q "$ds/a/one.wav" "$ds/a/two.wav" gain -6
-sox -q "$ds/a/one.wav" -r 8000 "$TMP/8k.wav"
-sox -q "$TMP/8k.wav" -r 16000 "$ds/b/three.wav"
+# No dither (-D): the same bytes every run, so that which copy is nearest
+# (a/one.wav and a/two.wav are, to b/three.wav, nearly alike) never moves.
+sox -q -D -n -r 16000 -c 1 -b 16 "$ds/a/one.wav" synth 0.6 sine 300-900 synth 0.6 sine amod 7 fade 0.05 0.6 0.1
+sox -q -D "$ds/a/one.wav" "$ds/a/two.wav" gain -6
+sox -q -D "$ds/a/one.wav" -r 8000 "$TMP/8k.wav"
+sox -q -D "$TMP/8k.wav" -r 16000 "$ds/b/three.wav"
 sox -q -n -r 16000 -c 1 -b 16 "$ds/a/other.wav" synth 0.6 square 200-250 fade 0.05 0.6 0.1
 sox -q -n -r 16000 -c 1 -b 16 "$ds/b/four.wav" synth 0.6 sawtooth 700-400 fade 0.05 0.6 0.1
 
@@ -47,19 +49,51 @@ check "C: round again to a/one.wav" screen_wait " 1/5 "
 tmux_keys j
 check "a/other.wav selected" screen_wait " 2/5 "
 tmux_keys C
-check "C on a sample with no copy: says so, and stays" screen_wait "no near copy of this sample"
+check "C on a sample with no copy: says so, and stays" screen_wait "no copy of this sample"
 check "... on a/other.wav" screen_wait " 2/5 "
 tmux_keys '?'
 check "? opens the keys" screen_wait "select the next sample"
 # page through the help until the line is there
 pages=0
-while ! screen | grep -qE ' C +the next near copy of the selected sample' && [ $pages -lt 6 ]; do
+while ! screen | grep -qE ' C +the next copy of the selection, exact or near' && [ $pages -lt 6 ]; do
 	tmux_keys NPage
 	sleep 0.3
 	pages=$((pages + 1))
 done
 screen_settled >"$TMP/help"
-check "? lists next-copy on C" grep -qE ' C +the next near copy of the selected sample' "$TMP/help"
+check "? lists next-copy on C" grep -qE ' C +the next copy of the selection, exact or near' "$TMP/help"
+tmux_keys q
+tmux_stop
+
+# A group joined by the same bytes as well as near: x/c.wav is x/a.wav
+# byte for byte (a duplicate, no near line of its own), x/d.wav the same
+# 6 dB down. C steps all three, in path order, and says where it is.
+ds2=$TMP/ds2
+mkdir -p "$ds2/x"
+cp "$ds/a/one.wav" "$ds2/x/a.wav"
+cp "$ds/a/other.wav" "$ds2/x/b.wav"
+cp "$ds/a/one.wav" "$ds2/x/c.wav"
+cp "$ds/a/two.wav" "$ds2/x/d.wav"
+"$WINNOW" check "$ds2" >"$TMP/findings2" 2>/dev/null
+check "the fixture: x/c.wav a duplicate of x/a.wav" \
+	grep -q '^x/c\.wav	duplicate	same bytes as x/a\.wav' "$TMP/findings2"
+check "... x/d.wav a near-duplicate" grep -q '^x/d\.wav	near-duplicate	' "$TMP/findings2"
+tmux_start 80 24 "$WINNOW" "$ds2"
+check "the badges" screen_wait "dup"
+check "x/a.wav selected" screen_wait " 1/4 "
+tmux_keys C
+check "C: the same bytes, x/c.wav (past x/b.wav)" screen_wait " 3/4 "
+check "... copy 2 of 3 on the status line" screen_wait "copy 2 of 3"
+tmux_keys C
+check "C: then the near copy, x/d.wav" screen_wait " 4/4 "
+check "... copy 3 of 3" screen_wait "copy 3 of 3"
+tmux_keys C
+check "C: round again to x/a.wav" screen_wait " 1/4 "
+check "... copy 1 of 3" screen_wait "copy 1 of 3"
+tmux_keys g j j
+check "x/c.wav selected by hand" screen_wait " 3/4 "
+tmux_keys C
+check "C from the exact copy: on to x/d.wav" screen_wait " 4/4 "
 tmux_keys q
 tmux_stop
 

@@ -822,6 +822,43 @@ test_partial(void)
 	free(root);
 }
 
+/* Groups of copies from links, whatever order they come in: a chain
+ * joins through its middle, a root is the group's lowest sample, members
+ * are in sample order, and a second round of links (the embeddings', in
+ * the browser) joins groups already made. */
+static void
+test_copy_groups(void)
+{
+	struct findings f = { 0 }, g;
+	const struct copy_member *m;
+	size_t n;
+
+	findings_group(&f);
+	ok(findings_copies(&f, 0, &n) == NULL && n == 0, "no links: no copies");
+	findings_link(&f, 9, 5);
+	findings_link(&f, 2, 7);
+	findings_link(&f, 5, 3);
+	findings_group(&f);
+	m = findings_copies(&f, 9, &n);
+	ok(m != NULL && n == 3 && m[0].sample == 3 && m[1].sample == 5 &&
+	    m[2].sample == 9 && m[0].group == 3 && m[2].group == 3,
+	    "a chain 9-5-3: one group of 3, 5, 9 under 3");
+	m = findings_copies(&f, 2, &n);
+	ok(m != NULL && n == 2 && m[0].sample == 2 && m[1].sample == 7, "2-7 apart");
+	ok(findings_copies(&f, 4, &n) == NULL, "4: no copy");
+
+	findings_copy(&g, &f);
+	findings_link(&g, 7, 9);
+	findings_group(&g);
+	m = findings_copies(&g, 2, &n);
+	ok(m != NULL && n == 5 && m[0].sample == 2 && m[4].sample == 9 &&
+	    m[4].group == 2, "a later link 7-9 joins both groups under 2");
+	m = findings_copies(&f, 2, &n);
+	ok(n == 2, "... in the copy, not the original");
+	findings_free(&g);
+	findings_free(&f);
+}
+
 int
 main(void)
 {
@@ -835,6 +872,7 @@ main(void)
 	test_judges();
 	test_quality();
 	test_partial();
+	test_copy_groups();
 	settings_free();
 	return testfs_done();
 }

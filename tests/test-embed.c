@@ -645,7 +645,7 @@ knn_against_pairs(size_t n, size_t dim, size_t ngroups, int clustered, size_t k)
 	}
 	/* A row given twice: its nearest is at distance 0. */
 	memcpy(x + (n - 1) * dim, x, dim * sizeof *x);
-	if (embed_knn_find(x, n, dim, ngroups > 1 ? group : NULL, k, &nn, &cause) != 0) {
+	if (embed_knn_find(x, n, dim, ngroups > 1 ? group : NULL, k, NULL, NULL, &nn, &cause) != 0) {
 		ok(0, "knn %zu × %zu: %s", n, dim, cause);
 		free(cause);
 		goto out;
@@ -691,7 +691,7 @@ test_knn(void)
 	char *cause = NULL;
 
 	rng_state = 11;
-	if (embed_knn_find(line, 5, 1, NULL, 2, &nn, &cause) != 0) {
+	if (embed_knn_find(line, 5, 1, NULL, 2, NULL, NULL, &nn, &cause) != 0) {
 		ok(0, "knn on a line: %s", cause);
 		free(cause);
 		return;

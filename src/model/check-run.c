@@ -357,6 +357,7 @@ checks_finish(struct checks *c, struct findings *out, char **cause)
 		if (c->judges[i].fn(&ctx, c->judges[i].arg, out, cause) != 0)
 			return -1;
 	findings_sort(out, c->ds);
+	findings_group(out);
 	return 0;
 }
 

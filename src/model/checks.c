@@ -162,7 +162,6 @@ findings_add(struct findings *f, long sample, const char *path, enum check_id ch
 	x->sample = sample;
 	x->path = sample < 0 ? xstrdup(path) : NULL;
 	x->check = check;
-	x->copies = -1;
 	va_start(ap, fmt);
 	x->detail = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -204,7 +203,129 @@ findings_free(struct findings *f)
 		free(f->v[i].detail);
 	}
 	free(f->v);
+	free(f->links);
+	free(f->copies);
 	memset(f, 0, sizeof *f);
+}
+
+void
+findings_link(struct findings *f, size_t a, size_t b)
+{
+	f->links = xgrow(f->links, &f->caplinks, 2 * f->nlinks + 2, sizeof *f->links);
+	f->links[2 * f->nlinks] = (uint32_t)a;
+	f->links[2 * f->nlinks + 1] = (uint32_t)b;
+	f->nlinks++;
+}
+
+static uint32_t
+link_root(uint32_t *parent, uint32_t i)
+{
+	while (parent[i] != i)
+		i = parent[i] = parent[parent[i]];
+	return i;
+}
+
+static int
+cmp_u32(const void *p, const void *q)
+{
+	uint32_t a = *(const uint32_t *)p, b = *(const uint32_t *)q;
+	return a < b ? -1 : a > b;
+}
+
+static int
+cmp_member(const void *p, const void *q)
+{
+	const struct copy_member *a = p, *b = q;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return a->sample < b->sample ? -1 : a->sample > b->sample;
+}
+
+/* Union-find over the linked samples alone, numbered as they come: the
+ * links are few beside the samples. */
+void
+findings_group(struct findings *f)
+{
+	size_t n = 2 * f->nlinks, i, k, nid;
+	uint32_t *id = xmalloc((n ? n : 1) * sizeof *id);
+	uint32_t *sample = xmalloc((n ? n : 1) * sizeof *sample);
+	uint32_t *parent;
+
+	/* Each distinct sample an id: sort them, and find each link's. */
+	if (n > 0)
+		memcpy(sample, f->links, n * sizeof *sample);
+	qsort(sample, n, sizeof *sample, cmp_u32);
+	for (i = nid = 0; i < n; i++)
+		if (nid == 0 || sample[i] != sample[nid - 1])
+			sample[nid++] = sample[i];
+	for (i = 0; i < n; i++)
+		id[i] = (uint32_t)((uint32_t *)bsearch(&f->links[i], sample, nid,
+		    sizeof *sample, cmp_u32) - sample);
+	parent = xmalloc((nid ? nid : 1) * sizeof *parent);
+	for (k = 0; k < nid; k++)
+		parent[k] = (uint32_t)k;
+	for (i = 0; i < n; i += 2) {
+		uint32_t x = link_root(parent, id[i]), y = link_root(parent, id[i + 1]);
+		/* The lower id stays the root: ids are in sample order, so a
+		 * root is its group's lowest sample. */
+		if (x != y)
+			parent[x > y ? x : y] = x < y ? x : y;
+	}
+	free(f->copies);
+	f->copies = xmalloc((nid ? nid : 1) * sizeof *f->copies);
+	f->ncopies = nid;
+	for (k = 0; k < nid; k++)
+		f->copies[k] = (struct copy_member){ sample[link_root(parent, (uint32_t)k)],
+		    sample[k] };
+	qsort(f->copies, f->ncopies, sizeof *f->copies, cmp_member);
+	free(parent);
+	free(sample);
+	free(id);
+}
+
+void
+findings_copy(struct findings *dst, const struct findings *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof *dst);
+	dst->v = xmalloc((src->n ? src->n : 1) * sizeof *dst->v);
+	dst->n = dst->cap = src->n;
+	for (i = 0; i < src->n; i++) {
+		dst->v[i] = src->v[i];
+		dst->v[i].path = src->v[i].path ? xstrdup(src->v[i].path) : NULL;
+		dst->v[i].detail = xstrdup(src->v[i].detail);
+	}
+	memcpy(dst->count, src->count, sizeof dst->count);
+	dst->links = xmalloc((src->nlinks ? 2 * src->nlinks : 1) * sizeof *dst->links);
+	if (src->nlinks > 0)
+		memcpy(dst->links, src->links, 2 * src->nlinks * sizeof *dst->links);
+	dst->nlinks = src->nlinks;
+	dst->caplinks = 2 * src->nlinks;
+	dst->copies = xmalloc((src->ncopies ? src->ncopies : 1) * sizeof *dst->copies);
+	if (src->ncopies > 0)
+		memcpy(dst->copies, src->copies, src->ncopies * sizeof *dst->copies);
+	dst->ncopies = src->ncopies;
+}
+
+const struct copy_member *
+findings_copies(const struct findings *f, size_t i, size_t *n)
+{
+	size_t k, first;
+	uint32_t group;
+
+	*n = 0;
+	for (k = 0; k < f->ncopies && f->copies[k].sample != i; k++)
+		;
+	if (k == f->ncopies)
+		return NULL;
+	group = f->copies[k].group;
+	for (first = k; first > 0 && f->copies[first - 1].group == group; first--)
+		;
+	for (k = first; k < f->ncopies && f->copies[k].group == group; k++)
+		;
+	*n = k - first;
+	return f->copies + first;
 }
 
 /* ---- helpers ---- */
@@ -610,7 +731,7 @@ judge_content(const struct check_context *ctx, uint8_t *leaked, struct findings 
 	const struct dataset *ds = ctx->ds;
 	size_t *idx = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *idx);
 	size_t *split_counts = xcalloc(ds->nsplits ? ds->nsplits : 1, sizeof *split_counts);
-	size_t i, j, n = 0;
+	size_t i, j, k, n = 0;
 
 	/* Empty and undecodable files are all "identical" in the ways that
 	 * matter least; unreadable says what is wrong with them. */
@@ -623,6 +744,8 @@ judge_content(const struct check_context *ctx, uint8_t *leaked, struct findings 
 			;
 		if (j - i > 1)
 			judge_group(ctx, idx + i, j - i, split_counts, leaked, out);
+		for (k = i + 1; k < j; k++)
+			findings_link(out, idx[i], idx[k]);
 	}
 	free(split_counts);
 	free(idx);
@@ -671,11 +794,12 @@ judge_near(const struct check_context *ctx, uint8_t *leaked, struct findings *ou
 		    out->v[k].check == CHECK_SPLIT_LEAK))
 			exact[out->v[k].sample] |= 1u << (out->v[k].check == CHECK_SPLIT_LEAK);
 	pairs = near_find(&set, &lim, 0, &npairs);
+	for (k = 0; k < npairs; k++)
+		findings_link(out, pairs[k].a, pairs[k].b);
 	lines = near_lines(pairs, npairs, &set, ds, same_bytes, (void *)ctx->m, &nlines);
 	for (k = 0; k < nlines; k++) {
 		const struct near_line *l = &lines[k];
 		const char *other = sample_path(ds, l->other);
-		size_t before = out->n;
 		b.len = 0;
 		describe_near(&b, l, ctx->th->v);
 		switch (l->what) {
@@ -701,8 +825,6 @@ judge_near(const struct check_context *ctx, uint8_t *leaked, struct findings *ou
 			    buf_str(&b));
 			break;
 		}
-		if (out->n > before)
-			out->v[out->n - 1].copies = (long)l->root;
 	}
 	buf_free(&b);
 	free(lines);

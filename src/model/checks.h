@@ -156,19 +156,41 @@ struct finding {
 	char *path;             /* for sample -1: "." (dataset) or a folder */
 	enum check_id check;
 	char *detail;           /* measured value and threshold */
-	long copies;            /* near copies: the lowest sample of the group,
-	                           the same for each member's findings; else -1 */
+};
+
+/* A sample in a group of copies: samples joined by the same bytes, near
+ * fingerprints or near embeddings, directly or through others. */
+struct copy_member {
+	uint32_t group;         /* the group's lowest sample */
+	uint32_t sample;
 };
 
 struct findings {
 	struct finding *v;
 	size_t n, cap;
 	size_t count[CHECK_COUNT];
+	/* Pairs of copies the judges saw (findings_link), and, after
+	 * findings_group, the groups they make: every member, by group, then
+	 * by sample. */
+	uint32_t *links;        /* 2 × nlinks samples */
+	size_t nlinks, caplinks;
+	struct copy_member *copies;
+	size_t ncopies;
 };
 
 /* Append a finding; path is copied (ignored when sample >= 0). */
 void findings_add(struct findings *f, long sample, const char *path,
     enum check_id check, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Samples a and b are copies of each other (findings or not). */
+void findings_link(struct findings *f, size_t a, size_t b);
+/* Join the links into groups (f->copies), again after more links. */
+void findings_group(struct findings *f);
+/* A deep copy of src into dst (to add to while src is read elsewhere). */
+void findings_copy(struct findings *dst, const struct findings *src);
+/* The members of sample i's group of copies, *n of them in sample order
+ * (a pointer into f->copies); NULL when it has no copy. */
+const struct copy_member *findings_copies(const struct findings *f, size_t i,
+    size_t *n);
 /* Sort by path (bytes), then by check: the order of `winnow check`. */
 void findings_sort(struct findings *f, const struct dataset *ds);
 /* The path a finding is reported under (relative to ROOT). */
@@ -184,6 +206,10 @@ struct check_context {
 	const char *predictions;        /* predictions file, or NULL */
 	FILE *problems;                 /* where problems with the predictions
 	                                   or embeddings go, or NULL */
+	int (*stopping)(void *);        /* or NULL: a long judge (the
+	                                   embeddings' neighbours) gives up
+	                                   when this returns nonzero */
+	void *stopping_arg;
 };
 
 /* A judge another part adds (the embeddings' cluster-outlier and
@@ -264,7 +290,8 @@ int checks_read_partial(struct checks *c, const char *file, char **cause);
 /* Samples still without measures (a shard's partial file missing). */
 size_t checks_unmeasured(const struct checks *c, long *first);
 
-/* Judge: the built-in checks and the added judges, findings sorted.
+/* Judge: the built-in checks and the added judges, findings sorted and
+ * the copies grouped.
  * Returns 0, or -1 with *cause set. */
 int checks_finish(struct checks *c, struct findings *out, char **cause);
 /* The run's measures (ds->nsamples of them). */

@@ -173,7 +173,8 @@ groups_make(struct groups *g, const float *xs, size_t dim)
 
 int
 embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
-    size_t k, struct embed_knn *out, char **cause)
+    size_t k, int (*stop)(void *), void *stop_arg, struct embed_knn *out,
+    char **cause)
 {
 	struct groups g = { 0 };
 	struct group_bound *bound;
@@ -181,6 +182,7 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 	uint32_t *order, *bi;
 	size_t i, j, t, h, q0, c0, kk = k + SPARE < n ? k + SPARE : n - 1;
 	unsigned nparts = parallel_threads(8);
+	int stopped = 0;
 
 	pthread_once(&blas_once, blas_open);
 	if (blas_error[0] != '\0') {
@@ -224,10 +226,14 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 	d = xmalloc((size_t)QUERY_TILE * CANDIDATE_TILE * sizeof *d);
 	cd = xmalloc((size_t)QUERY_TILE * g.n * sizeof *cd);
 	bound = xmalloc(g.n * sizeof *bound);
-	for (h = 0; h < g.n; h++)
+	for (h = 0; h < g.n && !stopped; h++)
 		for (q0 = g.start[h]; q0 < g.start[h + 1]; q0 += QUERY_TILE) {
 			size_t nq = g.start[h + 1] - q0 < QUERY_TILE ? g.start[h + 1] - q0 : QUERY_TILE;
 			size_t b;
+			if (stop != NULL && stop(stop_arg)) {
+				stopped = 1;
+				break;
+			}
 			/* Each group's bound for this tile; its own group first. */
 			squared_distances(xs + q0 * dim, sq + q0, nq, g.centre, g.csq, g.n, dim, cd);
 			for (b = 0; b < g.n; b++) {
@@ -262,6 +268,10 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 			}
 		}
 
+	if (stopped) {
+		set_cause(cause, "stopped");
+		goto done;
+	}
 	/* The subtraction loses the smallest distances to rounding: the
 	 * candidates kept are measured again, sorted by what is measured, and
 	 * the k nearest given back in the caller's row numbers. */
@@ -290,6 +300,7 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 		memcpy(out->idx + row * k, ci, k * sizeof *ci);
 		memcpy(out->dist + row * k, cdist, k * sizeof *cdist);
 	}
+done:
 	free(bound);
 	free(cd);
 	free(d);
@@ -302,7 +313,7 @@ embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
 	free(g.centre);
 	free(g.csq);
 	free(g.radius);
-	return 0;
+	return stopped ? -1 : 0;
 }
 
 void
@@ -464,6 +475,9 @@ near_copies(const struct check_context *ctx, const struct embeddings *e,
 		if (j == 0 || edge[i].a != edge[j - 1].a || edge[i].b != edge[j - 1].b)
 			edge[j++] = edge[i];
 	nedge = j;
+	for (i = 0; i < nedge; i++)
+		if (edge[i].a < edge[i].b)
+			findings_link(out, e->sample[edge[i].a], e->sample[edge[i].b]);
 
 	parent = xmalloc(nn->n * sizeof *parent);
 	size = xcalloc(nn->n, sizeof *size);
@@ -600,7 +614,8 @@ embed_knn_findings(const struct check_context *ctx, const struct embeddings *e,
 		unsigned l = ds->samples[e->sample[i]].label;
 		group[i] = l == LABEL_NONE ? (unsigned)ds->nlabels : l;
 	}
-	status = embed_knn_find(a->proj, a->n, a->ncomp, group, EMBED_KNN_K, &nn, cause);
+	status = embed_knn_find(a->proj, a->n, a->ncomp, group, EMBED_KNN_K,
+	    ctx->stopping, ctx->stopping_arg, &nn, cause);
 	free(group);
 	if (status != 0)
 		return -1;

@@ -46,10 +46,13 @@ struct embed_knn {
 /* The k nearest other rows of each of the n rows of x (n × dim,
  * row-major), k < n. group (n ids, or NULL) only speeds the search: rows
  * that lie together (a class) searched as one, and groups far from a
- * query passed over. Returns 0 and fills *out (free with
- * embed_knn_free), or -1 with *cause set (BLAS cannot be loaded). */
+ * query passed over. stop (or NULL), asked between tiles of queries, ends
+ * the search early when it returns nonzero (the browser quitting).
+ * Returns 0 and fills *out (free with embed_knn_free), or -1 with *cause
+ * set (BLAS cannot be loaded, or stopped). */
 int embed_knn_find(const float *x, size_t n, size_t dim, const unsigned *group,
-    size_t k, struct embed_knn *out, char **cause);
+    size_t k, int (*stop)(void *), void *stop_arg, struct embed_knn *out,
+    char **cause);
 void embed_knn_free(struct embed_knn *nn);
 
 /* The median distance of a row to its nearest neighbour. */

@@ -321,7 +321,7 @@ near_lines(const struct near_pair *pairs, size_t npairs, const struct near_set *
 			out = xgrow(out, &cap, nout + 1, sizeof *out);
 			out[nout++] = (struct near_line){
 				.sample = (uint32_t)i, .other = o->other,
-				.group = size[root[i]], .root = root[i],
+				.group = size[root[i]],
 				.what = (uint8_t)k, .kind = near_fp(set, i)->kind,
 				.score = o->score,
 			};

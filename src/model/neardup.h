@@ -63,7 +63,6 @@ enum near_what { NEAR_DUPLICATE, NEAR_LABEL_CONFLICT, NEAR_SPLIT_LEAK };
 struct near_line {
 	uint32_t sample, other; /* other: its nearest copy of the kind */
 	uint32_t group;         /* samples in its group, itself included */
-	uint32_t root;          /* the group's lowest sample: the same for all */
 	uint8_t what;           /* enum near_what */
 	uint8_t kind;           /* enum fp_kind */
 	float score;

@@ -53,7 +53,7 @@ static const struct command commands[] = {
 	    0, "V" },
 	{ "note", "add a note to the selected sample (in the journal)", 0, "m" },
 	{ "cluster", "bottom pane: confusion matrix / embedding clusters", 0, "c" },
-	{ "next-copy", "the next near copy of the selected sample", 0, "C" },
+	{ "next-copy", "the next copy of the selection, exact or near", 0, "C" },
 	{ "next-outlier", "cluster pane: the next outlier, highest score first", 0, "o" },
 	{ "zoom-in", "cluster pane: zoom in (on the cursor)", 0, "+ =" },
 	{ "zoom-out", "cluster pane: zoom out", 0, "-" },

@@ -8,6 +8,9 @@
 #include "check-feed.h"
 #include "checks.h"
 #include "dataset.h"
+#include "embed-feed.h"
+#include "embed-knn.h"
+#include "embed.h"
 #include "ui.h"
 #include "util.h"
 #include "worker.h"
@@ -30,10 +33,19 @@ struct check_bg {
 	/* Written by the judging job, read after its done. */
 	struct findings found;
 	char *error;
+	/* The embeddings' findings, once both they and the checks are in:
+	 * a job adds them to a copy of found (more), which then replaces it. */
+	int knn_started;
+	const struct embeddings *e;     /* the embeddings feed's, read-only */
+	const struct embed_analysis *a;
+	struct thresholds th;
+	struct findings more;
+	char *knn_error;
 };
 
 static void judge_run(void *arg);
 static void judge_done(void *arg, int cancelled);
+static void knn_start(struct app *app, struct check_bg *bg);
 
 static void
 measure_run(void *arg)
@@ -114,9 +126,86 @@ findings_changed(struct app *app, long sample, void *arg)
 	(void)sample;
 	(void)arg;
 	if (bg != NULL && bg->judged && bg->error == NULL) {
-		show_counts(app, bg);
+		if (!bg->knn_started)
+			show_counts(app, bg);
+		knn_start(app, bg);
 		ui_redraw(app, REDRAW_STATUS);
 	}
+}
+
+static int
+knn_stopping(void *arg)
+{
+	return worker_stopping(arg);
+}
+
+/* What `winnow check -e` adds from the embeddings: cluster-outlier and
+ * cluster-split, and from each sample's nearest neighbours near copies
+ * and outliers (embed-knn.h), judged beside the checks' own findings so
+ * that a sample gets no second line of a check. */
+static void
+knn_run(void *arg)
+{
+	struct check_bg *bg = arg;
+	struct check_context ctx = {
+		.ds = bg->app->ds, .m = checks_measures(bg->run), .th = &bg->th,
+		.stopping = knn_stopping, .stopping_arg = bg->pool,
+	};
+
+	if (worker_stopping(bg->pool))
+		return;
+	embed_findings(bg->e, bg->a, ctx.ds, bg->th.v[TH_OUTLIER], bg->th.v[TH_SPLIT],
+	    &bg->more);
+	if (embed_knn_findings(&ctx, bg->e, bg->a, &bg->more, &bg->knn_error) != 0) {
+		if (bg->knn_error == NULL)
+			bg->knn_error = xstrdup("failed");
+		return;
+	}
+	findings_sort(&bg->more, ctx.ds);
+	findings_group(&bg->more);
+}
+
+static void
+knn_done(void *arg, int cancelled)
+{
+	struct check_bg *bg = arg;
+	struct app *app = bg->app;
+
+	if (cancelled || worker_stopping(bg->pool))
+		return;
+	if (bg->knn_error != NULL) {
+		ui_error(app, "embeddings' neighbours: %s", bg->knn_error);
+		show_counts(app, bg);
+		ui_redraw(app, REDRAW_STATUS);
+		return;
+	}
+	findings_free(&bg->found);
+	bg->found = bg->more;
+	memset(&bg->more, 0, sizeof bg->more);
+	checks_annotate(bg->run, &bg->found, &app->annot);
+	ui_annotations_changed(app);
+	ui_annotations_notify(app, -1);
+	show_counts(app, bg);
+	ui_redraw(app, REDRAW_STATUS | REDRAW_PREVIEW);
+}
+
+/* Start the embeddings' judging once the checks are judged and the
+ * embeddings analysed, whichever comes last. */
+static void
+knn_start(struct app *app, struct check_bg *bg)
+{
+	struct embed_feed *f = embed_feed(app);
+
+	if (bg->knn_started || !bg->judged || bg->error != NULL || f == NULL ||
+	    f->state != EMBED_READY)
+		return;
+	bg->knn_started = 1;
+	bg->e = f->e;
+	bg->a = f->a;
+	thresholds_init(&bg->th);
+	findings_copy(&bg->more, &bg->found);
+	ui_status(app, STATUS_CHECKS, "checking: the embeddings' neighbours");
+	worker_submit(bg->pool, WORKER_BACKGROUND, knn_run, knn_done, bg);
 }
 
 static void
@@ -135,7 +224,9 @@ judge_done(void *arg, int cancelled)
 	checks_annotate(bg->run, &bg->found, &app->annot);
 	bg->judged = 1;
 	ui_annotations_changed(app);
+	ui_annotations_notify(app, -1);
 	show_counts(app, bg);
+	knn_start(app, bg);
 	ui_redraw(app, REDRAW_STATUS | REDRAW_PREVIEW);
 }
 
@@ -175,10 +266,27 @@ checks_end(struct app *app)
 	if (bg == NULL)
 		return;
 	findings_free(&bg->found);
+	findings_free(&bg->more);
+	free(bg->knn_error);
 	checks_free(bg->run);
 	free(bg->error);
 	free(bg);
 	app->checks = NULL;
+}
+
+/* Is a class's finding (path "LABEL/", cluster-split) about sample? */
+static int
+in_folder(const struct dataset *ds, long sample, const char *path)
+{
+	unsigned l = ds->samples[sample].label;
+	const char *name;
+	size_t n;
+
+	if (l == LABEL_NONE || path == NULL)
+		return 0;
+	name = dataset_label_name(ds, l);
+	n = strlen(name);
+	return strncmp(path, name, n) == 0 && path[n] == '/' && path[n + 1] == '\0';
 }
 
 size_t
@@ -188,6 +296,7 @@ checks_describe(struct app *app, long sample, struct buf *b)
 	size_t i, n = 0;
 	if (bg == NULL || !bg->judged)
 		return 0;
+	/* Its own first, then its class's. */
 	for (i = 0; i < bg->found.n; i++) {
 		const struct finding *f = &bg->found.v[i];
 		if (f->sample != sample)
@@ -195,54 +304,42 @@ checks_describe(struct app *app, long sample, struct buf *b)
 		buf_addf(b, "%s: %s\n", check_name(f->check), f->detail);
 		n++;
 	}
+	for (i = 0; i < bg->found.n; i++) {
+		const struct finding *f = &bg->found.v[i];
+		if (f->sample >= 0 || !in_folder(app->ds, sample, f->path))
+			continue;
+		buf_addf(b, "%s: %s\n", check_name(f->check), f->detail);
+		n++;
+	}
 	return n;
-}
-
-/* The group of near copies sample is in (the lowest sample of it), or -1. */
-static long
-copies_of(const struct findings *found, long sample)
-{
-	size_t i;
-	for (i = 0; i < found->n; i++)
-		if (found->v[i].copies >= 0 && (found->v[i].sample == sample ||
-		    found->v[i].copies == sample))
-			return found->v[i].copies;
-	return -1;
 }
 
 unsigned
 checks_next_copy(struct app *app, int arg)
 {
 	struct check_bg *bg = app->checks;
-	long sample = ui_selected(app), group, next = -1, first, s;
-	size_t i;
+	long sample = ui_selected(app);
+	const struct copy_member *group = NULL;
+	size_t n = 0, k;
 
 	(void)arg;
-	if (bg == NULL || !bg->judged || sample < 0 ||
-	    (group = copies_of(&bg->found, sample)) < 0) {
-		ui_message(app, "no near copy of this sample%s",
+	if (bg != NULL && bg->judged && sample >= 0)
+		group = findings_copies(&bg->found, (size_t)sample, &n);
+	if (group == NULL) {
+		ui_message(app, "no copy of this sample%s",
 		    bg != NULL && !bg->judged ? " (yet: the checks are running)" : "");
 		return REDRAW_STATUS;
 	}
-	/* The group's first sample has no finding of its own when it is the
-	 * original of near-duplicates. */
-	first = group;
-	if (group > sample)
-		next = group;
-	for (i = 0; i < bg->found.n; i++) {
-		if (bg->found.v[i].copies != group)
-			continue;
-		s = bg->found.v[i].sample;
-		if (s < first)
-			first = s;
-		if (s > sample && (next < 0 || s < next))
-			next = s;
-	}
-	if (next < 0)
-		next = first;
-	if (!ui_select_sample(app, (uint32_t)next))
-		ui_message(app, "%s is not in the file pane's list (Esc clears its filter)",
-		    sample_path(app->ds, (size_t)next));
+	/* The next in sample (path) order, round again after the last. */
+	for (k = 0; k < n && group[k].sample != (uint32_t)sample; k++)
+		;
+	k = (k + 1) % n;
+	if (!ui_select_sample(app, group[k].sample))
+		ui_message(app, "%s (copy %zu of %zu) is not in the file pane's list "
+		    "(Esc clears its filter)", sample_path(app->ds, group[k].sample),
+		    k + 1, n);
+	else
+		ui_message(app, "copy %zu of %zu", k + 1, n);
 	return REDRAW_FILES | REDRAW_PREVIEW | REDRAW_STATUS;
 }
 

@@ -22,9 +22,9 @@ void checks_end(struct app *app);
  * preview or a decision's reason). Returns how many; 0 also while the
  * checks are still running. UI thread. */
 size_t checks_describe(struct app *app, long sample, struct buf *b);
-/* `next-copy`: select the next of the selected sample's near copies (the
- * group's first sample and each sample with a near-copy finding, in
- * dataset order, round again after the last). */
+/* `next-copy`: select the next of the selected sample's group of copies
+ * (the same bytes or near, every member, in dataset order, round again
+ * after the last), and say "copy i of n". */
 unsigned checks_next_copy(struct app *app, int arg);
 /* Its command, for the command table. */
 extern const struct command_handler checks_commands[];

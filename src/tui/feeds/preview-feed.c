@@ -61,6 +61,7 @@ struct preview_feed {
 	struct preview_entry *last;     /* the preview last drawn */
 	long want;                      /* the selected sample, or -1 */
 	int cols, rows, shown;          /* the box it is wanted in; on screen */
+	int (*box_rows)(struct app *, uint32_t sample, int rows);
 	atomic_uint latest;             /* generation of the newest selection */
 	struct job *flying;             /* jobs submitted and not done */
 	unsigned epoch;                 /* dataset loads: older jobs are stale */
@@ -477,6 +478,29 @@ preview_feed_reset(struct preview_feed *f)
 }
 
 void
+preview_feed_box_rows(struct preview_feed *f,
+    int (*box_rows)(struct app *, uint32_t sample, int rows))
+{
+	f->box_rows = box_rows;
+}
+
+/* The rows of sample i's picture box in a pane's `rows`. */
+static int
+box_rows(struct preview_feed *f, uint32_t i, int rows)
+{
+	return f->box_rows ? f->box_rows(f->app, i, rows) : rows;
+}
+
+/* Make sample i's preview ahead, unless it is in the cache. */
+static void
+prefetch(struct preview_feed *f, uint32_t i, int cols, int rows)
+{
+	rows = box_rows(f, i, rows);
+	if (!cache_find(f, i, cols, rows))
+		submit(f, i, cols, rows, 1);
+}
+
+void
 preview_feed_select(struct preview_feed *f, long sel, int cols, int rows, int shown)
 {
 	struct app *app = f->app;
@@ -492,16 +516,16 @@ preview_feed_select(struct preview_feed *f, long sel, int cols, int rows, int sh
 		ui_redraw(app, REDRAW_PREVIEW);
 		return;
 	}
-	e = cache_find(f, (uint32_t)sel, cols, rows);
+	f->rows = box_rows(f, (uint32_t)sel, rows);
+	e = cache_find(f, (uint32_t)sel, cols, f->rows);
 	f->current = e;
 	if (e == NULL)
-		submit(f, (uint32_t)sel, cols, rows, 0);
+		submit(f, (uint32_t)sel, cols, f->rows, 0);
 	row = app->view.lv.sel;
-	if (row + 1 < app->view.lv.n &&
-	    !cache_find(f, app->view.rows[row + 1], cols, rows))
-		submit(f, app->view.rows[row + 1], cols, rows, 1);
-	if (row > 0 && !cache_find(f, app->view.rows[row - 1], cols, rows))
-		submit(f, app->view.rows[row - 1], cols, rows, 1);
+	if (row + 1 < app->view.lv.n)
+		prefetch(f, app->view.rows[row + 1], cols, rows);
+	if (row > 0)
+		prefetch(f, app->view.rows[row - 1], cols, rows);
 	/* The lookups above reorder the cache: the selection stays newest. */
 	if (e != NULL) {
 		cache_unlink(f, e);

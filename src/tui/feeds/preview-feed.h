@@ -77,6 +77,11 @@ void preview_feed_reset(struct preview_feed *f);
  * nothing is made). When the job is done the preview is redrawn. */
 void preview_feed_select(struct preview_feed *f, long sel, int cols, int rows,
     int shown);
+/* Each sample's picture box may be shorter than the pane's: box_rows
+ * (app, sample, rows) says how many of the pane's `rows` its picture
+ * fills (the rest show why it is flagged). NULL: all of them. */
+void preview_feed_box_rows(struct preview_feed *f,
+    int (*box_rows)(struct app *, uint32_t sample, int rows));
 /* The entry to draw: the selection's, else while its job runs the one
  * drawn last; NULL when nothing is selected. *busy: the selection's job
  * is running. */

@@ -87,12 +87,12 @@ format_size(char *out, size_t size, uint64_t bytes)
 		snprintf(out, size, "%.1f GB", bytes / 1e9);
 }
 
-/* Words, wrapped into the rows [y0, y1) of the pane. Returns the next row. */
+/* Words, wrapped at w columns into the rows [y, y1) of win, or only
+ * counted when win is NULL. Returns the next row. */
 static int
-put_wrapped(struct app *app, struct pane *pane, int y, int y1, const char *s)
+wrap_into(struct app *app, WINDOW *win, int w, int y, int y1, const char *s)
 {
 	const char *p = s;
-	int w = pane->w;
 
 	while (*p && y < y1) {
 		size_t n = strlen(p), cut = n;
@@ -117,14 +117,24 @@ put_wrapped(struct app *app, struct pane *pane, int y, int y1, const char *s)
 			if (last_space > 0 && i <= n)
 				cut = last_space;
 		}
-		line = xstrndup(p, cut);
-		ui_putn(app, pane->win, y++, 0, line, w);
-		free(line);
+		if (win != NULL) {
+			line = xstrndup(p, cut);
+			ui_putn(app, win, y, 0, line, w);
+			free(line);
+		}
+		y++;
 		p += cut;
 		while (*p == ' ')
 			p++;
 	}
 	return y;
+}
+
+/* Words, wrapped into the rows [y0, y1) of the pane. Returns the next row. */
+static int
+put_wrapped(struct app *app, struct pane *pane, int y, int y1, const char *s)
+{
+	return wrap_into(app, pane->win, pane->w, y, y1, s);
 }
 
 /* "png · 640×480 · 116 kB" */
@@ -158,6 +168,60 @@ warning_text(const struct preview_entry *e, struct buf *b, int cols)
 	}
 }
 
+/* The sample's findings, "check: detail" each, wrapped from the top row
+ * over at most `most` rows of a pane w columns wide: why it is flagged (a
+ * near copy names its copy and the size of the group). Drawn into win, or
+ * only counted when win is NULL. Returns the rows used. */
+static int
+findings_into(struct app *app, WINDOW *win, int w, long sample, int most)
+{
+	struct buf b = { 0 };
+	char *text, *line, *end;
+	int y = 0;
+
+	if (checks_describe(app, sample, &b) > 0) {
+		text = xstrdup(buf_str(&b));
+		if (win != NULL)
+			wattrset(win, ui_attr(app, ROLE_BADGE));
+		for (line = text; *line && y < most; line = end + 1) {
+			end = strchr(line, '\n');
+			*end = '\0';
+			y = wrap_into(app, win, w, y, most, line);
+		}
+		if (win != NULL)
+			wattrset(win, ui_attr(app, ROLE_NORMAL));
+		free(text);
+	}
+	buf_free(&b);
+	return y;
+}
+
+/* A clip's findings: over at most half the pane. */
+static int
+draw_findings(struct app *app, struct pane *pane, long sample)
+{
+	return findings_into(app, pane->win, pane->w, sample, pane->h / 2);
+}
+
+/* A picture's findings take at most a third of its box, so the picture
+ * keeps two thirds (at 80×24, 12 of 18 rows). */
+static int
+picture_findings_most(int rows)
+{
+	return rows / 3;
+}
+
+/* The rows of a picture's box, of the pane's `rows`, under its findings
+ * (preview_feed_box_rows). */
+static int
+picture_box_rows(struct app *app, uint32_t sample, int rows)
+{
+	struct pane *pane = &app->panes[PANE_PREVIEW];
+
+	return rows - findings_into(app, NULL, pane->w, (long)sample,
+	    picture_findings_most(rows));
+}
+
 static void
 put_cells(struct app *app, WINDOW *win, int y0, int x0, int maxy, int maxx,
     const struct cell_grid *g, int direct)
@@ -185,14 +249,18 @@ draw_image(struct app *app, struct pane *pane, const struct preview_entry *e, in
 	struct preview *pv = pane->data;
 	struct buf b = { 0 };
 	int top = picture_rows(pane);
+	/* Why it is flagged, above the picture, which fills the rest. */
+	int y0 = findings_into(app, pane->win, pane->w, e->sample,
+	    picture_findings_most(top));
+	int rows = top - y0;
 
 	if (e->error != NULL) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
-		put_wrapped(app, pane, put_wrapped(app, pane, 0, top,
+		put_wrapped(app, pane, put_wrapped(app, pane, y0, top,
 		    "cannot show this image:"), top, e->error);
 		wattrset(pane->win, ui_attr(app, ROLE_NORMAL));
 	} else if (pv->image_mode == IMAGE_DETAILS) {
-		int y = 0;
+		int y = y0;
 		char size[32];
 		format_size(size, sizeof size, e->file_size);
 		buf_addf(&b, "format    %s", e->format);
@@ -222,15 +290,17 @@ draw_image(struct app *app, struct pane *pane, const struct preview_entry *e, in
 		ui_putn(app, pane->win, y++, 0, buf_str(&b), pane->w);
 	} else if (e->pixels != NULL) {
 		/* Room for the pixels; after_update draws them. */
-		if (e->pcols <= pane->w && e->prows <= top) {
+		if (e->pcols <= pane->w && e->prows <= rows) {
 			pv->wanted.e = e;
-			pv->wanted.y = pane->y + (top - e->prows) / 2;
+			pv->wanted.y = pane->y + y0 + (rows - e->prows) / 2;
 			pv->wanted.x = pane->x + (pane->w - e->pcols) / 2;
 		}
 	} else
-		put_cells(app, pane->win, (top - e->grid.rows) / 2,
-		    (pane->w - e->grid.cols) / 2, top, pane->w, &e->grid,
-		    pv->caps.depth == COLOR_DEPTH_TRUE);
+		/* One made for a taller box (before the findings came) shows
+		 * its top until its successor is made. */
+		put_cells(app, pane->win, y0 + (rows > e->grid.rows ?
+		    (rows - e->grid.rows) / 2 : 0), (pane->w - e->grid.cols) / 2,
+		    top, pane->w, &e->grid, pv->caps.depth == COLOR_DEPTH_TRUE);
 
 	if (top == pane->h) {
 		buf_free(&b);
@@ -265,30 +335,32 @@ draw_text(struct app *app, struct pane *pane, const struct preview_entry *e, int
 {
 	struct preview *pv = pane->data;
 	int top = pane->h > 2 ? pane->h - 1 : pane->h, y;
+	/* Why it is flagged, above the text. */
+	int y0 = findings_into(app, pane->win, pane->w, e->sample, top / 3);
 	size_t first = pv->text_top;
 	char size[32];
 	struct buf b = { 0 };
 
-	if (first > text_last_top(e, top))
-		first = pv->text_top = text_last_top(e, top);
+	if (first > text_last_top(e, top - y0))
+		first = pv->text_top = text_last_top(e, top - y0);
 	if (e->error != NULL) {
 		wattrset(pane->win, ui_attr(app, ROLE_ERROR));
-		put_wrapped(app, pane, 0, top, e->error);
+		put_wrapped(app, pane, y0, top, e->error);
 	} else
-		for (y = 0; y < top && first + (size_t)y < e->nlines; y++)
-			ui_putn(app, pane->win, y, 0, e->lines[first + (size_t)y], pane->w);
+		for (y = y0; y < top && first + (size_t)(y - y0) < e->nlines; y++)
+			ui_putn(app, pane->win, y, 0, e->lines[first + (size_t)(y - y0)], pane->w);
 	if (top == pane->h)
 		return;
 	format_size(size, sizeof size, e->file_size);
 	buf_addf(&b, "text · %s", size);
 	if (e->odd_text)
 		buf_adds(&b, " · not plain text");
-	if (first > 0 || (e->nlines > (size_t)top && app->focus == PANE_PREVIEW))
+	if (first > 0 || (e->nlines > (size_t)(top - y0) && app->focus == PANE_PREVIEW))
 		buf_addf(&b, " · lines %zu-%zu of %zu%s", first + 1,
-		    first + (size_t)top < e->nlines ? first + (size_t)top : e->nlines,
-		    e->nlines, e->more ? "+" : "");
-	else if (e->nlines > (size_t)top || e->more)
-		buf_addf(&b, " · first %d lines", top < (int)e->nlines ? top :
+		    first + (size_t)(top - y0) < e->nlines ? first + (size_t)(top - y0) :
+		    e->nlines, e->nlines, e->more ? "+" : "");
+	else if (e->nlines > (size_t)(top - y0) || e->more)
+		buf_addf(&b, " · first %d lines", top - y0 < (int)e->nlines ? top - y0 :
 		    (int)e->nlines);
 	if (busy)
 		buf_adds(&b, " · decoding…");
@@ -296,31 +368,6 @@ draw_text(struct app *app, struct pane *pane, const struct preview_entry *e, int
 	ui_putn(app, pane->win, top, 0, buf_str(&b), pane->w);
 	wattrset(pane->win, ui_attr(app, ROLE_NORMAL));
 	buf_free(&b);
-}
-
-/* The sample's findings, "check: detail" each, wrapped from the top row
- * over at most half the pane: why it is flagged (a near copy names its
- * copy and the size of the group). Returns the rows used. */
-static int
-draw_findings(struct app *app, struct pane *pane, long sample)
-{
-	struct buf b = { 0 };
-	char *text, *line, *end;
-	int y = 0;
-
-	if (checks_describe(app, sample, &b) > 0) {
-		text = xstrdup(buf_str(&b));
-		wattrset(pane->win, ui_attr(app, ROLE_BADGE));
-		for (line = text; *line && y < pane->h / 2; line = end + 1) {
-			end = strchr(line, '\n');
-			*end = '\0';
-			y = put_wrapped(app, pane, y, pane->h / 2, line);
-		}
-		wattrset(pane->win, ui_attr(app, ROLE_NORMAL));
-		free(text);
-	}
-	buf_free(&b);
-	return y;
 }
 
 static void
@@ -422,6 +469,20 @@ preview_after_update(struct app *app, struct pane *pane)
 
 /* ---- the pane ---- */
 
+/* Findings came, went or changed (the checks, the embeddings): the
+ * selected picture's box may be shorter or taller now. */
+static void
+findings_changed(struct app *app, long sample, void *arg)
+{
+	struct pane *pane = arg;
+	struct preview *pv = pane->data;
+	long sel = ui_selected(app);
+
+	if (pv == NULL || app->ds == NULL || sel < 0 || (sample >= 0 && sample != sel))
+		return;
+	preview_feed_select(pv->feed, sel, pane->w, picture_rows(pane), pane->shown);
+}
+
 static void
 preview_init(struct app *app, struct pane *pane)
 {
@@ -444,6 +505,8 @@ preview_init(struct app *app, struct pane *pane)
 	pv->screen.caps = &pv->caps;
 	pixels_locate(&pv->screen);
 	pv->feed = preview_feed_new(app, &pv->caps, !app->utf8);
+	preview_feed_box_rows(pv->feed, picture_box_rows);
+	ui_annotations_subscribe(app, findings_changed, pane);
 }
 
 static void
