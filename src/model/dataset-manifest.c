@@ -13,14 +13,15 @@
 #include "dataset-private.h"
 #include "exists.h"
 #include "util.h"
+#include "worker.h"
 
 /* ---- manifest layout ---- */
 
 /* A manifest's rows are read first; sorted by path, they give the samples
- * (a sample a path), in path order; the files these name are checked all at
- * once, a folder listing each rather than a lookup each (exists.h); then
- * the rows are taken in their own order: the problems and the samples are
- * the ones a row-by-row check would give. */
+ * (a sample a path), in path order; the files they name are checked all at
+ * once, a folder listing each rather than a lookup each (exists.h), while
+ * the sort runs; then the rows are taken in their own order: the problems
+ * and the samples are the ones a row-by-row check would give. */
 struct row {
 	size_t line;
 	uint32_t path;          /* in the dataset's pool */
@@ -30,8 +31,6 @@ struct row {
 };
 #define ROW_BAD UINT32_MAX
 #define ROW_NONE UINT32_MAX     /* a row's label or split: none */
-/* why[] of a sample a row has taken: no errno nor EXISTS_* value. */
-#define ROW_TAKEN INT_MIN
 
 struct rows {
 	struct row *row;
@@ -248,14 +247,35 @@ samples_of_rows(struct dataset *ds, struct rows *rs)
 	free(order);
 }
 
+/* The two pieces of work that need the rows alone, side by side: the
+ * samples of the rows (a sort, on one core) and the listing of their
+ * folders (the kernel's work, on the others). */
+struct row_work {
+	struct dataset *ds;
+	struct rows *rs;
+	const char **paths;     /* of the rows not malformed, in their order */
+	size_t npaths;
+	int *why;               /* exists.h's answer for each of paths */
+};
+
+static void
+row_work(void *arg, unsigned k)
+{
+	struct row_work *w = arg;
+	if (k == 0)
+		samples_of_rows(w->ds, w->rs);
+	else
+		exists_check(w->ds->rootfd, w->paths, w->npaths, w->why);
+}
+
 int
 load_manifest(struct dataset *ds, const char *file, char **cause)
 {
 	struct rows rs = { 0 };
-	const char **paths;
-	size_t missing = 0, dups = 0, i, n;
+	struct row_work w = { ds, &rs, NULL, 0, NULL };
+	size_t missing = 0, dups = 0, i, k, n;
 	uint32_t *labels, *splits;
-	int *why;
+	uint8_t *taken;
 
 	rs.names = g_hash_table_new(g_str_hash, g_str_equal);
 	rs.name = g_ptr_array_new_with_free_func(free);
@@ -266,44 +286,49 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		g_ptr_array_free(rs.bad, TRUE);
 		return -1;
 	}
-	samples_of_rows(ds, &rs);
-
-	paths = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *paths);
-	why = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *why);
-	for (i = 0; i < ds->nsamples; i++)
-		paths[i] = sample_path(ds, i);
-	exists_check(ds->rootfd, paths, ds->nsamples, why);
-	free(paths);
+	/* Each row's file is looked for, a repeated path as often as it is
+	 * listed: the answer is the same each time, and the listing need not
+	 * wait for the sort that finds the repeats. */
+	w.paths = xmalloc((rs.n ? rs.n : 1) * sizeof *w.paths);
+	w.why = xmalloc((rs.n ? rs.n : 1) * sizeof *w.why);
+	for (i = 0; i < rs.n; i++)
+		if (rs.row[i].sample != ROW_BAD)
+			w.paths[w.npaths++] = strpool_get(&ds->paths, rs.row[i].path);
+	parallel_for(2, row_work, &w);
+	free(w.paths);
 
 	labels = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *labels);
 	splits = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *splits);
 	for (i = 0; i < rs.name->len; i++)
 		labels[i] = splits[i] = ROW_NONE;
-	for (i = 0; i < rs.n; i++) {
+	taken = xcalloc(ds->nsamples ? ds->nsamples : 1, 1);
+	for (i = k = 0; i < rs.n; i++) {
 		struct row *r = &rs.row[i];
 		struct sample *s;
 		const char *path;
+		int why;
 		if (r->sample == ROW_BAD) {
 			dataset_problem(ds, file, "%s", (char *)g_ptr_array_index(rs.bad, r->label));
 			continue;
 		}
+		why = w.why[k++];
 		s = &ds->samples[r->sample];
 		path = sample_path(ds, r->sample);
-		if (why[r->sample] == ROW_TAKEN) {
+		if (taken[r->sample]) {
 			if (dups++ < PROBLEMS_LISTED)
 				dataset_problem(ds, file, "line %zu: %s is listed again; "
 				    "the first row counts", r->line, path);
 			continue;
 		}
-		if (why[r->sample] != EXISTS_REGULAR) {
-			int e = why[r->sample] > 0 ? why[r->sample] : 0;
+		if (why != EXISTS_REGULAR) {
+			int e = why > 0 ? why : 0;
 			if (missing++ < PROBLEMS_LISTED)
 				dataset_problem(ds, file, "line %zu: %s: %s", r->line, path,
 				    e == EXDEV ? "leads out of the dataset; skipped" :
 				    e ? strerror(e) : "not a regular file");
 			continue;
 		}
-		why[r->sample] = ROW_TAKEN;
+		taken[r->sample] = 1;
 		if (r->label != ROW_NONE && labels[r->label] == ROW_NONE)
 			labels[r->label] = dataset_label_intern(ds,
 			    g_ptr_array_index(rs.name, r->label));
@@ -320,11 +345,12 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 	/* Only the samples a row took stay; the pool, in the rows' order and
 	 * with their repeated and missing paths, is laid out anew. */
 	for (i = n = 0; i < ds->nsamples; i++)
-		if (why[i] == ROW_TAKEN)
+		if (taken[i])
 			ds->samples[n++] = ds->samples[i];
 	ds->nsamples = n;
 	relay_paths(ds);
-	free(why);
+	free(taken);
+	free(w.why);
 	free(labels);
 	free(splits);
 	free(rs.row);
