@@ -25,7 +25,8 @@
 struct row {
 	size_t line;
 	uint32_t path;          /* in the dataset's pool */
-	uint32_t sample;        /* its path's sample, or ROW_BAD */
+	uint32_t sample;        /* ROW_BAD for a malformed row, else 0 (its
+	                           sample is found by sorting the rows) */
 	uint32_t label, split;  /* in the rows' own tables, or ROW_NONE (a sample
 	                           ROW_BAD: label is its message's number) */
 };
@@ -356,10 +357,12 @@ sort_rows(uint32_t *order, size_t n, struct row_order *o)
 }
 
 /* A sample for each path the rows name, in path order (as dataset_sort
- * wants them), each row pointing to its path's. Sorting finds the repeated paths that a hash table would,
- * and gives the order the dataset needs anyway. */
+ * wants them), and each row's, sample[i] for row i (the rows are left as
+ * they are: the listing reads them meanwhile). Sorting finds the repeated
+ * paths that a hash table would, and gives the order the dataset needs
+ * anyway. */
 static void
-samples_of_rows(struct dataset *ds, struct rows *rs)
+samples_of_rows(struct dataset *ds, const struct rows *rs, uint32_t *sample)
 {
 	struct row_order o = { ds, rs->row };
 	uint32_t *order = xmalloc((rs->n ? rs->n : 1) * sizeof *order), at;
@@ -376,7 +379,7 @@ samples_of_rows(struct dataset *ds, struct rows *rs)
 		path = strpool_get(&ds->paths, at);
 		if (prev == NULL || strcmp(prev, path) != 0)
 			add_sample_at(ds, at, strlen(path), LABEL_NONE, SPLIT_NONE, 0);
-		rs->row[order[i]].sample = (uint32_t)(ds->nsamples - 1);
+		sample[order[i]] = (uint32_t)(ds->nsamples - 1);
 		prev = path;
 	}
 	free(order);
@@ -387,27 +390,38 @@ samples_of_rows(struct dataset *ds, struct rows *rs)
  * folders (the kernel's work, on the others). */
 struct row_work {
 	struct dataset *ds;
-	struct rows *rs;
-	const char **paths;     /* of the rows not malformed, in their order */
-	size_t npaths;
-	int *why;               /* exists.h's answer for each of paths */
+	const struct rows *rs;
+	uint32_t *sample;       /* each row's sample */
+	int *why;               /* exists.h's answer for each row not malformed */
 };
 
 static void
 row_work(void *arg, unsigned k)
 {
 	struct row_work *w = arg;
-	if (k == 0)
-		samples_of_rows(w->ds, w->rs);
-	else
-		exists_check(w->ds->rootfd, w->paths, w->npaths, w->why);
+	const char **paths;
+	size_t i, n = 0;
+
+	if (k == 0) {
+		samples_of_rows(w->ds, w->rs, w->sample);
+		return;
+	}
+	/* Each row's file is looked for, a repeated path as often as it is
+	 * listed: the answer is the same each time, and the listing need not
+	 * wait for the sort that finds the repeats. */
+	paths = xmalloc((w->rs->n ? w->rs->n : 1) * sizeof *paths);
+	for (i = 0; i < w->rs->n; i++)
+		if (w->rs->row[i].sample != ROW_BAD)
+			paths[n++] = strpool_get(&w->ds->paths, w->rs->row[i].path);
+	exists_check(w->ds->rootfd, paths, n, w->why);
+	free(paths);
 }
 
 int
 load_manifest(struct dataset *ds, const char *file, char **cause)
 {
 	struct rows rs = { 0 };
-	struct row_work w = { ds, &rs, NULL, 0, NULL };
+	struct row_work w = { ds, &rs, NULL, NULL };
 	size_t missing = 0, dups = 0, i, k, n;
 	uint32_t *labels, *splits;
 	uint8_t *taken;
@@ -421,16 +435,9 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		g_ptr_array_free(rs.bad, TRUE);
 		return -1;
 	}
-	/* Each row's file is looked for, a repeated path as often as it is
-	 * listed: the answer is the same each time, and the listing need not
-	 * wait for the sort that finds the repeats. */
-	w.paths = xmalloc((rs.n ? rs.n : 1) * sizeof *w.paths);
+	w.sample = xmalloc((rs.n ? rs.n : 1) * sizeof *w.sample);
 	w.why = xmalloc((rs.n ? rs.n : 1) * sizeof *w.why);
-	for (i = 0; i < rs.n; i++)
-		if (rs.row[i].sample != ROW_BAD)
-			w.paths[w.npaths++] = strpool_get(&ds->paths, rs.row[i].path);
 	parallel_for(2, row_work, &w);
-	free(w.paths);
 
 	labels = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *labels);
 	splits = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *splits);
@@ -447,9 +454,9 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 			continue;
 		}
 		why = w.why[k++];
-		s = &ds->samples[r->sample];
-		path = sample_path(ds, r->sample);
-		if (taken[r->sample]) {
+		s = &ds->samples[w.sample[i]];
+		path = sample_path(ds, w.sample[i]);
+		if (taken[w.sample[i]]) {
 			if (dups++ < PROBLEMS_LISTED)
 				dataset_problem(ds, file, "line %zu: %s is listed again; "
 				    "the first row counts", r->line, path);
@@ -463,7 +470,7 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 				    e ? strerror(e) : "not a regular file");
 			continue;
 		}
-		taken[r->sample] = 1;
+		taken[w.sample[i]] = 1;
 		if (r->label != ROW_NONE && labels[r->label] == ROW_NONE)
 			labels[r->label] = dataset_label_intern(ds,
 			    g_ptr_array_index(rs.name, r->label));
@@ -485,6 +492,7 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 	ds->nsamples = n;
 	relay_paths(ds);
 	free(taken);
+	free(w.sample);
 	free(w.why);
 	free(labels);
 	free(splits);
