@@ -755,6 +755,89 @@ test_manifest_runs(void)
 	dataset_free(ds);
 }
 
+/* Everything a dataset opened from a manifest says, as text. */
+static void
+describe(struct buf *b, const struct dataset *ds)
+{
+	size_t i;
+	for (i = 0; i < ds->nlabels; i++)
+		buf_addf(b, "label %s\n", ds->labels[i]);
+	for (i = 0; i < ds->nsplits; i++)
+		buf_addf(b, "split %s\n", dataset_split_name(ds, (unsigned)i));
+	for (i = 0; i < ds->nsamples; i++)
+		buf_addf(b, "sample %s %u %u %u\n", sample_path(ds, i), ds->samples[i].label,
+		    ds->samples[i].split, ds->samples[i].ext_format);
+	for (i = 0; i < ds->nproblems; i++)
+		buf_addf(b, "problem %s: %s\n", ds->problems[i].path, ds->problems[i].message);
+}
+
+/* A big manifest is read in parts side by side: whatever the parts, the
+ * samples, labels, splits and problems are the ones of one reading in
+ * order (the rows of every fate above, cut anywhere). */
+static void
+test_manifest_parts(void)
+{
+	static const char *const files[] = {
+		"m/labels.csv", "m/labels.tsv", "m/header-only.csv", "mo/rows.csv",
+		"mo/many.csv", "mr/rows.csv", "mo/bad.csv",
+	};
+	static const unsigned parts[] = { 2, 3, 5, 8 };
+	struct dataset *ds;
+	struct buf one = { 0 }, many = { 0 }, b = { 0 };
+	size_t f, k, i;
+
+	/* More malformed rows than are listed, through every part. */
+	buf_adds(&b, "path,label\n");
+	for (i = 0; i < 40; i++)
+		buf_addf(&b, i % 3 ? "x%zu\n" : "a/%zu.wav,l%zu\n", i, i % 7);
+	put("mo/bad.csv", buf_str(&b));
+	buf_free(&b);
+
+	for (f = 0; f < ARRAY_SIZE(files); f++) {
+		dataset_manifest_parts = 1;
+		ds = try_open_ds(files[f]);
+		ok(ds != NULL, "%s opens in one part", files[f]);
+		if (ds == NULL)
+			continue;
+		one.len = 0;
+		describe(&one, ds);
+		dataset_free(ds);
+		for (k = 0; k < ARRAY_SIZE(parts); k++) {
+			dataset_manifest_parts = parts[k];
+			ds = try_open_ds(files[f]);
+			many.len = 0;
+			if (ds != NULL)
+				describe(&many, ds);
+			dataset_free(ds);
+			ok(ds != NULL && strcmp(buf_str(&one), buf_str(&many)) == 0,
+			    "%s in %u parts: the same dataset", files[f], parts[k]);
+			if (ds != NULL && strcmp(buf_str(&one), buf_str(&many)) != 0)
+				fprintf(stderr, "# one part:\n%s# %u parts:\n%s", buf_str(&one),
+				    parts[k], buf_str(&many));
+		}
+	}
+	/* Its rows a/N.wav name missing files: their problems come between. */
+	dataset_manifest_parts = 8;
+	ds = try_open_ds("mo/bad.csv");
+	ok(ds != NULL, "mo/bad.csv opens in 8 parts");
+	if (ds != NULL) {
+		const char *last = "";
+		for (i = k = 0; i < ds->nproblems; i++)
+			if (strstr(ds->problems[i].message, "fields, expected") != NULL) {
+				last = ds->problems[i].message;
+				k++;
+			}
+		is_int((long long)k, 20, "26 malformed rows: 20 listed");
+		is_str(last, "line 31: 1 fields, expected 2", "the 20th: the row of i = 29");
+		is_str(ds->nproblems ? ds->problems[ds->nproblems - 1].message : "",
+		    "26 malformed rows in all", "then the count");
+	}
+	dataset_free(ds);
+	dataset_manifest_parts = 0;
+	buf_free(&one);
+	buf_free(&many);
+}
+
 static void
 test_sniff(void)
 {
@@ -866,6 +949,7 @@ main(void)
 	test_manifest();
 	test_manifest_order();
 	test_manifest_runs();
+	test_manifest_parts();
 	test_sniff();
 	test_many();
 	return testfs_done();

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,12 +24,40 @@ out_of_memory(size_t n)
 	abort();
 }
 
+/* Blocks this big or bigger are asked to be backed by huge pages. */
+#define HUGE_ADVISED (4u << 20)
+
+/* A block of n bytes at p (a big one, before it is first written): backed by
+ * 2 MiB pages where the kernel grants them (transparent huge pages in
+ * "madvise" mode), so that filling it takes one page fault where it took
+ * 512. The paths of a million samples, their records and the rows of a
+ * manifest are such blocks, filled once and read through; page faults were
+ * a tenth of reading a 1M-row manifest. The advice covers the pages the
+ * block lies on, all of malloc's own mapping for a block this big: a part
+ * of it would split the mapping in two, and realloc could no longer grow
+ * it in place (mremap moves one mapping only). */
+static void
+advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)p & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)p + n + page - 1) & ~(page - 1);
+	(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 void *
 xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (p == NULL)
 		out_of_memory(n);
+	if (n >= HUGE_ADVISED)
+		advise_huge(p, n);
 	return p;
 }
 
@@ -38,6 +67,8 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (p == NULL)
 		out_of_memory(n * size);
+	if (n * size >= HUGE_ADVISED)
+		advise_huge(p, n * size);
 	return p;
 }
 
@@ -47,6 +78,8 @@ xrealloc(void *p, size_t n)
 	p = realloc(p, n ? n : 1);
 	if (p == NULL)
 		out_of_memory(n);
+	if (n >= HUGE_ADVISED)
+		advise_huge(p, n);
 	return p;
 }
 

@@ -162,7 +162,8 @@ slurp(const char *path, size_t *len, char **cause)
 		close(fd);
 		return NULL;
 	}
-	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	/* room for the NUL, and for the read that finds the end */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
 	data = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap)       /* the file grew while read */

@@ -13,25 +13,25 @@
 #include "dataset-private.h"
 #include "exists.h"
 #include "util.h"
+#include "worker.h"
 
 /* ---- manifest layout ---- */
 
 /* A manifest's rows are read first; sorted by path, they give the samples
- * (a sample a path), in path order; the files these name are checked all at
- * once, a folder listing each rather than a lookup each (exists.h); then
- * the rows are taken in their own order: the problems and the samples are
- * the ones a row-by-row check would give. */
+ * (a sample a path), in path order; the files they name are checked all at
+ * once, a folder listing each rather than a lookup each (exists.h), while
+ * the sort runs; then the rows are taken in their own order: the problems
+ * and the samples are the ones a row-by-row check would give. */
 struct row {
 	size_t line;
 	uint32_t path;          /* in the dataset's pool */
-	uint32_t sample;        /* its path's sample, or ROW_BAD */
+	uint32_t sample;        /* ROW_BAD for a malformed row, else 0 (its
+	                           sample is found by sorting the rows) */
 	uint32_t label, split;  /* in the rows' own tables, or ROW_NONE (a sample
 	                           ROW_BAD: label is its message's number) */
 };
 #define ROW_BAD UINT32_MAX
 #define ROW_NONE UINT32_MAX     /* a row's label or split: none */
-/* why[] of a sample a row has taken: no errno nor EXISTS_* value. */
-#define ROW_TAKEN INT_MIN
 
 struct rows {
 	struct row *row;
@@ -71,16 +71,153 @@ row_name(struct rows *rs, const char *name)
 	return rs->name->len - 1;
 }
 
-/* Read the rows, their paths into the dataset's pool. */
+/* One part of the manifest's rows, read on a core of its own: a part ends
+ * at a line's end, and a row is one line (a quoted field cannot span
+ * lines), so the parts' rows one after the other are the file's. */
+struct part {
+	struct dataset *ds;
+	const struct csv *file;         /* its header read, the rows after */
+	int cpath, clabel, csplit;
+	int in_place;                   /* paths stay in file->data, the pool */
+	size_t from, to;                /* the part's bytes in file->data */
+	/* Its rows, lines counted from the part's start: the lines before
+	 * it are known once the parts before it are read. The messages of
+	 * its malformed rows are without their "line N: ". */
+	struct rows rs;
+	size_t lines, bad;
+};
+
+/* csv's messages start "line N: ", which the merge puts back. */
+static const char *
+without_line(const char *why)
+{
+	const char *q = strstr(why, ": ");
+	return strncmp(why, "line ", 5) == 0 && q ? q + 2 : why;
+}
+
+static void
+read_part(void *arg, unsigned k)
+{
+	struct part *pt = (struct part *)arg + k;
+	struct rows *rs = &pt->rs;
+	struct csv c = { 0 };
+	char *data = pt->file->data, *why = NULL;
+	int cpath = pt->cpath, clabel = pt->clabel, csplit = pt->csplit, r;
+	/* the last row's label (none: empty): rows come in runs of one */
+	uint32_t last_id = ROW_NONE;
+
+	csv_view(&c, data + pt->from, pt->to - pt->from, pt->file->delim, 0);
+	while ((r = csv_next(&c, &why)) != 0) {
+		const char *path, *label, *split;
+		if (r < 0) {
+			if (pt->bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xstrdup(without_line(why)));
+			free(why);
+			why = NULL;
+			continue;
+		}
+		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield) {
+			if (pt->bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xasprintf("%zu fields, expected %zu",
+				    c.nfield, pt->file->nheader));
+			continue;
+		}
+		/* Names are escaped as winnow writes them (export --manifest):
+		 * a line break cannot be in a row, nor a control byte in a
+		 * file meant to be read. */
+		if (unescape_name(c.field[cpath]) != 0 || unescape_name(c.field[clabel]) != 0 ||
+		    (csplit >= 0 && (size_t)csplit < c.nfield &&
+		    unescape_name(c.field[csplit]) != 0)) {
+			if (pt->bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xstrdup("a backslash that is not "
+				    "\\\\ or \\xNN (00 aside)"));
+			continue;
+		}
+		path = c.field[cpath];
+		label = c.field[clabel];
+		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
+		while (path[0] == '.' && path[1] == '/')
+			path += 2;
+		if (!path_is_clean(path)) {
+			if (pt->bad++ < PROBLEMS_LISTED)
+				row_bad(rs, c.line, xasprintf("path '%s' is refused "
+				    "(absolute, empty, or with '..')", path));
+			continue;
+		}
+		/* An empty label is new data waiting for one, as in a `_` folder. */
+		if (strcmp(label, last_id == ROW_NONE ? "" :
+		    (const char *)g_ptr_array_index(rs->name, last_id)) != 0)
+			last_id = *label ? row_name(rs, label) : ROW_NONE;
+		row_add(rs, c.line, pt->in_place ? (uint32_t)(path - data) :
+		    strpool_add(&pt->ds->paths, path, strlen(path)), 0, last_id,
+		    *split ? row_name(rs, split) : ROW_NONE);
+	}
+	pt->lines = c.line;
+	csv_close(&c);
+}
+
+/* A part's rows (from) after the ones in rs, or in rs already (from is rs:
+ * the first part's), their lines after line `base`, their names numbered
+ * as rs numbers them, their malformed rows listed while fewer than
+ * PROBLEMS_LISTED are. */
+static void
+merge_rows(struct rows *rs, struct rows *from, size_t base, size_t *listed)
+{
+	uint32_t *map = xmalloc((from->name->len ? from->name->len : 1) * sizeof *map);
+	size_t i;
+
+	for (i = 0; i < from->name->len; i++)
+		map[i] = from == rs ? (uint32_t)i :
+		    row_name(rs, g_ptr_array_index(from->name, i));
+	if (from != rs)
+		rs->row = xgrow(rs->row, &rs->cap, rs->n + from->n, sizeof *rs->row);
+	for (i = 0; i < from->n; i++) {
+		struct row r = from->row[i];
+		r.line += base;
+		if (r.sample == ROW_BAD) {
+			char **msg = (char **)&g_ptr_array_index(from->bad, r.label);
+			char *text = *msg;
+			if (from == rs) {
+				*msg = xasprintf("line %zu: %s", r.line, text);
+				rs->row[i] = r;
+				(*listed)++;
+			} else if ((*listed)++ < PROBLEMS_LISTED) {
+				row_bad(rs, r.line, xasprintf("line %zu: %s", r.line, text));
+			}
+			free(text);
+			if (from != rs)
+				*msg = NULL;
+			continue;
+		}
+		if (from == rs) {
+			rs->row[i].line = r.line;
+			continue;
+		}
+		if (r.label != ROW_NONE)
+			r.label = map[r.label];
+		if (r.split != ROW_NONE)
+			r.split = map[r.split];
+		rs->row[rs->n++] = r;
+	}
+	free(map);
+}
+
+/* Files smaller than this are read by one thread. */
+#define PARALLEL_BYTES (4u << 20)
+#define MAX_PARTS 8
+
+unsigned dataset_manifest_parts;
+
+/* Read the rows, their paths into the dataset's pool; the parts of a big
+ * file side by side. */
 static int
 read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 {
 	struct csv c;
-	char *why = NULL, *full = xasprintf("%s/%s", ds->root, file);
-	int cpath, clabel, csplit, r, in_place = 0;
-	size_t bad = 0;
-	/* the last row's label (none: empty): rows come in runs of one */
-	uint32_t last_id = ROW_NONE;
+	struct part parts[MAX_PARTS];
+	char *full = xasprintf("%s/%s", ds->root, file), *nl;
+	int cpath, clabel, csplit, in_place = 0;
+	size_t bad = 0, listed = 0, base, i, nparts = 1;
 
 	if (csv_open(&c, full, cause) != 0) {
 		free(full);
@@ -105,50 +242,48 @@ read_rows(struct dataset *ds, const char *file, struct rows *rs, char **cause)
 		c.borrowed = 1;
 		in_place = 1;
 	}
-	while ((r = csv_next(&c, &why)) != 0) {
-		const char *path, *label, *split;
-		if (r < 0) {
-			if (bad++ < PROBLEMS_LISTED)
-				row_bad(rs, c.line, xstrdup(why));
-			free(why);
-			why = NULL;
-			continue;
+	/* Parts add to the pool only where it is the file itself. */
+	if (in_place && dataset_manifest_parts > 0)
+		nparts = dataset_manifest_parts < MAX_PARTS ? dataset_manifest_parts : MAX_PARTS;
+	else if (in_place && c.len - c.pos >= PARALLEL_BYTES)
+		nparts = parallel_threads(MAX_PARTS);
+	memset(parts, 0, sizeof parts);
+	for (i = 0; i < nparts; i++) {
+		parts[i].ds = ds;
+		parts[i].file = &c;
+		parts[i].cpath = cpath;
+		parts[i].clabel = clabel;
+		parts[i].csplit = csplit;
+		parts[i].in_place = in_place;
+		parts[i].from = i == 0 ? c.pos : parts[i - 1].to;
+		parts[i].to = i + 1 == nparts ? c.len : c.pos + (c.len - c.pos) * (i + 1) / nparts;
+		if (parts[i].to < parts[i].from)
+			parts[i].to = parts[i].from;
+		else if (i + 1 < nparts && parts[i].to > c.pos &&
+		    c.data[parts[i].to - 1] != '\n')
+			parts[i].to = (nl = memchr(c.data + parts[i].to, '\n',
+			    c.len - parts[i].to)) != NULL ? (size_t)(nl + 1 - c.data) : c.len;
+		if (i == 0) {
+			parts[i].rs = *rs;
+		} else {
+			parts[i].rs.names = g_hash_table_new(g_str_hash, g_str_equal);
+			parts[i].rs.name = g_ptr_array_new_with_free_func(free);
+			parts[i].rs.bad = g_ptr_array_new_with_free_func(free);
 		}
-		if ((size_t)cpath >= c.nfield || (size_t)clabel >= c.nfield) {
-			if (bad++ < PROBLEMS_LISTED)
-				row_bad(rs, c.line, xasprintf("line %zu: %zu fields, expected %zu",
-				    c.line, c.nfield, c.nheader));
-			continue;
+	}
+	parallel_for((unsigned)nparts, read_part, parts);
+	*rs = parts[0].rs;
+	base = c.line;
+	for (i = 0; i < nparts; i++) {
+		merge_rows(rs, i == 0 ? rs : &parts[i].rs, base, &listed);
+		base += parts[i].lines;
+		bad += parts[i].bad;
+		if (i > 0) {
+			free(parts[i].rs.row);
+			g_hash_table_destroy(parts[i].rs.names);
+			g_ptr_array_free(parts[i].rs.name, TRUE);
+			g_ptr_array_free(parts[i].rs.bad, TRUE);
 		}
-		/* Names are escaped as winnow writes them (export --manifest):
-		 * a line break cannot be in a row, nor a control byte in a
-		 * file meant to be read. */
-		if (unescape_name(c.field[cpath]) != 0 || unescape_name(c.field[clabel]) != 0 ||
-		    (csplit >= 0 && (size_t)csplit < c.nfield &&
-		    unescape_name(c.field[csplit]) != 0)) {
-			if (bad++ < PROBLEMS_LISTED)
-				row_bad(rs, c.line, xasprintf("line %zu: a backslash that is not "
-				    "\\\\ or \\xNN (00 aside)", c.line));
-			continue;
-		}
-		path = c.field[cpath];
-		label = c.field[clabel];
-		split = csplit >= 0 && (size_t)csplit < c.nfield ? c.field[csplit] : "";
-		while (path[0] == '.' && path[1] == '/')
-			path += 2;
-		if (!path_is_clean(path)) {
-			if (bad++ < PROBLEMS_LISTED)
-				row_bad(rs, c.line, xasprintf("line %zu: path '%s' is refused "
-				    "(absolute, empty, or with '..')", c.line, path));
-			continue;
-		}
-		/* An empty label is new data waiting for one, as in a `_` folder. */
-		if (strcmp(label, last_id == ROW_NONE ? "" :
-		    (const char *)g_ptr_array_index(rs->name, last_id)) != 0)
-			last_id = *label ? row_name(rs, label) : ROW_NONE;
-		row_add(rs, c.line, in_place ? (uint32_t)(path - c.data) :
-		    strpool_add(&ds->paths, path, strlen(path)), 0, last_id,
-		    *split ? row_name(rs, split) : ROW_NONE);
 	}
 	if (bad > PROBLEMS_LISTED)
 		row_bad(rs, SIZE_MAX, xasprintf("%zu malformed rows in all", bad));
@@ -222,10 +357,12 @@ sort_rows(uint32_t *order, size_t n, struct row_order *o)
 }
 
 /* A sample for each path the rows name, in path order (as dataset_sort
- * wants them), each row pointing to its path's. Sorting finds the repeated paths that a hash table would,
- * and gives the order the dataset needs anyway. */
+ * wants them), and each row's, sample[i] for row i (the rows are left as
+ * they are: the listing reads them meanwhile). Sorting finds the repeated
+ * paths that a hash table would, and gives the order the dataset needs
+ * anyway. */
 static void
-samples_of_rows(struct dataset *ds, struct rows *rs)
+samples_of_rows(struct dataset *ds, const struct rows *rs, uint32_t *sample)
 {
 	struct row_order o = { ds, rs->row };
 	uint32_t *order = xmalloc((rs->n ? rs->n : 1) * sizeof *order), at;
@@ -242,20 +379,52 @@ samples_of_rows(struct dataset *ds, struct rows *rs)
 		path = strpool_get(&ds->paths, at);
 		if (prev == NULL || strcmp(prev, path) != 0)
 			add_sample_at(ds, at, strlen(path), LABEL_NONE, SPLIT_NONE, 0);
-		rs->row[order[i]].sample = (uint32_t)(ds->nsamples - 1);
+		sample[order[i]] = (uint32_t)(ds->nsamples - 1);
 		prev = path;
 	}
 	free(order);
+}
+
+/* The two pieces of work that need the rows alone, side by side: the
+ * samples of the rows (a sort, on one core) and the listing of their
+ * folders (the kernel's work, on the others). */
+struct row_work {
+	struct dataset *ds;
+	const struct rows *rs;
+	uint32_t *sample;       /* each row's sample */
+	int *why;               /* exists.h's answer for each row not malformed */
+};
+
+static void
+row_work(void *arg, unsigned k)
+{
+	struct row_work *w = arg;
+	const char **paths;
+	size_t i, n = 0;
+
+	if (k == 0) {
+		samples_of_rows(w->ds, w->rs, w->sample);
+		return;
+	}
+	/* Each row's file is looked for, a repeated path as often as it is
+	 * listed: the answer is the same each time, and the listing need not
+	 * wait for the sort that finds the repeats. */
+	paths = xmalloc((w->rs->n ? w->rs->n : 1) * sizeof *paths);
+	for (i = 0; i < w->rs->n; i++)
+		if (w->rs->row[i].sample != ROW_BAD)
+			paths[n++] = strpool_get(&w->ds->paths, w->rs->row[i].path);
+	exists_check(w->ds->rootfd, paths, n, w->why);
+	free(paths);
 }
 
 int
 load_manifest(struct dataset *ds, const char *file, char **cause)
 {
 	struct rows rs = { 0 };
-	const char **paths;
-	size_t missing = 0, dups = 0, i, n;
+	struct row_work w = { ds, &rs, NULL, NULL };
+	size_t missing = 0, dups = 0, i, k, n;
 	uint32_t *labels, *splits;
-	int *why;
+	uint8_t *taken;
 
 	rs.names = g_hash_table_new(g_str_hash, g_str_equal);
 	rs.name = g_ptr_array_new_with_free_func(free);
@@ -266,44 +435,42 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 		g_ptr_array_free(rs.bad, TRUE);
 		return -1;
 	}
-	samples_of_rows(ds, &rs);
-
-	paths = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *paths);
-	why = xmalloc((ds->nsamples ? ds->nsamples : 1) * sizeof *why);
-	for (i = 0; i < ds->nsamples; i++)
-		paths[i] = sample_path(ds, i);
-	exists_check(ds->rootfd, paths, ds->nsamples, why);
-	free(paths);
+	w.sample = xmalloc((rs.n ? rs.n : 1) * sizeof *w.sample);
+	w.why = xmalloc((rs.n ? rs.n : 1) * sizeof *w.why);
+	parallel_for(2, row_work, &w);
 
 	labels = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *labels);
 	splits = xmalloc((rs.name->len ? rs.name->len : 1) * sizeof *splits);
 	for (i = 0; i < rs.name->len; i++)
 		labels[i] = splits[i] = ROW_NONE;
-	for (i = 0; i < rs.n; i++) {
+	taken = xcalloc(ds->nsamples ? ds->nsamples : 1, 1);
+	for (i = k = 0; i < rs.n; i++) {
 		struct row *r = &rs.row[i];
 		struct sample *s;
 		const char *path;
+		int why;
 		if (r->sample == ROW_BAD) {
 			dataset_problem(ds, file, "%s", (char *)g_ptr_array_index(rs.bad, r->label));
 			continue;
 		}
-		s = &ds->samples[r->sample];
-		path = sample_path(ds, r->sample);
-		if (why[r->sample] == ROW_TAKEN) {
+		why = w.why[k++];
+		s = &ds->samples[w.sample[i]];
+		path = sample_path(ds, w.sample[i]);
+		if (taken[w.sample[i]]) {
 			if (dups++ < PROBLEMS_LISTED)
 				dataset_problem(ds, file, "line %zu: %s is listed again; "
 				    "the first row counts", r->line, path);
 			continue;
 		}
-		if (why[r->sample] != EXISTS_REGULAR) {
-			int e = why[r->sample] > 0 ? why[r->sample] : 0;
+		if (why != EXISTS_REGULAR) {
+			int e = why > 0 ? why : 0;
 			if (missing++ < PROBLEMS_LISTED)
 				dataset_problem(ds, file, "line %zu: %s: %s", r->line, path,
 				    e == EXDEV ? "leads out of the dataset; skipped" :
 				    e ? strerror(e) : "not a regular file");
 			continue;
 		}
-		why[r->sample] = ROW_TAKEN;
+		taken[w.sample[i]] = 1;
 		if (r->label != ROW_NONE && labels[r->label] == ROW_NONE)
 			labels[r->label] = dataset_label_intern(ds,
 			    g_ptr_array_index(rs.name, r->label));
@@ -320,11 +487,13 @@ load_manifest(struct dataset *ds, const char *file, char **cause)
 	/* Only the samples a row took stay; the pool, in the rows' order and
 	 * with their repeated and missing paths, is laid out anew. */
 	for (i = n = 0; i < ds->nsamples; i++)
-		if (why[i] == ROW_TAKEN)
+		if (taken[i])
 			ds->samples[n++] = ds->samples[i];
 	ds->nsamples = n;
 	relay_paths(ds);
-	free(why);
+	free(taken);
+	free(w.sample);
+	free(w.why);
 	free(labels);
 	free(splits);
 	free(rs.row);

@@ -127,4 +127,9 @@ int is_split_folder(const char *name);
  * data/demo when run from the build tree). Returned string is static. */
 const char *demo_dataset_path(void);
 
+/* The parts a manifest is read in side by side: 0, one a core for a file
+ * of 4 MiB and more, one part for a smaller one; n, n parts for any file
+ * (at most 8; tests read small files in many parts). */
+extern unsigned dataset_manifest_parts;
+
 #endif

@@ -59,10 +59,15 @@ struct folders {
 };
 
 /* A folder's paths by file name: open addressing over their places in
- * `order`, one table a thread, reused from folder to folder. */
+ * `order`, one table a thread, reused from folder to folder. The names are
+ * copied side by side as the table is filled: the listing's entries are
+ * then compared with bytes at hand, not with paths spread over memory. */
 struct names {
 	uint32_t *slot;         /* place in the folder's range + 1; 0 empty */
 	size_t mask;
+	uint32_t *at;           /* by place: the name's offset in text */
+	size_t capat;
+	struct buf text;        /* the names, NUL-ended */
 };
 
 static size_t
@@ -81,7 +86,7 @@ base_name(const char *path, size_t dirlen)
 static void
 names_fill(struct names *t, const struct folders *f, size_t lo, size_t m, size_t dirlen)
 {
-	size_t size = 16, i, h;
+	size_t size = 16, i, h, len;
 	const char *name;
 
 	while (size < 2 * m)
@@ -92,9 +97,16 @@ names_fill(struct names *t, const struct folders *f, size_t lo, size_t m, size_t
 	}
 	t->mask = size - 1;
 	memset(t->slot, 0, size * sizeof *t->slot);
+	t->at = xgrow(t->at, &t->capat, m, sizeof *t->at);
+	t->text.len = 0;
 	for (i = 0; i < m; i++) {
 		name = base_name(f->paths[f->order[lo + i]], dirlen);
-		h = (size_t)XXH3_64bits(name, strlen(name)) & t->mask;
+		len = strlen(name);
+		if (t->text.len > UINT32_MAX - len - 1)
+			die("a folder's file names are more than 4 GiB");
+		t->at[i] = (uint32_t)t->text.len;
+		buf_add(&t->text, name, len + 1);
+		h = (size_t)XXH3_64bits(name, len) & t->mask;
 		while (t->slot[h] != 0)
 			h = (h + 1) & t->mask;
 		t->slot[h] = (uint32_t)(i + 1);
@@ -132,10 +144,10 @@ check_folder(struct folders *f, size_t k, struct names *t)
 			}
 			h = (size_t)XXH3_64bits(de->d_name, strlen(de->d_name)) & t->mask;
 			for (; t->slot[h] != 0; h = (h + 1) & t->mask) {
-				path = f->paths[f->order[lo + t->slot[h] - 1]];
-				if (strcmp(base_name(path, dirlen), de->d_name) == 0)
-					f->why[f->order[lo + t->slot[h] - 1]] =
-					    exists_by_type(f->rootfd, path, de->d_type);
+				i = t->slot[h] - 1;
+				if (strcmp(t->text.data + t->at[i], de->d_name) == 0)
+					f->why[f->order[lo + i]] = exists_by_type(f->rootfd,
+					    f->paths[f->order[lo + i]], de->d_type);
 			}
 		}
 		closedir(d);
@@ -167,6 +179,8 @@ check_folders(void *arg, unsigned k)
 	while ((i = __atomic_fetch_add(&f->next, 1, __ATOMIC_RELAXED)) < f->nfolders)
 		check_folder(f, i, &t);
 	free(t.slot);
+	free(t.at);
+	buf_free(&t.text);
 }
 
 /* Number each path's folder; consecutive paths mostly share one, so the
