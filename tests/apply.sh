@@ -491,6 +491,18 @@ check "nothing moved" cmp -s "$TMP/f-before" "$TMP/f-after"
 expect_status "with room, it applies" 0 "$WINNOW" apply "$TMP/full.yaml"
 expect_status "and undoes" 0 "$WINNOW" apply --undo "$(sed -n 's/^record: //p' "$TMP/out")"
 
+# ---- a name taken in a folder many files go to ----
+# (such a folder is listed once instead of asked for each name)
+M=$TMP/many
+mkdir -p "$M/yes" "$M/no"
+i=0; while [ $i -lt 60 ]; do printf 'm %d\n' $i >"$M/yes/m$i.txt"; i=$((i + 1)); done
+printf 'other\n' >"$M/no/m59.txt"
+D=$M
+{ journal_head "$M"; i=0; while [ $i -lt 60 ]; do entry $((i + 1)) relabel yes/m$i.txt yes no; i=$((i + 1)); done; } >"$TMP/many.yaml"
+expect_status "a name taken late in a folder many files go to" 0 "$WINNOW" apply "$TMP/many.yaml"
+check "the file there is kept" sh -c "[ \"\$(cat '$M/no/m59.txt')\" = other ]"
+check "the moved one took the next free name" sh -c "[ \"\$(cat '$M/no/m59~1.txt')\" = 'm 59' ]"
+
 # ---- SIGKILL at any moment ----
 # apply killed at a moment of its own (before the record, while the files
 # are hashed ahead of the renames, during them): undo of whatever record it

@@ -53,6 +53,8 @@ struct plan {
 	GHashTable *taken;      /* planned paths: "r:…" / "t:…" */
 	GHashTable *dirfds;     /* "r:dir" / "t:dir" -> fd + 1 */
 	GHashTable *applied;    /* path -> sha256 moved by earlier applies */
+	GHashTable *lookups;    /* "r:dir" -> names looked up in it so far */
+	GHashTable *listings;   /* "r:dir" -> the set of its names, once listed */
 	const struct apply_options *o;
 	struct apply_result *res;
 	double last_progress;

@@ -42,6 +42,9 @@ plan_init(struct plan *p, const struct apply_options *o, struct apply_result *re
 	p->taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->dirfds = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->applied = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+	p->lookups = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+	p->listings = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+	    (GDestroyNotify)g_hash_table_destroy);
 }
 
 void
@@ -58,6 +61,8 @@ plan_free(struct plan *p)
 	g_hash_table_destroy(p->taken);
 	g_hash_table_destroy(p->dirfds);
 	g_hash_table_destroy(p->applied);
+	g_hash_table_destroy(p->lookups);
+	g_hash_table_destroy(p->listings);
 }
 
 struct step *

@@ -4,6 +4,7 @@
  * of their own (apply-private.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +30,59 @@ exists_at(struct plan *p, enum base base, const char *path, struct stat *st)
 		return 0;
 	r = fstatat(fd, path_base(path), st, AT_SYMLINK_NOFOLLOW) == 0;
 	return r;
+}
+
+/* Lookups of names in one folder after which it is listed instead. */
+#define LIST_AFTER 32
+
+/* The names in a folder beneath base, as a set; NULL when it cannot be
+ * read. */
+static GHashTable *
+list_dir(struct plan *p, enum base base, const char *dir)
+{
+	int fd = plan_dir_fd(p, base, dir), dfd;
+	GHashTable *names;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || (dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return NULL;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return NULL;
+	}
+	names = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+	while ((de = readdir(d)) != NULL)
+		g_hash_table_add(names, xstrdup(de->d_name));
+	closedir(d);
+	return names;
+}
+
+/* exists_at for the names a plan's files would take: a folder many of them
+ * go to is listed once rather than asked for each name (a lookup of a name
+ * that is not there costs a search of the folder every time). */
+static int
+name_exists(struct plan *p, enum base base, const char *path, struct stat *st)
+{
+	char *dir = path_dir(path), *key = plan_key(base, dir);
+	GHashTable *names = g_hash_table_lookup(p->listings, key);
+	int absent;
+
+	if (names == NULL) {
+		unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(p->lookups, key)) + 1;
+		if (n > LIST_AFTER && (names = list_dir(p, base, dir)) != NULL) {
+			g_hash_table_insert(p->listings, key, names);
+			key = NULL;
+		} else {
+			g_hash_table_insert(p->lookups, key, GUINT_TO_POINTER(n));
+			key = NULL;
+		}
+	}
+	absent = names != NULL && !g_hash_table_contains(names, path_base(path));
+	free(key);
+	free(dir);
+	/* A name that is there is looked at for what it is. */
+	return absent ? 0 : exists_at(p, base, path, st);
 }
 
 /* ---- planning ---- */
@@ -77,7 +131,7 @@ taken(struct plan *p, enum base base, const char *path, const char *sha, int *sa
 	free(key);
 	if (r)
 		return 1;
-	if (!exists_at(p, base, path, &st))
+	if (!name_exists(p, base, path, &st))
 		return 0;
 	if (S_ISREG(st.st_mode) && sha != NULL) {
 		fd = base == BASE_ROOT ? p->rootfd : p->trashfd;
@@ -137,6 +191,9 @@ plan_dirs(struct plan *p, enum base base, const char *dir, const char *sample)
 					r = -1;
 					break;
 				}
+				/* A folder there: its name is taken, as by a planned
+				 * one, and not looked up again for the next file. */
+				g_hash_table_add(p->taken, xstrdup(key));
 			} else {
 				struct step *st2 = plan_add_step(p, STEP_MKDIR);
 				st2->base = (uint8_t)base;
