@@ -6,7 +6,8 @@
 # the target), hostile paths (.., absolute, links out of ROOT, a target
 # folder that is a link), a manifest (escaped names too), --trash and the
 # config file's trash, the journal's lock, and a copied dataset's journal,
-# which acts on the copy.
+# which acts on the copy; a changed file found only just before its rename
+# (a failed step that undo leaves be), and kill -9 at moments of its own.
 . "$top_srcdir/tests/lib.sh"
 need sox sha256sum flock
 
@@ -192,6 +193,14 @@ check "the same content at the target" contains "$TMP/out" "conflict yes/same.wa
 check "the rest is done" test -f "$C/no/fine.wav"
 check "conflicting files stay" sh -c "[ -f '$C/yes/changed.wav' ] && [ -f '$C/yes/same.wav' ]"
 check "summary counts conflicts" contains "$TMP/out" "moved 1, trashed 0, rewrote 0 files; 0 already applied, 0 accepted or flagged (nothing to do); 3 conflicts"
+# The changed file's step was planned, and recorded, before its hash was
+# known (the hashing runs ahead of the renames): found changed just before
+# its rename, it is a failed step, and undo leaves it be.
+crec=$(sed -n 's/^record: //p' "$TMP/out")
+check "the changed file is a failed step of the record" sh -c "grep -q '^failed: ' '$crec'"
+expect_status "the conflicts' apply undoes" 0 "$WINNOW" apply --undo "$crec"
+check "the changed file is where it was, as it was" sh -c "[ -f '$C/yes/changed.wav' ] && [ ! -e '$C/no/changed.wav' ]"
+check "the moved one is back" sh -c "[ -f '$C/yes/fine.wav' ] && [ ! -e '$C/no/fine.wav' ]"
 
 # ---- hostile paths ----
 H=$TMP/hostile
@@ -481,6 +490,48 @@ tree "$F" >"$TMP/f-after"
 check "nothing moved" cmp -s "$TMP/f-before" "$TMP/f-after"
 expect_status "with room, it applies" 0 "$WINNOW" apply "$TMP/full.yaml"
 expect_status "and undoes" 0 "$WINNOW" apply --undo "$(sed -n 's/^record: //p' "$TMP/out")"
+
+# ---- a name taken in a folder many files go to ----
+# (such a folder is listed once instead of asked for each name)
+M=$TMP/many
+mkdir -p "$M/yes" "$M/no"
+i=0; while [ $i -lt 60 ]; do printf 'm %d\n' $i >"$M/yes/m$i.txt"; i=$((i + 1)); done
+printf 'other\n' >"$M/no/m59.txt"
+D=$M
+{ journal_head "$M"; i=0; while [ $i -lt 60 ]; do entry $((i + 1)) relabel yes/m$i.txt yes no; i=$((i + 1)); done; } >"$TMP/many.yaml"
+expect_status "a name taken late in a folder many files go to" 0 "$WINNOW" apply "$TMP/many.yaml"
+check "the file there is kept" sh -c "[ \"\$(cat '$M/no/m59.txt')\" = other ]"
+check "the moved one took the next free name" sh -c "[ \"\$(cat '$M/no/m59~1.txt')\" = 'm 59' ]"
+
+# ---- SIGKILL at any moment ----
+# apply killed at a moment of its own (before the record, while the files
+# are hashed ahead of the renames, during them): undo of whatever record it
+# left restores the tree, and without a record nothing moved.
+K=$TMP/killed
+mkdir -p "$K/yes" "$K/no"
+i=0; while [ $i -lt 400 ]; do printf 'clip %d\n' $i >"$K/yes/k$i.txt"; i=$((i + 1)); done
+D=$K
+{ journal_head "$K"; i=0; while [ $i -lt 400 ]; do entry $((i + 1)) relabel yes/k$i.txt yes no; i=$((i + 1)); done; } >"$TMP/killed.yaml"
+tree "$K" >"$TMP/k-before"
+r=0 bad=0 partial=0
+while [ $r -lt 8 ]; do
+	r=$((r + 1))
+	"$WINNOW" apply "$TMP/killed.yaml" >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(awk "BEGIN { print $r * 0.025 }")"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rec=$(ls "$K/.winnow/applied/"*.yaml 2>/dev/null | head -n1)
+	if [ -n "$rec" ]; then
+		ls "$K/no" | grep -q . && ls "$K/yes" | grep -q . && partial=$((partial + 1))
+		"$WINNOW" apply --undo "$rec" >"$TMP/k-undo" 2>&1 || { bad=$((bad + 1)); sed 's/^/#   /' "$TMP/k-undo"; }
+	fi
+	rm -rf "$K/.winnow"
+	tree "$K" >"$TMP/k-after"
+	cmp -s "$TMP/k-before" "$TMP/k-after" || { bad=$((bad + 1)); echo "#   round $r: the tree differs"; }
+done
+echo "#   $partial of $r rounds killed part way through the renames"
+expect_eq "after each kill -9, undo restored the tree" "$bad" 0
 
 # ---- record names sort in time order ----
 # Three applies in one second: `ls` must list their records in the order

@@ -17,6 +17,8 @@
 #include "dataset.h"
 #include "journal.h"
 
+struct hash_job;
+
 /* Where a step's path is: under ROOT, or under the trash folder. */
 enum base { BASE_ROOT, BASE_TRASH };
 
@@ -36,6 +38,9 @@ struct step {
 	char *content;          /* rewrite: the new content (not recorded) */
 	size_t len;
 	struct apply_ident ident;       /* move, trash: the file when hashed */
+	size_t pending;         /* move, trash: 1 + the file's place among those
+	                           hashed ahead, whose check is still to come
+	                           (just before its rename), or 0 */
 };
 
 struct plan {
@@ -48,9 +53,16 @@ struct plan {
 	GHashTable *taken;      /* planned paths: "r:…" / "t:…" */
 	GHashTable *dirfds;     /* "r:dir" / "t:dir" -> fd + 1 */
 	GHashTable *applied;    /* path -> sha256 moved by earlier applies */
+	GHashTable *lookups;    /* "r:dir" -> names looked up in it so far */
+	GHashTable *listings;   /* "r:dir" -> the set of its names, once listed */
 	const struct apply_options *o;
 	struct apply_result *res;
 	double last_progress;
+	/* The files hashed ahead of the renames (apply_journal). */
+	struct hash_job *ahead;
+	const int *hash_err;
+	const char (*hash_sha)[65];
+	const struct apply_ident *hash_ids;
 };
 
 /* ---- the plan (apply-step.c) ---- */
@@ -76,6 +88,15 @@ void plan_close_dirfds(struct plan *p);
  * cores, showing "what" as progress. */
 void plan_hash(struct plan *p, const char *what, const int *fds, char *const *paths,
     size_t n, char (*sha)[65], struct apply_ident *ids, int *err);
+/* The same, ahead: hashing starts on all cores and the caller goes on.
+ * hash_ahead_wait(h, i) returns once file i is hashed (sha[i], ids[i] and
+ * err[i] are then set), hash_ahead_all once every file is; hash_ahead_end
+ * stops what is left, waits for the threads and frees h (NULL: nothing). */
+struct hash_job *hash_ahead(struct plan *p, const int *fds, char *const *paths,
+    size_t n, char (*sha)[65], struct apply_ident *ids, int *err);
+void hash_ahead_wait(struct hash_job *h, size_t i);
+void hash_ahead_all(struct hash_job *h);
+void hash_ahead_end(struct hash_job *h);
 /* Take ROOT/.winnow's lock: one apply or undo at a time on a dataset.
  * Returns the descriptor that holds it, -1 with errno when .winnow cannot
  * be made or opened (a read-only dataset), or -2 with *cause when another

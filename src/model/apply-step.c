@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -41,6 +42,9 @@ plan_init(struct plan *p, const struct apply_options *o, struct apply_result *re
 	p->taken = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->dirfds = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
 	p->applied = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+	p->lookups = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+	p->listings = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+	    (GDestroyNotify)g_hash_table_destroy);
 }
 
 void
@@ -57,6 +61,8 @@ plan_free(struct plan *p)
 	g_hash_table_destroy(p->taken);
 	g_hash_table_destroy(p->dirfds);
 	g_hash_table_destroy(p->applied);
+	g_hash_table_destroy(p->lookups);
+	g_hash_table_destroy(p->listings);
 }
 
 struct step *
@@ -211,30 +217,53 @@ struct hash_job {
 	size_t n;
 	atomic_size_t next;     /* the queue: the first file not taken */
 	atomic_size_t done;     /* files hashed, for the progress */
+	atomic_int stop;        /* hash_ahead_end: take no more */
+	atomic_uchar *ready;    /* hash_ahead: file i is hashed (NULL: not asked) */
+	pthread_mutex_t lock;   /* with `hashed`: a waiter sleeps until its file is */
+	pthread_cond_t hashed;
+	pthread_t *threads;
+	unsigned nthreads;
 	struct plan *p;
 	const char *what;
 };
 
-static void
-hash_files(void *arg, unsigned k)
+/* Hash the next batch of files from the queue: 1, or 0 when none is left. */
+static int
+hash_batch(struct hash_job *h)
 {
-	struct hash_job *h = arg;
 	size_t i, first, end;
 
-	(void)k;
-	while ((first = atomic_fetch_add(&h->next, HASH_BATCH)) < h->n) {
-		end = first + HASH_BATCH < h->n ? first + HASH_BATCH : h->n;
-		for (i = first; i < end; i++) {
-			struct stat st;
-			if (h->paths[i] == NULL)
-				continue;
+	if (atomic_load(&h->stop) || (first = atomic_fetch_add(&h->next, HASH_BATCH)) >= h->n)
+		return 0;
+	end = first + HASH_BATCH < h->n ? first + HASH_BATCH : h->n;
+	for (i = first; i < end; i++) {
+		struct stat st;
+		if (h->paths[i] != NULL) {
 			h->err[i] = sha256_file_stat(h->fds[i], h->paths[i], h->sha[i],
 			    &st) == 0 ? 0 : errno;
 			if (h->err[i] == 0)
 				apply_ident_of(&h->ids[i], &st);
 		}
-		atomic_fetch_add(&h->done, end - first);
+		if (h->ready) {
+			atomic_store_explicit(&h->ready[i], 1, memory_order_release);
+			/* Wake a waiter at the end of a batch, not every file. */
+			if (i + 1 == end) {
+				pthread_mutex_lock(&h->lock);
+				pthread_cond_broadcast(&h->hashed);
+				pthread_mutex_unlock(&h->lock);
+			}
+		}
 	}
+	atomic_fetch_add(&h->done, end - first);
+	return 1;
+}
+
+static void
+hash_files(void *arg, unsigned k)
+{
+	(void)k;
+	while (hash_batch(arg))
+		;
 }
 
 static void
@@ -255,10 +284,80 @@ plan_hash(struct plan *p, const char *what, const int *fds, char *const *paths,
 
 	atomic_init(&h.next, 0);
 	atomic_init(&h.done, 0);
+	atomic_init(&h.stop, 0);
 	if (p->o->progress && !p->o->dry_run)
 		parallel_for_watched(nth, hash_files, &h, hash_tick, &h);
 	else
 		parallel_for(nth, hash_files, &h);
+}
+
+static void *
+hash_thread(void *arg)
+{
+	hash_files(arg, 0);
+	return NULL;
+}
+
+struct hash_job *
+hash_ahead(struct plan *p, const int *fds, char *const *paths, size_t n,
+    char (*sha)[65], struct apply_ident *ids, int *err)
+{
+	struct hash_job *h = xcalloc(1, sizeof *h);
+	/* The caller's thread is the last core's: it hashes whenever it
+	 * waits for a file (hash_ahead_wait). */
+	unsigned k, nth = n < 64 ? 1 : parallel_threads(8) > 1 ? parallel_threads(8) - 1 : 1;
+
+	*h = (struct hash_job){ .fds = fds, .paths = paths, .sha = sha, .ids = ids,
+	    .err = err, .n = n, .p = p, .what = "checking" };
+	atomic_init(&h->next, 0);
+	atomic_init(&h->done, 0);
+	atomic_init(&h->stop, 0);
+	h->ready = xcalloc(n ? n : 1, sizeof *h->ready);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->hashed, NULL);
+	h->threads = xcalloc(nth, sizeof *h->threads);
+	for (k = 0; k < nth; k++)
+		if (pthread_create(&h->threads[h->nthreads], NULL, hash_thread, h) == 0)
+			h->nthreads++;
+	return h;
+}
+
+void
+hash_ahead_wait(struct hash_job *h, size_t i)
+{
+	/* Waiting, the caller hashes files further on (or, when no thread
+	 * could start, this one). */
+	while (!atomic_load_explicit(&h->ready[i], memory_order_acquire))
+		if (!hash_batch(h))
+			break;
+	pthread_mutex_lock(&h->lock);
+	while (!atomic_load_explicit(&h->ready[i], memory_order_acquire))
+		pthread_cond_wait(&h->hashed, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void
+hash_ahead_all(struct hash_job *h)
+{
+	size_t i;
+	for (i = 0; i < h->n; i++)
+		hash_ahead_wait(h, i);
+}
+
+void
+hash_ahead_end(struct hash_job *h)
+{
+	unsigned k;
+	if (h == NULL)
+		return;
+	atomic_store(&h->stop, 1);
+	for (k = 0; k < h->nthreads; k++)
+		pthread_join(h->threads[k], NULL);
+	pthread_cond_destroy(&h->hashed);
+	pthread_mutex_destroy(&h->lock);
+	free(h->threads);
+	free(h->ready);
+	free(h);
 }
 
 void

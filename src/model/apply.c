@@ -4,6 +4,7 @@
  * of their own (apply-private.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,7 +32,93 @@ exists_at(struct plan *p, enum base base, const char *path, struct stat *st)
 	return r;
 }
 
+/* Lookups of names in one folder after which it is listed instead. */
+#define LIST_AFTER 32
+
+/* The names in a folder beneath base, as a set; NULL when it cannot be
+ * read. */
+static GHashTable *
+list_dir(struct plan *p, enum base base, const char *dir)
+{
+	int fd = plan_dir_fd(p, base, dir), dfd;
+	GHashTable *names;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || (dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return NULL;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return NULL;
+	}
+	names = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+	while ((de = readdir(d)) != NULL)
+		g_hash_table_add(names, xstrdup(de->d_name));
+	closedir(d);
+	return names;
+}
+
+/* exists_at for the names a plan's files would take: a folder many of them
+ * go to is listed once rather than asked for each name (a lookup of a name
+ * that is not there costs a search of the folder every time). */
+static int
+name_exists(struct plan *p, enum base base, const char *path, struct stat *st)
+{
+	char *dir = path_dir(path), *key = plan_key(base, dir);
+	GHashTable *names = g_hash_table_lookup(p->listings, key);
+	int absent;
+
+	if (names == NULL) {
+		unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(p->lookups, key)) + 1;
+		if (n > LIST_AFTER && (names = list_dir(p, base, dir)) != NULL) {
+			g_hash_table_insert(p->listings, key, names);
+			key = NULL;
+		} else {
+			g_hash_table_insert(p->lookups, key, GUINT_TO_POINTER(n));
+			key = NULL;
+		}
+	}
+	absent = names != NULL && !g_hash_table_contains(names, path_base(path));
+	free(key);
+	free(dir);
+	/* A name that is there is looked at for what it is. */
+	return absent ? 0 : exists_at(p, base, path, st);
+}
+
 /* ---- planning ---- */
+
+/* What a file's hash says of a decision on it: 0 when the file is there
+ * with the content decided on; else the conflict (or, for a file an earlier
+ * apply moved, "already applied") is reported and counted, and -1 returned. */
+static int
+hash_verdict(struct plan *p, enum layout layout, const char *path, int err,
+    const char *sha, const char *decided)
+{
+	if (err == ENOENT) {
+		const char *was = g_hash_table_lookup(p->applied, path);
+		if (layout == LAYOUT_FOLDERS && was && strcmp(was, decided) == 0)
+			p->res->already++;
+		else
+			plan_conflict(p, path, "missing");
+		return -1;
+	}
+	if (err == EXDEV || err == ELOOP) {
+		plan_conflict(p, path, "refused: it leads out of the dataset");
+		return -1;
+	}
+	if (err != 0) {
+		plan_conflict(p, path, "%s", err == EINVAL ? "refused: not a regular file" :
+		    err == EISDIR ? "refused: a folder" : strerror(err));
+		return -1;
+	}
+	if (strcmp(sha, decided) != 0) {
+		plan_conflict(p, path, "its content changed since the decision (sha256 %.12s…, "
+		    "was %.12s…)", sha, decided);
+		return -1;
+	}
+	return 0;
+}
+
 
 /* Is the name taken, by a planned step or on disk? When it is taken on disk
  * by the same content, *same is set. */
@@ -44,7 +131,7 @@ taken(struct plan *p, enum base base, const char *path, const char *sha, int *sa
 	free(key);
 	if (r)
 		return 1;
-	if (!exists_at(p, base, path, &st))
+	if (!name_exists(p, base, path, &st))
 		return 0;
 	if (S_ISREG(st.st_mode) && sha != NULL) {
 		fd = base == BASE_ROOT ? p->rootfd : p->trashfd;
@@ -104,6 +191,9 @@ plan_dirs(struct plan *p, enum base base, const char *dir, const char *sample)
 					r = -1;
 					break;
 				}
+				/* A folder there: its name is taken, as by a planned
+				 * one, and not looked up again for the next file. */
+				g_hash_table_add(p->taken, xstrdup(key));
 			} else {
 				struct step *st2 = plan_add_step(p, STEP_MKDIR);
 				st2->base = (uint8_t)base;
@@ -319,6 +409,17 @@ execute(struct plan *p, char **cause)
 			tfd = plan_dir_fd(p, s->op == STEP_MOVE ? BASE_ROOT : BASE_TRASH, tdir);
 			free(fdir);
 			free(tdir);
+			if (s->pending) {
+				size_t k = s->pending - 1;
+				hash_ahead_wait(p->ahead, k);
+				if (hash_verdict(p, LAYOUT_FOLDERS, s->from, p->hash_err[k],
+				    p->hash_sha[k], s->sha256) != 0) {
+					s->failed = 1;
+					buf_addf(&failed, "%s%zu", failed.len ? " " : "", i + 1);
+					break;
+				}
+				s->ident = p->hash_ids[k];
+			}
 			if (ffd >= 0 && !apply_ident_same(ffd, path_base(s->from), &s->ident)) {
 				plan_conflict(p, s->from, "it changed after its sha256 was checked; left there");
 				s->failed = 1;
@@ -444,7 +545,7 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	struct plan p;
 	GHashTable *changes = NULL;
 	size_t n, i, k = 0;
-	int *fds, *err, ret = -1, lockfd = -1, lock_errno = 0;
+	int *fds = NULL, *err = NULL, ret = -1, lockfd = -1, lock_errno = 0, ahead;
 	char **paths, (*sha)[65], *trash = NULL;
 	struct apply_ident *ids;
 	struct buf b = { 0 };
@@ -511,7 +612,20 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		else
 			res->kept++;
 	}
-	plan_hash(&p, "checking", fds, paths, n, sha, ids, err);
+	/* The files are hashed on all cores from now on. In a folder tree the
+	 * renames follow the hashing closely (no split list to rewrite after
+	 * them, whose new content depends on which files moved): a file's
+	 * step is planned, and the record written, before its hash is known;
+	 * the hash is checked, and the file's identity again, just before
+	 * its rename, and a file that fails is a conflict and a failed step.
+	 * Elsewhere, and in a dry run, each decision waits for its file. */
+	p.ahead = hash_ahead(&p, fds, paths, n, sha, ids, err);
+	p.hash_err = err;
+	p.hash_sha = (const char (*)[65])sha;
+	p.hash_ids = ids;
+	ahead = !o->dry_run && ds->layout == LAYOUT_FOLDERS &&
+	    faccessat(ds->rootfd, "validation_list.txt", F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    faccessat(ds->rootfd, "testing_list.txt", F_OK, AT_SYMLINK_NOFOLLOW) != 0;
 
 	if (ds->layout == LAYOUT_MANIFEST)
 		changes = g_hash_table_new(g_str_hash, g_str_equal);
@@ -519,6 +633,8 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 		const struct journal_entry *e = list[i];
 		const char *path = paths[i], *label = journal_str(j, e->label);
 		const char *to = journal_str(j, e->to);
+		size_t deferred = 0;
+		int planned;
 		long s;
 
 		if (path == NULL)
@@ -544,28 +660,17 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 				continue;
 			}
 		}
-		if (err[i] == ENOENT) {
-			const char *was = g_hash_table_lookup(p.applied, path);
-			if (ds->layout == LAYOUT_FOLDERS && was && strcmp(was, e->sha256) == 0)
-				res->already++;
-			else
-				plan_conflict(&p, path, "missing");
-			continue;
+		/* A file of the dataset, under the label decided on, that is to
+		 * move: its step is planned now and its hash checked just before
+		 * its rename, while the files after it are still being hashed. */
+		if (ahead && s >= 0 && strcmp(dataset_label_name(ds, ds->samples[s].label),
+		    label) == 0 && (e->op == JOP_DELETE || strcmp(label, to) != 0)) {
+			deferred = i + 1;
+			goto plan_step;
 		}
-		if (err[i] == EXDEV || err[i] == ELOOP) {
-			plan_conflict(&p, path, "refused: it leads out of the dataset");
+		hash_ahead_wait(p.ahead, i);
+		if (hash_verdict(&p, ds->layout, path, err[i], sha[i], e->sha256) != 0)
 			continue;
-		}
-		if (err[i] != 0) {
-			plan_conflict(&p, path, "%s", err[i] == EINVAL ? "refused: not a regular file" :
-			    err[i] == EISDIR ? "refused: a folder" : strerror(err[i]));
-			continue;
-		}
-		if (strcmp(sha[i], e->sha256) != 0) {
-			plan_conflict(&p, path, "its content changed since the decision (sha256 %.12s…, "
-			    "was %.12s…)", sha[i], e->sha256);
-			continue;
-		}
 		if (ds->layout == LAYOUT_MANIFEST) {
 			g_hash_table_insert(changes, (char *)path,
 			    (char *)(e->op == JOP_RELABEL ? to : ""));
@@ -580,24 +685,27 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 			    escaped_name(&b, dataset_label_name(ds, ds->samples[s].label)), label);
 			continue;
 		}
+		if (e->op == JOP_RELABEL && strcmp(label, to) == 0) {
+			res->already++;
+			continue;
+		}
+plan_step:
 		if (e->op == JOP_RELABEL) {
 			char *dir;
-			if (strcmp(label, to) == 0) {
-				res->already++;
-				continue;
-			}
 			relabel_target(path, to, &dir);
-			if (plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, path_base(path)) == 0)
-				p.steps[p.n - 1].ident = ids[i];
+			planned = plan_move(&p, e, path, e->sha256, BASE_ROOT, dir, path_base(path));
 			free(dir);
 		} else {
 			/* The trash folder is new (made when the first file goes
 			 * there): only the plan itself takes names in it. */
 			char *dir = path_dir(path);
-			if (plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, path_base(path)) == 0)
-				p.steps[p.n - 1].ident = ids[i];
+			planned = plan_move(&p, e, path, e->sha256, BASE_TRASH, dir, path_base(path));
 			free(dir);
 		}
+		if (planned == 0 && deferred)
+			p.steps[p.n - 1].pending = deferred;
+		else if (planned == 0)
+			p.steps[p.n - 1].ident = ids[i];
 	}
 	if (ds->layout == LAYOUT_MANIFEST) {
 		if (plan_manifest(&p, ds, changes, cause) != 0)
@@ -638,6 +746,8 @@ apply_journal(const struct journal *j, struct dataset *ds, const struct apply_op
 	summary(&p);
 	fprintf(o->out, "record: %s\n", res->record);
 free_lists:
+	hash_ahead_end(p.ahead);
+	p.ahead = NULL;
 	free(list);
 	free(fds);
 	free(err);
