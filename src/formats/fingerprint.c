@@ -413,6 +413,10 @@ fp_audio_correlation(const struct fingerprint *a, const struct fingerprint *b, i
 	int x[FP_WAVE], y[FP_WAVE], best_lag = 0;
 	long l, i, j, f;
 
+	/* Other spectra are no copies, whatever the waveforms say: most
+	 * pairs a search decides end here, before the correlation. */
+	if (lag == NULL && spectrum_distance(a, b) > FP_SPECTRUM_DB)
+		return -1;
 	for (i = 0; i < FP_WAVE; i++) {
 		x[i] = nibble(a->audio.wave, i);
 		y[i] = nibble(b->audio.wave, i);
