@@ -25,7 +25,8 @@ chunk(uint64_t code, unsigned c)
  * read straight through. The search is a join of runs: each value's run
  * against itself and against the runs of the values one bit above it, so
  * that a run is loaded once for all the samples that probe it, and each
- * pair of runs is joined once. */
+ * pair of runs is joined once. Threads take the positions in blocks, not
+ * the values, so that one long run (real codes crowd) is shared too. */
 
 struct index {
 	const struct near_set *set;
@@ -40,15 +41,15 @@ struct index {
 	                                   begins */
 	uint32_t *by;                   /* m: sample numbers, by chunk value */
 	uint64_t *by_code;              /* m: their codes, in the same order */
-	atomic_uint next;               /* the first block of values not taken */
+	atomic_size_t next;             /* the first position not taken */
 	unsigned threads;
 	struct near_pair **found;       /* per thread */
 	size_t *nfound, *capfound;
 };
 
-/* Values a thread takes at a time: few enough that threads finish
- * together when some runs are long. */
-#define VALUE_BLOCK 256
+/* Table positions a thread takes at a time: few enough that threads
+ * finish together when some runs are long. */
+#define POSITION_BLOCK 1024
 
 static void
 index_build(struct index *x)
@@ -162,31 +163,35 @@ candidate(struct index *x, unsigned t, uint32_t p, uint32_t q)
 #define COUNTS_BITS
 #endif
 
-/* The run of value v against itself and against the runs of the values
- * one bit above it (the values one bit below join v from theirs). */
+/* Table positions [from, to) against the rest of their runs and the runs
+ * of the values one bit above theirs (the values one bit below join them
+ * from theirs): a run loaded once for all the positions of one value. */
 COUNTS_BITS static void
-join_value(struct index *x, unsigned t, unsigned v)
+join_positions(struct index *x, unsigned t, uint32_t from, uint32_t to)
 {
 	const uint64_t *code = x->by_code;
-	uint32_t from = x->start[v], to = x->start[v + 1], p, q;
 	unsigned most = x->most_bits, bit;
+	uint32_t first, last, p, q;
 
-	if (from == to)
-		return;
-	for (p = from; p < to; p++)
-		for (q = p + 1; q < to; q++)
-			if (fp_code_distance(code[p], code[q]) <= most)
-				candidate(x, t, p, q);
-	for (bit = 1; bit < CHUNK_VALUES; bit <<= 1) {
-		uint32_t wfrom, wto;
-		if (v & bit)
-			continue;
-		wfrom = x->start[v | bit];
-		wto = x->start[(v | bit) + 1];
-		for (p = from; p < to; p++)
-			for (q = wfrom; q < wto; q++)
+	for (first = from; first < to; first = last) {
+		unsigned v = chunk(code[first], x->c);
+		uint32_t end = x->start[v + 1];
+		last = end < to ? end : to;
+		for (p = first; p < last; p++)
+			for (q = p + 1; q < end; q++)
 				if (fp_code_distance(code[p], code[q]) <= most)
 					candidate(x, t, p, q);
+		for (bit = 1; bit < CHUNK_VALUES; bit <<= 1) {
+			uint32_t begin;
+			if (v & bit)
+				continue;
+			begin = x->start[v | bit];
+			end = x->start[(v | bit) + 1];
+			for (p = first; p < last; p++)
+				for (q = begin; q < end; q++)
+					if (fp_code_distance(code[p], code[q]) <= most)
+						candidate(x, t, p, q);
+		}
 	}
 }
 
@@ -194,11 +199,11 @@ static void
 search_thread(void *arg, unsigned t)
 {
 	struct index *x = arg;
-	unsigned first, v;
+	size_t first;
 
-	while ((first = atomic_fetch_add(&x->next, VALUE_BLOCK)) < CHUNK_VALUES)
-		for (v = first; v < first + VALUE_BLOCK; v++)
-			join_value(x, t, v);
+	while ((first = atomic_fetch_add(&x->next, POSITION_BLOCK)) < x->m)
+		join_positions(x, t, (uint32_t)first,
+		    (uint32_t)(first + POSITION_BLOCK < x->m ? first + POSITION_BLOCK : x->m));
 }
 
 static int
