@@ -728,6 +728,38 @@ def neardup():
         "seconds, not hours", "yes" if m < 60 else "NO")
 
 
+def neardup_speech():
+    """The near-copy stage of `winnow check` on the speech tree: near_find
+    over the fingerprints check takes (from a partial file of the whole tree,
+    as --merge reads them), with the pairs it finds."""
+    if not args.neardup:
+        raise RuntimeError("no --neardup program")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp)
+        part = os.path.join(tmp, "speech.part")
+        run([W, "check", "--shard", "1/1", "-o", part, SPEECH], env=env)
+        times, cpus, rss = [], [], []
+        for i in range(args.runs + 1):
+            p = subprocess.Popen([args.neardup, part], stdout=subprocess.PIPE)
+            f = p.stdout.readline().decode().split()
+            p.stdout.read()
+            p.stdout.close()
+            _, status, ru = os.wait4(p.pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError("bench/neardup failed")
+            v = dict(zip(f[0::2], f[1::2]))
+            if i > 0:
+                times.append(float(v["seconds"]))
+                cpus.append(float(v["cpu"]))
+                rss.append(ru.ru_maxrss * 1024)
+    m = statistics.median(times)
+    row("neardup-speech", "near-copy stage of check on the speech tree ({:,} clips; {:,} "
+        "pairs found)".format(int(v["fingerprints"]), int(v["pairs"])),
+        "%s, CPU %s, peak RSS %.0f MB (with the fingerprints)"
+        % (fmt_t(times), fmt_t(cpus), statistics.median(rss) / 1e6),
+        "", "", "seconds", "yes" if m < 60 else "NO")
+
+
 load_before = os.getloadavg()[0]
 guarded("index", "index the speech tree", "≤ 1.5×", index)
 guarded("memory", "memory per sample", "≤ 100 B", memory)
@@ -743,6 +775,7 @@ guarded("apply-10k", "apply 10k relabels", "≤ 2× bare", lambda: apply_(10000)
 guarded("apply", "apply 100k relabels", "≤ 2× bare", lambda: apply_(100000))
 guarded("journal", "read a 100k-decision journal", "≥ 2×", journal_read)
 guarded("neardup", "near-copy search, 1M fingerprints", "seconds, not hours", neardup)
+guarded("neardup-speech", "near-copy stage of check, 105k clips", "seconds", neardup_speech)
 import rows_audio  # noqa: E402 (its rows use the helpers above)
 guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
 guarded("playback", "Space to sound", "< 50 ms", rows_audio.playback)

@@ -8,7 +8,13 @@
  *   bench/neardup N   prints "pairs P planted K found F seconds S cpu C
  *   allpairs A": the pairs found, the copies planted and how many of them
  *   were found, near_find's wall and CPU time, and the all-pairs estimate
- *   in seconds (one thread, Hamming distance only). */
+ *   in seconds (one thread, Hamming distance only).
+ *
+ *   bench/neardup PARTIAL...   the same search over the fingerprints in
+ *   the partial files of `winnow check --shard` (a real dataset's, as
+ *   `check` judges them), printing "samples N fingerprints M pairs P
+ *   seconds S cpu C" and the first pairs found, "pair I J SCORE" with I
+ *   and J the records' numbers over the files. */
 #include "config.h"
 
 #include <stdint.h>
@@ -70,6 +76,80 @@ swap_bits(uint64_t code, uint64_t *s)
 	return (code & ~on) | off;
 }
 
+static int
+hex_value(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The fingerprint field of a partial file's record (the last): "-", or
+ * "a" or "i", the code and the kind's bytes in hex. */
+static void
+parse_fingerprint(const char *s, struct fingerprint *fp)
+{
+	size_t k, bytes;
+	memset(fp, 0, sizeof *fp);
+	if (s[0] != 'a' && s[0] != 'i')
+		return;
+	fp->kind = s[0] == 'a' ? FP_AUDIO : FP_IMAGE;
+	bytes = fp->kind == FP_AUDIO ? sizeof fp->audio : sizeof fp->image;
+	if (strlen(s) != 17 + 2 * bytes) {
+		fprintf(stderr, "bench/neardup: a fingerprint of %zu characters\n", strlen(s));
+		exit(1);
+	}
+	for (k = 1; k < 17; k++)
+		fp->code = fp->code << 4 | (uint64_t)hex_value(s[k]);
+	for (k = 0; k < bytes; k++)
+		((uint8_t *)&fp->audio)[k] = (uint8_t)(hex_value(s[17 + 2 * k]) << 4 |
+		    hex_value(s[18 + 2 * k]));
+}
+
+static int
+search_partials(int nfiles, char **files)
+{
+	struct near_limits lim = { 0.94, 7 };
+	struct fingerprint *fp = NULL;
+	struct near_pair *pairs;
+	size_t n = 0, cap = 0, with = 0, npairs, k, linecap = 0;
+	char *line = NULL;
+	double t0, c0, seconds, cpu;
+	int f;
+
+	for (f = 0; f < nfiles; f++) {
+		FILE *in = fopen(files[f], "r");
+		ssize_t len;
+		if (in == NULL) {
+			perror(files[f]);
+			return 1;
+		}
+		for (k = 0; (len = getline(&line, &linecap, in)) > 0; k++) {
+			char *last;
+			if (k == 0)
+				continue;       /* the header */
+			if (line[len - 1] == '\n')
+				line[len - 1] = '\0';
+			last = strrchr(line, '\t');
+			fp = xgrow(fp, &cap, n + 1, sizeof *fp);
+			parse_fingerprint(last ? last + 1 : "-", &fp[n]);
+			with += fp[n++].kind != FP_NONE;
+		}
+		fclose(in);
+	}
+	free(line);
+	t0 = now(CLOCK_MONOTONIC);
+	c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	pairs = near_find(&(struct near_set){ fp, sizeof *fp, n }, &lim, 0, &npairs);
+	seconds = now(CLOCK_MONOTONIC) - t0;
+	cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	printf("samples %zu fingerprints %zu pairs %zu seconds %.6f cpu %.6f\n",
+	    n, with, npairs, seconds, cpu);
+	for (k = 0; k < npairs && k < 20; k++)
+		printf("pair %u %u %g\n", pairs[k].a, pairs[k].b, pairs[k].score);
+	free(pairs);
+	free(fp);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -82,8 +162,11 @@ main(int argc, char **argv)
 	double t0, c0, seconds, cpu, brute;
 	volatile unsigned sink = 0;
 
+	if (argc >= 2 && strspn(argv[1], "0123456789") != strlen(argv[1]))
+		return search_partials(argc - 1, argv + 1);
 	if (argc != 2 || (n = strtoul(argv[1], NULL, 10)) < 2 * SAMPLE_ROWS) {
-		fprintf(stderr, "usage: bench/neardup N (N >= %d)\n", 2 * SAMPLE_ROWS);
+		fprintf(stderr, "usage: bench/neardup N (N >= %d) | PARTIAL...\n",
+		    2 * SAMPLE_ROWS);
 		return 2;
 	}
 	fp = xcalloc(n, sizeof *fp);

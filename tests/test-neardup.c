@@ -94,6 +94,49 @@ test_index(void)
 	free(fp);
 }
 
+/* Codes crowded into few values of each chunk: long runs, and most near
+ * pairs within one bit in several chunks at once, to be found once each,
+ * on any number of threads. */
+static void
+test_crowded(void)
+{
+	enum { N = 3000 };
+	static const unsigned values[] = { 0x0000, 0x0001, 0x0003, 0x8001, 0x00f0, 0xffff };
+	struct fingerprint *fp = xcalloc(N, sizeof *fp);
+	struct near_set set = { fp, sizeof *fp, N };
+	struct near_limits lim = { 0.9, 7 };
+	struct near_pair *one, *three;
+	size_t n1, n3, i, j, k = 0, want = 0;
+	uint64_t seed = 2463534242ull;
+	int same = 1;
+	unsigned c;
+
+	for (i = 0; i < N; i++) {
+		fp[i].kind = i % 97 == 3 ? FP_NONE : FP_IMAGE;
+		for (c = 0; c < NEAR_CHUNKS; c++)
+			fp[i].code |= (uint64_t)values[next(&seed) % 6] << (16 * c);
+	}
+	one = near_find(&set, &lim, 1, &n1);
+	three = near_find(&set, &lim, 3, &n3);
+	for (i = 0; i < N && same; i++)
+		for (j = i + 1; j < N; j++) {
+			unsigned bits = fp_code_distance(fp[i].code, fp[j].code);
+			if (fp[i].kind != FP_IMAGE || fp[j].kind != FP_IMAGE || bits > 7)
+				continue;
+			want++;
+			if (k >= n1 || one[k].a != i || one[k].b != j || one[k].score != (float)bits)
+				same = 0;
+			k++;
+		}
+	ok(same && k == n1 && want > 100000, "crowded codes: exactly the pairs within 7 bits (%zu)",
+	    want);
+	ok(n3 == n1 && memcmp(one, three, n1 * sizeof *one) == 0,
+	    "... the same on 3 threads as on one");
+	free(one);
+	free(three);
+	free(fp);
+}
+
 /* ---- which copy gets which line ---- */
 
 static const char *const names[] = {
@@ -346,6 +389,7 @@ main(void)
 {
 	testfs_init("neardup");
 	test_index();
+	test_crowded();
 	test_lines();
 	test_audio();
 	test_image();

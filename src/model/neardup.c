@@ -2,6 +2,7 @@
  * pairs it finds decided by their fingerprints, their groups and lines. */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,28 +18,44 @@ chunk(uint64_t code, unsigned c)
 	return (unsigned)(code >> (16 * c) & 0xffff);
 }
 
-/* ---- the index ---- */
+/* ---- the index ----
+ *
+ * One table at a time: the samples sorted by the chunk's value, their
+ * codes copied beside them in that order, so that a run of one value is
+ * read straight through. The search is a join of runs: each value's run
+ * against itself and against the runs of the values one bit above it, so
+ * that a run is loaded once for all the samples that probe it, and each
+ * pair of runs is joined once. Threads take the positions in blocks, not
+ * the values, so that one long run (real codes crowd) is shared too. */
 
 struct index {
 	const struct near_set *set;
 	const struct near_limits *lim;
+	unsigned most_bits;             /* no pair farther apart is near */
 	size_t m;                       /* samples with a fingerprint */
 	uint32_t *sample;               /* m: their sample numbers, ascending */
 	uint64_t *code;                 /* m: their codes */
-	uint32_t *start[NEAR_CHUNKS];   /* CHUNK_VALUES + 1: where a value's run
-	                                   begins in by[] */
-	uint32_t *by[NEAR_CHUNKS];      /* m: positions in sample[], by chunk value */
+	/* the table being searched */
+	unsigned c;                     /* its chunk */
+	uint32_t *start;                /* CHUNK_VALUES + 1: where a value's run
+	                                   begins */
+	uint32_t *by;                   /* m: sample numbers, by chunk value */
+	uint64_t *by_code;              /* m: their codes, in the same order */
+	atomic_size_t next;             /* the first position not taken */
 	unsigned threads;
 	struct near_pair **found;       /* per thread */
 	size_t *nfound, *capfound;
 };
+
+/* Table positions a thread takes at a time: few enough that threads
+ * finish together when some runs are long. */
+#define POSITION_BLOCK 1024
 
 static void
 index_build(struct index *x)
 {
 	const struct near_set *s = x->set;
 	size_t i, k;
-	unsigned c;
 
 	x->sample = xmalloc((s->n ? s->n : 1) * sizeof *x->sample);
 	x->code = xmalloc((s->n ? s->n : 1) * sizeof *x->code);
@@ -48,92 +65,145 @@ index_build(struct index *x)
 			x->code[k++] = near_fp(s, i)->code;
 		}
 	x->m = k;
-	/* Counting sort of positions by each chunk's value. */
-	for (c = 0; c < NEAR_CHUNKS; c++) {
-		uint32_t *start = xcalloc(CHUNK_VALUES + 1, sizeof *start);
-		uint32_t *fill = xmalloc(CHUNK_VALUES * sizeof *fill);
-		uint32_t *by = xmalloc((x->m ? x->m : 1) * sizeof *by);
-		for (k = 0; k < x->m; k++)
-			start[chunk(x->code[k], c) + 1]++;
-		for (k = 0; k < CHUNK_VALUES; k++)
-			start[k + 1] += start[k];
-		memcpy(fill, start, CHUNK_VALUES * sizeof *fill);
-		for (k = 0; k < x->m; k++)
-			by[fill[chunk(x->code[k], c)]++] = (uint32_t)k;
-		free(fill);
-		x->start[c] = start;
-		x->by[c] = by;
+	x->start = xmalloc((CHUNK_VALUES + 1) * sizeof *x->start);
+	x->by = xmalloc((x->m ? x->m : 1) * sizeof *x->by);
+	x->by_code = xmalloc((x->m ? x->m : 1) * sizeof *x->by_code);
+}
+
+/* Counting sort of the samples by chunk c's value, in sample order within
+ * a value. */
+static void
+table_build(struct index *x, unsigned c)
+{
+	uint32_t *start = x->start, *fill = xmalloc(CHUNK_VALUES * sizeof *fill);
+	size_t k;
+
+	x->c = c;
+	memset(start, 0, (CHUNK_VALUES + 1) * sizeof *start);
+	for (k = 0; k < x->m; k++)
+		start[chunk(x->code[k], c) + 1]++;
+	for (k = 0; k < CHUNK_VALUES; k++)
+		start[k + 1] += start[k];
+	memcpy(fill, start, CHUNK_VALUES * sizeof *fill);
+	for (k = 0; k < x->m; k++) {
+		uint32_t p = fill[chunk(x->code[k], c)]++;
+		x->by[p] = x->sample[k];
+		x->by_code[p] = x->code[k];
 	}
+	free(fill);
 }
 
 static void
 index_free(struct index *x)
 {
-	unsigned c;
-	for (c = 0; c < NEAR_CHUNKS; c++) {
-		free(x->start[c]);
-		free(x->by[c]);
-	}
+	free(x->start);
+	free(x->by);
+	free(x->by_code);
 	free(x->sample);
 	free(x->code);
 }
 
-/* Are positions k and l near copies? Their score goes to *score. */
+/* Are samples a and b, whose codes are bits apart, near copies? Their
+ * score goes to *score. */
 static int
-decide(const struct index *x, size_t k, size_t l, float *score)
+decide(const struct index *x, uint32_t a, uint32_t b, unsigned bits, float *score)
 {
-	const struct fingerprint *a = near_fp(x->set, x->sample[k]);
-	const struct fingerprint *b = near_fp(x->set, x->sample[l]);
-	unsigned bits = fp_code_distance(x->code[k], x->code[l]);
+	const struct fingerprint *fa = near_fp(x->set, a), *fb = near_fp(x->set, b);
 	double corr;
 
-	if (a->kind != b->kind)
+	if (fa->kind != fb->kind)
 		return 0;
-	if (a->kind == FP_IMAGE) {
+	if (fa->kind == FP_IMAGE) {
 		*score = (float)bits;
 		return bits <= x->lim->image &&
-		    fp_image_correlation(a, b) >= NEAR_IMAGE_CORRELATION;
+		    fp_image_correlation(fa, fb) >= NEAR_IMAGE_CORRELATION;
 	}
 	if (bits > NEAR_AUDIO_CODE_BITS)
 		return 0;
-	corr = fp_audio_near(a, b, x->lim->audio);
+	corr = fp_audio_near(fa, fb, x->lim->audio);
 	*score = (float)corr;
 	return corr >= x->lim->audio;
 }
 
-/* Thread t: the pairs whose first position is in its share of [0, m).
- * A pair is taken from the first chunk in which it is within one bit, and
- * only from its first position, so each pair is decided once. */
+/* Table positions p and q, whose codes are at most most_bits apart: a
+ * pair is taken from the first chunk in which it is within one bit, so
+ * that it is decided once. */
+static void
+candidate(struct index *x, unsigned t, uint32_t p, uint32_t q)
+{
+	uint64_t diff = x->by_code[p] ^ x->by_code[q];
+	uint32_t a = x->by[p], b = x->by[q];
+	unsigned c;
+	float score;
+
+	for (c = 0; c < x->c; c++)
+		if (__builtin_popcount(chunk(diff, c)) <= 1)
+			return;
+	if (a > b) {
+		uint32_t swap = a;
+		a = b;
+		b = swap;
+	}
+	if (!decide(x, a, b, fp_code_distance(diff, 0), &score))
+		return;
+	x->found[t] = xgrow(x->found[t], &x->capfound[t], x->nfound[t] + 1,
+	    sizeof **x->found);
+	x->found[t][x->nfound[t]++] = (struct near_pair){ a, b, score };
+}
+
+/* The join counts bits in every pair of codes it reads: with the
+ * processor's own instruction where it has one (x86-64 before SSE4.2 has
+ * none, and its default build calls a function for each). */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define COUNTS_BITS __attribute__((target_clones("popcnt", "default")))
+#endif
+#endif
+#ifndef COUNTS_BITS
+#define COUNTS_BITS
+#endif
+
+/* Table positions [from, to) against the rest of their runs and the runs
+ * of the values one bit above theirs (the values one bit below join them
+ * from theirs): a run loaded once for all the positions of one value. */
+COUNTS_BITS static void
+join_positions(struct index *x, unsigned t, uint32_t from, uint32_t to)
+{
+	const uint64_t *code = x->by_code;
+	unsigned most = x->most_bits, bit;
+	uint32_t first, last, p, q;
+
+	for (first = from; first < to; first = last) {
+		unsigned v = chunk(code[first], x->c);
+		uint32_t end = x->start[v + 1];
+		last = end < to ? end : to;
+		for (p = first; p < last; p++)
+			for (q = p + 1; q < end; q++)
+				if (fp_code_distance(code[p], code[q]) <= most)
+					candidate(x, t, p, q);
+		for (bit = 1; bit < CHUNK_VALUES; bit <<= 1) {
+			uint32_t begin;
+			if (v & bit)
+				continue;
+			begin = x->start[v | bit];
+			end = x->start[(v | bit) + 1];
+			for (p = first; p < last; p++)
+				for (q = begin; q < end; q++)
+					if (fp_code_distance(code[p], code[q]) <= most)
+						candidate(x, t, p, q);
+		}
+	}
+}
+
 static void
 search_thread(void *arg, unsigned t)
 {
 	struct index *x = arg;
-	size_t k, from = x->m * t / x->threads, to = x->m * (t + 1) / x->threads;
-	unsigned c, c2, probe;
-	float score;
+	size_t first;
 
-	for (k = from; k < to; k++) {
-		uint64_t q = x->code[k];
-		for (c = 0; c < NEAR_CHUNKS; c++)
-			for (probe = 0; probe <= 16; probe++) {
-				unsigned v = chunk(q, c) ^ (probe ? 1u << (probe - 1) : 0);
-				uint32_t p, end = x->start[c][v + 1];
-				for (p = x->start[c][v]; p < end; p++) {
-					size_t l = x->by[c][p];
-					if (l <= k)
-						continue;
-					for (c2 = 0; c2 < c; c2++)
-						if (__builtin_popcount(chunk(q, c2) ^ chunk(x->code[l], c2)) <= 1)
-							break;
-					if (c2 < c || !decide(x, k, l, &score))
-						continue;
-					x->found[t] = xgrow(x->found[t], &x->capfound[t],
-					    x->nfound[t] + 1, sizeof **x->found);
-					x->found[t][x->nfound[t]++] = (struct near_pair){
-						x->sample[k], x->sample[l], score };
-				}
-			}
-	}
+	while ((first = atomic_fetch_add(&x->next, POSITION_BLOCK)) < x->m)
+		join_positions(x, t, (uint32_t)first,
+		    (uint32_t)(first + POSITION_BLOCK < x->m ? first + POSITION_BLOCK : x->m));
 }
 
 static int
@@ -152,13 +222,22 @@ near_find(const struct near_set *s, const struct near_limits *lim, unsigned nthr
 	struct index x = { .set = s, .lim = lim };
 	struct near_pair *all;
 	size_t n = 0, t;
+	unsigned c;
 
+	/* Codes farther apart than this are no near copies of any kind. */
+	x.most_bits = NEAR_AUDIO_CODE_BITS;
+	if (lim->image > x.most_bits)
+		x.most_bits = lim->image >= 64 ? 64 : (unsigned)lim->image;
 	index_build(&x);
 	x.threads = nthreads ? nthreads : parallel_threads(64);
 	x.found = xcalloc(x.threads, sizeof *x.found);
 	x.nfound = xcalloc(x.threads, sizeof *x.nfound);
 	x.capfound = xcalloc(x.threads, sizeof *x.capfound);
-	parallel_for(x.threads, search_thread, &x);
+	for (c = 0; c < NEAR_CHUNKS; c++) {
+		table_build(&x, c);
+		atomic_init(&x.next, 0);
+		parallel_for(x.threads, search_thread, &x);
+	}
 	for (t = 0; t < x.threads; t++)
 		n += x.nfound[t];
 	all = xmalloc((n ? n : 1) * sizeof *all);

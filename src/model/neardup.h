@@ -9,8 +9,12 @@
  * within NEAR_CHUNKS · 2 - 1 bits of each other have, by pigeonhole, a
  * chunk within one bit of each other, so looking up each sample's chunks
  * and the 16 values one bit away finds every such pair, and few others:
- * about n² · 4 · 17 / 65536 candidates for n random codes, not n² / 2.
- * Each table holds 4 bytes a sample, beside a 256 kB offset array. */
+ * about n² · 4 · 8.5 / 65536 candidates for n random codes (each pair of
+ * runs of values one bit apart is joined once), not n² / 2. The candidates
+ * are the codes of two runs, read straight through; only the few within
+ * a copy's bits reach the fingerprints. The tables are built and searched
+ * one at a time: 24 bytes a sample in all (the codes and sample numbers,
+ * and a table's copy of them in its order), beside a 256 kB offset array. */
 #ifndef WINNOW_NEARDUP_H
 #define WINNOW_NEARDUP_H
 
