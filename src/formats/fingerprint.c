@@ -31,6 +31,10 @@
 #define CENTRE_REACH_SECONDS 0.1
 #define CENTRE_ROUNDS 6
 #define RMS_SPAN 3.0
+/* A bin's power at or below this (SPECTRUM_FLOOR_DB) is none. */
+#define SILENT_POWER 1e-12f
+/* The spectrum is needed up to here. */
+#define TOP_HZ (BAND_HI_HZ > CUTOFF_HZ ? BAND_HI_HZ : CUTOFF_HZ)
 
 struct fp_audio {
 	float *mono;
@@ -60,6 +64,11 @@ fp_audio_feed(const float *frames, size_t n, unsigned channels, unsigned rate,
 		return;
 	take = a->keep - a->n < n ? a->keep - a->n : n;
 	a->mono = xgrow(a->mono, &a->cap, a->n + take, sizeof *a->mono);
+	if (channels == 1) {
+		memcpy(a->mono + a->n, frames, take * sizeof *a->mono);
+		a->n += take;
+		return;
+	}
 	for (i = 0; i < take; i++) {
 		float sum = 0;
 		for (c = 0; c < channels; c++)
@@ -81,15 +90,15 @@ band_powers(const struct spectrogram *s)
 		double hz = spectrum_mel_to_hz(spectrum_hz_to_mel(BAND_LO_HZ) +
 		    (spectrum_hz_to_mel(BAND_HI_HZ) - spectrum_hz_to_mel(BAND_LO_HZ)) * b / BANDS);
 		first[b] = (unsigned)lround(hz * s->fft / s->rate);
-		if (first[b] > s->bins)
-			first[b] = s->bins;
+		if (first[b] > s->power_bins)
+			first[b] = s->power_bins;
 	}
 	for (f = 0; f < s->frames; f++) {
-		const float *row = s->db + f * s->bins;
+		const float *row = s->power + f * s->power_bins;
 		for (b = 0; b < BANDS; b++)
 			for (k = first[b]; k < first[b + 1]; k++)
-				if (row[k] > SPECTRUM_FLOOR_DB)
-					p[f * BANDS + b] += exp(row[k] * (M_LN10 / 10));
+				if (row[k] > SILENT_POWER)
+					p[f * BANDS + b] += row[k];
 	}
 	return p;
 }
@@ -108,9 +117,9 @@ centre_low(const struct spectrogram *s)
 	int round;
 
 	for (f = 0; f < s->frames; f++) {
-		for (b = 0; b <= top && b < s->bins; b++)
-			if (s->db[f * s->bins + b] > SPECTRUM_FLOOR_DB)
-				power[f] += exp(s->db[f * s->bins + b] * (M_LN10 / 10));
+		for (b = 0; b <= top && b < s->power_bins; b++)
+			if (s->power[f * s->power_bins + b] > SILENT_POWER)
+				power[f] += s->power[f * s->power_bins + b];
 		sum += power[f];
 		at += power[f] * ((double)f * s->hop + s->window / 2.0);
 	}
@@ -218,27 +227,38 @@ envelope(const struct spectrogram *s, double centre, struct fingerprint *fp)
 #define CODE_DB_STEP 3.0
 #define CODE_FLOOR_DB 30.0
 
+/* The DFT's size, FP_WAVE_RATE / (CODE_STEP_HZ / 2): its bins half a
+ * step apart, CODE_LO_HZ on one of them. */
+#define CODE_DFT 400
+
+static double code_window[FP_WAVE];
+
+static void
+make_code_window(void)
+{
+	int i;
+	for (i = 0; i < FP_WAVE; i++)
+		code_window[i] = 0.5 - 0.5 * cos(2 * M_PI * (i + 0.5) / FP_WAVE);
+}
+
 static uint64_t
 audio_code(const double *y)
 {
-	double mag[65], v[FP_WAVE], top = 0, db;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	double mag[65], power[CODE_DFT / 2 + 1], top = 0, db;
+	float v[FP_WAVE];
 	uint64_t code = 0;
+	unsigned lo = (unsigned)(CODE_LO_HZ * CODE_DFT / FP_WAVE_RATE);
 	int k, i;
 
+	pthread_once(&once, make_code_window);
 	for (i = 0; i < FP_WAVE; i++)
-		v[i] = y[i] * (0.5 - 0.5 * cos(2 * M_PI * (i + 0.5) / FP_WAVE));
-	/* each frequency's sum by a rotating phasor: no sine a sample */
+		v[i] = (float)(y[i] * code_window[i]);
+	/* one transform, padded to bins half a step apart: every other
+	 * bin from CODE_LO_HZ */
+	spectrum_dft_power(v, FP_WAVE, CODE_DFT, power, CODE_DFT / 2 + 1);
 	for (k = 0; k < 65; k++) {
-		double w = 2 * M_PI * (CODE_LO_HZ + k * CODE_STEP_HZ) / FP_WAVE_RATE;
-		double cw = cos(w), sw = sin(w), c = 1, sn = 0, re = 0, im = 0, t;
-		for (i = 0; i < FP_WAVE; i++) {
-			re += v[i] * c;
-			im -= v[i] * sn;
-			t = c * cw - sn * sw;
-			sn = sn * cw + c * sw;
-			c = t;
-		}
-		mag[k] = re * re + im * im;
+		mag[k] = power[lo + 2 * k];
 		if (mag[k] > top)
 			top = mag[k];
 	}
@@ -250,6 +270,66 @@ audio_code(const double *y)
 		if (mag[k] > mag[k + 1])
 			code |= (uint64_t)1 << k;
 	return code;
+}
+
+/* The low-pass filter's shape at TABLE_STEPS points a sample of a clip
+ * at `rate`: the same for every clip of that rate, so made once for each
+ * of a few rates (and for any other rate each time, into *own). */
+static pthread_mutex_t kernel_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	unsigned rate;
+	double *kernel;
+} kernels[8];
+static unsigned nkernels;
+
+static const double *
+kernel_get(unsigned rate, size_t entries, double **own)
+{
+	double half = FILTER_SECONDS * rate, *kernel = NULL;
+	size_t e;
+	unsigned i;
+
+	*own = NULL;
+	pthread_mutex_lock(&kernel_lock);
+	for (i = 0; i < nkernels; i++)
+		if (kernels[i].rate == rate)
+			kernel = kernels[i].kernel;
+	if (kernel == NULL) {
+		kernel = xmalloc(entries * sizeof *kernel);
+		for (e = 0; e < entries; e++) {
+			double d = (double)e / TABLE_STEPS, t = d / rate;
+			kernel[e] = d >= half ? 0 : (t == 0 ? 1 :
+			    sin(2 * M_PI * CUTOFF_HZ * t) / (2 * M_PI * CUTOFF_HZ * t)) *
+			    (0.5 + 0.5 * cos(M_PI * d / half));
+		}
+		if (nkernels < ARRAY_SIZE(kernels)) {
+			kernels[nkernels].rate = rate;
+			kernels[nkernels++].kernel = kernel;
+		} else {
+			*own = kernel;
+		}
+	}
+	pthread_mutex_unlock(&kernel_lock);
+	return kernel;
+}
+
+/* Σ x[i]·w[i] over n, in four lanes: one running sum would wait on
+ * itself. */
+static double
+dot(const float *x, const double *w, long n)
+{
+	double s4[4] = { 0, 0, 0, 0 };
+	long i;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		s4[0] += x[i] * w[i];
+		s4[1] += x[i + 1] * w[i + 1];
+		s4[2] += x[i + 2] * w[i + 2];
+		s4[3] += x[i + 3] * w[i + 3];
+	}
+	for (; i < n; i++)
+		s4[0] += x[i] * w[i];
+	return (s4[0] + s4[1]) + (s4[2] + s4[3]);
 }
 
 /* FP_WAVE samples of the mix low-passed to CUTOFF_HZ (a Hann-windowed
@@ -264,18 +344,13 @@ wave_piece(const float *mono, size_t n, unsigned rate, double centre,
 {
 	double step = (double)rate / FP_WAVE_RATE, half = FILTER_SECONDS * rate;
 	size_t entries = (size_t)(half * TABLE_STEPS) + 2, e, taps = (size_t)(2 * half) + 2;
-	double *kernel = xmalloc(entries * sizeof *kernel), y[FP_WAVE], sq = 0, scale;
+	double *own, y[FP_WAVE], sq = 0, scale;
+	const double *kernel = kernel_get(rate, entries, &own);
 	double *weight = xmalloc(taps * sizeof *weight), phase = -1;
-	long i, lo, hi, k;
+	long lo, hi, k;
 
-	for (e = 0; e < entries; e++) {
-		double d = (double)e / TABLE_STEPS, t = d / rate;
-		kernel[e] = d >= half ? 0 : (t == 0 ? 1 :
-		    sin(2 * M_PI * CUTOFF_HZ * t) / (2 * M_PI * CUTOFF_HZ * t)) *
-		    (0.5 + 0.5 * cos(M_PI * d / half));
-	}
 	for (k = 0; k < FP_WAVE; k++) {
-		double c = centre + (k - FP_WAVE / 2) * step, sum = 0;
+		double c = centre + (k - FP_WAVE / 2) * step;
 		long first = (long)ceil(c - half);
 		/* The weights depend only on where c falls between two
 		 * samples: with a whole step (16 kHz to 4 kHz) they are worked
@@ -293,13 +368,12 @@ wave_piece(const float *mono, size_t n, unsigned rate, double centre,
 		hi = (long)floor(c + half);
 		if (hi >= (long)n)
 			hi = (long)n - 1;
-		for (i = lo; i <= hi; i++)
-			sum += mono[i] * weight[i - first];
-		y[k] = c >= 0 && c < (double)n ? sum : 0;
+		y[k] = c >= 0 && c < (double)n ?
+		    dot(mono + lo, weight + (lo - first), hi - lo + 1) : 0;
 		sq += y[k] * y[k];
 	}
 	free(weight);
-	free(kernel);
+	free(own);
 	if (sq == 0)
 		return 0;
 	fp->code = audio_code(y);
@@ -320,7 +394,7 @@ fp_audio_finish(struct fp_audio *a, struct fingerprint *fp)
 	memset(fp, 0, sizeof *fp);
 	if (a->n > 0) {
 		double centre;
-		s = spectrogram_compute(a->mono, a->n, a->rate);
+		s = spectrogram_power(a->mono, a->n, a->rate, TOP_HZ);
 		centre = centre_low(s);
 		/* digital silence has no fingerprint */
 		if (wave_piece(a->mono, a->n, a->rate, centre, fp)) {

@@ -64,8 +64,20 @@ plan_drop(fftwf_plan plan)
 	pthread_mutex_unlock(&plan_lock);
 }
 
-struct spectrogram *
-spectrogram_compute(const float *mono, size_t n, unsigned rate)
+/* in = x · w over n: no array overlaps another. */
+static void
+window_frame(float *restrict in, const float *restrict x, const float *restrict w,
+    size_t n)
+{
+	size_t k;
+	for (k = 0; k < n; k++)
+		in[k] = x[k] * w[k];
+}
+
+/* The spectrogram in dB, or (top_hz > 0) only the power of its bins up
+ * to top_hz: no logarithm. */
+static struct spectrogram *
+compute(const float *mono, size_t n, unsigned rate, double top_hz)
 {
 	struct spectrogram *s = xcalloc(1, sizeof *s);
 	fftwf_plan plan;
@@ -94,7 +106,14 @@ spectrogram_compute(const float *mono, size_t n, unsigned rate)
 			    (SPECTRUM_MAX_FRAMES - 1));
 		s->frames = (n - s->window + s->hop - 1) / s->hop + 1;
 	}
-	s->db = xmalloc(s->frames * s->bins * sizeof *s->db);
+	if (top_hz > 0) {
+		s->power_bins = (unsigned)(top_hz * s->fft / rate) + 1;
+		if (s->power_bins > s->bins)
+			s->power_bins = s->bins;
+		s->power = xmalloc(s->frames * s->power_bins * sizeof *s->power);
+	} else {
+		s->db = xmalloc(s->frames * s->bins * sizeof *s->db);
+	}
 
 	win = xmalloc(s->window * sizeof *win);
 	for (k = 0; k < s->window; k++) {
@@ -117,10 +136,15 @@ spectrogram_compute(const float *mono, size_t n, unsigned rate)
 		len = start < n ? n - start : 0;
 		if (len > s->window)
 			len = s->window;
-		for (k = 0; k < len; k++)
-			in[k] = mono[start + k] * win[k];
+		window_frame(in, mono + start, win, len);
 		memset(in + len, 0, (s->fft - len) * sizeof *in);
 		fftwf_execute_dft_r2c(plan, in, out);
+		if (s->power != NULL) {
+			row = s->power + f * s->power_bins;
+			for (b = 0; b < s->power_bins; b++)
+				row[b] = (out[b][0] * out[b][0] + out[b][1] * out[b][1]) * scale;
+			continue;
+		}
 		row = s->db + f * s->bins;
 		for (b = 0; b < s->bins; b++) {
 			power = (out[b][0] * out[b][0] + out[b][1] * out[b][1]) * scale;
@@ -138,11 +162,48 @@ spectrogram_compute(const float *mono, size_t n, unsigned rate)
 }
 
 void
+spectrum_dft_power(const float *v, unsigned n, unsigned size, double *power,
+    unsigned bins)
+{
+	float *in = fftwf_malloc(size * sizeof *in);
+	fftwf_complex *out = fftwf_malloc((size / 2 + 1) * sizeof *out);
+	fftwf_plan plan;
+	unsigned b;
+	int owned;
+
+	if (in == NULL || out == NULL)
+		die("out of memory");
+	memcpy(in, v, n * sizeof *in);
+	memset(in + n, 0, (size - n) * sizeof *in);
+	plan = plan_get(size, &owned);
+	fftwf_execute_dft_r2c(plan, in, out);
+	if (owned)
+		plan_drop(plan);
+	for (b = 0; b < bins && b <= size / 2; b++)
+		power[b] = (double)out[b][0] * out[b][0] + (double)out[b][1] * out[b][1];
+	fftwf_free(in);
+	fftwf_free(out);
+}
+
+struct spectrogram *
+spectrogram_compute(const float *mono, size_t n, unsigned rate)
+{
+	return compute(mono, n, rate, 0);
+}
+
+struct spectrogram *
+spectrogram_power(const float *mono, size_t n, unsigned rate, double top_hz)
+{
+	return compute(mono, n, rate, top_hz > 0 ? top_hz : 1);
+}
+
+void
 spectrogram_free(struct spectrogram *s)
 {
 	if (s == NULL)
 		return;
 	free(s->db);
+	free(s->power);
 	free(s);
 }
 

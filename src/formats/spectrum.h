@@ -28,13 +28,28 @@ struct spectrogram {
 	unsigned window, hop, fft;      /* in samples */
 	float max_db;           /* the loudest cell */
 	float *db;              /* frames × bins: db[frame * bins + bin] */
+	/* spectrogram_power only (db is NULL then): the power the dB are
+	 * made of, |X|² with the window's gain divided out, of the lowest
+	 * power_bins bins: power[frame * power_bins + bin]. */
+	unsigned power_bins;
+	float *power;
 };
 
 /* Spectrogram of n mono samples at `rate`. Returns a new spectrogram the
  * caller frees with spectrogram_free; a clip shorter than one frame gets
  * one zero-padded frame. */
 struct spectrogram *spectrogram_compute(const float *mono, size_t n, unsigned rate);
+/* The same frames' power, not in dB, in the bins up to top_hz only: for
+ * measures that add powers, with no logarithm per bin to undo. */
+struct spectrogram *spectrogram_power(const float *mono, size_t n, unsigned rate,
+    double top_hz);
 void spectrogram_free(struct spectrogram *s);
+
+/* |X|² of the DFT of v[0, n) padded with zeros to `size` points (an even
+ * size, n ≤ size), in its bins [0, bins): the spectrum at frequencies
+ * k / size of the sample rate. */
+void spectrum_dft_power(const float *v, unsigned n, unsigned size, double *power,
+    unsigned bins);
 
 /* Centre frequency of a bin, in Hz. */
 double spectrogram_bin_hz(const struct spectrogram *s, unsigned bin);
