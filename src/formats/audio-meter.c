@@ -194,8 +194,13 @@ feed_windows(struct meter *m, const float *x, size_t n)
 				t4[l] = a > t4[l] ? a : t4[l];
 				d4[l] += v;
 				u4[l] += a;
-				g4[l] += abs_log(a);
 			}
+		}
+		/* apart: the sums above then need no call and no branch */
+		for (k = 0; k + 4 <= len; k += 4) {
+			unsigned l;
+			for (l = 0; l < 4; l++)
+				g4[l] += abs_log(fabsf(seg[k + l]));
 		}
 		for (; k < len; k++) {
 			float v = seg[k], a = fabsf(v);
