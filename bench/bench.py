@@ -698,16 +698,15 @@ def journal_read():
         "≥ 2× faster, or drop the own reader", "yes" if m >= 2 else "NO")
 
 
-def neardup():
-    """near_find over 1,000,000 picture fingerprints, a hundredth of them
-    planted copies, against the all-pairs comparison it replaces."""
-    if not args.neardup:
-        raise RuntimeError("no --neardup program")
-    n = 1000000
-    times, cpus, rss, brute = [], [], [], []
+def neardup_runs(arg, *keys):
+    """bench/neardup ARG, a warm-up and args.runs counted runs: the first
+    line's "name value" pairs of the last run, and of the counted runs the
+    seconds, CPU seconds, peak RSS in bytes and each of keys' values."""
+    times, cpus, rss, extra = [], [], [], {k: [] for k in keys}
     for i in range(args.runs + 1):
-        p = subprocess.Popen([args.neardup, str(n)], stdout=subprocess.PIPE)
-        f = p.stdout.read().decode().split()
+        p = subprocess.Popen([args.neardup, arg], stdout=subprocess.PIPE)
+        f = p.stdout.readline().decode().split()
+        p.stdout.read()
         p.stdout.close()
         _, status, ru = os.wait4(p.pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
@@ -717,7 +716,19 @@ def neardup():
             times.append(float(v["seconds"]))
             cpus.append(float(v["cpu"]))
             rss.append(ru.ru_maxrss * 1024)
-            brute.append(float(v["allpairs"]))
+            for k in keys:
+                extra[k].append(float(v[k]))
+    return v, times, cpus, rss, extra
+
+
+def neardup():
+    """near_find over 1,000,000 picture fingerprints, a hundredth of them
+    planted copies, against the all-pairs comparison it replaces."""
+    if not args.neardup:
+        raise RuntimeError("no --neardup program")
+    n = 1000000
+    v, times, cpus, rss, extra = neardup_runs(str(n), "allpairs")
+    brute = extra["allpairs"]
     m = statistics.median(times)
     row("neardup", "near-copy search on {:,} picture fingerprints ({:,} pairs; {} of {} "
         "planted copies found)".format(n, int(v["pairs"]), v["found"], v["planted"]),
@@ -738,20 +749,7 @@ def neardup_speech():
         env = dict(os.environ, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp)
         part = os.path.join(tmp, "speech.part")
         run([W, "check", "--shard", "1/1", "-o", part, SPEECH], env=env)
-        times, cpus, rss = [], [], []
-        for i in range(args.runs + 1):
-            p = subprocess.Popen([args.neardup, part], stdout=subprocess.PIPE)
-            f = p.stdout.readline().decode().split()
-            p.stdout.read()
-            p.stdout.close()
-            _, status, ru = os.wait4(p.pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise RuntimeError("bench/neardup failed")
-            v = dict(zip(f[0::2], f[1::2]))
-            if i > 0:
-                times.append(float(v["seconds"]))
-                cpus.append(float(v["cpu"]))
-                rss.append(ru.ru_maxrss * 1024)
+        v, times, cpus, rss, _ = neardup_runs(part)
     m = statistics.median(times)
     row("neardup-speech", "near-copy stage of check on the speech tree ({:,} clips; {:,} "
         "pairs found)".format(int(v["fingerprints"]), int(v["pairs"])),

@@ -755,22 +755,6 @@ test_manifest_runs(void)
 	dataset_free(ds);
 }
 
-/* Everything a dataset opened from a manifest says, as text. */
-static void
-describe(struct buf *b, const struct dataset *ds)
-{
-	size_t i;
-	for (i = 0; i < ds->nlabels; i++)
-		buf_addf(b, "label %s\n", ds->labels[i]);
-	for (i = 0; i < ds->nsplits; i++)
-		buf_addf(b, "split %s\n", dataset_split_name(ds, (unsigned)i));
-	for (i = 0; i < ds->nsamples; i++)
-		buf_addf(b, "sample %s %u %u %u\n", sample_path(ds, i), ds->samples[i].label,
-		    ds->samples[i].split, ds->samples[i].ext_format);
-	for (i = 0; i < ds->nproblems; i++)
-		buf_addf(b, "problem %s: %s\n", ds->problems[i].path, ds->problems[i].message);
-}
-
 /* A big manifest is read in parts side by side: whatever the parts, the
  * samples, labels, splits and problems are the ones of one reading in
  * order (the rows of every fate above, cut anywhere). */
@@ -800,14 +784,14 @@ test_manifest_parts(void)
 		if (ds == NULL)
 			continue;
 		one.len = 0;
-		describe(&one, ds);
+		dataset_describe(&one, ds);
 		dataset_free(ds);
 		for (k = 0; k < ARRAY_SIZE(parts); k++) {
 			dataset_manifest_parts = parts[k];
 			ds = try_open_ds(files[f]);
 			many.len = 0;
 			if (ds != NULL)
-				describe(&many, ds);
+				dataset_describe(&many, ds);
 			dataset_free(ds);
 			ok(ds != NULL && strcmp(buf_str(&one), buf_str(&many)) == 0,
 			    "%s in %u parts: the same dataset", files[f], parts[k]);

@@ -460,3 +460,18 @@ demo_dataset_path(void)
 		return DATADIR "/demo";
 	return SRCDIR "/data/demo";
 }
+
+void
+dataset_describe(struct buf *b, const struct dataset *ds)
+{
+	size_t i;
+	for (i = 0; i < ds->nlabels; i++)
+		buf_addf(b, "label %s\n", ds->labels[i]);
+	for (i = 0; i < ds->nsplits; i++)
+		buf_addf(b, "split %s\n", dataset_split_name(ds, (unsigned)i));
+	for (i = 0; i < ds->nsamples; i++)
+		buf_addf(b, "sample %s %u %u %u\n", sample_path(ds, i), ds->samples[i].label,
+		    ds->samples[i].split, ds->samples[i].ext_format);
+	for (i = 0; i < ds->nproblems; i++)
+		buf_addf(b, "problem %s: %s\n", ds->problems[i].path, ds->problems[i].message);
+}

@@ -116,6 +116,12 @@ enum kind sample_kind(const struct sample *s);
 char *dataset_own_file(const struct dataset *ds, const char *name, const char *suffix,
     int *fallback);
 
+/* Everything ds says (labels, splits, samples with their label, split and
+ * format, problems), a line each, appended to b: two readings of one
+ * dataset compare as text. */
+struct buf;
+void dataset_describe(struct buf *b, const struct dataset *ds);
+
 /* Record a problem (printf-style message). */
 void dataset_problem(struct dataset *ds, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
