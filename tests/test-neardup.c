@@ -320,6 +320,15 @@ test_audio(void)
 	audio_fp(y, &silent);
 	free(y);
 	ok(silent.kind == FP_NONE, "digital silence has none");
+	{
+		/* The same fingerprint twice, as hard links give: exactly
+		 * what the waveforms' correlation at lag 0 says. */
+		struct fingerprint copy = base;
+		ok(fp_audio_correlation(&base, &copy, NULL) == 1.0, "a fingerprint and its copy: 1");
+		ok(fp_audio_near(&base, &copy, 0.94) == 1.0, "…when deciding too");
+		ok(fp_audio_near(&other, &other, 0.94) == fp_audio_correlation(&other, &other, NULL),
+		    "another sound and itself: the same either way");
+	}
 	free(x);
 }
 
