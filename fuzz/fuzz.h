@@ -98,4 +98,20 @@ fuzz_dataset(void)
 	return p;
 }
 
+#ifdef WINNOW_DATASET_H
+/* That dataset, opened: what the harnesses that join rows to samples read
+ * against (include dataset.h before this file). */
+static inline struct dataset *
+fuzz_dataset_open(void)
+{
+	char *root = fuzz_dataset(), *cause = NULL;
+	struct dataset *ds = dataset_open(root, &cause);
+
+	if (ds == NULL)
+		die("%s", cause);
+	free(root);
+	return ds;
+}
+#endif
+
 #endif

@@ -12,13 +12,9 @@ static struct dataset *ds;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *root = fuzz_dataset(), *cause = NULL;
-
 	(void)argc;
 	(void)argv;
-	if ((ds = dataset_open(root, &cause)) == NULL)
-		die("%s", cause);
-	free(root);
+	ds = fuzz_dataset_open();
 	return 0;
 }
 
