@@ -332,6 +332,66 @@ test_audio(void)
 	free(x);
 }
 
+/* Many samples that share fingerprints, as hard links and copied files
+ * do, interleaved in sample order: the index holds one of each, and every
+ * copy gets exactly the pairs a comparison of all pairs gives it (the
+ * fingerprints decided in the copies' own order), on any number of
+ * threads. */
+static void
+test_same(void)
+{
+	enum { K = 12, N = 500 };
+	static const double pitch[K] = { 140, 140, 140, 140, 120, 120, 160, 160, 160, 200, 200, 95 };
+	static const double gain[K] = { 1, 0.5, 1, 1, 1, 0.7, 1, 0.9, 1, 1, 0.4, 1 };
+	static const double lead[K] = { 0, 0, 0.03, 0, 0, 0.01, 0, 0, 0.02, 0, 0, 0 };
+	static const double noise[K] = { 0, 0, 0, 0.003, 0, 0, 0, 0.002, 0, 0, 0, 0 };
+	struct fingerprint kinds[K + 1], *fp = xcalloc(N, sizeof *fp);
+	struct near_set set = { fp, sizeof *fp, N };
+	struct near_limits lim = { 0.9, 7 };
+	struct near_pair *one, *three;
+	size_t n1, n3, i, j, k = 0, want = 0, copies = 0;
+	uint64_t seed = 1181783497276652981ull;
+	int same = 1;
+
+	for (i = 0; i < K; i++) {
+		float *x = voice(pitch[i], gain[i], lead[i], noise[i], i + 1);
+		audio_fp(x, &kinds[i]);
+		free(x);
+	}
+	memset(&kinds[K], 0, sizeof kinds[K]);     /* no fingerprint */
+	for (i = 0; i < N; i++)
+		fp[i] = kinds[next(&seed) % (K + 1)];
+	one = near_find(&set, &lim, 1, &n1);
+	three = near_find(&set, &lim, 3, &n3);
+	for (i = 0; i < N && same; i++)
+		for (j = i + 1; j < N; j++) {
+			uint64_t diff = fp[i].code ^ fp[j].code;
+			unsigned c, close = 0;
+			double corr;
+			if (fp[i].kind != FP_AUDIO || fp[j].kind != FP_AUDIO ||
+			    fp_code_distance(diff, 0) > NEAR_AUDIO_CODE_BITS)
+				continue;
+			for (c = 0; c < NEAR_CHUNKS; c++)
+				close |= __builtin_popcountll(diff >> (16 * c) & 0xffff) <= 1;
+			corr = close ? fp_audio_near(&fp[i], &fp[j], lim.audio) : -1;
+			if (corr < lim.audio)
+				continue;
+			want++;
+			copies += fp_same(&fp[i], &fp[j]);
+			if (k >= n1 || one[k].a != i || one[k].b != j || one[k].score != (float)corr)
+				same = 0;
+			k++;
+		}
+	ok(same && k == n1 && copies > 1000 && want > copies,
+	    "shared fingerprints: exactly the pairs a full comparison finds (%zu, %zu of them "
+	    "copies)", want, copies);
+	ok(n3 == n1 && memcmp(one, three, n1 * sizeof *one) == 0,
+	    "... the same on 3 threads as on one");
+	free(one);
+	free(three);
+	free(fp);
+}
+
 /* A picture with structure at several scales, brightened by `add`. */
 static uint8_t *
 picture(int w, int h, int add, int x0, int y0)
@@ -401,6 +461,7 @@ main(void)
 	test_crowded();
 	test_lines();
 	test_audio();
+	test_same();
 	test_image();
 	return testfs_done();
 }

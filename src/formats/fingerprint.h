@@ -108,6 +108,13 @@ unsigned fp_image_distance(const struct fingerprint *a, const struct fingerprint
  * flat, 0 when one is. */
 double fp_image_correlation(const struct fingerprint *a, const struct fingerprint *b);
 
+/* Are a and b the same fingerprint: the same kind, code and data (the
+ * bytes that decide; padding and the unused end of the union are not
+ * compared)? Two samples that are decide alike against any third. */
+int fp_same(const struct fingerprint *a, const struct fingerprint *b);
+/* A hash of those bytes: the same for fingerprints that are the same. */
+uint64_t fp_hash(const struct fingerprint *fp);
+
 /* Bits in which two codes differ. */
 static inline unsigned
 fp_code_distance(uint64_t a, uint64_t b)

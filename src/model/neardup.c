@@ -32,7 +32,12 @@ struct index {
 	const struct near_set *set;
 	const struct near_limits *lim;
 	unsigned most_bits;             /* no pair farther apart is near */
-	size_t m;                       /* samples with a fingerprint */
+	/* samples with the same fingerprint (see "the same fingerprint") */
+	uint32_t *first;                /* n: the first sample with i's
+	                                   fingerprint; NONE: i has none */
+	uint32_t *next;                 /* n: the next sample with it; NONE */
+	uint32_t *last;                 /* n: of a first, the last with it */
+	size_t m;                       /* firsts: the samples in the index */
 	uint32_t *sample;               /* m: their sample numbers, ascending */
 	uint64_t *code;                 /* m: their codes */
 	/* the table being searched */
@@ -41,15 +46,99 @@ struct index {
 	                                   begins */
 	uint32_t *by;                   /* m: sample numbers, by chunk value */
 	uint64_t *by_code;              /* m: their codes, in the same order */
-	atomic_size_t next;             /* the first position not taken */
+	atomic_size_t taken;            /* the first position not taken */
 	unsigned threads;
-	struct near_pair **found;       /* per thread */
+	struct found **found;           /* per thread */
 	size_t *nfound, *capfound;
 };
 
 /* Table positions a thread takes at a time: few enough that threads
  * finish together when some runs are long. */
 #define POSITION_BLOCK 1024
+
+#define NONE UINT32_MAX
+
+/* A pair of firsts a < b that are near copies, in one order of their
+ * copies or both: ab, a copy of a before a copy of b (in sample order);
+ * ba, the other way round, which only groups that interleave have. The
+ * two orders are decided apart, as a run of the copies themselves would
+ * decide them. */
+struct found {
+	uint32_t a, b;
+	float score_ab, score_ba;
+	uint8_t ab, ba;
+};
+
+/* ---- the same fingerprint ----
+ *
+ * Samples with the same fingerprint (hard links and copied files, by the
+ * thousand in real trees) decide alike against every other sample, so
+ * only the first of them enters the index, and what it finds is handed to
+ * the others after: the candidates grow with the square of the samples
+ * that share a code, and ten copies of each clip would make a hundred
+ * times the work. */
+
+struct hashing {
+	const struct near_set *set;
+	uint64_t *hash;
+	size_t block;
+};
+
+static void
+hash_thread(void *arg, unsigned t)
+{
+	struct hashing *h = arg;
+	size_t i, from = t * h->block, to = from + h->block;
+
+	if (to > h->set->n)
+		to = h->set->n;
+	for (i = from; i < to; i++)
+		if (near_fp(h->set, i)->kind != FP_NONE)
+			h->hash[i] = fp_hash(near_fp(h->set, i));
+}
+
+/* first, next and last of every sample, from a table of the hashes. */
+static void
+same_build(struct index *x, unsigned threads)
+{
+	const struct near_set *s = x->set;
+	size_t n = s->n, size = 16, i;
+	struct hashing h = { s, xmalloc((n ? n : 1) * sizeof *h.hash), 0 };
+	uint32_t *slot;
+
+	h.block = (n + threads - 1) / threads;
+	parallel_for(threads, hash_thread, &h);
+	while (size < 2 * n)
+		size *= 2;
+	slot = xmalloc(size * sizeof *slot);
+	memset(slot, 0xff, size * sizeof *slot);
+	x->first = xmalloc((n ? n : 1) * sizeof *x->first);
+	x->next = xmalloc((n ? n : 1) * sizeof *x->next);
+	x->last = xmalloc((n ? n : 1) * sizeof *x->last);
+	for (i = 0; i < n; i++) {
+		const struct fingerprint *fp = near_fp(s, i);
+		size_t k;
+		x->next[i] = NONE;
+		if (fp->kind == FP_NONE) {
+			x->first[i] = NONE;
+			continue;
+		}
+		for (k = h.hash[i] & (size - 1); slot[k] != NONE; k = (k + 1) & (size - 1))
+			if (h.hash[slot[k]] == h.hash[i] && fp_same(near_fp(s, slot[k]), fp))
+				break;
+		if (slot[k] == NONE) {
+			slot[k] = (uint32_t)i;
+			x->first[i] = x->last[i] = (uint32_t)i;
+		} else {
+			uint32_t f = slot[k];
+			x->first[i] = f;
+			x->next[x->last[f]] = (uint32_t)i;
+			x->last[f] = (uint32_t)i;
+		}
+	}
+	free(slot);
+	free(h.hash);
+}
 
 static void
 index_build(struct index *x)
@@ -60,7 +149,7 @@ index_build(struct index *x)
 	x->sample = xmalloc((s->n ? s->n : 1) * sizeof *x->sample);
 	x->code = xmalloc((s->n ? s->n : 1) * sizeof *x->code);
 	for (i = 0, k = 0; i < s->n; i++)
-		if (near_fp(s, i)->kind != FP_NONE) {
+		if (x->first[i] == i) {
 			x->sample[k] = (uint32_t)i;
 			x->code[k++] = near_fp(s, i)->code;
 		}
@@ -101,6 +190,9 @@ index_free(struct index *x)
 	free(x->by_code);
 	free(x->sample);
 	free(x->code);
+	free(x->first);
+	free(x->next);
+	free(x->last);
 }
 
 /* Are samples a and b, whose codes are bits apart, near copies? Their
@@ -133,8 +225,8 @@ candidate(struct index *x, unsigned t, uint32_t p, uint32_t q)
 {
 	uint64_t diff = x->by_code[p] ^ x->by_code[q];
 	uint32_t a = x->by[p], b = x->by[q];
-	unsigned c;
-	float score;
+	unsigned c, bits;
+	struct found f;
 
 	for (c = 0; c < x->c; c++)
 		if (__builtin_popcount(chunk(diff, c)) <= 1)
@@ -144,11 +236,17 @@ candidate(struct index *x, unsigned t, uint32_t p, uint32_t q)
 		a = b;
 		b = swap;
 	}
-	if (!decide(x, a, b, fp_code_distance(diff, 0), &score))
+	bits = fp_code_distance(diff, 0);
+	f = (struct found){ .a = a, .b = b };
+	f.ab = (uint8_t)decide(x, a, b, bits, &f.score_ab);
+	/* a copy of b before a copy of a: the pair decided the other way */
+	if (x->last[a] > b)
+		f.ba = (uint8_t)decide(x, b, a, bits, &f.score_ba);
+	if (!f.ab && !f.ba)
 		return;
 	x->found[t] = xgrow(x->found[t], &x->capfound[t], x->nfound[t] + 1,
 	    sizeof **x->found);
-	x->found[t][x->nfound[t]++] = (struct near_pair){ a, b, score };
+	x->found[t][x->nfound[t]++] = f;
 }
 
 /* The join counts bits in every pair of codes it reads: with the
@@ -201,18 +299,93 @@ search_thread(void *arg, unsigned t)
 	struct index *x = arg;
 	size_t first;
 
-	while ((first = atomic_fetch_add(&x->next, POSITION_BLOCK)) < x->m)
+	while ((first = atomic_fetch_add(&x->taken, POSITION_BLOCK)) < x->m)
 		join_positions(x, t, (uint32_t)first,
 		    (uint32_t)(first + POSITION_BLOCK < x->m ? first + POSITION_BLOCK : x->m));
 }
 
+/* What the firsts found, handed to every copy: the pairs of each sample
+ * with the later samples, in sample order. A first's neighbours are the
+ * firsts it was found near, each with the score of its copies before
+ * theirs; its own copies are near each other when it is near itself. */
+struct pair_out {
+	uint32_t b;
+	float score;
+};
+
 static int
-cmp_pair(const void *p, const void *q)
+cmp_out(const void *p, const void *q)
 {
-	const struct near_pair *a = p, *b = q;
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
+	const struct pair_out *a = p, *b = q;
 	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static struct near_pair *
+hand_out(struct index *x, size_t *npairs)
+{
+	size_t n = x->set->n, nfound = 0, i, t, k, nall = 0, capall = 0, nbuf, capbuf = 0;
+	uint32_t *start = xcalloc(n + 1, sizeof *start), *fill;
+	struct pair_out *adj, *buf = NULL;
+	struct near_pair *all = NULL;
+	uint8_t *self = xcalloc(n ? n : 1, 1);
+	float *self_score = xmalloc((n ? n : 1) * sizeof *self_score);
+
+	for (t = 0; t < x->threads; t++)
+		for (k = 0; k < x->nfound[t]; k++) {
+			const struct found *f = &x->found[t][k];
+			start[f->a + 1] += f->ab;
+			start[f->b + 1] += f->ba;
+			nfound += (size_t)f->ab + f->ba;
+		}
+	for (i = 0; i < n; i++)
+		start[i + 1] += start[i];
+	fill = xmalloc((n ? n : 1) * sizeof *fill);
+	memcpy(fill, start, n * sizeof *fill);
+	adj = xmalloc((nfound ? nfound : 1) * sizeof *adj);
+	for (t = 0; t < x->threads; t++) {
+		for (k = 0; k < x->nfound[t]; k++) {
+			const struct found *f = &x->found[t][k];
+			if (f->ab)
+				adj[fill[f->a]++] = (struct pair_out){ f->b, f->score_ab };
+			if (f->ba)
+				adj[fill[f->b]++] = (struct pair_out){ f->a, f->score_ba };
+		}
+		free(x->found[t]);
+	}
+	free(fill);
+	for (i = 0; i < n; i++)
+		if (x->first[i] == i && x->last[i] != i)
+			self[i] = (uint8_t)decide(x, (uint32_t)i, (uint32_t)i, 0, &self_score[i]);
+
+	for (i = 0; i < n; i++) {
+		uint32_t f = x->first[i], m;
+		if (f == NONE)
+			continue;
+		nbuf = 0;
+		if (self[f])
+			for (m = x->next[i]; m != NONE; m = x->next[m]) {
+				buf = xgrow(buf, &capbuf, nbuf + 1, sizeof *buf);
+				buf[nbuf++] = (struct pair_out){ m, self_score[f] };
+			}
+		for (k = start[f]; k < start[f + 1]; k++)
+			for (m = adj[k].b; m != NONE; m = x->next[m])
+				if (m > i) {
+					buf = xgrow(buf, &capbuf, nbuf + 1, sizeof *buf);
+					buf[nbuf++] = (struct pair_out){ m, adj[k].score };
+				}
+		if (nbuf > 1)
+			qsort(buf, nbuf, sizeof *buf, cmp_out);
+		all = xgrow(all, &capall, nall + nbuf, sizeof *all);
+		for (k = 0; k < nbuf; k++)
+			all[nall++] = (struct near_pair){ (uint32_t)i, buf[k].b, buf[k].score };
+	}
+	free(buf);
+	free(adj);
+	free(start);
+	free(self);
+	free(self_score);
+	*npairs = nall;
+	return all;
 }
 
 struct near_pair *
@@ -221,38 +394,28 @@ near_find(const struct near_set *s, const struct near_limits *lim, unsigned nthr
 {
 	struct index x = { .set = s, .lim = lim };
 	struct near_pair *all;
-	size_t n = 0, t;
 	unsigned c;
 
 	/* Codes farther apart than this are no near copies of any kind. */
 	x.most_bits = NEAR_AUDIO_CODE_BITS;
 	if (lim->image > x.most_bits)
 		x.most_bits = lim->image >= 64 ? 64 : (unsigned)lim->image;
-	index_build(&x);
 	x.threads = nthreads ? nthreads : parallel_threads(64);
+	same_build(&x, x.threads);
+	index_build(&x);
 	x.found = xcalloc(x.threads, sizeof *x.found);
 	x.nfound = xcalloc(x.threads, sizeof *x.nfound);
 	x.capfound = xcalloc(x.threads, sizeof *x.capfound);
 	for (c = 0; c < NEAR_CHUNKS; c++) {
 		table_build(&x, c);
-		atomic_init(&x.next, 0);
+		atomic_init(&x.taken, 0);
 		parallel_for(x.threads, search_thread, &x);
 	}
-	for (t = 0; t < x.threads; t++)
-		n += x.nfound[t];
-	all = xmalloc((n ? n : 1) * sizeof *all);
-	for (n = 0, t = 0; t < x.threads; t++) {
-		if (x.nfound[t])
-			memcpy(all + n, x.found[t], x.nfound[t] * sizeof *all);
-		n += x.nfound[t];
-		free(x.found[t]);
-	}
-	qsort(all, n, sizeof *all, cmp_pair);
+	all = hand_out(&x, npairs);
 	free(x.found);
 	free(x.nfound);
 	free(x.capfound);
 	index_free(&x);
-	*npairs = n;
 	return all;
 }
 
@@ -267,8 +430,6 @@ root_of(uint32_t *parent, uint32_t i)
 	}
 	return i;
 }
-
-#define NONE UINT32_MAX
 
 struct offer {
 	uint32_t other;
