@@ -2,7 +2,8 @@
  * split folders and folders below a label, names taken on disk and by the
  * plan itself, a FIFO named in a journal, a label that does not match,
  * undo meeting a changed file or a taken name, a record cut short, TSV
- * manifests with quoted fields and repeated rows, and a read-only dataset. */
+ * manifests with quoted fields and repeated rows, a read-only dataset, and
+ * a file changed between its hash and its rename. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -388,6 +389,101 @@ test_ident(void)
 	free(dir);
 }
 
+/* A file changed after apply hashed it and before its rename: appended
+ * to, or another file renamed over its name. Its step fails and it stays
+ * where it is, changed; the record names the failed steps; the rest are
+ * applied, and undo puts them back and leaves the changed file alone. */
+static const char *changed_root, *changed_path;
+static int changed_how;
+
+/* rel beneath the changed dataset, relative to tmpdir (a static buffer
+ * each of four calls, in turn). */
+static const char *
+at_rel(const char *rel)
+{
+	static char buf[4][256];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", changed_root, rel);
+	return buf[k];
+}
+
+static void
+change_before_rename(const char *from)
+{
+	char *path;
+	if (changed_path == NULL || strcmp(from, changed_path) != 0)
+		return;
+	path = at("%s", at_rel(from));
+	if (changed_how == 0) {
+		FILE *f = fopen(path, "a");
+		fputs(" and more", f);
+		fclose(f);
+	} else {
+		char *other = at("%s", at_rel("other.txt"));
+		put(at_rel("other.txt"), "BBBB");
+		rename(other, path);
+		free(other);
+	}
+	free(path);
+}
+
+static void
+test_changed_before_rename(void)
+{
+	static const char *const decisions[] = {
+		"relabel yes/a.wav yes no",
+		"relabel yes/b.wav yes no",
+		"relabel yes/c.wav yes no",
+		NULL,
+	};
+	static const char *const how[] = { "appended to", "replaced by another file" };
+	static const char *const want[] = { "bbbb and more", "BBBB" };
+	struct journal *j;
+	struct run r;
+	char *record, *text, *b, *failed;
+	int k;
+
+	apply_before_rename = change_before_rename;
+	for (k = 0; k < 2; k++) {
+		changed_root = k == 0 ? "changed0" : "changed1";
+		put(at_rel("yes/a.wav"), "aaaa");
+		put(at_rel("yes/b.wav"), "bbbb");
+		put(at_rel("yes/c.wav"), "cccc");
+		j = make_journal(changed_root, NULL, decisions);
+		changed_path = "yes/b.wav";
+		changed_how = k;
+		run_apply(&r, j, 0);
+		changed_path = NULL;
+		ok(r.ret == 0 && r.res.moved == 2 && r.res.conflicts == 1 && r.out &&
+		    strstr(r.out, "conflict yes/b.wav: it changed after its sha256 was checked"),
+		    "%s between its hash and its rename: a conflict", how[k]);
+		b = text_of(at_rel("yes/b.wav"));
+		ok(!exists(at_rel("no/b.wav")) && strcmp(b, want[k]) == 0 &&
+		    exists(at_rel("no/a.wav")) && exists(at_rel("no/c.wav")),
+		    "... it stays, changed, and the others move");
+		free(b);
+		record = xstrdup(r.res.record ? r.res.record : "(none)");
+		text = read_file(record, NULL, NULL);
+		failed = text ? strstr(text, "\nfailed: ") : NULL;
+		ok(failed != NULL && strspn(failed + 9, "0123456789") > 0 &&
+		    failed[9 + strspn(failed + 9, "0123456789")] == '\n',
+		    "... the record names one step as failed");
+		free(text);
+		run_free(&r);
+		run_undo(&r, record);
+		b = text_of(at_rel("yes/b.wav"));
+		ok(r.ret == 0 && r.res.conflicts == 0 && exists(at_rel("yes/a.wav")) &&
+		    exists(at_rel("yes/c.wav")) && !exists(at_rel("no/a.wav")) &&
+		    strcmp(b, want[k]) == 0, "... undo puts the others back and leaves it alone");
+		free(b);
+		run_free(&r);
+		free(record);
+		journal_free(j);
+	}
+	apply_before_rename = NULL;
+}
+
 int
 main(void)
 {
@@ -397,5 +493,6 @@ main(void)
 	test_manifest();
 	test_read_only();
 	test_ident();
+	test_changed_before_rename();
 	return testfs_done();
 }

@@ -20,6 +20,8 @@
 /* ---- small helpers ---- */
 
 /* Does a name exist beneath base (not following a last link)? */
+void (*apply_before_rename)(const char *from);
+
 static int
 exists_at(struct plan *p, enum base base, const char *path, struct stat *st)
 {
@@ -420,6 +422,8 @@ execute(struct plan *p, char **cause)
 				}
 				s->ident = p->hash_ids[k];
 			}
+			if (apply_before_rename != NULL)
+				apply_before_rename(s->from);
 			if (ffd >= 0 && !apply_ident_same(ffd, path_base(s->from), &s->ident)) {
 				plan_conflict(p, s->from, "it changed after its sha256 was checked; left there");
 				s->failed = 1;

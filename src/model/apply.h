@@ -74,6 +74,11 @@ struct apply_ident {
 
 void apply_ident_of(struct apply_ident *id, const struct stat *st);
 
+/* Called, when set, with a move's source path (relative to the dataset)
+ * after its hash is known and just before its identity is checked and it
+ * is renamed: what the tests use to change a file in that window. */
+extern void (*apply_before_rename)(const char *from);
+
 /* Is `name` beneath dirfd (a last link not followed) still the file id
  * describes: same device, inode, size and mtime? 1 if so, else 0. */
 int apply_ident_same(int dirfd, const char *name, const struct apply_ident *id);
