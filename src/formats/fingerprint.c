@@ -435,20 +435,20 @@ nibble(const uint8_t *v, long i)
 }
 
 /* The RMS difference in dB of two sounds' spectra, their mean levels
- * set equal (gain is not a difference). */
+ * set equal (gain is not a difference): from the sum and the sum of
+ * squares of the bands' differences in steps, in integers. */
 static double
 spectrum_distance(const struct fingerprint *a, const struct fingerprint *b)
 {
-	double d[FP_BANDS], mean = 0, sq = 0;
-	int i;
+	long sum = 0, squares = 0, i;
 	for (i = 0; i < FP_BANDS; i++) {
-		d[i] = SPECTRUM_STEP_DB * ((a->audio.spectrum[i / 2] >> (i % 2 * 4) & 15) -
-		    (b->audio.spectrum[i / 2] >> (i % 2 * 4) & 15));
-		mean += d[i] / FP_BANDS;
+		long d = (a->audio.spectrum[i / 2] >> (i % 2 * 4) & 15) -
+		    (b->audio.spectrum[i / 2] >> (i % 2 * 4) & 15);
+		sum += d;
+		squares += d * d;
 	}
-	for (i = 0; i < FP_BANDS; i++)
-		sq += (d[i] - mean) * (d[i] - mean);
-	return sqrt(sq / FP_BANDS);
+	return SPECTRUM_STEP_DB *
+	    sqrt((double)(FP_BANDS * squares - sum * sum) / ((double)FP_BANDS * FP_BANDS));
 }
 
 /* How alike two envelopes are: the cosine of the angle between them, at
@@ -459,23 +459,24 @@ spectrum_distance(const struct fingerprint *a, const struct fingerprint *b)
 static double
 envelope_similarity(const struct fingerprint *a, const struct fingerprint *b)
 {
+	int x[FP_ENVELOPE], y[FP_ENVELOPE + 2];
 	double best = 0;
-	long l, i;
+	long l, i, aa = 0, bb = 0;
 
+	y[0] = y[FP_ENVELOPE + 1] = 0;
+	for (i = 0; i < FP_ENVELOPE; i++) {
+		x[i] = a->audio.envelope[i / 2] >> (i % 2 * 4) & 15;
+		y[i + 1] = b->audio.envelope[i / 2] >> (i % 2 * 4) & 15;
+		aa += x[i] * x[i];
+		bb += y[i + 1] * y[i + 1];
+	}
+	if (aa == 0 || bb == 0)
+		return best;
 	for (l = -1; l <= 1; l++) {
-		long ab = 0, aa = 0, bb = 0;
-		for (i = 0; i < FP_ENVELOPE; i++) {
-			int x = a->audio.envelope[i / 2] >> (i % 2 * 4) & 15, y = 0;
-			if (i + l >= 0 && i + l < FP_ENVELOPE)
-				y = b->audio.envelope[(i + l) / 2] >> ((i + l) % 2 * 4) & 15;
-			ab += x * y;
-			aa += x * x;
-		}
-		for (i = 0; i < FP_ENVELOPE; i++) {
-			int y = b->audio.envelope[i / 2] >> (i % 2 * 4) & 15;
-			bb += y * y;
-		}
-		if (aa > 0 && bb > 0 && ab / sqrt((double)aa * (double)bb) > best)
+		long ab = 0;
+		for (i = 0; i < FP_ENVELOPE; i++)
+			ab += x[i] * y[i + 1 + l];
+		if (ab / sqrt((double)aa * (double)bb) > best)
 			best = ab / sqrt((double)aa * (double)bb);
 	}
 	return best;
@@ -503,28 +504,40 @@ make_sinc_weights(void)
 		}
 }
 
-/* The best correlation of the waveforms over the lags, its lag in *lag. */
+/* The best correlation of the waveforms over the lags, its lag in *lag.
+ * b's waveform has SPAN zeros on either side, so that every lag sums the
+ * same FP_WAVE products (which the compiler does in vector registers), the
+ * zeros standing for what does not overlap; the sums of squares over the
+ * overlap come from running sums. All in integers: exactly the sums of the
+ * overlapping products. */
 static double
 wave_correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	enum { SPAN = FP_MAX_LAG + INTERP };
 	double r[2 * SPAN + 1], norm[2 * SPAN + 1], best = -1;
-	int x[FP_WAVE], y[FP_WAVE], best_lag = 0;
+	int16_t x[FP_WAVE], y[FP_WAVE + 2 * SPAN];
+	long px[FP_WAVE + 1], py[FP_WAVE + 1];
+	int best_lag = 0;
 	long l, i, j, f;
 
 	pthread_once(&once, make_sinc_weights);
+	memset(y, 0, sizeof y);
+	px[0] = py[0] = 0;
 	for (i = 0; i < FP_WAVE; i++) {
-		x[i] = nibble(a->audio.wave, i);
-		y[i] = nibble(b->audio.wave, i);
+		x[i] = (int16_t)nibble(a->audio.wave, i);
+		y[i + SPAN] = (int16_t)nibble(b->audio.wave, i);
+		px[i + 1] = px[i] + x[i] * x[i];
+		py[i + 1] = py[i] + y[i + SPAN] * y[i + SPAN];
 	}
 	for (l = -SPAN; l <= SPAN; l++) {
-		long ab = 0, aa = 0, bb = 0;
-		for (i = l < 0 ? -l : 0; i < FP_WAVE && i + l < FP_WAVE; i++) {
-			ab += x[i] * y[i + l];
-			aa += x[i] * x[i];
-			bb += y[i + l] * y[i + l];
-		}
+		const int16_t *yl = y + SPAN + l;
+		long aa, bb;
+		int ab = 0;
+		for (i = 0; i < FP_WAVE; i++)
+			ab += x[i] * yl[i];
+		aa = l < 0 ? px[FP_WAVE] - px[-l] : px[FP_WAVE - l];
+		bb = l < 0 ? py[FP_WAVE + l] : py[FP_WAVE] - py[l];
 		r[l + SPAN] = (double)ab;
 		/* A waveform of a few spikes (a sound all above the low-pass,
 		 * but for its onset) tells nothing. */
