@@ -758,6 +758,47 @@ def neardup_speech():
         "", "", "seconds", "yes" if m < 60 else "NO")
 
 
+def merge_1m():
+    """`winnow check --merge` of 16 parts of the million-sample tree (the
+    speech tree's clips ten times over), beside one run of check over the
+    whole tree with its measures cached as the parts' were: the work left
+    to the merge. Both must print the same bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp)
+        parts = []
+        for i in range(1, 17):
+            parts.append(os.path.join(tmp, "part%02d" % i))
+            run([W, "check", "--shard", "%d/16" % i, "-o", parts[-1], SPEECH1M], env=env, ok=(0, 1))
+        size = sum(os.path.getsize(p) for p in parts)
+        outs = {}
+        for name, cmd in (("merge", [W, "check", "--merge"] + parts + [SPEECH1M]),
+                          ("one", [W, "check", SPEECH1M])):
+            with open(os.path.join(tmp, name + ".out"), "w") as f:
+                run(cmd, env=env, ok=(0, 1), stdout=f)
+            outs[name] = open(os.path.join(tmp, name + ".out"), "rb").read()
+        if outs["merge"] != outs["one"]:
+            raise RuntimeError("the merge and one run printed different findings")
+        lines = outs["merge"].count(b"\n")
+        del outs
+        merged, one = [], []
+        for i in range(args.runs + 1):
+            a = run([W, "check", "--merge"] + parts + [SPEECH1M], env=env, ok=(0, 1))
+            b = run([W, "check", SPEECH1M], env=env, ok=(0, 1))
+            if i > 0:
+                merged.append(a)
+                one.append(b)
+    m = statistics.median(r.seconds for r in merged)
+    row("merge-1m", "`winnow check --merge` of 16 parts of the 1,000,000-sample tree "
+        "(%.0f MB of parts; {:,} findings, the same bytes as one run)".format(lines) % (size / 1e6),
+        "%s, CPU %s, peak RSS %.0f MB" % (fmt_t([r.seconds for r in merged]),
+                                          fmt_t([r.cpu for r in merged]),
+                                          statistics.median(r.rss for r in merged) / 1e6),
+        "one run of check, measures cached: %s, peak RSS %.0f MB"
+        % (fmt_t([r.seconds for r in one]), statistics.median(r.rss for r in one) / 1e6),
+        "%.2f×" % (m / statistics.median(r.seconds for r in one)),
+        "seconds, in memory", "yes" if m < 60 else "NO")
+
+
 load_before = os.getloadavg()[0]
 guarded("index", "index the speech tree", "≤ 1.5×", index)
 guarded("memory", "memory per sample", "≤ 100 B", memory)
@@ -774,6 +815,7 @@ guarded("apply", "apply 100k relabels", "≤ 2× bare", lambda: apply_(100000))
 guarded("journal", "read a 100k-decision journal", "≥ 2×", journal_read)
 guarded("neardup", "near-copy search, 1M fingerprints", "seconds, not hours", neardup)
 guarded("neardup-speech", "near-copy stage of check, 105k clips", "seconds", neardup_speech)
+guarded("merge-1m", "check --merge of 16 parts, 1M samples", "seconds", merge_1m)
 import rows_audio  # noqa: E402 (its rows use the helpers above)
 guarded("waveform", "waveform of a 1-second clip", "< 2 ms", rows_audio.waveform)
 guarded("playback", "Space to sound", "< 50 ms", rows_audio.playback)
