@@ -345,7 +345,7 @@ test_same(void)
 	static const double gain[K] = { 1, 0.5, 1, 1, 1, 0.7, 1, 0.9, 1, 1, 0.4, 1 };
 	static const double lead[K] = { 0, 0, 0.03, 0, 0, 0.01, 0, 0, 0.02, 0, 0, 0 };
 	static const double noise[K] = { 0, 0, 0, 0.003, 0, 0, 0, 0.002, 0, 0, 0, 0 };
-	struct fingerprint kinds[K + 1], *fp = xcalloc(N, sizeof *fp);
+	struct fingerprint kinds[K + 2], *fp = xcalloc(N, sizeof *fp);
 	struct near_set set = { fp, sizeof *fp, N };
 	struct near_limits lim = { 0.9, 7 };
 	struct near_pair *one, *three;
@@ -358,9 +358,12 @@ test_same(void)
 		audio_fp(x, &kinds[i]);
 		free(x);
 	}
-	memset(&kinds[K], 0, sizeof kinds[K]);     /* no fingerprint */
+	/* another fingerprint with the first one's code */
+	kinds[K] = kinds[2];
+	kinds[K].code = kinds[0].code;
+	memset(&kinds[K + 1], 0, sizeof kinds[K + 1]);     /* no fingerprint */
 	for (i = 0; i < N; i++)
-		fp[i] = kinds[next(&seed) % (K + 1)];
+		fp[i] = kinds[next(&seed) % (K + 2)];
 	one = near_find(&set, &lim, 1, &n1);
 	three = near_find(&set, &lim, 3, &n3);
 	for (i = 0; i < N && same; i++)

@@ -785,19 +785,3 @@ fp_same(const struct fingerprint *a, const struct fingerprint *b)
 	return a->kind == b->kind && a->code == b->code &&
 	    memcmp(&a->audio, &b->audio, data_size(a)) == 0;
 }
-
-uint64_t
-fp_hash(const struct fingerprint *fp)
-{
-	const uint8_t *p = (const uint8_t *)&fp->audio;
-	size_t n = data_size(fp), i;
-	uint64_t h = fp->code ^ (uint64_t)fp->kind << 56, w;
-
-	for (i = 0; i < n; i += 8) {
-		w = 0;
-		memcpy(&w, p + i, n - i < 8 ? n - i : 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-	}
-	return h;
-}

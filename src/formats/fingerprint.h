@@ -112,8 +112,6 @@ double fp_image_correlation(const struct fingerprint *a, const struct fingerprin
  * bytes that decide; padding and the unused end of the union are not
  * compared)? Two samples that are decide alike against any third. */
 int fp_same(const struct fingerprint *a, const struct fingerprint *b);
-/* A hash of those bytes: the same for fingerprints that are the same. */
-uint64_t fp_hash(const struct fingerprint *fp);
 
 /* Bits in which two codes differ. */
 static inline unsigned

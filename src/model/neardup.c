@@ -78,66 +78,77 @@ struct found {
  * that share a code, and ten copies of each clip would make a hundred
  * times the work. */
 
-struct hashing {
-	const struct near_set *set;
-	uint64_t *hash;
-	size_t block;
+/* A slot of the table of codes: a code and the first sample with it.
+ * Samples of one code but other fingerprints (takes of a word can share
+ * a code) are firsts too, chained from it by `other`. */
+struct slot {
+	uint64_t code;
+	uint32_t sample;
 };
 
-static void
-hash_thread(void *arg, unsigned t)
+static inline size_t
+slot_of(uint64_t code, size_t size)
 {
-	struct hashing *h = arg;
-	size_t i, from = t * h->block, to = from + h->block;
-
-	if (to > h->set->n)
-		to = h->set->n;
-	for (i = from; i < to; i++)
-		if (near_fp(h->set, i)->kind != FP_NONE)
-			h->hash[i] = fp_hash(near_fp(h->set, i));
+	code ^= code >> 31;
+	code *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(code >> 17) & (size - 1);
 }
 
-/* first, next and last of every sample, from a table of the hashes. */
+/* first, next and last of every sample, from a table of the codes: the
+ * same fingerprint has the same code, and another fingerprint of a code
+ * seen is compared with the firsts of that code. */
 static void
-same_build(struct index *x, unsigned threads)
+same_build(struct index *x)
 {
 	const struct near_set *s = x->set;
 	size_t n = s->n, size = 16, i;
-	struct hashing h = { s, xmalloc((n ? n : 1) * sizeof *h.hash), 0 };
-	uint32_t *slot;
+	uint32_t *other = xmalloc((n ? n : 1) * sizeof *other);
+	struct slot *slot;
 
-	h.block = (n + threads - 1) / threads;
-	parallel_for(threads, hash_thread, &h);
 	while (size < 2 * n)
 		size *= 2;
 	slot = xmalloc(size * sizeof *slot);
-	memset(slot, 0xff, size * sizeof *slot);
+	for (i = 0; i < size; i++)
+		slot[i].sample = NONE;
 	x->first = xmalloc((n ? n : 1) * sizeof *x->first);
 	x->next = xmalloc((n ? n : 1) * sizeof *x->next);
 	x->last = xmalloc((n ? n : 1) * sizeof *x->last);
 	for (i = 0; i < n; i++) {
 		const struct fingerprint *fp = near_fp(s, i);
+		uint32_t f;
 		size_t k;
-		x->next[i] = NONE;
+		x->next[i] = other[i] = NONE;
+		/* the slot of a sample a few on, fetched while this one is
+		 * placed */
+		if (i + 32 < n)
+			__builtin_prefetch(&slot[slot_of(near_fp(s, i + 32)->code, size)]);
 		if (fp->kind == FP_NONE) {
 			x->first[i] = NONE;
 			continue;
 		}
-		for (k = h.hash[i] & (size - 1); slot[k] != NONE; k = (k + 1) & (size - 1))
-			if (h.hash[slot[k]] == h.hash[i] && fp_same(near_fp(s, slot[k]), fp))
+		for (k = slot_of(fp->code, size); slot[k].sample != NONE; k = (k + 1) & (size - 1))
+			if (slot[k].code == fp->code)
 				break;
-		if (slot[k] == NONE) {
-			slot[k] = (uint32_t)i;
+		if (slot[k].sample == NONE) {
+			slot[k] = (struct slot){ fp->code, (uint32_t)i };
 			x->first[i] = x->last[i] = (uint32_t)i;
-		} else {
-			uint32_t f = slot[k];
-			x->first[i] = f;
+			continue;
+		}
+		for (f = slot[k].sample; !fp_same(near_fp(s, f), fp); f = other[f])
+			if (other[f] == NONE) {
+				other[f] = (uint32_t)i;
+				f = (uint32_t)i;
+				x->last[i] = (uint32_t)i;
+				break;
+			}
+		x->first[i] = f;
+		if (f != i) {
 			x->next[x->last[f]] = (uint32_t)i;
 			x->last[f] = (uint32_t)i;
 		}
 	}
 	free(slot);
-	free(h.hash);
+	free(other);
 }
 
 static void
@@ -401,7 +412,7 @@ near_find(const struct near_set *s, const struct near_limits *lim, unsigned nthr
 	if (lim->image > x.most_bits)
 		x.most_bits = lim->image >= 64 ? 64 : (unsigned)lim->image;
 	x.threads = nthreads ? nthreads : parallel_threads(64);
-	same_build(&x, x.threads);
+	same_build(&x);
 	index_build(&x);
 	x.found = xcalloc(x.threads, sizeof *x.found);
 	x.nfound = xcalloc(x.threads, sizeof *x.nfound);
