@@ -915,6 +915,22 @@ test_many(void)
 	is_int((long long)bad, 0, "dataset_find finds each");
 	ok(index_is_consistent(ds, 1), "labels and order hold");
 	is_int((long long)sizeof(struct sample), 12, "a sample record is 12 bytes");
+
+	/* Labels added while other threads read the names (predictions or a
+	 * decision naming a new one, in the browser): the array of names
+	 * stays where it was, so a reader holding it reads no freed memory. */
+	{
+		char *const *names = ds->labels;
+		char *first = ds->labels[0];
+		int moved = 0;
+		for (i = 0; i < 2000; i++) {
+			snprintf(name, sizeof name, "new%zu", i);
+			dataset_label_intern(ds, name);
+			moved |= ds->labels != names;
+		}
+		ok(!moved && ds->labels[0] == first && strcmp(dataset_label_name(ds, 2034), "new1999") == 0,
+		    "2,000 labels added: the names stay where they were");
+	}
 	dataset_free(ds);
 }
 

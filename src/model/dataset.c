@@ -54,7 +54,10 @@ dataset_label_intern(struct dataset *ds, const char *name)
 		return GPOINTER_TO_UINT(v) - 1;
 	if (ds->nlabels >= LABEL_NONE)
 		die("%s: more than %d labels", ds->root, LABEL_NONE - 1);
-	ds->labels = xgrow(ds->labels, &ds->caplabels, ds->nlabels + 1, sizeof *ds->labels);
+	if (ds->caplabels < LABEL_NONE) {
+		ds->labels = xrealloc(ds->labels, LABEL_NONE * sizeof *ds->labels);
+		ds->caplabels = LABEL_NONE;
+	}
 	ds->labels[ds->nlabels] = xstrdup(name);
 	g_hash_table_insert(ds->label_index, ds->labels[ds->nlabels],
 	    GUINT_TO_POINTER(ds->nlabels + 1));
@@ -368,7 +371,11 @@ relay_paths(struct dataset *ds)
 void
 dataset_sort(struct dataset *ds)
 {
-	char **sorted = xmalloc((ds->nlabels ? ds->nlabels : 1) * sizeof *sorted);
+	/* Room for every label there can be: the array never moves again,
+	 * so that threads reading label names while the UI thread adds one
+	 * (predictions or a decision that names a new label) read no freed
+	 * memory. 512 kB of address space; pages only as names fill them. */
+	char **sorted = xmalloc(LABEL_NONE * sizeof *sorted);
 	uint16_t *remap = xmalloc((ds->nlabels ? ds->nlabels : 1) * sizeof *remap);
 	size_t i;
 
@@ -385,7 +392,7 @@ dataset_sort(struct dataset *ds)
 			ds->samples[i].label = remap[ds->samples[i].label];
 	free(ds->labels);
 	ds->labels = sorted;
-	ds->caplabels = ds->nlabels;
+	ds->caplabels = LABEL_NONE;
 	free(remap);
 
 	if (ds->nsamples > 1 && !samples_sorted(ds)) {

@@ -54,7 +54,10 @@ struct dataset {
 	struct sample *samples;
 	size_t nsamples, capsamples;
 
-	char **labels;          /* interned label names, sorted after indexing */
+	char **labels;          /* interned label names, sorted after indexing;
+	                           room for LABEL_NONE of them, so that it never
+	                           moves once made (other threads read names
+	                           while the UI thread adds labels) */
 	size_t nlabels, caplabels;
 	char **splits;          /* splits[0] is "" */
 	size_t nsplits, capsplits;
