@@ -3,6 +3,7 @@
  * and how alike two are. */
 #include "config.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -434,21 +435,42 @@ nibble(const uint8_t *v, long i)
 	return x >= 8 ? x - 16 : x;
 }
 
-/* The RMS difference in dB of two sounds' spectra, their mean levels
- * set equal (gain is not a difference): from the sum and the sum of
- * squares of the bands' differences in steps, in integers. */
-static double
-spectrum_distance(const struct fingerprint *a, const struct fingerprint *b)
+/* The RMS difference is SPECTRUM_STEP_DB · sqrt(spread / FP_BANDS²), so
+ * it passes FP_SPECTRUM_DB from one spread on: found once from that
+ * formula, so that the test in integers refuses exactly what it would. */
+static long far_from;
+
+static void
+find_far_from(void)
 {
-	long sum = 0, squares = 0, i;
-	for (i = 0; i < FP_BANDS; i++) {
-		long d = (a->audio.spectrum[i / 2] >> (i % 2 * 4) & 15) -
-		    (b->audio.spectrum[i / 2] >> (i % 2 * 4) & 15);
-		sum += d;
-		squares += d * d;
-	}
-	return SPECTRUM_STEP_DB *
-	    sqrt((double)(FP_BANDS * squares - sum * sum) / ((double)FP_BANDS * FP_BANDS));
+	long v;
+	far_from = LONG_MAX;
+	for (v = 0; v <= (long)FP_BANDS * FP_BANDS * 15 * 15; v++)
+		if (SPECTRUM_STEP_DB * sqrt((double)v / ((double)FP_BANDS * FP_BANDS)) >
+		    FP_SPECTRUM_DB) {
+			far_from = v;
+			break;
+		}
+}
+
+long
+fp_spectrum_far(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, find_far_from);
+	return far_from;
+}
+
+uint64_t
+fp_spectrum_word(const struct fingerprint *fp)
+{
+	uint64_t w = 0;
+	int i;
+	if (fp->kind != FP_AUDIO)
+		return 0;
+	for (i = 0; i < FP_BANDS / 2; i++)
+		w |= (uint64_t)fp->audio.spectrum[i] << (8 * i);
+	return w;
 }
 
 /* How alike two envelopes are: the cosine of the angle between them, at
@@ -574,7 +596,7 @@ correlation(const struct fingerprint *a, const struct fingerprint *b, int *lag, 
 
 	if (lag != NULL)
 		*lag = 0;
-	if (spectrum_distance(a, b) > FP_SPECTRUM_DB)
+	if (fp_spectrum_spread(fp_spectrum_word(a), fp_spectrum_word(b)) >= fp_spectrum_far())
 		return -1;
 	env = envelope_similarity(a, b);
 	if (least > 0 && env < least)

@@ -113,6 +113,32 @@ double fp_image_correlation(const struct fingerprint *a, const struct fingerprin
  * compared)? Two samples that are decide alike against any third. */
 int fp_same(const struct fingerprint *a, const struct fingerprint *b);
 
+/* A clip's spectrum (its FP_BANDS levels of 4 bits, band i in bits 4i to
+ * 4i + 3) as one word; 0 for a picture. */
+uint64_t fp_spectrum_word(const struct fingerprint *fp);
+
+/* How far apart two clips' spectra (as words) are: the RMS difference in
+ * dB of their bands, their mean levels set equal (gain is not a
+ * difference), grows with this integer, FP_BANDS · Σd² - (Σd)² over the
+ * bands' differences d in steps. */
+static inline long
+fp_spectrum_spread(uint64_t a, uint64_t b)
+{
+	long sum = 0, squares = 0, i;
+	for (i = 0; i < FP_BANDS; i++) {
+		long d = (long)(a >> (4 * i) & 15) - (long)(b >> (4 * i) & 15);
+		sum += d;
+		squares += d * d;
+	}
+	return FP_BANDS * squares - sum * sum;
+}
+
+/* The least spread at which the spectra differ by more than
+ * FP_SPECTRUM_DB: such clips are no near copies. The first thing
+ * fp_audio_near tests, and one a search can make from words kept beside
+ * the codes. */
+long fp_spectrum_far(void);
+
 /* Bits in which two codes differ. */
 static inline unsigned
 fp_code_distance(uint64_t a, uint64_t b)

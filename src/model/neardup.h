@@ -11,10 +11,13 @@
  * and the 16 values one bit away finds every such pair, and few others:
  * about n² · 4 · 8.5 / 65536 candidates for n random codes (each pair of
  * runs of values one bit apart is joined once), not n² / 2. The candidates
- * are the codes of two runs, read straight through; only the few within
- * a copy's bits reach the fingerprints. The tables are built and searched
- * one at a time: 24 bytes a sample in all (the codes and sample numbers,
- * and a table's copy of them in its order), beside a 256 kB offset array. */
+ * are the codes of two runs, read straight through, with each clip's
+ * spectrum beside its code: clips whose spectra differ are refused there,
+ * and only the rest reach the fingerprints. Samples with the same
+ * fingerprint enter once. The tables are built and searched one at a
+ * time: 45 bytes a sample in all (the codes and sample numbers, a table's
+ * copy of them with the spectra and kinds in its order, and the links
+ * between samples of one fingerprint), beside a 256 kB offset array. */
 #ifndef WINNOW_NEARDUP_H
 #define WINNOW_NEARDUP_H
 
