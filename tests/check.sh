@@ -208,6 +208,8 @@ check "--shard without -o writes to stdout" cmp -s "$TMP/stdout-part" "$TMP/part
 shift
 expect_status "merge with a shard missing" 2 "$WINNOW" check --merge "$@" "$S"
 check "... says a shard is missing" contains "$TMP/err" "is a shard missing?"
+expect_status "merge with a shard given twice" 2 "$WINNOW" check --merge "$@" "$1" "$S"
+check "... names a sample in two partial files" contains "$TMP/err" "is in more than one partial file"
 expect_status "merge of something else" 2 "$WINNOW" check --merge "$S/validation_list.txt" "$S"
 check "... says it is not a partial file" contains "$TMP/err" "not a partial file"
 

@@ -188,7 +188,7 @@ cmd_check(int argc, char **argv)
 	struct check_options opt = { .use_cache = 1 };
 	const char *pred = NULL, *embeddings = NULL, *partial = NULL;
 	char *cause = NULL, *pred_default = NULL, *end;
-	int format = OUT_TSV, merge = 0, threads = 0, c, status = 2, i, interactive;
+	int format = OUT_TSV, merge = 0, threads = 0, c, status = 2, interactive;
 	struct dataset *ds = NULL;
 	struct checks *run = NULL;
 	struct findings found = { 0 };
@@ -277,9 +277,9 @@ cmd_check(int argc, char **argv)
 	checks_add_judge(run, embed_judge, &ej);
 
 	if (merge) {
-		for (i = optind; i < argc - 1; i++)
-			if (checks_read_partial(run, argv[i], &cause) != 0)
-				goto fail;
+		if (checks_read_partials(run, argv + optind, (size_t)(argc - 1 - optind),
+		    &cause) != 0)
+			goto fail;
 		if (checks_unmeasured(run, &first) > 0) {
 			struct buf b = { 0 };
 			escape_name(&b, sample_path(ds, (size_t)first));

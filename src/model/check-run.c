@@ -595,13 +595,19 @@ parse_record(char *line, char **path, struct measure *m)
 	return 0;
 }
 
-int
-checks_read_partial(struct checks *c, const char *file, char **cause)
+/* Partial file number part (from 1) of a merge: its measures go to c->m,
+ * and from[i] says which file sample i came from, UINT32_MAX when two did
+ * (an error: a shard given twice). Files are read side by side: the path
+ * index is built before, and nothing else is written. */
+static int
+read_partial(struct checks *c, const char *file, uint32_t part, uint32_t *from,
+    char **cause)
 {
 	size_t len, lineno = 1, unknown = 0;
 	char *text, *line, *next, *path, *first_unknown = NULL;
 	struct measure m;
 	unsigned version, shard, nshards;
+	uint32_t before;
 	long i;
 
 	if ((text = read_file(file, &len, cause)) == NULL)
@@ -631,6 +637,12 @@ checks_read_partial(struct checks *c, const char *file, char **cause)
 				first_unknown = xstrdup(path);
 			continue;
 		}
+		before = 0;
+		if (!__atomic_compare_exchange_n(&from[i], &before, part, 0, __ATOMIC_RELAXED,
+		    __ATOMIC_RELAXED)) {
+			__atomic_store_n(&from[i], UINT32_MAX, __ATOMIC_RELAXED);
+			continue;
+		}
 		c->m[i] = m;
 	}
 	if (unknown > 0) {
@@ -647,4 +659,68 @@ fail:
 	free(first_unknown);
 	free(text);
 	return -1;
+}
+
+struct partials {
+	struct checks *c;
+	char *const *files;
+	size_t n;
+	uint32_t *from;
+	char **causes;
+	atomic_size_t next;
+};
+
+static void
+partials_thread(void *arg, unsigned k)
+{
+	struct partials *p = arg;
+	size_t f;
+	(void)k;
+	while ((f = atomic_fetch_add(&p->next, 1)) < p->n)
+		read_partial(p->c, p->files[f], (uint32_t)f + 1, p->from, &p->causes[f]);
+}
+
+int
+checks_read_partials(struct checks *c, char *const *files, size_t n, char **cause)
+{
+	struct partials p = { c, files, n, NULL, NULL, 0 };
+	size_t f;
+	int ret = 0;
+
+	p.from = xcalloc(c->ds->nsamples ? c->ds->nsamples : 1, sizeof *p.from);
+	p.causes = xcalloc(n ? n : 1, sizeof *p.causes);
+	atomic_init(&p.next, 0);
+	/* The path index, built once before the threads look paths up. */
+	dataset_find(c->ds, "");
+	parallel_for(n < 2 ? 1 : parallel_threads((unsigned)(n < 64 ? n : 64)), partials_thread, &p);
+	/* The first file's error, as one reading in order would give it;
+	 * else the first sample in two files. */
+	for (f = 0; f < n; f++)
+		if (p.causes[f] != NULL) {
+			if (ret == 0) {
+				*cause = p.causes[f];
+				ret = -1;
+			} else {
+				free(p.causes[f]);
+			}
+		}
+	for (f = 0; ret == 0 && f < c->ds->nsamples; f++)
+		if (p.from[f] == UINT32_MAX) {
+			struct buf b = { 0 };
+			escape_name(&b, sample_path(c->ds, f));
+			set_cause(cause, "%s is in more than one partial file (the same shard "
+			    "given twice?)", buf_str(&b));
+			buf_free(&b);
+			ret = -1;
+		}
+	free(p.causes);
+	free(p.from);
+	return ret;
+}
+
+int
+checks_read_partial(struct checks *c, const char *file, char **cause)
+{
+	char *files[1] = { (char *)file };
+	return checks_read_partials(c, files, 1, cause);
 }
