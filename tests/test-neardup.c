@@ -345,7 +345,7 @@ test_same(void)
 	static const double gain[K] = { 1, 0.5, 1, 1, 1, 0.7, 1, 0.9, 1, 1, 0.4, 1 };
 	static const double lead[K] = { 0, 0, 0.03, 0, 0, 0.01, 0, 0, 0.02, 0, 0, 0 };
 	static const double noise[K] = { 0, 0, 0, 0.003, 0, 0, 0, 0.002, 0, 0, 0, 0 };
-	struct fingerprint kinds[K + 2], *fp = xcalloc(N, sizeof *fp);
+	struct fingerprint kinds[K + 3], *fp = xcalloc(N, sizeof *fp);
 	struct near_set set = { fp, sizeof *fp, N };
 	struct near_limits lim = { 0.9, 7 };
 	struct near_pair *one, *three;
@@ -358,12 +358,16 @@ test_same(void)
 		audio_fp(x, &kinds[i]);
 		free(x);
 	}
-	/* another fingerprint with the first one's code */
+	/* another fingerprint with the first one's code; and one with its
+	 * code and the middle of its waveform too (what the search keys
+	 * fingerprints by) */
 	kinds[K] = kinds[2];
 	kinds[K].code = kinds[0].code;
-	memset(&kinds[K + 1], 0, sizeof kinds[K + 1]);     /* no fingerprint */
+	kinds[K + 1] = kinds[K];
+	memcpy(kinds[K + 1].audio.wave + 40, kinds[0].audio.wave + 40, 100);
+	memset(&kinds[K + 2], 0, sizeof kinds[K + 2]);     /* no fingerprint */
 	for (i = 0; i < N; i++)
-		fp[i] = kinds[next(&seed) % (K + 2)];
+		fp[i] = kinds[next(&seed) % (K + 3)];
 	one = near_find(&set, &lim, 1, &n1);
 	three = near_find(&set, &lim, 3, &n3);
 	for (i = 0; i < N && same; i++)

@@ -81,25 +81,37 @@ struct found {
  * that share a code, and ten copies of each clip would make a hundred
  * times the work. */
 
-/* A slot of the table of codes: a code and the first sample with it.
- * Samples of one code but other fingerprints (takes of a word can share
- * a code) are firsts too, chained from it by `other`. */
+/* A slot of the table of keys: a key and the first sample with it. The
+ * key is the code and eight bytes from the middle of the data (where a
+ * clip's piece has its sound and a picture its middle rows), so that
+ * other fingerprints under one code (takes of a word can share it, faint
+ * sounds crowd on a few) seldom share a key; those that do are firsts
+ * too, chained from the slot's by `other`. */
 struct slot {
-	uint64_t code;
+	uint64_t key;
 	uint32_t sample;
 };
 
-static inline size_t
-slot_of(uint64_t code, size_t size)
+static inline uint64_t
+key_of(const struct fingerprint *fp)
 {
-	code ^= code >> 31;
-	code *= 0x9e3779b97f4a7c15ull;
-	return (size_t)(code >> 17) & (size - 1);
+	uint64_t middle;
+	memcpy(&middle, fp->kind == FP_AUDIO ? fp->audio.wave + FP_WAVE / 4 - 4 :
+	    fp->image.luma + FP_THUMB * FP_THUMB / 2 - 4, sizeof middle);
+	return fp->code ^ middle * 0xc2b2ae3d27d4eb4full;
 }
 
-/* first, next and last of every sample, from a table of the codes: the
- * same fingerprint has the same code, and another fingerprint of a code
- * seen is compared with the firsts of that code. */
+static inline size_t
+slot_of(uint64_t key, size_t size)
+{
+	key ^= key >> 31;
+	key *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(key >> 17) & (size - 1);
+}
+
+/* first, next and last of every sample, from a table of the keys: the
+ * same fingerprint has the same key, and another fingerprint of a key
+ * seen is compared with the firsts of that key. */
 static void
 same_build(struct index *x)
 {
@@ -118,22 +130,24 @@ same_build(struct index *x)
 	x->last = xmalloc((n ? n : 1) * sizeof *x->last);
 	for (i = 0; i < n; i++) {
 		const struct fingerprint *fp = near_fp(s, i);
+		uint64_t key;
 		uint32_t f;
 		size_t k;
 		x->next[i] = other[i] = NONE;
 		/* the slot of a sample a few on, fetched while this one is
 		 * placed */
 		if (i + 32 < n)
-			__builtin_prefetch(&slot[slot_of(near_fp(s, i + 32)->code, size)]);
+			__builtin_prefetch(&slot[slot_of(key_of(near_fp(s, i + 32)), size)]);
 		if (fp->kind == FP_NONE) {
 			x->first[i] = NONE;
 			continue;
 		}
-		for (k = slot_of(fp->code, size); slot[k].sample != NONE; k = (k + 1) & (size - 1))
-			if (slot[k].code == fp->code)
+		key = key_of(fp);
+		for (k = slot_of(key, size); slot[k].sample != NONE; k = (k + 1) & (size - 1))
+			if (slot[k].key == key)
 				break;
 		if (slot[k].sample == NONE) {
-			slot[k] = (struct slot){ fp->code, (uint32_t)i };
+			slot[k] = (struct slot){ key, (uint32_t)i };
 			x->first[i] = x->last[i] = (uint32_t)i;
 			continue;
 		}
