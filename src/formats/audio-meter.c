@@ -52,6 +52,50 @@ abs_log(float a)
 	return logf(a > AUDIO_LOG_FLOOR ? a : AUDIO_LOG_FLOOR);
 }
 
+int audio_meter_four_lanes;
+
+/* The same lookups eight samples at a time where the processor has AVX2:
+ * Σ ln|x| of the first multiple of 8 of len samples into the four lanes
+ * g4, lane l taking samples l, l + 4, l + 8, … in that order, as the loop
+ * of four lanes does (the same sums to the bit). A group with a sample
+ * that is not k / 32768 is worked out sample by sample. Returns how many
+ * samples it took. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target)
+#include <immintrin.h>
+#define LOG_SUMS_AVX2 1
+__attribute__((target("avx2"))) static size_t
+log_sums_avx2(const float *seg, size_t len, float g4[4])
+{
+	const __m256 steps = _mm256_set1_ps(LOG_STEPS);
+	const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+	__m128 acc = _mm_loadu_ps(g4);
+	size_t k;
+
+	for (k = 0; k + 8 <= len; k += 8) {
+		__m256 s = _mm256_mul_ps(_mm256_and_ps(_mm256_loadu_ps(seg + k), magnitude), steps);
+		__m256i whole = _mm256_cvttps_epi32(s);
+		__m256 exact = _mm256_and_ps(_mm256_cmp_ps(s, steps, _CMP_LE_OQ),
+		    _mm256_cmp_ps(_mm256_cvtepi32_ps(whole), s, _CMP_EQ_OQ));
+		__m256 v;
+		if (_mm256_movemask_ps(exact) == 0xff) {
+			v = _mm256_i32gather_ps(log_table, whole, 4);
+		} else {
+			float t[8];
+			int l;
+			for (l = 0; l < 8; l++)
+				t[l] = abs_log(fabsf(seg[k + l]));
+			v = _mm256_loadu_ps(t);
+		}
+		acc = _mm_add_ps(acc, _mm256_castps256_ps128(v));
+		acc = _mm_add_ps(acc, _mm256_extractf128_ps(v, 1));
+	}
+	_mm_storeu_ps(g4, acc);
+	return k;
+}
+#endif
+#endif
+
 float
 audio_db(float level)
 {
@@ -197,7 +241,12 @@ feed_windows(struct meter *m, const float *x, size_t n)
 			}
 		}
 		/* apart: the sums above then need no call and no branch */
-		for (k = 0; k + 4 <= len; k += 4) {
+		k = 0;
+#ifdef LOG_SUMS_AVX2
+		if (!audio_meter_four_lanes && __builtin_cpu_supports("avx2"))
+			k = log_sums_avx2(seg, len, g4);
+#endif
+		for (; k + 4 <= len; k += 4) {
 			unsigned l;
 			for (l = 0; l < 4; l++)
 				g4[l] += abs_log(fabsf(seg[k + l]));
