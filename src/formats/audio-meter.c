@@ -387,6 +387,29 @@ cmp_float(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort a clip's window means. A second's hundred are sorted by insertion,
+ * which orders them as qsort's merge sort does (it keeps equal values, as
+ * -0 and +0, in the order they came: both are stable); more, or any NaN,
+ * which the comparison cannot order, go to qsort as they always did. */
+static void
+sort_means(float *v, size_t n)
+{
+	size_t i, j;
+	for (i = 0; i < n && n <= 256; i++)
+		if (isnan(v[i]))
+			break;
+	if (n > 256 || i < n) {
+		qsort(v, n, sizeof *v, cmp_float);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		float x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 static double
 median_sorted(const float *v, size_t n)
 {
@@ -408,11 +431,11 @@ window_means(struct meter *m, struct audio_stats *st)
 		st->dc = st->dc_wander = 0;
 		return;
 	}
-	qsort(m->means, n, sizeof *m->means, cmp_float);
+	sort_means(m->means, n);
 	st->dc = median_sorted(m->means, n);
 	for (i = 0; i < n; i++)
 		m->means[i] = fabsf(m->means[i] - (float)st->dc);
-	qsort(m->means, n, sizeof *m->means, cmp_float);
+	sort_means(m->means, n);
 	st->dc_wander = median_sorted(m->means, n);
 }
 
