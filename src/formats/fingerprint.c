@@ -132,20 +132,19 @@ band_powers(const struct spectrogram *s)
 static double
 centre_low(const struct spectrogram *s)
 {
-	unsigned top = (unsigned)(CUTOFF_HZ * s->fft / s->rate), b;
+	unsigned top = (unsigned)(CUTOFF_HZ * s->fft / s->rate), b, below;
 	double *power = xcalloc(s->frames, sizeof *power), sum = 0, at = 0, reach;
 	size_t f;
 	int round;
 
 	/* Each frame's power, four frames side by side (as in band_powers),
 	 * then their sums in frame order. */
-	if (top >= s->power_bins)
-		top = s->power_bins - 1;
+	below = top < s->power_bins ? top + 1 : s->power_bins;   /* bins 0 to top */
 	for (f = 0; f + 4 <= s->frames; f += 4) {
 		const float *r0 = s->power + f * s->power_bins, *r1 = r0 + s->power_bins;
 		const float *r2 = r1 + s->power_bins, *r3 = r2 + s->power_bins;
 		double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-		for (b = 0; b <= top; b++) {
+		for (b = 0; b < below; b++) {
 			a0 += r0[b] > SILENT_POWER ? r0[b] : 0.0f;
 			a1 += r1[b] > SILENT_POWER ? r1[b] : 0.0f;
 			a2 += r2[b] > SILENT_POWER ? r2[b] : 0.0f;
@@ -157,7 +156,7 @@ centre_low(const struct spectrogram *s)
 		power[f + 3] = a3;
 	}
 	for (; f < s->frames; f++)
-		for (b = 0; b <= top; b++)
+		for (b = 0; b < below; b++)
 			if (s->power[f * s->power_bins + b] > SILENT_POWER)
 				power[f] += s->power[f * s->power_bins + b];
 	for (f = 0; f < s->frames; f++) {
