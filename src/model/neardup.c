@@ -41,6 +41,8 @@ struct index {
 	size_t m;                       /* firsts: the samples in the index */
 	uint32_t *sample;               /* m: their sample numbers, ascending */
 	uint64_t *code;                 /* m: their codes */
+	uint64_t *spectrum;             /* m: their spectra as words (audio) */
+	uint8_t *kind;                  /* m: their kinds */
 	/* the table being searched */
 	unsigned c;                     /* its chunk */
 	uint32_t *start;                /* CHUNK_VALUES + 1: where a value's run
@@ -81,14 +83,14 @@ struct found {
  * that share a code, and ten copies of each clip would make a hundred
  * times the work. */
 
-/* A slot of the table of keys: a key and the first sample with it. The
+/* A slot of the table of keys: the first sample with a key. The
  * key is the code and eight bytes from the middle of the data (where a
  * clip's piece has its sound and a picture its middle rows), so that
  * other fingerprints under one code (takes of a word can share it, faint
  * sounds crowd on a few) seldom share a key; those that do are firsts
  * too, chained from the slot's by `other`. */
 struct slot {
-	uint64_t key;
+	uint32_t tag;           /* the key's top half */
 	uint32_t sample;
 };
 
@@ -144,10 +146,11 @@ same_build(struct index *x)
 		}
 		key = key_of(fp);
 		for (k = slot_of(key, size); slot[k].sample != NONE; k = (k + 1) & (size - 1))
-			if (slot[k].key == key)
+			if (slot[k].tag == (uint32_t)(key >> 32) &&
+			    key_of(near_fp(s, slot[k].sample)) == key)
 				break;
 		if (slot[k].sample == NONE) {
-			slot[k] = (struct slot){ key, (uint32_t)i };
+			slot[k] = (struct slot){ (uint32_t)(key >> 32), (uint32_t)i };
 			x->first[i] = x->last[i] = (uint32_t)i;
 			continue;
 		}
@@ -176,10 +179,14 @@ index_build(struct index *x)
 
 	x->sample = xmalloc((s->n ? s->n : 1) * sizeof *x->sample);
 	x->code = xmalloc((s->n ? s->n : 1) * sizeof *x->code);
+	x->spectrum = xmalloc((s->n ? s->n : 1) * sizeof *x->spectrum);
+	x->kind = xmalloc(s->n ? s->n : 1);
 	for (i = 0, k = 0; i < s->n; i++)
 		if (x->first[i] == i) {
 			x->sample[k] = (uint32_t)i;
-			x->code[k++] = near_fp(s, i)->code;
+			x->code[k] = near_fp(s, i)->code;
+			x->spectrum[k] = fp_spectrum_word(near_fp(s, i));
+			x->kind[k++] = near_fp(s, i)->kind;
 		}
 	x->m = k;
 	x->start = xmalloc((CHUNK_VALUES + 1) * sizeof *x->start);
@@ -208,8 +215,8 @@ table_build(struct index *x, unsigned c)
 		uint32_t p = fill[chunk(x->code[k], c)]++;
 		x->by[p] = x->sample[k];
 		x->by_code[p] = x->code[k];
-		x->by_spectrum[p] = fp_spectrum_word(near_fp(x->set, x->sample[k]));
-		x->by_kind[p] = near_fp(x->set, x->sample[k])->kind;
+		x->by_spectrum[p] = x->spectrum[k];
+		x->by_kind[p] = x->kind[k];
 	}
 	free(fill);
 }
@@ -224,6 +231,8 @@ index_free(struct index *x)
 	free(x->by_kind);
 	free(x->sample);
 	free(x->code);
+	free(x->spectrum);
+	free(x->kind);
 	free(x->first);
 	free(x->next);
 	free(x->last);

@@ -15,9 +15,9 @@
  * spectrum beside its code: clips whose spectra differ are refused there,
  * and only the rest reach the fingerprints. Samples with the same
  * fingerprint enter once. The tables are built and searched one at a
- * time: 45 bytes a sample in all (the codes and sample numbers, a table's
- * copy of them with the spectra and kinds in its order, and the links
- * between samples of one fingerprint), beside a 256 kB offset array. */
+ * time: 54 bytes a sample in all (the codes, spectra, kinds and sample
+ * numbers, a table's copy of them in its order, and the links between
+ * samples of one fingerprint), beside a 256 kB offset array. */
 #ifndef WINNOW_NEARDUP_H
 #define WINNOW_NEARDUP_H
 
