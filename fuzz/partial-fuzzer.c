@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	thresholds_init(&opt.th);
 	c = checks_new(ds, &opt);
-	checks_read_partial(c, file, &cause);
+	checks_read_partials(c, &file, 1, &cause);
 	free(cause);
 	checks_free(c);
 	unlink(file);

@@ -788,7 +788,7 @@ test_partial(void)
 	fclose(f);
 	b = checks_new(ds, &opt);
 	is_int(checks_unmeasured(b, &first), ds->nsamples, "a new run has nothing");
-	ok(checks_read_partial(b, part, &cause) == 0, "partial read back");
+	ok(checks_read_partials(b, &part, 1, &cause) == 0, "partial read back");
 	is_int(checks_unmeasured(b, &first), 0, "... covering every sample");
 	for (i = 0; i < ds->nsamples; i++) {
 		struct measure x = checks_measures(a)[i], y = checks_measures(b)[i];
@@ -804,7 +804,7 @@ test_partial(void)
 	fputs("winnow-partial\t5\tshard\t1/1\nno/three.wav\t1\tzz\n", f);
 	fclose(f);
 	b = checks_new(ds, &opt);
-	ok(checks_read_partial(b, part, &cause) != 0 && strstr(cause, "line 2"),
+	ok(checks_read_partials(b, &part, 1, &cause) != 0 && strstr(cause, "line 2"),
 	    "a bad record is refused by its line");
 	free(cause);
 	cause = NULL;
@@ -813,7 +813,7 @@ test_partial(void)
 	fputs("winnow-partial\t5\tshard\t1/1\nno/three.wav", f);
 	fclose(f);
 	b = checks_new(ds, &opt);
-	ok(checks_read_partial(b, part, &cause) != 0 && strstr(cause, "cut off"),
+	ok(checks_read_partials(b, &part, 1, &cause) != 0 && strstr(cause, "cut off"),
 	    "a cut-off partial file is refused");
 	free(cause);
 	checks_free(b);

@@ -17,11 +17,12 @@
 #include "hash.h"
 #include "settings.h"
 
+/* apply.h: the tests' hook before each rename. */
+void (*apply_before_rename)(const char *from);
+
 /* ---- small helpers ---- */
 
 /* Does a name exist beneath base (not following a last link)? */
-void (*apply_before_rename)(const char *from);
-
 static int
 exists_at(struct plan *p, enum base base, const char *path, struct stat *st)
 {
@@ -120,7 +121,6 @@ hash_verdict(struct plan *p, enum layout layout, const char *path, int err,
 	}
 	return 0;
 }
-
 
 /* Is the name taken, by a planned step or on disk? When it is taken on disk
  * by the same content, *same is set. */

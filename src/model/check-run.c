@@ -717,10 +717,3 @@ checks_read_partials(struct checks *c, char *const *files, size_t n, char **caus
 	free(p.from);
 	return ret;
 }
-
-int
-checks_read_partial(struct checks *c, const char *file, char **cause)
-{
-	char *files[1] = { (char *)file };
-	return checks_read_partials(c, files, 1, cause);
-}

@@ -284,12 +284,10 @@ void checks_save_cache(struct checks *c);
 /* A shard's measures as a partial file, for --merge. Returns 0, or -1 with
  * *cause set. */
 int checks_write_partial(struct checks *c, FILE *f, char **cause);
-/* Take the measures in a partial file (written by any shard, on any
- * machine, of the same dataset). Returns 0, or -1 with *cause set. */
-int checks_read_partial(struct checks *c, const char *file, char **cause);
-/* The same for n files, read side by side on all cores. A sample in two
- * of them is an error (a shard given twice); *cause is the first file's
- * error in the order given. */
+/* Take the measures in n partial files (each written by any shard, on any
+ * machine, of the same dataset), read side by side on all cores. A sample
+ * in two of them is an error (a shard given twice); *cause is the first
+ * file's error in the order given. Returns 0, or -1 with *cause set. */
 int checks_read_partials(struct checks *c, char *const *files, size_t n, char **cause);
 /* Samples still without measures (a shard's partial file missing). */
 size_t checks_unmeasured(const struct checks *c, long *first);
