@@ -454,6 +454,58 @@ test_spectrum(void)
 	spectrogram_free(s);
 }
 
+/* The frames' power, taken from a complex transform of half the size,
+ * against the DFT of each windowed frame summed in double precision: at
+ * rates whose frames are 2 (80 Hz), 8, 256 and 2048 points, every bin up
+ * to rate / 2, to 1e-4 of the frame's largest. */
+static void
+test_spectrum_power(void)
+{
+	static const unsigned rates[] = { 80, 320, 8000, 44100 };
+	size_t n = 3000, i;
+	float *x = xmalloc(n * sizeof *x);
+	unsigned r;
+
+	for (i = 0; i < n; i++)
+		x[i] = (float)(0.4 * sin(i * 0.31) + 0.2 * cos(i * 1.7 + 0.5)) +
+		    (float)((i * 7919) % 101) / 1000.0f;
+	for (r = 0; r < ARRAY_SIZE(rates); r++) {
+		struct spectrogram *s = spectrogram_power(x, n, rates[r], rates[r] / 2.0);
+		double worst = 0, gain = 0;
+		size_t f, k;
+		unsigned b;
+
+		for (k = 0; k < s->window; k++)
+			gain += 0.5f - 0.5f * cosf(2 * (float)M_PI * k / s->window);
+		for (f = 0; f < s->frames; f++) {
+			double want[2049], top = 0;
+			for (b = 0; b < s->power_bins; b++) {
+				double re = 0, im = 0;
+				for (k = 0; k < s->window && f * s->hop + k < n; k++) {
+					double w = 0.5f - 0.5f * cosf(2 * (float)M_PI * k / s->window);
+					double v = x[f * s->hop + k] * w, a = 2 * M_PI * b * k / s->fft;
+					re += v * cos(a);
+					im -= v * sin(a);
+				}
+				want[b] = (re * re + im * im) * (2 / gain) * (2 / gain);
+				if (want[b] > top)
+					top = want[b];
+			}
+			for (b = 0; b < s->power_bins; b++) {
+				double off = fabs(s->power[f * s->power_bins + b] - want[b]) / top;
+				if (off > worst)
+					worst = off;
+			}
+		}
+		ok(s->power_bins == s->fft / 2 + 1, "spectrum power at %u Hz: every bin",
+		    rates[r]);
+		ok(worst < 1e-4, "spectrum power at %u Hz (%u points): the DFT's to %.1g",
+		    rates[r], s->fft, worst);
+		spectrogram_free(s);
+	}
+	free(x);
+}
+
 struct spectrum_job {
 	const float *x;
 	size_t n;
@@ -714,6 +766,7 @@ main(void)
 	test_samples();
 	test_lanes();
 	test_spectrum();
+	test_spectrum_power();
 	test_spectrum_threads();
 	test_resample();
 	test_view();

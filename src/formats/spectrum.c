@@ -13,55 +13,161 @@
 
 /* FFTW's planner is not thread-safe; its plans are, for new-array execution
  * on arrays aligned as fftwf_malloc aligns them. A few sizes cover every
- * common rate (8 kHz: 256 … 96 kHz: 4096). */
+ * common rate (8 kHz: 256 … 96 kHz: 4096).
+ *
+ * A frame of n real samples is transformed as n / 2 complex ones (the
+ * even samples the real parts, the odd ones the imaginary), and its n / 2
+ * + 1 bins are taken apart from that after (`split`): a complex transform
+ * of half the size and one pass costs about half of FFTW's own real
+ * transform as FFTW_ESTIMATE plans it (0.27 µs against 0.60 µs for 512
+ * points here), and measuring plans would make a clip's numbers depend on
+ * a timing. */
+enum plan_kind { PLAN_REAL, PLAN_HALF };
+
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
+struct plan {
 	unsigned n;
+	enum plan_kind kind;
 	fftwf_plan plan;
-} plans[8];
+	/* PLAN_HALF: cos and sin of 2πk / n for k < n / 2: twiddle[2k],
+	 * twiddle[2k + 1]; and each twice over, for vectors of complex
+	 * numbers: twiddle_cos[2k] = twiddle_cos[2k + 1] = cos 2πk / n */
+	float *twiddle, *twiddle_cos, *twiddle_sin;
+};
+static struct plan plans[8];
 static unsigned nplans;
 
-/* The plan for size n. *owned is set when it was not kept (the cache is
- * full) and the caller must destroy it with plan_drop. */
-static fftwf_plan
-plan_get(unsigned n, int *owned)
+/* The plan for a real transform of size n, as FFTW's own (PLAN_REAL) or
+ * as a complex one of n / 2 (PLAN_HALF, n even). *owned is set when it
+ * was not kept (the cache is full) and the caller must free it with
+ * plan_drop. */
+static struct plan
+plan_get(unsigned n, enum plan_kind kind, int *owned)
 {
-	fftwf_plan plan = NULL;
-	unsigned i;
+	struct plan p = { n, kind, NULL, NULL, NULL, NULL };
+	unsigned i, h = n / 2;
 	float *in;
 	fftwf_complex *out;
 
 	*owned = 0;
 	pthread_mutex_lock(&plan_lock);
 	for (i = 0; i < nplans; i++)
-		if (plans[i].n == n)
-			plan = plans[i].plan;
-	if (plan == NULL) {
+		if (plans[i].n == n && plans[i].kind == kind)
+			p = plans[i];
+	if (p.plan == NULL) {
 		in = fftwf_malloc(n * sizeof *in);
 		out = fftwf_malloc((n / 2 + 1) * sizeof *out);
 		if (in == NULL || out == NULL)
 			die("out of memory");
 		/* FFTW_ESTIMATE: measuring would cost more than a clip's
 		 * whole transform, and leaves the arrays untouched. */
-		plan = fftwf_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+		if (kind == PLAN_REAL) {
+			p.plan = fftwf_plan_dft_r2c_1d((int)n, in, out, FFTW_ESTIMATE);
+		} else {
+			p.plan = fftwf_plan_dft_1d((int)h, (fftwf_complex *)in, out,
+			    FFTW_FORWARD, FFTW_ESTIMATE);
+			p.twiddle = xmalloc(2 * (h ? h : 1) * sizeof *p.twiddle);
+			p.twiddle_cos = xmalloc(2 * (h ? h : 1) * sizeof *p.twiddle_cos);
+			p.twiddle_sin = xmalloc(2 * (h ? h : 1) * sizeof *p.twiddle_sin);
+			for (i = 0; i < h; i++) {
+				p.twiddle[2 * i] = (float)cos(2 * M_PI * i / n);
+				p.twiddle[2 * i + 1] = (float)sin(2 * M_PI * i / n);
+				p.twiddle_cos[2 * i] = p.twiddle_cos[2 * i + 1] = p.twiddle[2 * i];
+				p.twiddle_sin[2 * i] = p.twiddle_sin[2 * i + 1] =
+				    p.twiddle[2 * i + 1];
+			}
+		}
 		fftwf_free(in);
 		fftwf_free(out);
-		if (nplans < ARRAY_SIZE(plans)) {
-			plans[nplans].n = n;
-			plans[nplans++].plan = plan;
-		} else
+		if (nplans < ARRAY_SIZE(plans))
+			plans[nplans++] = p;
+		else
 			*owned = 1;
 	}
 	pthread_mutex_unlock(&plan_lock);
-	return plan;
+	return p;
 }
 
 static void
-plan_drop(fftwf_plan plan)
+plan_drop(struct plan *p)
 {
 	pthread_mutex_lock(&plan_lock);
-	fftwf_destroy_plan(plan);
+	fftwf_destroy_plan(p->plan);
 	pthread_mutex_unlock(&plan_lock);
+	free(p->twiddle);
+	free(p->twiddle_cos);
+	free(p->twiddle_sin);
+}
+
+/* The power of bins [0, bins) of the real transform of size p->n, from z,
+ * the complex transform of its samples taken in pairs, times scale: with
+ * w the conjugate of z[h - k] (z[0] for k = 0),
+ *     X[k] = ((z[k] + w) - i·e^(-2πik/n)·(z[k] - w)) / 2
+ * and X[h] = Re z[0] - Im z[0]. The halving is in the scale.
+ *
+ * Four bins at a time in vectors of eight floats (one instruction each
+ * with AVX2, two without), each lane the same operations in the same
+ * order as the one-bin loop: the same bits whichever runs. */
+typedef float floats8 __attribute__((vector_size(32)));
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define SPLIT_LANES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef SPLIT_LANES
+#define SPLIT_LANES
+#endif
+
+static inline float
+split_one(const struct plan *p, const fftwf_complex *z, unsigned h, unsigned k,
+    float s)
+{
+	unsigned j = k ? h - k : 0;
+	float zr = z[k][0], zi = z[k][1], wr = z[j][0], wi = -z[j][1];
+	float er = zr + wr, ei = zi + wi, dr = zr - wr, di = zi - wi;
+	float c = p->twiddle[2 * k], sn = p->twiddle[2 * k + 1];
+	/* -i·(c - i·sn)·(dr + i·di) */
+	float xr = er + c * di - sn * dr, xi = ei + c * -dr - sn * di;
+	return (xr * xr + xi * xi) * s;
+}
+
+SPLIT_LANES static void
+split(const struct plan *p, const fftwf_complex *z, unsigned bins, float scale,
+    float *power)
+{
+	unsigned h = p->n / 2, k = 0, end = bins < h ? bins : h;
+	float s = scale * 0.25f;
+	const floats8 conj = { 1, -1, 1, -1, 1, -1, 1, -1 };
+
+	if (end > 0)
+		power[k++] = split_one(p, z, h, 0, s);
+	for (; k + 4 <= end; k += 4) {
+		floats8 a, b, w, e, d, dswap, c, sn, x, xx, sum;
+		memcpy(&a, z + k, sizeof a);            /* z[k .. k + 3] */
+		memcpy(&b, z + h - k - 3, sizeof b);    /* z[h - k - 3 .. h - k] */
+		w = __builtin_shufflevector(b, b, 6, 7, 4, 5, 2, 3, 0, 1) * conj;
+		e = a + w;
+		d = a - w;
+		dswap = __builtin_shufflevector(d, d, 1, 0, 3, 2, 5, 4, 7, 6) * conj;
+		memcpy(&c, p->twiddle_cos + 2 * k, sizeof c);
+		memcpy(&sn, p->twiddle_sin + 2 * k, sizeof sn);
+		/* real lanes er + c·di - sn·dr, imaginary ei + c·-dr - sn·di */
+		x = e + c * dswap - sn * d;
+		xx = x * x;
+		sum = (xx + __builtin_shufflevector(xx, xx, 1, 0, 3, 2, 5, 4, 7, 6)) *
+		    (floats8){ s, s, s, s, s, s, s, s };
+		power[k] = sum[0];
+		power[k + 1] = sum[2];
+		power[k + 2] = sum[4];
+		power[k + 3] = sum[6];
+	}
+	for (; k < end; k++)
+		power[k] = split_one(p, z, h, k, s);
+	if (bins > h) {
+		float x = z[0][0] - z[0][1];
+		power[h] = x * x * scale;
+	}
 }
 
 /* in = x · w over n: no array overlaps another. */
@@ -87,7 +193,7 @@ static struct spectrogram *
 compute(const float *mono, size_t n, unsigned rate, double top_hz)
 {
 	struct spectrogram *s = xcalloc(1, sizeof *s);
-	fftwf_plan plan;
+	struct plan plan;
 	float *in, *win, *row, gain = 0, scale;
 	fftwf_complex *out;
 	size_t f, start, k, len;
@@ -136,7 +242,7 @@ compute(const float *mono, size_t n, unsigned rate, double top_hz)
 	out = fftwf_malloc(s->bins * sizeof *out);
 	if (in == NULL || out == NULL)
 		die("out of memory");
-	plan = plan_get(s->fft, &owned);
+	plan = plan_get(s->fft, PLAN_HALF, &owned);
 	s->max_db = SPECTRUM_FLOOR_DB;
 	for (f = 0; f < s->frames; f++) {
 		start = f * s->hop;
@@ -145,23 +251,22 @@ compute(const float *mono, size_t n, unsigned rate, double top_hz)
 			len = s->window;
 		window_frame(in, mono + start, win, len);
 		memset(in + len, 0, (s->fft - len) * sizeof *in);
-		fftwf_execute_dft_r2c(plan, in, out);
+		fftwf_execute_dft(plan.plan, (fftwf_complex *)in, out);
 		if (s->power != NULL) {
-			row = s->power + f * s->power_bins;
-			for (b = 0; b < s->power_bins; b++)
-				row[b] = (out[b][0] * out[b][0] + out[b][1] * out[b][1]) * scale;
+			split(&plan, out, s->power_bins, scale, s->power + f * s->power_bins);
 			continue;
 		}
 		row = s->db + f * s->bins;
+		split(&plan, out, s->bins, scale, row);
 		for (b = 0; b < s->bins; b++) {
-			power = (out[b][0] * out[b][0] + out[b][1] * out[b][1]) * scale;
+			power = row[b];
 			row[b] = power > 1e-12f ? 10 * log10f(power) : SPECTRUM_FLOOR_DB;
 			if (row[b] > s->max_db)
 				s->max_db = row[b];
 		}
 	}
 	if (owned)
-		plan_drop(plan);
+		plan_drop(&plan);
 	fftwf_free(in);
 	fftwf_free(out);
 	free(win);
@@ -174,7 +279,7 @@ spectrum_dft_power(const float *v, unsigned n, unsigned size, double *power,
 {
 	float *in = fftwf_malloc(size * sizeof *in);
 	fftwf_complex *out = fftwf_malloc((size / 2 + 1) * sizeof *out);
-	fftwf_plan plan;
+	struct plan plan;
 	unsigned b;
 	int owned;
 
@@ -182,10 +287,10 @@ spectrum_dft_power(const float *v, unsigned n, unsigned size, double *power,
 		die("out of memory");
 	memcpy(in, v, n * sizeof *in);
 	memset(in + n, 0, (size - n) * sizeof *in);
-	plan = plan_get(size, &owned);
-	fftwf_execute_dft_r2c(plan, in, out);
+	plan = plan_get(size, PLAN_REAL, &owned);
+	fftwf_execute_dft_r2c(plan.plan, in, out);
 	if (owned)
-		plan_drop(plan);
+		plan_drop(&plan);
 	for (b = 0; b < bins && b <= size / 2; b++)
 		power[b] = (double)out[b][0] * out[b][0] + (double)out[b][1] * out[b][1];
 	fftwf_free(in);
