@@ -399,6 +399,94 @@ test_same(void)
 	free(fp);
 }
 
+/* Clips whose codes crowd into long runs (so that the search compares
+ * them in vectors) and whose spectra lie some within the spread that
+ * makes near copies and some beyond it: the search finds exactly what a
+ * comparison of all pairs finds, counting bits 1, 4 and 8 codes at a time
+ * (where this processor can), and its spread in vectors is the
+ * fingerprint's own. */
+static void
+test_lanes(void)
+{
+	enum { N = 1500, K = 3 };
+	static const unsigned values[] = { 0x0000, 0x0001, 0x0003, 0x8001, 0x00f0, 0xffff };
+	static const int lanes[] = { 1, 4, 8 };
+	struct fingerprint base[K], *fp = xcalloc(N, sizeof *fp);
+	struct near_set set = { fp, sizeof *fp, N };
+	struct near_limits lim = { 0.9, 7 };
+	struct near_pair *pairs, *first = NULL;
+	size_t npairs, nfirst = 0, i, j, want = 0, refused = 0, l;
+	uint64_t seed = 88172645463325252ull;
+	long far = fp_spectrum_far();
+	int spread_same = 1;
+	unsigned c, b;
+
+	for (i = 0; i < 200000; i++) {
+		uint64_t u = next(&seed), v = next(&seed) & next(&seed);
+		if (near_scan_spread(u, u ^ v) != fp_spectrum_spread(u, u ^ v))
+			spread_same = 0;
+	}
+	ok(spread_same, "lanes: the spread in vectors is the fingerprint's own");
+
+	for (i = 0; i < K; i++) {
+		float *x = voice(120 + 30 * (double)i, 1, 0, 0, i + 1);
+		audio_fp(x, &base[i]);
+		free(x);
+	}
+	for (i = 0; i < N; i++) {
+		fp[i] = base[next(&seed) % K];
+		fp[i].code = 0;
+		for (c = 0; c < NEAR_CHUNKS; c++)
+			fp[i].code |= (uint64_t)values[next(&seed) % 6] << (16 * c);
+		/* each band a step up or down, or two, at random */
+		for (b = 0; b < FP_BANDS; b++) {
+			uint8_t *v = &fp[i].audio.spectrum[b / 2];
+			int step = *v >> (b % 2 * 4) & 15, move = (int)(next(&seed) % 5) - 2;
+			step = step + move < 0 ? 0 : step + move > 15 ? 15 : step + move;
+			*v = (uint8_t)((*v & ~(15 << (b % 2 * 4))) | step << (b % 2 * 4));
+		}
+	}
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N; j++) {
+			uint64_t diff = fp[i].code ^ fp[j].code;
+			unsigned close = 0;
+			if (fp_code_distance(diff, 0) > NEAR_AUDIO_CODE_BITS)
+				continue;
+			for (c = 0; c < NEAR_CHUNKS; c++)
+				close |= __builtin_popcountll(diff >> (16 * c) & 0xffff) <= 1;
+			if (!close)
+				continue;
+			if (fp_spectrum_spread(fp_spectrum_word(&fp[i]), fp_spectrum_word(&fp[j])) >=
+			    far) {
+				refused++;
+				continue;
+			}
+			want += fp_audio_near(&fp[i], &fp[j], lim.audio) >= lim.audio;
+		}
+	for (l = 0; l < ARRAY_SIZE(lanes); l++) {
+		if (!near_scan_can(lanes[l])) {
+			ok(1, "lanes: # skip %d codes at a time: not on this processor", lanes[l]);
+			continue;
+		}
+		near_scan_lanes = lanes[l];
+		pairs = near_find(&set, &lim, 2, &npairs);
+		if (first == NULL) {
+			first = pairs;
+			nfirst = npairs;
+			ok(npairs == want && want > 1000 && refused > 1000,
+			    "lanes: %d at a time, the %zu pairs all pairs give (%zu refused by "
+			    "their spectra)", lanes[l], want, refused);
+			continue;
+		}
+		ok(npairs == nfirst && memcmp(pairs, first, npairs * sizeof *pairs) == 0,
+		    "lanes: %d at a time, the same pairs and scores (%zu)", lanes[l], npairs);
+		free(pairs);
+	}
+	near_scan_lanes = 0;
+	free(first);
+	free(fp);
+}
+
 /* A picture with structure at several scales, brightened by `add`. */
 static uint8_t *
 picture(int w, int h, int add, int x0, int y0)
@@ -469,6 +557,7 @@ main(void)
 	test_lines();
 	test_audio();
 	test_same();
+	test_lanes();
 	test_image();
 	return testfs_done();
 }

@@ -58,6 +58,15 @@ struct near_pair {
 	float score;            /* audio: correlation; image: bits apart */
 };
 
+/* How many codes the search compares at a time: 0 as the processor
+ * allows (8 with AVX-512's VPOPCNTDQ, 4 with AVX2, else 1), or 1, 4 or 8
+ * for the tests, which compare each with the others. near_scan_can says
+ * whether this processor has the instructions for `lanes`. */
+extern int near_scan_lanes;
+int near_scan_can(int lanes);
+/* fp_spectrum_spread as the vector scans work it out (for the tests). */
+long near_scan_spread(uint64_t a, uint64_t b);
+
 /* Every pair of near copies in s, sorted by a then b, on up to nthreads
  * threads (0: one per core). Returns the array (free it) and its length in
  * *npairs. */
