@@ -389,6 +389,48 @@ dot(const float *x, const float *w, long n)
 	return s[0];
 }
 
+int fp_wave_one_at_a_time;
+
+/* dot() of four stretches of x `stride` apart with the same w, into
+ * out: each sum in the same eight lanes and order as dot's (so the same
+ * bits), four chains side by side, where one waits on its own additions. */
+typedef float lanes8 __attribute__((vector_size(32)));
+
+EIGHT_LANES static void
+dot4(const float *x, long stride, const float *w, long n, double out[4])
+{
+	lanes8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 }, wv, x0, x1, x2, x3;
+	lanes8 s[4];
+	long i, k;
+	int j, l;
+
+	/* four named sums, not an array: the compiler keeps them in
+	 * registers */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&wv, w + i, sizeof wv);
+		memcpy(&x0, x + i, sizeof x0);
+		memcpy(&x1, x + stride + i, sizeof x1);
+		memcpy(&x2, x + 2 * stride + i, sizeof x2);
+		memcpy(&x3, x + 3 * stride + i, sizeof x3);
+		s0 += x0 * wv;
+		s1 += x1 * wv;
+		s2 += x2 * wv;
+		s3 += x3 * wv;
+	}
+	s[0] = s0;
+	s[1] = s1;
+	s[2] = s2;
+	s[3] = s3;
+	for (j = 0; j < 4; j++) {
+		float sum = s[j][0];
+		for (k = i; k < n; k++)
+			sum += x[j * stride + k] * w[k];
+		for (l = 1; l < 8; l++)
+			sum += s[j][l];
+		out[j] = sum;
+	}
+}
+
 /* FP_WAVE samples of the mix low-passed to CUTOFF_HZ (a Hann-windowed
  * sinc, looked up in a table at TABLE_STEPS points a clip sample) and
  * taken at FP_WAVE_RATE, centred on `centre` (zeros past the clip's ends),
@@ -405,7 +447,7 @@ wave_piece(const float *mono, size_t n, unsigned rate, double centre,
 	const double *kernel = kernel_get(rate, entries, &own);
 	float *weight = xmalloc(taps * sizeof *weight);
 	double phase = -1;
-	long lo, hi, k;
+	long lo, hi, k, j;
 
 	for (k = 0; k < FP_WAVE; k++) {
 		double c = centre + (k - FP_WAVE / 2) * step;
@@ -426,6 +468,30 @@ wave_piece(const float *mono, size_t n, unsigned rate, double centre,
 		hi = (long)floor(c + half);
 		if (hi >= (long)n)
 			hi = (long)n - 1;
+		/* Four samples at once where all four fall at this phase, a
+		 * whole step apart, within the clip. */
+		if (!fp_wave_one_at_a_time && k + 4 <= FP_WAVE && lo == first && c >= 0 &&
+		    step == floor(step)) {
+			long more = 0;
+			for (j = 1; j < 4; j++) {
+				double cj = centre + (k + j - FP_WAVE / 2) * step;
+				long fj = (long)ceil(cj - half), hj = (long)floor(cj + half);
+				if (cj - fj != phase || fj != first + j * (long)step ||
+				    hj - fj != hi - lo || hj >= (long)n || cj >= (double)n)
+					break;
+				more++;
+			}
+			if (more == 3 && c < (double)n) {
+				double four[4];
+				dot4(mono + lo, (long)step, weight, hi - lo + 1, four);
+				for (j = 0; j < 4; j++) {
+					y[k + j] = four[j];
+					sq += four[j] * four[j];
+				}
+				k += 3;
+				continue;
+			}
+		}
 		y[k] = c >= 0 && c < (double)n ?
 		    dot(mono + lo, weight + (lo - first), hi - lo + 1) : 0;
 		sq += y[k] * y[k];

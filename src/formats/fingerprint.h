@@ -146,4 +146,8 @@ fp_code_distance(uint64_t a, uint64_t b)
 	return (unsigned)__builtin_popcountll(a ^ b);
 }
 
+/* The waveform piece's samples are low-passed four at a time where they
+ * can be; set to 1, one at a time (for the tests, which compare the two). */
+extern int fp_wave_one_at_a_time;
+
 #endif
