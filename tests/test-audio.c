@@ -370,6 +370,52 @@ test_samples(void)
 	is_int(st.loudest_frames, 3, "samples: loudest section is the whole (short) clip");
 }
 
+static int
+cmp_floats(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The DC offset is the median of the 10 ms windows' means and its wander
+ * the median distance from it: as sorting all the means gives them, for
+ * odd and even counts, one window and many, and means that tie often. */
+static void
+test_medians(void)
+{
+	static const size_t counts[] = { 1, 2, 3, 4, 5, 8, 9, 100, 101, 256, 257, 300 };
+	uint64_t seed = 2463534242ull;
+	size_t c, same = 0;
+
+	for (c = 0; c < ARRAY_SIZE(counts); c++) {
+		size_t w = counts[c], i;
+		float *x = xmalloc(w * 10 * sizeof *x), *mean = xmalloc(w * sizeof *mean);
+		struct audio_stats st;
+		double dc, wander;
+
+		for (i = 0; i < w; i++) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			mean[i] = (float)((int)(seed % 7) - 3) / 8.0f;
+			for (size_t k = 0; k < 10; k++)
+				x[i * 10 + k] = mean[i];
+		}
+		/* 1000 Hz: ten samples a window */
+		audio_measure_samples(x, w * 10, 1, 1000, 3, &st);
+		qsort(mean, w, sizeof *mean, cmp_floats);
+		dc = w % 2 ? mean[w / 2] : ((double)mean[w / 2 - 1] + mean[w / 2]) / 2;
+		for (i = 0; i < w; i++)
+			mean[i] = fabsf(mean[i] - (float)dc);
+		qsort(mean, w, sizeof *mean, cmp_floats);
+		wander = w % 2 ? mean[w / 2] : ((double)mean[w / 2 - 1] + mean[w / 2]) / 2;
+		same += st.dc == (float)dc && st.dc_wander == (float)wander;
+		free(x);
+		free(mean);
+	}
+	is_int(same, ARRAY_SIZE(counts), "DC offset and wander: the medians of the window means");
+}
+
 /* ln |x| of 16-bit samples is looked up eight at a time where the
  * processor has AVX2, and worked out for any other value: the statistics
  * come out the same bits as the loop of four lanes alone gives, for a
@@ -765,6 +811,7 @@ main(void)
 	test_broken();
 	test_samples();
 	test_lanes();
+	test_medians();
 	test_spectrum();
 	test_spectrum_power();
 	test_spectrum_threads();

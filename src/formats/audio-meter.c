@@ -387,42 +387,69 @@ cmp_float(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Sort a clip's window means. A second's hundred are sorted by insertion,
- * which orders them as qsort's merge sort does (it keeps equal values, as
- * -0 and +0, in the order they came: both are stable); more, or any NaN,
- * which the comparison cannot order, go to qsort as they always did. */
-static void
-sort_means(float *v, size_t n)
+/* The median of a clip's window means, v reordered. Only the middle one
+ * or two are wanted, so they are selected (Hoare's selection, the median
+ * of three as the pivot), not sorted: the same values a sort puts there,
+ * as no mean is NaN or -0 (sums of samples from +0 are never -0). Any
+ * NaN, which the comparison cannot order, goes to qsort as it always did. */
+static float
+select_kth(float *v, size_t n, size_t k)
 {
-	size_t i, j;
-	for (i = 0; i < n && n <= 256; i++)
-		if (isnan(v[i]))
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		size_t i = lo, j = hi, mid = lo + (hi - lo) / 2;
+		float a = v[lo], b = v[mid], c = v[hi], pivot, t;
+		pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j && j != (size_t)-1)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
 			break;
-	if (n > 256 || i < n) {
-		qsort(v, n, sizeof *v, cmp_float);
-		return;
 	}
-	for (i = 1; i < n; i++) {
-		float x = v[i];
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
+	return v[k];
 }
 
 static double
-median_sorted(const float *v, size_t n)
+median_means(float *v, size_t n)
 {
-	if (n == 0)
-		return 0;
-	return n % 2 ? v[n / 2] : ((double)v[n / 2 - 1] + v[n / 2]) / 2;
+	size_t i;
+	float hi, lo;
+
+	for (i = 0; i < n; i++)
+		if (isnan(v[i]))
+			break;
+	if (i < n) {
+		qsort(v, n, sizeof *v, cmp_float);
+		return n % 2 ? v[n / 2] : ((double)v[n / 2 - 1] + v[n / 2]) / 2;
+	}
+	hi = select_kth(v, n, n / 2);
+	if (n % 2)
+		return hi;
+	/* the largest below it, all of which the selection put before it */
+	lo = v[0];
+	for (i = 1; i < n / 2; i++)
+		if (v[i] > lo)
+			lo = v[i];
+	return ((double)lo + hi) / 2;
 }
 
-/* A DC offset is there in every window, quiet or loud, where sound whose
- * waveform leans to one side (a voice, a clipped peak) moves the mean of
- * its own windows only: the median window holds the offset alone. Noise
- * rich in low tones (rumble, brown noise) moves every window's mean, each
- * its own way: their median deviation from the median tells it. */
 static void
 window_means(struct meter *m, struct audio_stats *st)
 {
@@ -431,12 +458,10 @@ window_means(struct meter *m, struct audio_stats *st)
 		st->dc = st->dc_wander = 0;
 		return;
 	}
-	sort_means(m->means, n);
-	st->dc = median_sorted(m->means, n);
+	st->dc = median_means(m->means, n);
 	for (i = 0; i < n; i++)
 		m->means[i] = fabsf(m->means[i] - (float)st->dc);
-	sort_means(m->means, n);
-	st->dc_wander = median_sorted(m->means, n);
+	st->dc_wander = median_means(m->means, n);
 }
 
 void
