@@ -99,6 +99,46 @@ plan_drop(struct plan *p)
 	free(p->twiddle_sin);
 }
 
+/* The Hann window of n points and the sum of its values, made once for
+ * each of a few lengths (n cosines cost a fifth of a clip's transforms);
+ * *owned is set when it was not kept, and the caller frees it. */
+static struct {
+	unsigned n;
+	float *w, gain;
+} windows[8];
+static unsigned nwindows;
+
+static const float *
+window_get(unsigned n, float *gain, int *owned)
+{
+	float *w = NULL;
+	unsigned i, k;
+
+	*owned = 0;
+	pthread_mutex_lock(&plan_lock);
+	for (i = 0; i < nwindows; i++)
+		if (windows[i].n == n) {
+			w = windows[i].w;
+			*gain = windows[i].gain;
+		}
+	if (w == NULL) {
+		w = xmalloc(n * sizeof *w);
+		*gain = 0;
+		for (k = 0; k < n; k++) {
+			w[k] = 0.5f - 0.5f * cosf(2 * (float)M_PI * k / n);
+			*gain += w[k];
+		}
+		if (nwindows < ARRAY_SIZE(windows)) {
+			windows[nwindows].n = n;
+			windows[nwindows].w = w;
+			windows[nwindows++].gain = *gain;
+		} else
+			*owned = 1;
+	}
+	pthread_mutex_unlock(&plan_lock);
+	return w;
+}
+
 /* The power of bins [0, bins) of the real transform of size p->n, from z,
  * the complex transform of its samples taken in pairs, times scale: with
  * w the conjugate of z[h - k] (z[0] for k = 0),
@@ -194,9 +234,11 @@ compute(const float *mono, size_t n, unsigned rate, double top_hz)
 {
 	struct spectrogram *s = xcalloc(1, sizeof *s);
 	struct plan plan;
-	float *in, *win, *row, gain = 0, scale;
+	float *in, *row, gain = 0, scale;
+	const float *win;
+	int win_owned;
 	fftwf_complex *out;
-	size_t f, start, k, len;
+	size_t f, start, len;
 	unsigned b;
 	int owned;
 	float power;
@@ -228,11 +270,7 @@ compute(const float *mono, size_t n, unsigned rate, double top_hz)
 		s->db = xmalloc(s->frames * s->bins * sizeof *s->db);
 	}
 
-	win = xmalloc(s->window * sizeof *win);
-	for (k = 0; k < s->window; k++) {
-		win[k] = 0.5f - 0.5f * cosf(2 * (float)M_PI * k / s->window);
-		gain += win[k];
-	}
+	win = window_get(s->window, &gain, &win_owned);
 	/* A sine of amplitude A peaks at A·Σw/2 in its bin; dB come from
 	 * the power, 10·log10(|X|²·scale²), with no square root. */
 	scale = 2.0f / gain;
@@ -269,7 +307,8 @@ compute(const float *mono, size_t n, unsigned rate, double top_hz)
 		plan_drop(&plan);
 	fftwf_free(in);
 	fftwf_free(out);
-	free(win);
+	if (win_owned)
+		free((float *)win);
 	return s;
 }
 
