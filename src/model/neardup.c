@@ -386,6 +386,18 @@ scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t 
 	const uint64_t *code = x->by_code, a = code[p];
 	const __m256i low = _mm256_set1_epi8(0x0f), va = _mm256_set1_epi64x((long long)a);
 	const __m256i vmost = _mm256_set1_epi64x(x->most_bits);
+	/* p's spectrum word, its steps as bytes, and their sum */
+	const __m256i squares = _mm256_setr_epi8(0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100,
+	    121, 144, 169, 196, (char)225, 0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144,
+	    169, 196, (char)225);
+	const __m256i zero = _mm256_setzero_si256(), bands = _mm256_set1_epi64x(FP_BANDS);
+	const __m256i sp = _mm256_set1_epi64x((long long)x->by_spectrum[p]);
+	const __m256i a_lo = _mm256_and_si256(sp, low);
+	const __m256i a_hi = _mm256_and_si256(_mm256_srli_epi64(sp, 4), low);
+	const __m256i a_sum = _mm256_add_epi64(_mm256_sad_epu8(a_lo, zero),
+	    _mm256_sad_epu8(a_hi, zero));
+	const __m256i far_less = _mm256_set1_epi64x(x->spectrum_far - 1);
+	const int p_audio = x->by_kind[p] == FP_AUDIO;
 	size_t n = 0;
 	uint32_t q = q0;
 
@@ -397,10 +409,31 @@ scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t 
 		unsigned far = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
 		    _mm256_cmpgt_epi64(sum, vmost)));
 		unsigned near = ~far & 15;
+		if (near && p_audio) {
+			/* the four spreads side by side, as spread_vector
+			 * works out one */
+			__m256i b = _mm256_loadu_si256((const __m256i *)(x->by_spectrum + q));
+			__m256i b_lo = _mm256_and_si256(b, low);
+			__m256i b_hi = _mm256_and_si256(_mm256_srli_epi64(b, 4), low);
+			__m256i sq = _mm256_add_epi64(
+			    _mm256_sad_epu8(_mm256_shuffle_epi8(squares,
+			    _mm256_abs_epi8(_mm256_sub_epi8(a_lo, b_lo))), zero),
+			    _mm256_sad_epu8(_mm256_shuffle_epi8(squares,
+			    _mm256_abs_epi8(_mm256_sub_epi8(a_hi, b_hi))), zero));
+			__m256i steps = _mm256_sub_epi64(a_sum, _mm256_add_epi64(
+			    _mm256_sad_epu8(b_lo, zero), _mm256_sad_epu8(b_hi, zero)));
+			__m256i spread = _mm256_sub_epi64(_mm256_mul_epi32(sq, bands),
+			    _mm256_mul_epi32(steps, steps));
+			int kinds;
+			__m256i audio;
+			memcpy(&kinds, x->by_kind + q, sizeof kinds);
+			audio = _mm256_cmpeq_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(kinds)),
+			    _mm256_set1_epi64x(FP_AUDIO));
+			near &= ~(unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_and_si256(
+			    audio, _mm256_cmpgt_epi64(spread, far_less))));
+		}
 		while (near) {
-			uint32_t at = q + (uint32_t)__builtin_ctz(near);
-			if (scan_keeps(x, p, at))
-				hit[n++] = at;
+			hit[n++] = q + (uint32_t)__builtin_ctz(near);
 			near &= near - 1;
 		}
 	}
@@ -411,7 +444,7 @@ scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t 
 	return n;
 }
 
-__attribute__((target("avx512f,avx512vpopcntdq,avx2,popcnt"))) static size_t
+__attribute__((target("avx512f,avx512bw,avx512vpopcntdq,avx2,popcnt"))) static size_t
 scan_avx512(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t *hit)
 {
 	const uint64_t *code = x->by_code, a = code[p];
@@ -420,14 +453,45 @@ scan_avx512(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_
 	size_t n = 0;
 	uint32_t q = q0;
 
+	/* p's spectrum word, its steps as bytes, and their sum */
+	const __m512i squares = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 4, 9, 16, 25,
+	    36, 49, 64, 81, 100, 121, 144, 169, 196, (char)225));
+	const __m512i low = _mm512_set1_epi8(0x0f), zero = _mm512_setzero_si512();
+	const __m512i bands = _mm512_set1_epi64(FP_BANDS);
+	const __m512i sp = _mm512_set1_epi64((long long)x->by_spectrum[p]);
+	const __m512i a_lo = _mm512_and_si512(sp, low);
+	const __m512i a_hi = _mm512_and_si512(_mm512_srli_epi64(sp, 4), low);
+	const __m512i a_sum = _mm512_add_epi64(_mm512_sad_epu8(a_lo, zero),
+	    _mm512_sad_epu8(a_hi, zero));
+	const __m512i far = _mm512_set1_epi64(x->spectrum_far);
+	const int p_audio = x->by_kind[p] == FP_AUDIO;
+
 	for (; q + 8 <= q1; q += 8) {
 		__m512i d = _mm512_popcnt_epi64(_mm512_xor_si512(
 		    _mm512_loadu_si512((const void *)(code + q)), va));
 		unsigned near = (unsigned)_mm512_cmple_epu64_mask(d, vmost);
+		if (near && p_audio) {
+			/* the eight spreads side by side, as spread_vector
+			 * works out one */
+			__m512i b = _mm512_loadu_si512((const void *)(x->by_spectrum + q));
+			__m512i b_lo = _mm512_and_si512(b, low);
+			__m512i b_hi = _mm512_and_si512(_mm512_srli_epi64(b, 4), low);
+			__m512i sq = _mm512_add_epi64(
+			    _mm512_sad_epu8(_mm512_shuffle_epi8(squares,
+			    _mm512_abs_epi8(_mm512_sub_epi8(a_lo, b_lo))), zero),
+			    _mm512_sad_epu8(_mm512_shuffle_epi8(squares,
+			    _mm512_abs_epi8(_mm512_sub_epi8(a_hi, b_hi))), zero));
+			__m512i steps = _mm512_sub_epi64(a_sum, _mm512_add_epi64(
+			    _mm512_sad_epu8(b_lo, zero), _mm512_sad_epu8(b_hi, zero)));
+			__m512i spread = _mm512_sub_epi64(_mm512_mul_epi32(sq, bands),
+			    _mm512_mul_epi32(steps, steps));
+			__m512i audio = _mm512_cvtepu8_epi64(
+			    _mm_loadl_epi64((const __m128i *)(x->by_kind + q)));
+			near &= ~(unsigned)_mm512_mask_cmpge_epi64_mask(
+			    _mm512_cmpeq_epi64_mask(audio, _mm512_set1_epi64(FP_AUDIO)), spread, far);
+		}
 		while (near) {
-			uint32_t at = q + (uint32_t)__builtin_ctz(near);
-			if (scan_keeps(x, p, at))
-				hit[n++] = at;
+			hit[n++] = q + (uint32_t)__builtin_ctz(near);
 			near &= near - 1;
 		}
 	}
@@ -453,6 +517,7 @@ near_scan_can(int lanes)
 		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
 	if (lanes == 8)
 		return __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw") &&
 		    __builtin_cpu_supports("avx512vpopcntdq");
 #endif
 	return 0;
