@@ -305,6 +305,174 @@ test_formats(void)
 	}
 }
 
+/* What a tap saw: every frame handed to it, in order. */
+struct tapped {
+	float *x;
+	size_t n, cap;
+};
+
+static void
+tap_keep(const float *frames, size_t n, unsigned channels, unsigned rate, void *arg)
+{
+	struct tapped *t = arg;
+
+	(void)rate;
+	t->x = xgrow(t->x, &t->cap, t->n + n * channels, sizeof *t->x);
+	memcpy(t->x + t->n, frames, n * channels * sizeof *frames);
+	t->n += n * channels;
+}
+
+/* Write frames of nc channels as a WAV file of the given subtype, from
+ * shorts or from floats. Returns 0, or -1 when libsndfile would not. */
+static int
+write_wav(const char *name, int sub, unsigned nc, const short *s, const float *f,
+    size_t frames)
+{
+	SF_INFO info = { .samplerate = 16000, .channels = (int)nc,
+	    .format = SF_FORMAT_WAV | sub };
+	char *path = at("%s", name);
+	SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+	sf_count_t put;
+
+	free(path);
+	if (sf == NULL)
+		return -1;
+	put = s != NULL ? sf_writef_short(sf, s, (sf_count_t)frames) :
+	    sf_writef_float(sf, f, (sf_count_t)frames);
+	sf_close(sf);
+	return put == (sf_count_t)frames ? 0 : -1;
+}
+
+/* What can go wrong with one clip in test_pcm16, a bit each. */
+enum {
+	PCM16_WRITE = 1,        /* libsndfile would not write it */
+	PCM16_DECODE = 2,       /* either file failed to decode or measure */
+	PCM16_SAMPLES = 4,      /* the decoded clip's floats differ */
+	PCM16_STATS = 8,        /* the statistics differ */
+	PCM16_TAP = 16,         /* the floats handed to a tap differ */
+	PCM16_MEM_STATS = 32,   /* the statistics measured in memory differ */
+};
+
+/* One clip of frames·nc samples, the extremes every third among others,
+ * written as 16-bit and as float WAV files and decoded both ways. Returns
+ * the PCM16_ bits of what differed. */
+static int
+pcm16_case(unsigned nc, size_t frames, uint64_t *seed)
+{
+	static const short edge[] = { -32768, 32767, 0, 1, -1, -32767, 32766, -2 };
+	size_t n = frames * nc, i, la = 0, lb = 0;
+	short *s = xmalloc(n * sizeof *s);
+	float *f = xmalloc(n * sizeof *f);
+	struct tapped ta = { 0 }, tb = { 0 };
+	struct audio_clip *a = NULL, *b = NULL;
+	struct audio_stats sa, sb;
+	char *cause = NULL, *ba = NULL, *bb = NULL, n16[32], nfl[32];
+	int bad = 0;
+
+	for (i = 0; i < n; i++) {
+		*seed ^= *seed << 13;
+		*seed ^= *seed >> 7;
+		*seed ^= *seed << 17;
+		s[i] = i % 3 == 0 ? edge[(i / 3) % ARRAY_SIZE(edge)] :
+		    (short)((int)(*seed % 65536) - 32768);
+		f[i] = (float)s[i] / 32768.0f;
+	}
+	snprintf(n16, sizeof n16, "p16-%u-%zu.wav", nc, frames);
+	snprintf(nfl, sizeof nfl, "pfl-%u-%zu.wav", nc, frames);
+	if (write_wav(n16, SF_FORMAT_PCM_16, nc, s, NULL, frames) != 0 ||
+	    write_wav(nfl, SF_FORMAT_FLOAT, nc, NULL, f, frames) != 0) {
+		bad = PCM16_WRITE;
+		goto out;
+	}
+
+	a = audio_decode_at(dirfd_, n16, &cause);
+	b = audio_decode_at(dirfd_, nfl, &cause);
+	if (a == NULL || b == NULL || strcmp(a->stats.format, "WAV 16-bit") != 0) {
+		bad |= PCM16_DECODE;
+	} else {
+		if (a->frames != frames || b->frames != frames ||
+		    memcmp(a->samples, f, n * sizeof *f) != 0 ||
+		    memcmp(b->samples, f, n * sizeof *f) != 0 ||
+		    memcmp(a->mono, b->mono, frames * sizeof *a->mono) != 0)
+			bad |= PCM16_SAMPLES;
+		memcpy(a->stats.format, b->stats.format, sizeof a->stats.format);
+		a->stats.encoding = b->stats.encoding;
+		if (memcmp(&a->stats, &b->stats, sizeof a->stats) != 0)
+			bad |= PCM16_STATS;
+	}
+
+	ba = read_bytes(n16, &la);
+	bb = read_bytes(nfl, &lb);
+	if (ba == NULL || bb == NULL ||
+	    audio_measure_mem_tap(ba, la, &sa, tap_keep, &ta) != AUDIO_FAULT_NONE ||
+	    audio_measure_mem_tap(bb, lb, &sb, tap_keep, &tb) != AUDIO_FAULT_NONE) {
+		bad |= PCM16_DECODE;
+	} else {
+		if (ta.n != n || tb.n != n || memcmp(ta.x, f, n * sizeof *f) != 0 ||
+		    memcmp(tb.x, f, n * sizeof *f) != 0)
+			bad |= PCM16_TAP;
+		memcpy(sa.format, sb.format, sizeof sa.format);
+		sa.encoding = sb.encoding;
+		if (memcmp(&sa, &sb, sizeof sa) != 0)
+			bad |= PCM16_MEM_STATS;
+	}
+out:
+	audio_clip_free(a);
+	audio_clip_free(b);
+	free(cause);
+	free(ta.x);
+	free(tb.x);
+	free(ba);
+	free(bb);
+	free(s);
+	free(f);
+	return bad;
+}
+
+/* 16-bit files are read as shorts and made floats by audio.c's loop of
+ * eight lanes; float files take libsndfile's own path. The same samples
+ * written both ways, at lengths that leave remainders of eight and of a
+ * read (a piece of the memory path, a block of the file path), in one
+ * channel and two, must decode to the same bits: s / 32768 to the clip
+ * and to a tap, and the same statistics. */
+static void
+test_pcm16(void)
+{
+	static const size_t lens[] = { 1, 7, 9, 4097, FILE_READ_FLOATS + 9 };
+	static const struct {
+		int bit;
+		const char *what;
+	} checks[] = {
+		{ PCM16_WRITE, "both files written" },
+		{ PCM16_DECODE, "both decode, from the file and in memory" },
+		{ PCM16_SAMPLES, "the clip's samples are s / 32768 to the bit" },
+		{ PCM16_STATS, "the statistics are the float file's" },
+		{ PCM16_TAP, "the tap sees s / 32768 to the bit" },
+		{ PCM16_MEM_STATS, "in memory, the statistics are the float file's" },
+	};
+	char first[ARRAY_SIZE(checks)][32];
+	uint64_t seed = 2463534242ull;
+	int bad, any = 0;
+	unsigned nc;
+	size_t i, k;
+
+	memset(first, 0, sizeof first);
+	for (nc = 1; nc <= 2; nc++) {
+		for (i = 0; i < ARRAY_SIZE(lens); i++) {
+			bad = pcm16_case(nc, lens[i], &seed);
+			any |= bad;
+			for (k = 0; k < ARRAY_SIZE(checks); k++)
+				if ((bad & checks[k].bit) && first[k][0] == '\0')
+					snprintf(first[k], sizeof first[k], "%u channel(s), "
+					    "%zu frames", nc, lens[i]);
+		}
+	}
+	for (k = 0; k < ARRAY_SIZE(checks); k++)
+		ok(!(any & checks[k].bit), "16-bit WAV against float: %s%s%s%s",
+		    checks[k].what, first[k][0] ? " (not with " : "", first[k],
+		    first[k][0] ? ")" : "");
+}
+
 static void
 test_broken(void)
 {
@@ -808,6 +976,7 @@ main(void)
 	test_clipped();
 	test_loudest();
 	test_formats();
+	test_pcm16();
 	test_broken();
 	test_samples();
 	test_lanes();
