@@ -79,13 +79,46 @@ fp_audio_feed(const float *frames, size_t n, unsigned channels, unsigned rate,
 	a->n += take;
 }
 
+/* Sums of the powers of bins [lo, hi) of four frames (the spectrogram's
+ * g-th four, which sit side by side), each a chain of additions in double
+ * in the order of the bins, in four lanes (one instruction each with
+ * AVX2). A silent bin adds +0, which leaves a sum of powers as it is. */
+typedef float four_floats __attribute__((vector_size(16)));
+typedef int four_ints __attribute__((vector_size(16)));
+typedef double four_doubles __attribute__((vector_size(32)));
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FOUR_FRAMES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef FOUR_FRAMES
+#define FOUR_FRAMES
+#endif
+
+FOUR_FRAMES static void
+sum_bins(const struct spectrogram *s, size_t g, unsigned lo, unsigned hi, double sum[4])
+{
+	const float *q = s->power + g * s->power_bins * 4;
+	four_doubles acc = { 0, 0, 0, 0 };
+	unsigned k;
+
+	for (k = lo; k < hi; k++) {
+		four_floats v;
+		memcpy(&v, q + k * 4, sizeof v);
+		v = (four_floats)((four_ints)v & (v > SILENT_POWER));
+		acc += __builtin_convertvector(v, four_doubles);
+	}
+	memcpy(sum, &acc, sizeof acc);
+}
+
 /* Band powers of each spectrum frame: p[frames][BANDS]. */
 static double *
 band_powers(const struct spectrogram *s)
 {
-	unsigned first[BANDS + 1], b, k;
-	double *p = xcalloc(s->frames * BANDS, sizeof *p);
-	size_t f;
+	unsigned first[BANDS + 1], b, j;
+	double *p = xcalloc(s->frames * BANDS, sizeof *p), sum[4];
+	size_t g;
 
 	for (b = 0; b <= BANDS; b++) {
 		double hz = spectrum_mel_to_hz(spectrum_hz_to_mel(BAND_LO_HZ) +
@@ -94,33 +127,12 @@ band_powers(const struct spectrogram *s)
 		if (first[b] > s->power_bins)
 			first[b] = s->power_bins;
 	}
-	/* Four frames at a time: each band's sum is a chain of additions in
-	 * the order of its bins, and four chains run side by side. A silent
-	 * bin adds +0, which leaves a sum of powers as it is. */
-	for (f = 0; f + 4 <= s->frames; f += 4) {
-		const float *r0 = s->power + f * s->power_bins, *r1 = r0 + s->power_bins;
-		const float *r2 = r1 + s->power_bins, *r3 = r2 + s->power_bins;
+	for (g = 0; g * 4 < s->frames; g++)
 		for (b = 0; b < BANDS; b++) {
-			double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-			for (k = first[b]; k < first[b + 1]; k++) {
-				a0 += r0[k] > SILENT_POWER ? r0[k] : 0.0f;
-				a1 += r1[k] > SILENT_POWER ? r1[k] : 0.0f;
-				a2 += r2[k] > SILENT_POWER ? r2[k] : 0.0f;
-				a3 += r3[k] > SILENT_POWER ? r3[k] : 0.0f;
-			}
-			p[f * BANDS + b] = a0;
-			p[(f + 1) * BANDS + b] = a1;
-			p[(f + 2) * BANDS + b] = a2;
-			p[(f + 3) * BANDS + b] = a3;
+			sum_bins(s, g, first[b], first[b + 1], sum);
+			for (j = 0; j < 4 && g * 4 + j < s->frames; j++)
+				p[(g * 4 + j) * BANDS + b] = sum[j];
 		}
-	}
-	for (; f < s->frames; f++) {
-		const float *row = s->power + f * s->power_bins;
-		for (b = 0; b < BANDS; b++)
-			for (k = first[b]; k < first[b + 1]; k++)
-				if (row[k] > SILENT_POWER)
-					p[f * BANDS + b] += row[k];
-	}
 	return p;
 }
 
@@ -132,7 +144,7 @@ band_powers(const struct spectrogram *s)
 static double
 centre_low(const struct spectrogram *s)
 {
-	unsigned top = (unsigned)(CUTOFF_HZ * s->fft / s->rate), b, below;
+	unsigned top = (unsigned)(CUTOFF_HZ * s->fft / s->rate), below;
 	double *power = xcalloc(s->frames, sizeof *power), sum = 0, at = 0, reach;
 	size_t f;
 	int round;
@@ -140,25 +152,13 @@ centre_low(const struct spectrogram *s)
 	/* Each frame's power, four frames side by side (as in band_powers),
 	 * then their sums in frame order. */
 	below = top < s->power_bins ? top + 1 : s->power_bins;   /* bins 0 to top */
-	for (f = 0; f + 4 <= s->frames; f += 4) {
-		const float *r0 = s->power + f * s->power_bins, *r1 = r0 + s->power_bins;
-		const float *r2 = r1 + s->power_bins, *r3 = r2 + s->power_bins;
-		double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-		for (b = 0; b < below; b++) {
-			a0 += r0[b] > SILENT_POWER ? r0[b] : 0.0f;
-			a1 += r1[b] > SILENT_POWER ? r1[b] : 0.0f;
-			a2 += r2[b] > SILENT_POWER ? r2[b] : 0.0f;
-			a3 += r3[b] > SILENT_POWER ? r3[b] : 0.0f;
-		}
-		power[f] = a0;
-		power[f + 1] = a1;
-		power[f + 2] = a2;
-		power[f + 3] = a3;
+	for (f = 0; f < s->frames; f += 4) {
+		double four[4];
+		unsigned j;
+		sum_bins(s, f / 4, 0, below, four);
+		for (j = 0; j < 4 && f + j < s->frames; j++)
+			power[f + j] = four[j];
 	}
-	for (; f < s->frames; f++)
-		for (b = 0; b < below; b++)
-			if (s->power[f * s->power_bins + b] > SILENT_POWER)
-				power[f] += s->power[f * s->power_bins + b];
 	for (f = 0; f < s->frames; f++) {
 		sum += power[f];
 		at += power[f] * ((double)f * s->hop + s->window / 2.0);

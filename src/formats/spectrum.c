@@ -140,7 +140,8 @@ window_get(unsigned n, float *gain, int *owned)
 }
 
 /* The power of bins [0, bins) of the real transform of size p->n, from z,
- * the complex transform of its samples taken in pairs, times scale: with
+ * the complex transform of its samples taken in pairs, times scale, into
+ * power[0], power[stride], power[2 · stride] …: with
  * w the conjugate of z[h - k] (z[0] for k = 0),
  *     X[k] = ((z[k] + w) - i·e^(-2πik/n)·(z[k] - w)) / 2
  * and X[h] = Re z[0] - Im z[0]. The halving is in the scale.
@@ -174,14 +175,14 @@ split_one(const struct plan *p, const fftwf_complex *z, unsigned h, unsigned k,
 
 SPLIT_LANES static void
 split(const struct plan *p, const fftwf_complex *z, unsigned bins, float scale,
-    float *power)
+    float *power, size_t stride)
 {
 	unsigned h = p->n / 2, k = 0, end = bins < h ? bins : h;
 	float s = scale * 0.25f;
 	const floats8 conj = { 1, -1, 1, -1, 1, -1, 1, -1 };
 
 	if (end > 0)
-		power[k++] = split_one(p, z, h, 0, s);
+		power[k++ * stride] = split_one(p, z, h, 0, s);
 	for (; k + 4 <= end; k += 4) {
 		floats8 a, b, w, e, d, dswap, c, sn, x, xx, sum;
 		memcpy(&a, z + k, sizeof a);            /* z[k .. k + 3] */
@@ -197,16 +198,16 @@ split(const struct plan *p, const fftwf_complex *z, unsigned bins, float scale,
 		xx = x * x;
 		sum = (xx + __builtin_shufflevector(xx, xx, 1, 0, 3, 2, 5, 4, 7, 6)) *
 		    (floats8){ s, s, s, s, s, s, s, s };
-		power[k] = sum[0];
-		power[k + 1] = sum[2];
-		power[k + 2] = sum[4];
-		power[k + 3] = sum[6];
+		power[k * stride] = sum[0];
+		power[(k + 1) * stride] = sum[2];
+		power[(k + 2) * stride] = sum[4];
+		power[(k + 3) * stride] = sum[6];
 	}
 	for (; k < end; k++)
-		power[k] = split_one(p, z, h, k, s);
+		power[k * stride] = split_one(p, z, h, k, s);
 	if (bins > h) {
 		float x = z[0][0] - z[0][1];
-		power[h] = x * x * scale;
+		power[h * stride] = x * x * scale;
 	}
 }
 
@@ -265,7 +266,9 @@ compute(const float *mono, size_t n, unsigned rate, double top_hz)
 		s->power_bins = (unsigned)(top_hz * s->fft / rate) + 1;
 		if (s->power_bins > s->bins)
 			s->power_bins = s->bins;
-		s->power = xmalloc(s->frames * s->power_bins * sizeof *s->power);
+		/* four frames side by side, the missing ones of the last
+		 * four zero */
+		s->power = xcalloc((s->frames + 3) / 4 * 4 * s->power_bins, sizeof *s->power);
 	} else {
 		s->db = xmalloc(s->frames * s->bins * sizeof *s->db);
 	}
@@ -291,11 +294,12 @@ compute(const float *mono, size_t n, unsigned rate, double top_hz)
 		memset(in + len, 0, (s->fft - len) * sizeof *in);
 		fftwf_execute_dft(plan.plan, (fftwf_complex *)in, out);
 		if (s->power != NULL) {
-			split(&plan, out, s->power_bins, scale, s->power + f * s->power_bins);
+			split(&plan, out, s->power_bins, scale,
+			    s->power + (f / 4 * s->power_bins) * 4 + f % 4, 4);
 			continue;
 		}
 		row = s->db + f * s->bins;
-		split(&plan, out, s->bins, scale, row);
+		split(&plan, out, s->bins, scale, row, 1);
 		for (b = 0; b < s->bins; b++) {
 			power = row[b];
 			row[b] = power > 1e-12f ? 10 * log10f(power) : SPECTRUM_FLOOR_DB;

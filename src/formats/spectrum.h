@@ -30,7 +30,10 @@ struct spectrogram {
 	float *db;              /* frames × bins: db[frame * bins + bin] */
 	/* spectrogram_power only (db is NULL then): the power the dB are
 	 * made of, |X|² with the window's gain divided out, of the lowest
-	 * power_bins bins: power[frame * power_bins + bin]. */
+	 * power_bins bins, four frames side by side (so that sums over bins
+	 * run for four frames at once): frame f's bin b is
+	 * power[(f / 4 · power_bins + b) · 4 + f % 4] (spectrogram_power_at);
+	 * the frames that would follow the last in its four are 0. */
 	unsigned power_bins;
 	float *power;
 };
@@ -44,6 +47,12 @@ struct spectrogram *spectrogram_compute(const float *mono, size_t n, unsigned ra
 struct spectrogram *spectrogram_power(const float *mono, size_t n, unsigned rate,
     double top_hz);
 void spectrogram_free(struct spectrogram *s);
+
+static inline float
+spectrogram_power_at(const struct spectrogram *s, size_t frame, unsigned bin)
+{
+	return s->power[(frame / 4 * s->power_bins + bin) * 4 + frame % 4];
+}
 
 /* |X|² of the DFT of v[0, n) padded with zeros to `size` points (an even
  * size, n ≤ size), in its bins [0, bins): the spectrum at frequencies
