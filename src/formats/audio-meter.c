@@ -73,22 +73,32 @@ log_sums_avx2(const float *seg, size_t len, float g4[4])
 	size_t k;
 
 	for (k = 0; k + 8 <= len; k += 8) {
-		__m256 s = _mm256_mul_ps(_mm256_and_ps(_mm256_loadu_ps(seg + k), magnitude), steps);
-		__m256i whole = _mm256_cvttps_epi32(s);
-		__m256 exact = _mm256_and_ps(_mm256_cmp_ps(s, steps, _CMP_LE_OQ),
-		    _mm256_cmp_ps(_mm256_cvtepi32_ps(whole), s, _CMP_EQ_OQ));
-		__m256 v;
-		if (_mm256_movemask_ps(exact) == 0xff) {
+		float t[8];
+		int l;
+		/* Groups of eight exact ones in a loop with no call in it,
+		 * which keeps the sums in a register (a call would have the
+		 * compiler keep them in memory, and each group wait on a
+		 * store and a load). */
+		for (; k + 8 <= len; k += 8) {
+			__m256 s = _mm256_mul_ps(_mm256_and_ps(_mm256_loadu_ps(seg + k),
+			    magnitude), steps);
+			__m256i whole = _mm256_cvttps_epi32(s);
+			__m256 exact = _mm256_and_ps(_mm256_cmp_ps(s, steps, _CMP_LE_OQ),
+			    _mm256_cmp_ps(_mm256_cvtepi32_ps(whole), s, _CMP_EQ_OQ));
+			__m256 v;
+			if (_mm256_movemask_ps(exact) != 0xff)
+				break;
 			v = _mm256_i32gather_ps(log_table, whole, 4);
-		} else {
-			float t[8];
-			int l;
-			for (l = 0; l < 8; l++)
-				t[l] = abs_log(fabsf(seg[k + l]));
-			v = _mm256_loadu_ps(t);
+			acc = _mm_add_ps(acc, _mm256_castps256_ps128(v));
+			acc = _mm_add_ps(acc, _mm256_extractf128_ps(v, 1));
 		}
-		acc = _mm_add_ps(acc, _mm256_castps256_ps128(v));
-		acc = _mm_add_ps(acc, _mm256_extractf128_ps(v, 1));
+		if (k + 8 > len)
+			break;
+		/* a group with a sample that is not k / 32768 */
+		for (l = 0; l < 8; l++)
+			t[l] = abs_log(fabsf(seg[k + l]));
+		acc = _mm_add_ps(acc, _mm_loadu_ps(t));
+		acc = _mm_add_ps(acc, _mm_loadu_ps(t + 4));
 	}
 	_mm_storeu_ps(g4, acc);
 	return k;
