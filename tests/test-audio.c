@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fftw3.h>
 #include <sndfile.h>
 
 #include "audio-meter.h"
@@ -720,6 +721,25 @@ test_spectrum_power(void)
 	free(x);
 }
 
+/* The frames' plans carried for FFTW 3.3.10 are taken where that FFTW
+ * runs on a processor with AVX (else they are estimated: a slower plan,
+ * not a wrong one). */
+static void
+test_spectrum_wisdom(void)
+{
+	int here = strstr(fftwf_version, "fftw-3.3.10") != NULL;
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	here = here && __builtin_cpu_supports("avx");
+#else
+	here = 0;
+#endif
+	if (here)
+		ok(spectrum_wisdom_taken() == 1, "spectrum: FFTW takes the plans carried for it");
+	else
+		ok(1, "spectrum: # skip not FFTW 3.3.10 with AVX (%s)", fftwf_version);
+}
+
 struct spectrum_job {
 	const float *x;
 	size_t n;
@@ -983,6 +1003,7 @@ main(void)
 	test_medians();
 	test_spectrum();
 	test_spectrum_power();
+	test_spectrum_wisdom();
 	test_spectrum_threads();
 	test_resample();
 	test_view();

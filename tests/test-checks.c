@@ -801,7 +801,7 @@ test_partial(void)
 	checks_free(b);
 
 	f = fopen(part, "w");
-	fputs("winnow-partial\t6\tshard\t1/1\nno/three.wav\t1\tzz\n", f);
+	fputs("winnow-partial\t7\tshard\t1/1\nno/three.wav\t1\tzz\n", f);
 	fclose(f);
 	b = checks_new(ds, &opt);
 	ok(checks_read_partials(b, &part, 1, &cause) != 0 && strstr(cause, "line 2"),
@@ -810,7 +810,7 @@ test_partial(void)
 	cause = NULL;
 	checks_free(b);
 	f = fopen(part, "w");
-	fputs("winnow-partial\t6\tshard\t1/1\nno/three.wav", f);
+	fputs("winnow-partial\t7\tshard\t1/1\nno/three.wav", f);
 	fclose(f);
 	b = checks_new(ds, &opt);
 	ok(checks_read_partials(b, &part, 1, &cause) != 0 && strstr(cause, "cut off"),

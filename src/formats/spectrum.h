@@ -60,6 +60,10 @@ spectrogram_power_at(const struct spectrogram *s, size_t frame, unsigned bin)
 void spectrum_dft_power(const float *v, unsigned n, unsigned size, double *power,
     unsigned bins);
 
+/* Whether FFTW took the plans winnow carries for its frames' transforms
+ * (FFTW 3.3.10 on a processor with AVX does); else they are estimated. */
+int spectrum_wisdom_taken(void);
+
 /* Centre frequency of a bin, in Hz. */
 double spectrogram_bin_hz(const struct spectrogram *s, unsigned bin);
 

@@ -20,10 +20,10 @@
 #include "worker.h"
 
 /* Bump when measuring changes what it stores: older caches are ignored. */
-#define CACHE_VERSION 8
+#define CACHE_VERSION 9
 #define CACHE_MAGIC "winnow-checks-cache\n"
 #define PARTIAL_MAGIC "winnow-partial"
-#define PARTIAL_VERSION 6
+#define PARTIAL_VERSION 7
 
 struct judge {
 	check_judge_fn fn;
@@ -391,7 +391,7 @@ checks_annotate(const struct checks *c, const struct findings *f, struct annotat
 
 /* ---- partial files: a shard's measures as text ----
  *
- *   winnow-partial<TAB>6<TAB>shard<TAB>I/N
+ *   winnow-partial<TAB>7<TAB>shard<TAB>I/N
  *   path<TAB>size<TAB>hash<TAB>format<TAB>state<TAB>err<TAB>duration<TAB>...
  *       <TAB>fingerprint
  *
