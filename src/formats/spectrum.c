@@ -259,19 +259,19 @@ split(const struct plan *p, const fftwf_complex *z, unsigned bins, float scale,
 	}
 }
 
-/* in = x · w over n: no array overlaps another. */
-static void
+/* in = x · w over n: no array overlaps another. Eight at a time where
+ * the processor has AVX2 (each product the same either way). */
+SPLIT_LANES static void
 window_frame(float *restrict in, const float *restrict x, const float *restrict w,
     size_t n)
 {
 	size_t k;
-	/* four at a time, which the compiler does in one instruction */
-	for (k = 0; k + 4 <= n; k += 4) {
-		in[k] = x[k] * w[k];
-		in[k + 1] = x[k + 1] * w[k + 1];
-		in[k + 2] = x[k + 2] * w[k + 2];
-		in[k + 3] = x[k + 3] * w[k + 3];
-	}
+	int l;
+	/* eight at a time, which the compiler does in one instruction (two
+	 * without AVX2) */
+	for (k = 0; k + 8 <= n; k += 8)
+		for (l = 0; l < 8; l++)
+			in[k + l] = x[k + l] * w[k + l];
 	for (; k < n; k++)
 		in[k] = x[k] * w[k];
 }
