@@ -314,7 +314,8 @@ candidate(struct index *x, unsigned t, uint32_t p, uint32_t q)
  * VPOPCNTDQ), four with AVX2 (bits counted by table lookups in each
  * byte), else one at a time, with the processor's own instruction where
  * it has one (x86-64 before SSE4.2 has none, and its default build calls
- * a function for each). Each gives the same positions in the same order. */
+ * a function for each). The vector scans also refuse far spectra (see
+ * scan_one); each way the same pairs reach the fingerprints. */
 #define SCAN_BLOCK 256
 
 #if defined(__x86_64__) && defined(__has_attribute)
