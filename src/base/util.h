@@ -8,6 +8,19 @@
 #include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A function made twice, for processors with AVX2 and for any other, the
+ * one to run chosen as the program starts. Neither has fused multiply-add,
+ * so loops whose lanes do the same operations in the same order give the
+ * same bits either way. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef AVX2_CLONES
+#define AVX2_CLONES
+#endif
 #define WN_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 extern const char *progname;

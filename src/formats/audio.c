@@ -339,15 +339,7 @@ sanitize(float *x, size_t n)
  * bit (the product is exact), but in eight lanes that the compiler turns
  * into vector instructions (with AVX2's widening loads where there are
  * any), where libsndfile's loop takes a sample at a time. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define EIGHT_LANES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef EIGHT_LANES
-#define EIGHT_LANES
-#endif
-EIGHT_LANES static void
+AVX2_CLONES static void
 shorts_to_floats(const short *restrict s, float *restrict x, size_t n)
 {
 	const float k = 1.0f / 32768.0f;

@@ -87,16 +87,7 @@ typedef float four_floats __attribute__((vector_size(16)));
 typedef int four_ints __attribute__((vector_size(16)));
 typedef double four_doubles __attribute__((vector_size(32)));
 
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define FOUR_FRAMES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef FOUR_FRAMES
-#define FOUR_FRAMES
-#endif
-
-FOUR_FRAMES static void
+AVX2_CLONES static void
 sum_bins(const struct spectrogram *s, size_t g, unsigned lo, unsigned hi, double sum[4])
 {
 	const float *q = s->power + g * s->power_bins * 4;
@@ -357,15 +348,7 @@ kernel_get(unsigned rate, size_t entries, double **own)
  * compiler does in two instructions of four lanes, or one of eight where
  * the processor has AVX2 (no fused multiply-add: the same sums to the
  * bit): the sum is wanted to 4 bits. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define EIGHT_LANES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef EIGHT_LANES
-#define EIGHT_LANES
-#endif
-EIGHT_LANES static double
+AVX2_CLONES static double
 dot(const float *x, const float *w, long n)
 {
 	float s[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
@@ -396,7 +379,7 @@ int fp_wave_one_at_a_time;
  * bits), four chains side by side, where one waits on its own additions. */
 typedef float lanes8 __attribute__((vector_size(32)));
 
-EIGHT_LANES static void
+AVX2_CLONES static void
 dot4(const float *x, long stride, const float *w, long n, double out[4])
 {
 	lanes8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 }, wv, x0, x1, x2, x3;

@@ -199,15 +199,6 @@ window_get(unsigned n, float *gain, int *owned)
  * order as the one-bin loop: the same bits whichever runs. */
 typedef float floats8 __attribute__((vector_size(32)));
 
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define SPLIT_LANES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef SPLIT_LANES
-#define SPLIT_LANES
-#endif
-
 static inline float
 split_one(const struct plan *p, const fftwf_complex *z, unsigned h, unsigned k,
     float s)
@@ -221,7 +212,7 @@ split_one(const struct plan *p, const fftwf_complex *z, unsigned h, unsigned k,
 	return (xr * xr + xi * xi) * s;
 }
 
-SPLIT_LANES static void
+AVX2_CLONES static void
 split(const struct plan *p, const fftwf_complex *z, unsigned bins, float scale,
     float *power, size_t stride)
 {
@@ -261,7 +252,7 @@ split(const struct plan *p, const fftwf_complex *z, unsigned bins, float scale,
 
 /* in = x · w over n: no array overlaps another. Eight at a time where
  * the processor has AVX2 (each product the same either way). */
-SPLIT_LANES static void
+AVX2_CLONES static void
 window_frame(float *restrict in, const float *restrict x, const float *restrict w,
     size_t n)
 {
