@@ -148,7 +148,7 @@ if command -v zsh >/dev/null 2>&1 && command -v tmux >/dev/null 2>&1; then
 	tmux_keys C-u "clear" Enter
 	tmux_keys "winnow apply " Tab
 	check "zsh: apply offers the journal" screen_wait "journal.yaml"
-	check "zsh: and no other files" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -qE 'notes.txt|labels.csv'"
+	check "zsh: and no other files" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -p -t t: | grep -qE 'notes.txt|labels.csv'"
 	tmux_keys C-u "clear" Enter
 	tmux_keys "winnow con" Tab
 	check "zsh: 'winnow con' completes to confusion" screen_wait "% winnow confusion"

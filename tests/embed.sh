@@ -177,7 +177,7 @@ check "browser: ] shows the most split class" screen_wait "clusters (yes · 60 p
 group_of_20() { G=$(screen | sed -n 's/.*group \([12]\)  *20│.*/\1/p'); [ -n "$G" ]; }
 wait_for group_of_20
 check "browser: its two groups, of 20 and 40" sh -c "[ -n '$G' ] &&
-	tmux -L '$TMUX_SOCKET' capture-pane -p -t t | grep -q 'group $((3 - ${G:-1}))  *40│'"
+	tmux -L '$TMUX_SOCKET' capture-pane -p -t t: | grep -q 'group $((3 - ${G:-1}))  *40│'"
 # A point of the 20 under the cursor: the cursor follows the file pane's
 # selection, here to a planted sample.
 first=$(head -1 "$TMP/second")
@@ -241,7 +241,7 @@ tmux_keys c
 check "ASCII: the cluster view" screen_wait "split score (>= 4.5)"
 ascii_dots() { screen | sed -n '18,27p' | cut -c2-70 | grep -q '[.:+#]'; }
 check "ASCII: dots as . : + #" wait_for ascii_dots
-check "ASCII: no braille" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -p -t t |
+check "ASCII: no braille" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -p -t t: |
 	grep -qP '[\\x{2801}-\\x{28ff}]'"
 tmux_keys q
 expect_exit "ASCII: quits, status 0" 0

@@ -131,12 +131,12 @@ tmux_start() {
 	echo "set-option -g remain-on-exit on" >"$TMP/tmux.conf"
 	tmux -L "$TMUX_SOCKET" -f "$TMP/tmux.conf" new-session -d -s t -x "$cols" -y "$rows" \
 		"exec env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' sh '$TMP/pane-run' '$TMP' $(cat "$TMP/cmd") 2>'$TMP/stderr'"
-	PANE_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t t '#{pane_id}')
+	PANE_ID=$(tmux -L "$TMUX_SOCKET" display-message -p -t t: '#{pane_id}')
 }
-tmux_keys() { tmux -L "$TMUX_SOCKET" send-keys -t t "$@"; }
-tmux_resize() { tmux -L "$TMUX_SOCKET" resize-window -t t -x "$1" -y "$2"; }
+tmux_keys() { tmux -L "$TMUX_SOCKET" send-keys -t t: "$@"; }
+tmux_resize() { tmux -L "$TMUX_SOCKET" resize-window -t t: -x "$1" -y "$2"; }
 # screen [-e]: the screen's text (-e: with its colours and attributes).
-screen() { tmux -L "$TMUX_SOCKET" capture-pane -p -t t "$@"; }
+screen() { tmux -L "$TMUX_SOCKET" capture-pane -p -t t: "$@"; }
 # screen_wait TEXT: wait until TEXT (fixed string) is on screen; 1 on time-out.
 screen_wait() {
 	end=$(( $(date +%s) + WAIT_SECONDS ))
@@ -215,7 +215,7 @@ expect_soon() {
 # pane_dead: "1 STATUS" once the program in the pane has ended (STATUS is
 # empty when its status is unknown), "0 " while it runs.
 pane_dead() {
-	set -- $(tmux -L "$TMUX_SOCKET" display-message -p -t t '#{pane_id} #{pane_dead} #{pane_dead_status}')
+	set -- $(tmux -L "$TMUX_SOCKET" display-message -p -t t: '#{pane_id} #{pane_dead} #{pane_dead_status}')
 	if [ "${1:-}" = "$PANE_ID" ]; then
 		# Started by tmux_start: pane-run has the status.
 		if [ -f "$TMP/exit-status" ]; then
@@ -250,7 +250,7 @@ program_pid() {
 	pgrep -P "$(tmux -L "$TMUX_SOCKET" display-message -p -t "${PANE_ID:-t}" '#{pane_pid}')"
 }
 # alternate_screen: 1 while the program holds the alternate screen.
-alternate_screen() { tmux -L "$TMUX_SOCKET" display-message -p -t t '#{alternate_on}'; }
+alternate_screen() { tmux -L "$TMUX_SOCKET" display-message -p -t t: '#{alternate_on}'; }
 
 # reap_panes: end the private tmux server, then wait for what ran in its
 # panes to end, as programs must when their terminal hangs up: the next

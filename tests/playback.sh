@@ -157,7 +157,7 @@ tmux_start 200 30 "$WINNOW" "$D"
 screen_wait "c_short.wav" || { fail "winnow shows the dataset"; finish; }
 # The screen column of the first reverse-video cell on a row of braille.
 cursor_column() {
-	tmux -L "$TMUX_SOCKET" capture-pane -p -e -t t | "$PYTHON" -c '
+	tmux -L "$TMUX_SOCKET" capture-pane -p -e -t t: | "$PYTHON" -c '
 import re, sys
 for line in sys.stdin:
     if not any(0x2800 <= ord(c) <= 0x28ff for c in line):

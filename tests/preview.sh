@@ -72,10 +72,10 @@ in_preview() {
 }
 # Screen row N, with its colours, matches the regular expression RE. Used
 # through wait_for: a picture may be drawn a frame after its facts.
-row_has() { tmux -L "$TMUX_SOCKET" capture-pane -e -p -t t | sed -n "${1}p" | grep -q -- "$2"; }
+row_has() { tmux -L "$TMUX_SOCKET" capture-pane -e -p -t t: | sed -n "${1}p" | grep -q -- "$2"; }
 # Screen row N has cells of background colour A and, right of them, B.
 row_has_then() {
-	line=$(tmux -L "$TMUX_SOCKET" capture-pane -e -p -t t | sed -n "${1}p")
+	line=$(tmux -L "$TMUX_SOCKET" capture-pane -e -p -t t: | sed -n "${1}p")
 	case $line in *"$2"*"$3"*) return 0 ;; esac
 	return 1
 }
@@ -171,7 +171,7 @@ tmux_start 110 30 env TERM=tmux-256color NO_COLOR=1 "$WINNOW" "$ds"
 check "NO_COLOR: starts" screen_wait " 1/$total "
 tmux_keys j
 check "NO_COLOR: facts" in_preview "jpeg · 64×64 · "
-check "NO_COLOR: no colours on screen" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -e -p -t t | grep -q '48;5;'"
+check "NO_COLOR: no colours on screen" sh -c "! tmux -L '$TMUX_SOCKET' capture-pane -e -p -t t: | grep -q '48;5;'"
 tmux_stop
 
 # ---- true colour, through a terminfo entry with direct colour ----
@@ -201,7 +201,7 @@ for proto in sixel kitty; do
 	printf 'pixels: %s\n' "$proto" >"$XDG_CONFIG_HOME/winnow/config.yaml"
 	: >"$TMP/raw"
 	tmux_start 110 30 env TERM=tmux-256color "$WINNOW" "$ds"
-	tmux -L "$TMUX_SOCKET" pipe-pane -o -t t "cat >>'$TMP/raw'"
+	tmux -L "$TMUX_SOCKET" pipe-pane -o -t t: "cat >>'$TMP/raw'"
 	check "$proto: starts" screen_wait " 1/$total "
 	tmux_keys j
 	check "$proto: facts under the picture" in_preview "jpeg · 64×64 · "

@@ -110,7 +110,7 @@ tmux_keys Tab
 check "4: the preview has the focus, marked without colour" screen_wait "┬ preview ◀"
 tmux_keys j j j
 check "4: j scrolls the text" screen_wait "lines 4-"
-check "4: ... its fourth line first" sh -c 'tmux -L "$1" capture-pane -p -t t | sed -n 2p | grep -q "note line 4"' - "$TMUX_SOCKET"
+check "4: ... its fourth line first" sh -c 'tmux -L "$1" capture-pane -p -t t: | sed -n 2p | grep -q "note line 4"' - "$TMUX_SOCKET"
 check "4: ... and the list kept its selection" screen_wait " 1/1 "
 tmux_keys Tab Tab Escape
 files_focused() { screen | head -1 | grep -q '^┌ files ([0-9]*) ◀'; }
@@ -179,7 +179,7 @@ check "2: no sound device: the verdict leads the status line" screen_wait "└�
 whole_sound() { above_status | grep -qF "no sound device: clips cannot play here (to hear them over SSH, see winnow(1))"; }
 check "2: ... and the whole reason is on screen" wait_for whole_sound
 # A second browser on the same journal: decisions off, and why, whole.
-tmux -L "$TMUX_SOCKET" new-window -t t "exec env HOME='$HOME' '$WINNOW' '$ds' 2>/dev/null"
+tmux -L "$TMUX_SOCKET" new-window -t t: "exec env HOME='$HOME' '$WINNOW' '$ds' 2>/dev/null"
 check "2: a second browser: the verdict first" screen_wait "└─ decisions off: "
 whole_lock() { above_status | grep -qF "is in use by another winnow (it is locked); close that one first, or give another journal with -j"; }
 check "2: ... and the whole reason, to its end" wait_for whole_lock

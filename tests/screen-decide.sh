@@ -86,7 +86,7 @@ check "the note is saved" screen_wait "note added: yes/y3.wav"
 check "counts: 6 decisions by kind" screen_wait "6 decisions (R3 D1 A1 F1)"
 
 # A second browser on the same journal is refused, and says why.
-tmux -L "$TMUX_SOCKET" new-window -t t "exec env HOME='$HOME' '$WINNOW' '$ds' 2>/dev/null"
+tmux -L "$TMUX_SOCKET" new-window -t t: "exec env HOME='$HOME' '$WINNOW' '$ds' 2>/dev/null"
 check "a second browser: the journal is in use" screen_wait "in use by another winnow"
 tmux_keys d
 check "and it makes no decision" screen_wait "decisions off:"

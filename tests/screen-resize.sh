@@ -87,7 +87,7 @@ tmux_stop
 # '<'), names escaped, no '?' where the interface's own punctuation was.
 tmux_start 100 30 env LC_ALL=C "$WINNOW" "$ds"
 check "C locale: opens" screen_wait "files (32)"
-check "C locale: ASCII frame" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t | head -1 | grep -Eq '^\\+ files \\(32\\) < -+( [0-9]+/32 -)?\\+ preview -+\\+$'"
+check "C locale: ASCII frame" sh -c "tmux -L '$TMUX_SOCKET' capture-pane -p -t t: | head -1 | grep -Eq '^\\+ files \\(32\\) < -+( [0-9]+/32 -)?\\+ preview -+\\+$'"
 tmux_keys G
 check "C locale: the name is escaped" screen_wait 'right/bad\xffname\x01.wav'
 tmux_resize 200 30
