@@ -379,6 +379,57 @@ scan_keeps(const struct index *x, uint32_t p, uint32_t q)
 	    spread_vector(x->by_spectrum[p], x->by_spectrum[q]) < x->spectrum_far;
 }
 
+/* p's spectrum word as the vector scans compare it: its steps as bytes,
+ * and their sum, in every lane. */
+struct spread_from {
+	__m256i lo, hi, sum;
+	int audio;
+};
+
+__attribute__((target("avx2"))) static inline void
+spread_from_init(const struct index *x, uint32_t p, struct spread_from *a)
+{
+	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	const __m256i sp = _mm256_set1_epi64x((long long)x->by_spectrum[p]);
+
+	a->lo = _mm256_and_si256(sp, low);
+	a->hi = _mm256_and_si256(_mm256_srli_epi64(sp, 4), low);
+	a->sum = _mm256_add_epi64(_mm256_sad_epu8(a->lo, zero), _mm256_sad_epu8(a->hi, zero));
+	a->audio = x->by_kind[p] == FP_AUDIO;
+}
+
+/* Of the four positions from q, those whose audio spectra are too far
+ * from p's (the spreads side by side, as spread_vector works out one), as
+ * bits 0 to 3. */
+__attribute__((target("avx2"))) static inline unsigned
+spread_far4(const struct index *x, const struct spread_from *a, uint32_t q)
+{
+	const __m256i squares = _mm256_setr_epi8(0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100,
+	    121, 144, 169, 196, (char)225, 0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144,
+	    169, 196, (char)225);
+	const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	__m256i b = _mm256_loadu_si256((const __m256i *)(x->by_spectrum + q));
+	__m256i b_lo = _mm256_and_si256(b, low);
+	__m256i b_hi = _mm256_and_si256(_mm256_srli_epi64(b, 4), low);
+	__m256i sq = _mm256_add_epi64(
+	    _mm256_sad_epu8(_mm256_shuffle_epi8(squares,
+	    _mm256_abs_epi8(_mm256_sub_epi8(a->lo, b_lo))), zero),
+	    _mm256_sad_epu8(_mm256_shuffle_epi8(squares,
+	    _mm256_abs_epi8(_mm256_sub_epi8(a->hi, b_hi))), zero));
+	__m256i steps = _mm256_sub_epi64(a->sum, _mm256_add_epi64(
+	    _mm256_sad_epu8(b_lo, zero), _mm256_sad_epu8(b_hi, zero)));
+	__m256i spread = _mm256_sub_epi64(_mm256_mul_epi32(sq, _mm256_set1_epi64x(FP_BANDS)),
+	    _mm256_mul_epi32(steps, steps));
+	__m256i audio;
+	int kinds;
+
+	memcpy(&kinds, x->by_kind + q, sizeof kinds);
+	audio = _mm256_cmpeq_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(kinds)),
+	    _mm256_set1_epi64x(FP_AUDIO));
+	return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_and_si256(audio,
+	    _mm256_cmpgt_epi64(spread, _mm256_set1_epi64x(x->spectrum_far - 1)))));
+}
+
 __attribute__((target("avx2,popcnt"))) static size_t
 scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t *hit)
 {
@@ -387,21 +438,11 @@ scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t 
 	const uint64_t *code = x->by_code, a = code[p];
 	const __m256i low = _mm256_set1_epi8(0x0f), va = _mm256_set1_epi64x((long long)a);
 	const __m256i vmost = _mm256_set1_epi64x(x->most_bits);
-	/* p's spectrum word, its steps as bytes, and their sum */
-	const __m256i squares = _mm256_setr_epi8(0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100,
-	    121, 144, 169, 196, (char)225, 0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144,
-	    169, 196, (char)225);
-	const __m256i zero = _mm256_setzero_si256(), bands = _mm256_set1_epi64x(FP_BANDS);
-	const __m256i sp = _mm256_set1_epi64x((long long)x->by_spectrum[p]);
-	const __m256i a_lo = _mm256_and_si256(sp, low);
-	const __m256i a_hi = _mm256_and_si256(_mm256_srli_epi64(sp, 4), low);
-	const __m256i a_sum = _mm256_add_epi64(_mm256_sad_epu8(a_lo, zero),
-	    _mm256_sad_epu8(a_hi, zero));
-	const __m256i far_less = _mm256_set1_epi64x(x->spectrum_far - 1);
-	const int p_audio = x->by_kind[p] == FP_AUDIO;
+	struct spread_from from;
 	size_t n = 0;
 	uint32_t q = q0;
 
+	spread_from_init(x, p, &from);
 	for (; q + 4 <= q1; q += 4) {
 		__m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(code + q)), va);
 		__m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(bits, _mm256_and_si256(v, low)),
@@ -410,29 +451,8 @@ scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t 
 		unsigned far = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
 		    _mm256_cmpgt_epi64(sum, vmost)));
 		unsigned near = ~far & 15;
-		if (near && p_audio) {
-			/* the four spreads side by side, as spread_vector
-			 * works out one */
-			__m256i b = _mm256_loadu_si256((const __m256i *)(x->by_spectrum + q));
-			__m256i b_lo = _mm256_and_si256(b, low);
-			__m256i b_hi = _mm256_and_si256(_mm256_srli_epi64(b, 4), low);
-			__m256i sq = _mm256_add_epi64(
-			    _mm256_sad_epu8(_mm256_shuffle_epi8(squares,
-			    _mm256_abs_epi8(_mm256_sub_epi8(a_lo, b_lo))), zero),
-			    _mm256_sad_epu8(_mm256_shuffle_epi8(squares,
-			    _mm256_abs_epi8(_mm256_sub_epi8(a_hi, b_hi))), zero));
-			__m256i steps = _mm256_sub_epi64(a_sum, _mm256_add_epi64(
-			    _mm256_sad_epu8(b_lo, zero), _mm256_sad_epu8(b_hi, zero)));
-			__m256i spread = _mm256_sub_epi64(_mm256_mul_epi32(sq, bands),
-			    _mm256_mul_epi32(steps, steps));
-			int kinds;
-			__m256i audio;
-			memcpy(&kinds, x->by_kind + q, sizeof kinds);
-			audio = _mm256_cmpeq_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(kinds)),
-			    _mm256_set1_epi64x(FP_AUDIO));
-			near &= ~(unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_and_si256(
-			    audio, _mm256_cmpgt_epi64(spread, far_less))));
-		}
+		if (near && from.audio)
+			near &= ~spread_far4(x, &from, q);
 		while (near) {
 			hit[n++] = q + (uint32_t)__builtin_ctz(near);
 			near &= near - 1;
@@ -445,52 +465,23 @@ scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t 
 	return n;
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vpopcntdq,avx2,popcnt"))) static size_t
+__attribute__((target("avx512f,avx512vpopcntdq,avx2,popcnt"))) static size_t
 scan_avx512(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t *hit)
 {
 	const uint64_t *code = x->by_code, a = code[p];
 	const __m512i va = _mm512_set1_epi64((long long)a);
 	const __m512i vmost = _mm512_set1_epi64(x->most_bits);
+	struct spread_from from;
 	size_t n = 0;
 	uint32_t q = q0;
 
-	/* p's spectrum word, its steps as bytes, and their sum */
-	const __m512i squares = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 4, 9, 16, 25,
-	    36, 49, 64, 81, 100, 121, 144, 169, 196, (char)225));
-	const __m512i low = _mm512_set1_epi8(0x0f), zero = _mm512_setzero_si512();
-	const __m512i bands = _mm512_set1_epi64(FP_BANDS);
-	const __m512i sp = _mm512_set1_epi64((long long)x->by_spectrum[p]);
-	const __m512i a_lo = _mm512_and_si512(sp, low);
-	const __m512i a_hi = _mm512_and_si512(_mm512_srli_epi64(sp, 4), low);
-	const __m512i a_sum = _mm512_add_epi64(_mm512_sad_epu8(a_lo, zero),
-	    _mm512_sad_epu8(a_hi, zero));
-	const __m512i far = _mm512_set1_epi64(x->spectrum_far);
-	const int p_audio = x->by_kind[p] == FP_AUDIO;
-
+	spread_from_init(x, p, &from);
 	for (; q + 8 <= q1; q += 8) {
 		__m512i d = _mm512_popcnt_epi64(_mm512_xor_si512(
 		    _mm512_loadu_si512((const void *)(code + q)), va));
 		unsigned near = (unsigned)_mm512_cmple_epu64_mask(d, vmost);
-		if (near && p_audio) {
-			/* the eight spreads side by side, as spread_vector
-			 * works out one */
-			__m512i b = _mm512_loadu_si512((const void *)(x->by_spectrum + q));
-			__m512i b_lo = _mm512_and_si512(b, low);
-			__m512i b_hi = _mm512_and_si512(_mm512_srli_epi64(b, 4), low);
-			__m512i sq = _mm512_add_epi64(
-			    _mm512_sad_epu8(_mm512_shuffle_epi8(squares,
-			    _mm512_abs_epi8(_mm512_sub_epi8(a_lo, b_lo))), zero),
-			    _mm512_sad_epu8(_mm512_shuffle_epi8(squares,
-			    _mm512_abs_epi8(_mm512_sub_epi8(a_hi, b_hi))), zero));
-			__m512i steps = _mm512_sub_epi64(a_sum, _mm512_add_epi64(
-			    _mm512_sad_epu8(b_lo, zero), _mm512_sad_epu8(b_hi, zero)));
-			__m512i spread = _mm512_sub_epi64(_mm512_mul_epi32(sq, bands),
-			    _mm512_mul_epi32(steps, steps));
-			__m512i audio = _mm512_cvtepu8_epi64(
-			    _mm_loadl_epi64((const __m128i *)(x->by_kind + q)));
-			near &= ~(unsigned)_mm512_mask_cmpge_epi64_mask(
-			    _mm512_cmpeq_epi64_mask(audio, _mm512_set1_epi64(FP_AUDIO)), spread, far);
-		}
+		if (near && from.audio)
+			near &= ~(spread_far4(x, &from, q) | spread_far4(x, &from, q + 4) << 4);
 		while (near) {
 			hit[n++] = q + (uint32_t)__builtin_ctz(near);
 			near &= near - 1;
@@ -518,7 +509,6 @@ near_scan_can(int lanes)
 		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
 	if (lanes == 8)
 		return __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512bw") &&
 		    __builtin_cpu_supports("avx512vpopcntdq");
 #endif
 	return 0;
