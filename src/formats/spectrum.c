@@ -29,10 +29,10 @@ struct plan {
 	unsigned n;
 	enum plan_kind kind;
 	fftwf_plan plan;
-	/* PLAN_HALF: cos and sin of 2πk / n for k < n / 2: twiddle[2k],
-	 * twiddle[2k + 1]; and each twice over, for vectors of complex
-	 * numbers: twiddle_cos[2k] = twiddle_cos[2k + 1] = cos 2πk / n */
-	float *twiddle, *twiddle_cos, *twiddle_sin;
+	/* PLAN_HALF: cos and sin of 2πk / n for k < n / 2, each twice over
+	 * for vectors of complex numbers: twiddle_cos[2k] =
+	 * twiddle_cos[2k + 1] = cos 2πk / n, and twiddle_sin the same */
+	float *twiddle_cos, *twiddle_sin;
 };
 static struct plan plans[8];
 static unsigned nplans;
@@ -90,7 +90,7 @@ spectrum_wisdom_taken(void)
 static struct plan
 plan_get(unsigned n, enum plan_kind kind, int *owned)
 {
-	struct plan p = { n, kind, NULL, NULL, NULL, NULL };
+	struct plan p = { n, kind, NULL, NULL, NULL };
 	unsigned i, h = n / 2;
 	float *in;
 	fftwf_complex *out;
@@ -114,15 +114,13 @@ plan_get(unsigned n, enum plan_kind kind, int *owned)
 		} else {
 			p.plan = fftwf_plan_dft_1d((int)h, (fftwf_complex *)in, out,
 			    FFTW_FORWARD, FFTW_ESTIMATE);
-			p.twiddle = xmalloc(2 * (h ? h : 1) * sizeof *p.twiddle);
 			p.twiddle_cos = xmalloc(2 * (h ? h : 1) * sizeof *p.twiddle_cos);
 			p.twiddle_sin = xmalloc(2 * (h ? h : 1) * sizeof *p.twiddle_sin);
 			for (i = 0; i < h; i++) {
-				p.twiddle[2 * i] = (float)cos(2 * M_PI * i / n);
-				p.twiddle[2 * i + 1] = (float)sin(2 * M_PI * i / n);
-				p.twiddle_cos[2 * i] = p.twiddle_cos[2 * i + 1] = p.twiddle[2 * i];
+				p.twiddle_cos[2 * i] = p.twiddle_cos[2 * i + 1] =
+				    (float)cos(2 * M_PI * i / n);
 				p.twiddle_sin[2 * i] = p.twiddle_sin[2 * i + 1] =
-				    p.twiddle[2 * i + 1];
+				    (float)sin(2 * M_PI * i / n);
 			}
 		}
 		fftwf_free(in);
@@ -142,7 +140,6 @@ plan_drop(struct plan *p)
 	pthread_mutex_lock(&plan_lock);
 	fftwf_destroy_plan(p->plan);
 	pthread_mutex_unlock(&plan_lock);
-	free(p->twiddle);
 	free(p->twiddle_cos);
 	free(p->twiddle_sin);
 }
@@ -206,7 +203,7 @@ split_one(const struct plan *p, const fftwf_complex *z, unsigned h, unsigned k,
 	unsigned j = k ? h - k : 0;
 	float zr = z[k][0], zi = z[k][1], wr = z[j][0], wi = -z[j][1];
 	float er = zr + wr, ei = zi + wi, dr = zr - wr, di = zi - wi;
-	float c = p->twiddle[2 * k], sn = p->twiddle[2 * k + 1];
+	float c = p->twiddle_cos[2 * k], sn = p->twiddle_sin[2 * k];
 	/* -i·(c - i·sn)·(dr + i·di) */
 	float xr = er + c * di - sn * dr, xi = ei + c * -dr - sn * di;
 	return (xr * xr + xi * xi) * s;
