@@ -125,8 +125,17 @@ tmux_stop
 cp -R "$top_srcdir/data/demo" "$TMP/demo"
 rm -rf "$TMP/demo/.winnow"
 tmux_start 200 24 "$WINNOW" "$TMP/demo"
-check "8: the checks' summary" screen_wait "findings in "
-n=$(screen | sed -n 's/.*checks: [0-9]* findings* in \([0-9]*\) sample.*/\1/p' | head -1)
+# The summary is final once the embeddings are read and their neighbours
+# judged: before that it reads "checking: the embeddings' neighbours", or
+# counts without the cluster findings. The count comes from the capture
+# that showed it final.
+checks_final() {
+	s=$(screen | tail -1)
+	case $s in *"embeddings "[0-9]*) ;; *) return 1 ;; esac
+	n=$(printf '%s\n' "$s" | sed -n 's/.*checks: [0-9]* findings* in \([0-9]*\) sample.*/\1/p')
+	[ -n "$n" ]
+}
+check "8: the checks' summary, with the embeddings' findings" wait_for checks_final
 tmux_keys / c h e c k = a n y Enter
 check "8: check=any shows as many samples as the status line says ($n)" screen_wait "files ($n of"
 tmux_keys q
