@@ -469,6 +469,58 @@ open_beneath(int dirfd, const char *path, int flags)
 	return open_beneath_fallback(dirfd, path, flags);
 }
 
+char *
+cache_path(const char *name)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (xdg != NULL && *xdg == '/')
+		return xasprintf("%s/winnow/%s", xdg, name);
+	if (home != NULL && *home == '/')
+		return xasprintf("%s/.cache/winnow/%s", home, name);
+	return NULL;
+}
+
+FILE *
+cache_create(const char *path, char **tmp)
+{
+	char *dir = xstrdup(path), *slash;
+	FILE *f = NULL;
+	int fd, ok;
+
+	*tmp = NULL;
+	if ((slash = strrchr(dir, '/')) != NULL && slash > dir)
+		*slash = '\0';
+	ok = slash == NULL || slash == dir || mkdir_p(dir, 0700) == 0;
+	free(dir);
+	if (!ok)
+		return NULL;
+	*tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	if ((fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(*tmp);
+		}
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return f;
+}
+
+int
+cache_commit(FILE *f, char **tmp, const char *path)
+{
+	int ok = fflush(f) == 0 && !ferror(f);
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(*tmp, path) != 0) {
+		unlink(*tmp);
+		ok = 0;
+	}
+	free(*tmp);
+	*tmp = NULL;
+	return ok ? 0 : -1;
+}
+
 int
 mkdir_p(const char *path, unsigned mode)
 {

@@ -84,6 +84,18 @@ void utc_now(char *buf, size_t size);
 /* Monotonic clock in seconds. */
 double now_seconds(void);
 
+/* The path of `name` in winnow's cache folder, $XDG_CACHE_HOME/winnow
+ * (~/.cache/winnow), or NULL when neither variable is an absolute path. */
+char *cache_path(const char *name);
+
+/* A cache file written whole and renamed into place, so that a reader sees
+ * the old file or the new one: cache_create makes the folders above path
+ * (0700) and opens path.PID.tmp (0600) into *tmp; NULL when it cannot.
+ * cache_commit flushes and closes f and renames *tmp to path, or removes
+ * it when anything failed; frees *tmp. Returns 0, or -1. */
+FILE *cache_create(const char *path, char **tmp);
+int cache_commit(FILE *f, char **tmp, const char *path);
+
 /* Make the folder path and those above it that are missing, with mode.
  * Returns 0, or -1 with errno set by the mkdir that failed. */
 int mkdir_p(const char *path, unsigned mode);

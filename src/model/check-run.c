@@ -66,18 +66,10 @@ checks_in_shard(const char *path, unsigned shard, unsigned nshards)
 static char *
 cache_file(const char *root)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *base;
-	if (xdg != NULL && *xdg == '/')
-		base = xstrdup(xdg);
-	else if (home != NULL && *home == '/')
-		base = xasprintf("%s/.cache", home);
-	else
-		return NULL;
-	char *path = xasprintf("%s/winnow/checks/%016llx", base,
+	char name[32];
+	snprintf(name, sizeof name, "checks/%016llx",
 	    (unsigned long long)XXH3_64bits(root, strlen(root)));
-	free(base);
-	return path;
+	return cache_path(name);
 }
 
 /* Records are in the dataset's order (paths sorted by bytes), so they are
@@ -147,29 +139,14 @@ checks_save_cache(struct checks *c)
 	const struct dataset *ds = c->ds;
 	uint32_t hdr[3] = { CACHE_VERSION, sizeof(struct measure), 0 };
 	size_t i, rootlen = strlen(ds->root);
-	char *tmp, *slash;
+	char *tmp;
 	FILE *f;
-	int fd, ok;
 
 	if (c->cache_path == NULL || rootlen > UINT32_MAX)
 		return;
 	hdr[2] = (uint32_t)rootlen;
-	/* The cache's folder, and those above it. */
-	tmp = xstrdup(c->cache_path);
-	if ((slash = strrchr(tmp, '/')) != NULL && slash > tmp)
-		*slash = '\0';
-	ok = slash == NULL || slash == tmp || mkdir_p(tmp, 0700) == 0;
-	free(tmp);
-	if (!ok)
+	if ((f = cache_create(c->cache_path, &tmp)) == NULL)
 		return;
-	tmp = xasprintf("%s.%ld.tmp", c->cache_path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		free(tmp);
-		return;
-	}
 	fwrite(CACHE_MAGIC, 1, sizeof CACHE_MAGIC - 1, f);
 	fwrite(hdr, sizeof hdr, 1, f);
 	fwrite(ds->root, 1, rootlen, f);
@@ -191,11 +168,7 @@ checks_save_cache(struct checks *c)
 		fwrite(path, 1, plen, f);
 		fwrite(&rec, sizeof rec, 1, f);
 	}
-	ok = fflush(f) == 0 && !ferror(f);
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, c->cache_path) != 0)
-		unlink(tmp);
-	free(tmp);
+	cache_commit(f, &tmp, c->cache_path);
 }
 
 /* ---- a run ---- */
