@@ -164,6 +164,28 @@ check "empty: zero samples" contains "$TMP/out" "samples    0 in 0 labels"
 expect_status "an empty folder as JSON" 0 "$WINNOW" stats --format json "$E"
 check "empty: JSON valid" sh -c "$PYTHON -m json.tool '$TMP/out' >/dev/null"
 
+# ---- the cache of folder listings ----
+# A manifest's folders are remembered once their last change is 5 s old;
+# a folder changed since is read again: a file removed after is missing.
+L=$TMP/listed
+mkdir -p "$L/yes" "$L/no"
+for f in yes/a.wav yes/b.wav no/a.wav no/b.wav; do printf x >"$L/$f"; done
+printf 'path,label\nyes/a.wav,yes\nyes/b.wav,yes\nno/a.wav,no\nno/b.wav,no\n' >"$L/m.csv"
+folders=$XDG_CACHE_HOME/winnow/folders
+rm -f "$folders"
+expect_status "a manifest of new folders" 0 "$WINNOW" stats --format tsv "$L/m.csv"
+check "... none is remembered yet" test ! -e "$folders"
+sleep 6
+expect_status "check --no-cache (the files are not sound: findings)" 1 "$WINNOW" check --no-cache "$L/m.csv"
+check "... remembers none" test ! -e "$folders"
+expect_status "the folders settled" 0 "$WINNOW" stats --format tsv "$L/m.csv"
+check "... are remembered" test -s "$folders"
+expect_eq "... two of them" "$(( $(wc -c <"$folders") ))" "$(( 17 + 8 + 2 * 40 ))"
+rm "$L/no/b.wav"
+expect_status "a file removed since" 0 "$WINNOW" stats --format tsv "$L/m.csv"
+check "... is missing" contains "$TMP/err" "no/b.wav: No such file or directory"
+expect_eq "... and not counted" "$(grep -c '^no' "$TMP/out")" 1
+
 # ---- usage errors: exit 2, one line on stderr, nothing on stdout ----
 usage_error() {
 	desc=$1; shift

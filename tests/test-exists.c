@@ -2,7 +2,9 @@
  * for every kind of entry, the answer a lookup of each path gives: links
  * inside and out of ROOT, broken and looping links, folders, FIFOs, names
  * no lookup takes, folders that are missing, are files, or cannot be
- * searched; and an entry whose type the filesystem does not tell. */
+ * searched; and an entry whose type the filesystem does not tell. And
+ * the cache of listings: a folder is read again whenever an answer could
+ * have changed. */
 #include "config.h"
 
 #include <dirent.h>
@@ -96,7 +98,7 @@ test_listing_agrees(void)
 	free(root);
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		paths[i] = cases[i].path != NULL ? cases[i].path : long_name;
-	exists_check(rootfd, paths, ARRAY_SIZE(cases), why);
+	exists_check(rootfd, paths, ARRAY_SIZE(cases), why, NULL);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const char *shown = cases[i].path != NULL ? cases[i].path : "a/nnn… (long)";
 		is_int(exists_by_stat(rootfd, paths[i]), cases[i].want, shown);
@@ -151,7 +153,7 @@ test_unsearchable(void)
 			if (setgid(65534) != 0 || setuid(65534) != 0)
 				_exit(77);
 			rootfd = open(root, O_RDONLY | O_DIRECTORY);
-			exists_check(rootfd, paths, 1, why);
+			exists_check(rootfd, paths, 1, why, NULL);
 			_exit(why[0] == EACCES && exists_by_stat(rootfd, paths[0]) == EACCES ? 0 : 1);
 		}
 		waitpid(pid, &status, 0);
@@ -159,13 +161,129 @@ test_unsearchable(void)
 		    "a folder without search permission: EACCES, as a lookup says");
 	} else {
 		rootfd = open(root, O_RDONLY | O_DIRECTORY);
-		exists_check(rootfd, paths, 1, why);
+		exists_check(rootfd, paths, 1, why, NULL);
 		is_int(why[0], EACCES, "a folder without search permission: EACCES");
 		close(rootfd);
 	}
 	chmod(folder, 0755);
 	free(folder);
 	free(root);
+}
+
+
+/* Check the cache's tree c/ with a cache; the folders read, and each
+ * answer against a lookup's. */
+static unsigned long
+cached_check(const char *const *paths, size_t n, const char *cache, const char *what)
+{
+	char *root = at("c");
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY), why[16];
+	unsigned long before = exists_listings;
+	size_t i, wrong = 0;
+
+	free(root);
+	exists_check(rootfd, paths, n, why, cache);
+	for (i = 0; i < n; i++)
+		if (why[i] != exists_by_stat(rootfd, paths[i])) {
+			wrong++;
+			fprintf(stderr, "# %s: %s: %s, a lookup says %s\n", what, paths[i], answer(why[i]),
+			    answer(exists_by_stat(rootfd, paths[i])));
+		}
+	ok(wrong == 0, "%s: every answer a lookup's", what);
+	close(rootfd);
+	return exists_listings - before;
+}
+
+static ino_t
+inode_of(const char *file)
+{
+	struct stat st;
+	return stat(file, &st) == 0 ? st.st_ino : 0;
+}
+
+/* The folder's next change gets a later ctime: past a tick of the
+ * filesystem's clock. */
+static void
+tick(void)
+{
+	usleep(50000);
+}
+
+static void
+test_cache(void)
+{
+	const char *paths[] = { "x/1.wav", "x/2.wav", "x/3.wav", "y/1.wav", "y/link.wav",
+	    "z/1.wav", "z/gone.wav" };
+	const char *fewer[] = { "x/1.wav", "x/2.wav" };
+	char *cache = at("cache/folders"), *file = at("c/x/2.wav");
+	ino_t ino;
+	FILE *f;
+
+	put("c/x/1.wav", "x");
+	put("c/x/2.wav", "x");
+	put("c/x/3.wav", "x");
+	put("c/y/1.wav", "x");
+	link_at("1.wav", "c/y/link.wav");
+	put("c/z/1.wav", "x");
+
+	/* Just made: not old enough to be remembered. */
+	is_int(cached_check(paths, 7, cache, "new folders"), 3, "new folders: all three read");
+	ok(access(cache, F_OK) != 0, "... and none remembered: no cache file");
+	is_int(cached_check(paths, 7, cache, "again"), 3, "again: all three read");
+
+	exists_settled_ns = 0;
+	tick();
+	is_int(cached_check(paths, 7, cache, "settled"), 3, "settled: all three read");
+	ok(access(cache, F_OK) == 0, "... and the cache written");
+	is_int(cached_check(paths, 7, cache, "cached"), 2,
+	    "cached: the folder of three files is not read again; the one with a link "
+	    "and the one with a missing file are");
+	ino = inode_of(cache);
+	cached_check(paths, 7, cache, "cached, twice");
+	ok(inode_of(cache) == ino, "nothing new remembered: the cache file is not written");
+	is_int(cached_check(fewer, 2, cache, "other names"), 1,
+	    "other names asked of the folder: read");
+	is_int(cached_check(paths, 7, NULL, "no cache"), 3, "no cache: all read");
+
+	tick();
+	unlink(file);
+	is_int(cached_check(paths, 7, cache, "a file removed"), 3,
+	    "a file removed: its folder is read again");
+	tick();
+	put("c/x/2.wav", "y");
+	is_int(cached_check(paths, 7, cache, "the file back"), 3, "the file back: read again");
+	is_int(cached_check(paths, 7, cache, "then"), 2, "then remembered again");
+	tick();
+	if (rename(file, at("c/x/4.wav")) != 0 || rename(at("c/x/4.wav"), file) != 0)
+		die("rename: %s", strerror(errno));
+	is_int(cached_check(paths, 7, cache, "renamed away and back"), 3,
+	    "a file renamed away and back: read again");
+	tick();
+	unlink(file);
+	if (mkdir(file, 0755) != 0)
+		die("mkdir: %s", strerror(errno));
+	is_int(cached_check(paths, 7, cache, "a file replaced by a folder"), 3,
+	    "a file replaced by a folder: read again, and not a regular file");
+
+	/* A cache file cut short, or of something else: not read, and
+	 * written anew. */
+	rmdir(file);
+	put("c/x/2.wav", "x");
+	tick();
+	cached_check(paths, 7, cache, "remembered");
+	if (truncate(cache, 40) != 0)
+		die("truncate: %s", strerror(errno));
+	is_int(cached_check(paths, 7, cache, "a cache cut short"), 3, "a cache cut short: not read");
+	is_int(cached_check(paths, 7, cache, "written anew"), 2, "... and written anew");
+	if ((f = fopen(cache, "w")) == NULL)
+		die("%s: %s", cache, strerror(errno));
+	fputs("winnow-folders 1\n\xff\xff\xff\xff\xff\xff\xff\xff", f);
+	fclose(f);
+	is_int(cached_check(paths, 7, cache, "a cache of a wrong count"), 3,
+	    "a cache of a count its size does not hold: not read");
+	exists_settled_ns = 5000000000LL;
+	free(cache);
+	free(file);
 }
 
 int
@@ -176,5 +294,6 @@ main(void)
 	test_listing_agrees();
 	test_unknown_type();
 	test_unsearchable();
+	test_cache();
 	return testfs_done();
 }

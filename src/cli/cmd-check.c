@@ -31,7 +31,8 @@ static const char check_usage[] =
 "  -e, --embeddings FILE   embeddings file (default: DATASET/embeddings.tsv)\n"
 "  -f, --format F          tsv (default) or json\n"
 "  -t, --threshold N=V     change a threshold (see below; repeatable)\n"
-"      --no-cache          measure every file again, and keep no cache\n"
+"      --no-cache          measure every file and list every folder again,\n"
+"                          and keep no cache\n"
 "      --shard I/N         measure shard I of N only and write its measures\n"
 "                          (a partial file) instead of findings\n"
 "  -o, --partial FILE      where --shard writes (default: standard output)\n"
@@ -219,6 +220,7 @@ cmd_check(int argc, char **argv)
 			break;
 		case OPT_NO_CACHE:
 			opt.use_cache = 0;
+			dataset_cache_listings = 0;
 			break;
 		case OPT_SHARD:
 			if (parse_shard(optarg, &opt.shard, &opt.nshards) != 0)

@@ -207,6 +207,7 @@ merge_rows(struct rows *rs, struct rows *from, size_t base, size_t *listed)
 #define MAX_PARTS 8
 
 unsigned dataset_manifest_parts;
+int dataset_cache_listings = 1;
 
 /* Read the rows, their paths into the dataset's pool; the parts of a big
  * file side by side. */
@@ -400,6 +401,7 @@ row_work(void *arg, unsigned k)
 {
 	struct row_work *w = arg;
 	const char **paths;
+	char *cache;
 	size_t i, n = 0;
 
 	if (k == 0) {
@@ -413,7 +415,9 @@ row_work(void *arg, unsigned k)
 	for (i = 0; i < w->rs->n; i++)
 		if (w->rs->row[i].sample != ROW_BAD)
 			paths[n++] = strpool_get(&w->ds->paths, w->rs->row[i].path);
-	exists_check(w->ds->rootfd, paths, n, w->why);
+	cache = dataset_cache_listings ? cache_path("folders") : NULL;
+	exists_check(w->ds->rootfd, paths, n, w->why, cache);
+	free(cache);
 	free(paths);
 }
 

@@ -74,6 +74,10 @@ struct dataset {
  * files or folders are recorded in ds->problems, not returned. */
 struct dataset *dataset_open(const char *path, char **cause);
 void dataset_free(struct dataset *ds);
+/* Whether dataset_open checks a manifest's files with winnow's cache of
+ * folder listings, cache_path("folders") (exists.h): 1, the default; 0
+ * (check --no-cache) lists every folder and keeps nothing. */
+extern int dataset_cache_listings;
 
 /* For tests and tools that build a dataset without a tree: an empty one
  * whose ROOT is `root` (recorded, never opened: rootfd is -1). Samples are

@@ -32,6 +32,18 @@ int exists_by_type(int rootfd, const char *path, unsigned char d_type);
  * may appear more than once. Folders are read on all cores; a folder that
  * cannot be read (missing, not a folder, out of ROOT, not searchable) has
  * its paths looked up one by one, so that each gets its own errno. */
-void exists_check(int rootfd, const char *const *paths, size_t n, int *why);
+void exists_check(int rootfd, const char *const *paths, size_t n, int *why, const char *cache);
+
+/* With a cache (a file, cache_path("folders")), a folder whose listing
+ * found every path asked of it a regular file is remembered by its
+ * device, inode and ctime and by the names asked; asked the same again
+ * while its ctime is the same, it is not read again. Only folders whose
+ * ctime was exists_settled_ns old when the check began are remembered
+ * (default 5 s: a later change in the same tick of the filesystem's clock
+ * could leave the ctime as it was), and only on filesystems that keep
+ * ctime themselves (ext2/3/4, XFS, Btrfs, tmpfs, F2FS, ZFS). NULL: no cache.
+ * exists_listings counts the folders read, for tests. */
+extern long long exists_settled_ns;
+extern unsigned long exists_listings;
 
 #endif
