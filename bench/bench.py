@@ -129,8 +129,8 @@ def memory():
     n = 0
     pathbytes = 0
     for d in os.listdir(SPEECH1M):
-        if not os.path.isdir(os.path.join(SPEECH1M, d)):
-            continue        # its manifest.csv
+        if d.startswith(".") or not os.path.isdir(os.path.join(SPEECH1M, d)):
+            continue        # its manifest.csv, a journal the browser rows left
         fs = os.listdir(os.path.join(SPEECH1M, d))
         n += len(fs)
         pathbytes += sum(len(d) + 1 + len(f) + 1 for f in fs)
