@@ -58,7 +58,7 @@ exists_by_type(int rootfd, const char *path, unsigned char d_type)
  * entries (a file added, removed, renamed or replaced) or of its own mode
  * sets its ctime to the time of the change, so while the ctime is the one
  * remembered, so is the answer. A listing is remembered only when its ctime
- * was already EXISTS_SETTLED_NS old as the run began: a change in the same
+ * was already exists_settled_ns old as the run began: a change in the same
  * tick of the filesystem's clock as the last one would leave the ctime as
  * it was. And only on local filesystems that keep ctime themselves.
  *
