@@ -430,6 +430,32 @@ spread_far4(const struct index *x, const struct spread_from *a, uint32_t q)
 	    _mm256_cmpgt_epi64(spread, _mm256_set1_epi64x(x->spectrum_far - 1)))));
 }
 
+/* The positions of a vector's near lanes (the bits of near) from q, in
+ * order, after the n hits so far; returns the new count. */
+static inline size_t
+put_hits(uint32_t *hit, size_t n, uint32_t q, unsigned near)
+{
+	while (near) {
+		hit[n++] = q + (uint32_t)__builtin_ctz(near);
+		near &= near - 1;
+	}
+	return n;
+}
+
+/* The positions [q, q1) too few for a vector, one at a time, after the n
+ * hits so far; returns the new count. */
+__attribute__((target("avx2,popcnt"))) static inline size_t
+scan_rest(const struct index *x, uint32_t p, uint32_t q, uint32_t q1, uint32_t *hit, size_t n)
+{
+	const uint64_t a = x->by_code[p];
+
+	for (; q < q1; q++)
+		if ((unsigned)__builtin_popcountll(a ^ x->by_code[q]) <= x->most_bits &&
+		    scan_keeps(x, p, q))
+			hit[n++] = q;
+	return n;
+}
+
 __attribute__((target("avx2,popcnt"))) static size_t
 scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t *hit)
 {
@@ -453,16 +479,9 @@ scan_avx2(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_t 
 		unsigned near = ~far & 15;
 		if (near && from.audio)
 			near &= ~spread_far4(x, &from, q);
-		while (near) {
-			hit[n++] = q + (uint32_t)__builtin_ctz(near);
-			near &= near - 1;
-		}
+		n = put_hits(hit, n, q, near);
 	}
-	for (; q < q1; q++)
-		if ((unsigned)__builtin_popcountll(a ^ code[q]) <= x->most_bits &&
-		    scan_keeps(x, p, q))
-			hit[n++] = q;
-	return n;
+	return scan_rest(x, p, q, q1, hit, n);
 }
 
 __attribute__((target("avx512f,avx512vpopcntdq,avx2,popcnt"))) static size_t
@@ -482,16 +501,9 @@ scan_avx512(const struct index *x, uint32_t p, uint32_t q0, uint32_t q1, uint32_
 		unsigned near = (unsigned)_mm512_cmple_epu64_mask(d, vmost);
 		if (near && from.audio)
 			near &= ~(spread_far4(x, &from, q) | spread_far4(x, &from, q + 4) << 4);
-		while (near) {
-			hit[n++] = q + (uint32_t)__builtin_ctz(near);
-			near &= near - 1;
-		}
+		n = put_hits(hit, n, q, near);
 	}
-	for (; q < q1; q++)
-		if ((unsigned)__builtin_popcountll(a ^ code[q]) <= x->most_bits &&
-		    scan_keeps(x, p, q))
-			hit[n++] = q;
-	return n;
+	return scan_rest(x, p, q, q1, hit, n);
 }
 #endif
 #endif
